@@ -1,0 +1,82 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { AppDeps } from './context.js';
+import { ApiError, envelope, renderError } from './http/errors.js';
+import { authenticate } from './http/guards/authenticate.js';
+import { checkScope } from './http/guards/scope.js';
+import { newRequestId } from './ids.js';
+import { adminRoutes } from './routes/admin.js';
+import { socialAccountRoutes } from './routes/social-accounts.js';
+
+export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
+
+export type BuildOptions = { logger?: FastifyServerOptions['logger'] };
+
+export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: () => newRequestId(),
+    requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
+    bodyLimit: BODY_LIMIT,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, request, reply) => renderError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.slice(0, 200);
+    return reply.code(404).send(envelope(new ApiError('NOT_FOUND', `No route ${request.method} ${path}.`), request.id));
+  });
+  // An empty body is fine whatever the Content-Type (DELETE from many clients carries one).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Layers partner API', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  // The partner API: every route behind authentication (with kill switches) and its scope.
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request) => {
+        request.principal = await authenticate(deps.db, request);
+        checkScope(request.principal, request.routeOptions.config.scope);
+      });
+      await v1.register(socialAccountRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
+  await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async () => {
+    await sql`SELECT 1`.execute(deps.db);
+    return { status: 'ready' };
+  });
+  return app;
+}

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { readDataFile } from '../secrets.js';
+import { CliError, parse } from './args.js';
+
+const COMMON = `Common options:
+  --url URL        server base URL (env LAYERS_URL; default: DIR/server.json of a running server)
+  --token T        operator token (env LAYERS_ADMIN_TOKEN; default: DIR/admin-token)
+  --data-dir DIR   data directory (env LAYERS_DATA_DIR, default ./.layers)`;
+
+type Verb = {
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean' }>;
+  required: string[];
+  request: (v: Record<string, string | boolean | undefined>) => { method: string; path: string; body: unknown };
+};
+
+const list = (s: unknown) => String(s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+const VERBS: Record<string, Verb> = {
+  'org create': {
+    usage: 'layers admin org create --name NAME', options: { name: { type: 'string' } }, required: ['name'],
+    request: (v) => ({ method: 'POST', path: '/organizations', body: { name: v.name } }),
+  },
+  'key create': {
+    usage: 'layers admin key create --org ORG_ID --scopes a,b [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
+    options: { org: { type: 'string' }, scopes: { type: 'string' }, tier: { type: 'string' }, env: { type: 'string' }, 'return-urls': { type: 'string' }, name: { type: 'string' } },
+    required: ['org', 'scopes'],
+    request: (v) => ({
+      method: 'POST', path: '/api-keys',
+      body: { organizationId: v.org, scopes: list(v.scopes), tier: v.tier, env: v.env, returnUrls: v['return-urls'] === undefined ? undefined : list(v['return-urls']), name: v.name },
+    }),
+  },
+  'project create': {
+    usage: 'layers admin project create --org ORG_ID --name NAME [--timezone TZ]',
+    options: { org: { type: 'string' }, name: { type: 'string' }, timezone: { type: 'string' } }, required: ['org', 'name'],
+    request: (v) => ({ method: 'POST', path: '/projects', body: { organizationId: v.org, name: v.name, timezone: v.timezone } }),
+  },
+  'account create': {
+    usage: 'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased]',
+    options: { project: { type: 'string' }, platform: { type: 'string' }, handle: { type: 'string' }, leased: { type: 'boolean' } },
+    required: ['project', 'platform', 'handle'],
+    request: (v) => ({ method: 'POST', path: '/social-accounts', body: { projectId: v.project, platform: v.platform, handle: v.handle, leased: v.leased ?? false } }),
+  },
+  'posts create': {
+    usage: 'layers admin posts create --account SA_ID --count N   (development fixture: N queued posts)',
+    options: { account: { type: 'string' }, count: { type: 'string' } }, required: ['account', 'count'],
+    request: (v) => ({ method: 'POST', path: '/fixtures/queued-posts', body: { socialAccountId: v.account, count: Number(v.count) } }),
+  },
+  'kill-switch set': {
+    usage: 'layers admin kill-switch set --scope global|organization|key [--target ID] --on|--off',
+    options: { scope: { type: 'string' }, target: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },
+    required: ['scope'],
+    request: (v) => {
+      if (Boolean(v.on) === Boolean(v.off)) throw new CliError('Give exactly one of --on or --off.');
+      return { method: 'PUT', path: '/kill-switches', body: { scope: v.scope, target: v.target, on: Boolean(v.on) } };
+    },
+  },
+};
+
+export const ADMIN_HELP = `Usage: layers admin <noun> <verb> [options]
+
+Talks to a running server's operator API and prints one JSON object.
+
+${Object.values(VERBS).map((v) => '  ' + v.usage).join('\n')}
+
+${COMMON}`;
+
+export async function runAdmin(argv: string[]) {
+  const name = argv.slice(0, 2).join(' ');
+  const verb = VERBS[name];
+  if (!verb) {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return void process.stdout.write(ADMIN_HELP + '\n');
+    throw new CliError(`Unknown admin command "${name}".\n\n${ADMIN_HELP}`);
+  }
+  const help = `Usage: ${verb.usage}\n\n${COMMON}`;
+  const args = parse(argv.slice(2), { ...verb.options, url: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } }, help);
+  if (!args) return;
+  const v = args.values as Record<string, string | boolean | undefined>;
+  const missing = verb.required.filter((r) => v[r] === undefined);
+  if (missing.length) throw new CliError(`Missing ${missing.map((m) => '--' + m).join(', ')}.\n\n${help}`);
+
+  const dataDir = path.resolve(String(v['data-dir'] ?? process.env.LAYERS_DATA_DIR ?? './.layers'));
+  const url = String(v.url ?? process.env.LAYERS_URL ?? serverUrl(dataDir) ?? '');
+  const token = String(v.token ?? process.env.LAYERS_ADMIN_TOKEN ?? readDataFile(dataDir, 'admin-token') ?? '');
+  if (!url) throw new CliError(`No server found: set LAYERS_URL or --url (no ${path.join(dataDir, 'server.json')}).`);
+  if (!token) throw new CliError('No operator token: set LAYERS_ADMIN_TOKEN or --token.');
+
+  const req = verb.request(v);
+  const res = await fetch(new URL(`/admin/v1${req.path}`, url), {
+    method: req.method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(req.body),
+  }).catch((err: Error) => {
+    throw new CliError(`Cannot reach ${url}: ${err.message}`);
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    process.stderr.write(text + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(text + '\n');
+}
+
+function serverUrl(dataDir: string): string | undefined {
+  const raw = readDataFile(dataDir, 'server.json');
+  if (!raw) return undefined;
+  try {
+    return (JSON.parse(raw) as { url?: string }).url;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,39 @@
+import { runAdmin, ADMIN_HELP } from './admin.js';
+import { runMigrate, MIGRATE_HELP } from './migrate.js';
+import { runServe, SERVE_HELP } from './serve.js';
+import { CliError } from './args.js';
+
+const HELP = `Usage: layers <command> [options]
+
+Commands:
+  serve     Run the API server (embedded database unless DATABASE_URL is set)
+  migrate   Apply pending database migrations and exit
+  admin     Operator commands against a running server (org, key, project, account, kill-switch)
+
+Run "layers <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  serve: { run: runServe, help: SERVE_HELP },
+  migrate: { run: runMigrate, help: MIGRATE_HELP },
+  admin: { run: runAdmin, help: ADMIN_HELP },
+};
+
+async function main(argv: string[]) {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`Unknown command "${name}".\n\n${HELP}`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof CliError || (err as Error)?.name === 'ConfigError') {
+    process.stderr.write(`layers: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`layers: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

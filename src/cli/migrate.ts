@@ -1,0 +1,24 @@
+import { loadConfig } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { openConfiguredDatabase } from '../main.js';
+import { parse } from './args.js';
+
+export const MIGRATE_HELP = `Usage: layers migrate [--data-dir DIR]
+
+Applies pending migrations to DATABASE_URL, or to the embedded database in DIR
+(env LAYERS_DATA_DIR, default ./.layers; stop the server first: one process owns it).
+Prints {"applied": [...]} .`;
+
+export async function runMigrate(argv: string[]) {
+  const args = parse(argv, { 'data-dir': { type: 'string' } }, MIGRATE_HELP);
+  if (!args) return;
+  const env = { ...process.env };
+  if (args.values['data-dir'] !== undefined) env.LAYERS_DATA_DIR = args.values['data-dir'];
+  const handle = await openConfiguredDatabase(loadConfig(env));
+  try {
+    const applied = await migrate(handle.db);
+    process.stdout.write(JSON.stringify({ applied, database: handle.kind }) + '\n');
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+// Environment parsed once at start-up; a bad value stops the process with a clear message.
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LAYERS_DATA_DIR: z.string().min(1).default('./.layers'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  LAYERS_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  masterKey: Buffer | undefined;
+  adminToken: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.LAYERS_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    masterKey: e.LAYERS_MASTER_KEY ? Buffer.from(e.LAYERS_MASTER_KEY, 'base64') : undefined,
+    adminToken: e.LAYERS_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+    ...overrides,
+  };
+}

@@ -1,0 +1,41 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from './clock.js';
+import type { TokenCrypto } from './crypto/token-envelope.js';
+import type { Db } from './db/client.js';
+
+export type Principal = {
+  apiKeyId: string;
+  organizationId: string;
+  organizationName: string;
+  scopes: string[];
+  rateLimitTier: 'standard' | 'pilot' | 'partner';
+  env: 'live' | 'test';
+  returnUrlAllowlist: string[];
+};
+
+/**
+ * Test-only fault injection: services call `fault(point)` at named points inside their
+ * transaction; a test makes it throw to prove the transaction rolls back. Absent in production.
+ */
+export type FaultHook = (point: string) => void | Promise<void>;
+
+/** What the process hands every request: built once in main.ts (or by a test). */
+export type AppDeps = {
+  db: Db;
+  dbKind: 'pglite' | 'postgres';
+  clock: Clock;
+  tokenCrypto: TokenCrypto;
+  adminToken: string;
+  fault?: FaultHook;
+};
+
+/** What a service receives: who asks, where to write, what time it is. */
+export type Ctx = {
+  db: Db;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  requestId: string;
+  principal: Principal;
+  tokenCrypto: TokenCrypto;
+  fault?: FaultHook;
+};

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Anything queries can run on: the pool or an open transaction. */
+export type Queryable = Kysely<Database>;
+
+export type DatabaseHandle = {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+};
+
+export type OpenOptions = {
+  /** postgres:// URL; when absent the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; undefined means in memory. */
+  pgliteDir?: string;
+  /** PostgreSQL schema to use (tests isolate themselves in one each). */
+  searchPath?: string;
+  poolSize?: number;
+};
+
+// int8 (counts, identities) as JS numbers on both drivers; PGlite already does this.
+const pgTypes = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      // 20 connections: enough for 50 concurrent HTTP requests of short transactions.
+      max: opts.poolSize ?? 20,
+      types: pgTypes as pg.CustomTypesConfig,
+      options: opts.searchPath ? `-c search_path=${opts.searchPath}` : undefined,
+    });
+    // An idle client that errors (server restart) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
+  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await lite.close();
+    },
+  };
+}
+
+export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}

@@ -1,0 +1,40 @@
+import type { Insertable } from 'kysely';
+import type { Queryable } from '../client.js';
+import type { ApiKeysTable } from '../schema.js';
+
+/** The authentication lookup: key, its organization and every kill switch, in one query. */
+export async function findKeyWithSwitches(db: Queryable, keyId: string) {
+  return db
+    .selectFrom('api_keys as k')
+    .innerJoin('organizations as o', 'o.id', 'k.organization_id')
+    .innerJoin('settings as s', (j) => j.onTrue())
+    .select([
+      'k.id',
+      'k.organization_id',
+      'k.env',
+      'k.secret_hash',
+      'k.scopes',
+      'k.rate_limit_tier',
+      'k.return_url_allowlist',
+      'k.kill_switch as key_kill_switch',
+      'k.revoked_at',
+      'o.name as organization_name',
+      'o.kill_switch as organization_kill_switch',
+      's.global_kill_switch',
+    ])
+    .where('k.id', '=', keyId)
+    .executeTakeFirst();
+}
+
+export async function insertApiKey(db: Queryable, row: Insertable<ApiKeysTable>) {
+  await db.insertInto('api_keys').values(row).execute();
+}
+
+export async function setKeyKillSwitch(db: Queryable, organizationId: string | null, keyId: string, on: boolean, now: Date) {
+  let q = db
+    .updateTable('api_keys')
+    .set({ kill_switch: on, killed_at: on ? now : null })
+    .where('id', '=', keyId);
+  if (organizationId !== null) q = q.where('organization_id', '=', organizationId);
+  return q.returning(['id', 'kill_switch', 'killed_at']).executeTakeFirst();
+}

@@ -1,0 +1,62 @@
+import type { Insertable } from 'kysely';
+import type { Queryable, Tx } from '../client.js';
+import type { SocialAccountsTable } from '../schema.js';
+
+export async function insertSocialAccount(db: Queryable, row: Insertable<SocialAccountsTable>) {
+  return db.insertInto('social_accounts').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** An account of this organization with what a revoke would cancel now and its latest upstream revocation. */
+export async function findSocialAccountView(db: Queryable, organizationId: string, id: string) {
+  return db
+    .selectFrom('social_accounts as a')
+    .select([
+      'a.id', 'a.project_id', 'a.platform', 'a.handle', 'a.avatar_url', 'a.status', 'a.leased',
+      'a.connected_at', 'a.token_expires_at', 'a.disconnected_at', 'a.disconnected_reason',
+    ])
+    .select((eb) => [
+      eb
+        .selectFrom('scheduled_posts as p')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('p.social_account_id', '=', 'a.id')
+        .where('p.status', '=', 'queued')
+        .as('queued_posts'),
+    ])
+    .where('a.id', '=', id)
+    .where('a.organization_id', '=', organizationId)
+    .executeTakeFirst();
+}
+
+/** Locks the account row: the lock every writer of the account and its posts takes first. */
+export async function findSocialAccountForUpdate(tx: Tx, organizationId: string, id: string) {
+  return tx
+    .selectFrom('social_accounts')
+    .select(['id', 'project_id', 'platform', 'status', 'leased', 'token_ciphertext', 'token_wrapped_key', 'token_version'])
+    .where('id', '=', id)
+    .where('organization_id', '=', organizationId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Disconnects and erases the stored token; the version bump fences any late token write-back. */
+export async function disconnectSocialAccount(tx: Tx, id: string, reason: string, now: Date) {
+  return tx
+    .updateTable('social_accounts')
+    .set((eb) => ({
+      status: 'disconnected',
+      disconnected_reason: reason,
+      disconnected_at: now,
+      token_ciphertext: null,
+      token_wrapped_key: null,
+      token_version: eb('token_version', '+', 1),
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .returning(['id', 'status', 'disconnected_reason', 'disconnected_at', 'token_version'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Operator-plane lookup, across organizations. */
+export async function findSocialAccountById(db: Queryable, id: string) {
+  return db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -1,0 +1,183 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Kysely's view of the tables in migrations/. Keep in step with the DDL.
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Bytes = Uint8Array;
+type Json = ColumnType<unknown, string, string>;
+
+export interface SettingsTable {
+  id: Generated<boolean>;
+  global_kill_switch: Generated<boolean>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  kill_switch: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  name: string | null;
+  env: 'live' | 'test';
+  secret_hash: Bytes;
+  scopes: string[];
+  rate_limit_tier: 'standard' | 'pilot' | 'partner';
+  return_url_allowlist: Generated<string[]>;
+  kill_switch: Generated<boolean>;
+  killed_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  timezone: string;
+  customer_external_id: string | null;
+  owner_email: string | null;
+  metadata: Generated<Json>;
+  status: Generated<'active' | 'archived'>;
+  archived_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type Platform = 'tiktok' | 'instagram';
+export type SocialAccountStatus = 'connected' | 'reauth_required' | 'disconnected';
+
+export interface SocialAccountsTable {
+  id: string;
+  organization_id: string | null;
+  project_id: string | null;
+  platform: Platform;
+  external_account_id: string | null;
+  handle: string;
+  avatar_url: string | null;
+  status: SocialAccountStatus;
+  leased: Generated<boolean>;
+  connected_at: Timestamp | null;
+  token_expires_at: Timestamp | null;
+  disconnected_at: Timestamp | null;
+  disconnected_reason: string | null;
+  token_ciphertext: Bytes | null;
+  token_wrapped_key: Bytes | null;
+  token_version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UpstreamRevocationsTable {
+  id: Generated<number>;
+  social_account_id: string;
+  platform: Platform;
+  status: 'pending' | 'revoked' | 'unconfirmed' | 'unsupported';
+  token_ciphertext: Bytes | null;
+  token_wrapped_key: Bytes | null;
+  token_version: number;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  attempted_at: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LeasesTable {
+  id: string;
+  social_account_id: string;
+  organization_id: string;
+  project_id: string;
+  lease_request_id: string | null;
+  status: 'assigned' | 'released';
+  monthly_price_cents: number;
+  assigned_at: Timestamp;
+  next_renewal_at: Timestamp | null;
+  released_at: Timestamp | null;
+  release_reason: string | null;
+}
+
+export interface ContentContainersTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  status: 'processing' | 'completed' | 'failed';
+  creative_type: 'uploaded';
+  media: Json;
+  caption: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ScheduledPostStatus = 'queued' | 'publishing' | 'published' | 'failed' | 'canceled' | 'draft';
+
+export interface ScheduledPostsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  container_id: string;
+  social_account_id: string;
+  mode: 'publish' | 'draft';
+  status: ScheduledPostStatus;
+  caption_override: string | null;
+  scheduled_for: Timestamp;
+  external_id: string | null;
+  external_url: string | null;
+  attempted_at: Timestamp | null;
+  published_at: Timestamp | null;
+  canceled_at: Timestamp | null;
+  cancel_reason: string | null;
+  last_error: Json | null;
+  claimed_token_version: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  request_id: string | null;
+  event_type: string;
+  data: Json;
+  created_at: Timestamp;
+}
+
+export interface OutboxEventsTable {
+  id: string;
+  seq: Generated<number>;
+  organization_id: string;
+  type: string;
+  data: Json;
+  created_at: Timestamp;
+  dispatched_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  fingerprint: string;
+  status_code: number;
+  response_body: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  projects: ProjectsTable;
+  social_accounts: SocialAccountsTable;
+  upstream_revocations: UpstreamRevocationsTable;
+  leases: LeasesTable;
+  content_containers: ContentContainersTable;
+  scheduled_posts: ScheduledPostsTable;
+  audit_log: AuditLogTable;
+  outbox_events: OutboxEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,89 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** The code table: every error the API returns, with its HTTP status. Codes are never renamed. */
+export const ERROR_CODES = {
+  VALIDATION: 400, // 422 for body/query schema failures, see ApiError.status
+  UNAUTHENTICATED: 401,
+  FORBIDDEN_SCOPE: 403,
+  RETURN_URL_NOT_ALLOWED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  KILL_SWITCH: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const INTERNAL_MESSAGE =
+  'An internal error occurred. The request changed nothing and is safe to retry; quote the requestId if it persists.';
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    status?: number,
+  ) {
+    super(message);
+    this.status = status ?? ERROR_CODES[code];
+  }
+}
+
+export type ErrorEnvelope = {
+  error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
+};
+
+export function envelope(err: ApiError, requestId: string): ErrorEnvelope {
+  const body: ErrorEnvelope['error'] = { code: err.code, message: err.message, requestId };
+  if (err.details !== undefined) body.details = err.details;
+  return { error: body };
+}
+
+/** Maps anything thrown during a request to an ApiError; unknown faults become INTERNAL. */
+export function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = err.validationContext;
+    const issues = err.validation.map((v) => ({
+      path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
+      message: v.message ?? 'Invalid value',
+    }));
+    if (where === 'params' || where === 'headers') {
+      const first = issues[0];
+      const message = first ? `Invalid ${where === 'params' ? 'path parameter' : 'header'} ${first.path}: ${first.message}` : 'Invalid request';
+      return new ApiError('VALIDATION', message, { issues });
+    }
+    return new ApiError('VALIDATION', `Invalid request ${where === 'body' ? 'body' : 'query'}.`, { issues }, 422);
+  }
+  const fe = err as Partial<FastifyError>;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', 'Request body exceeds the 1 MiB limit.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('VALIDATION', 'Request body is not valid JSON.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('VALIDATION', 'Content-Type must be application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('VALIDATION', 'Content-Length does not match the body.');
+  }
+  // Fastify's own 4xx for malformed requests (bad JSON syntax, bad encoding, …).
+  if (fe.statusCode === 400) return new ApiError('VALIDATION', 'Malformed request.');
+  return undefined;
+}
+
+/** The one error renderer. Unexpected faults are logged with their stack and never echoed. */
+export function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const apiError = toApiError(err);
+  if (!apiError) {
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(envelope(new ApiError('INTERNAL', INTERNAL_MESSAGE), request.id));
+  }
+  if (apiError.status >= 500) request.log.error({ err }, apiError.message);
+  return reply.code(apiError.status).send(envelope(apiError, request.id));
+}

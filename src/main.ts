@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppDeps } from './context.js';
+import { createTokenCrypto } from './crypto/token-envelope.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { loadSecrets } from './secrets.js';
+import { seedDemo } from './services/demo.js';
+
+export function loggerOptions(config: Config) {
+  return {
+    level: config.logLevel,
+    // Belt and braces: no request serializer logs headers, but a credential must never reach a log line.
+    redact: ['req.headers.authorization', 'headers.authorization', '*.accessToken', '*.refreshToken', '*.key'],
+  };
+}
+
+export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+  return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') });
+}
+
+/** config → database → migrations → app → listen. Returns once the server accepts requests. */
+export async function startServer(config: Config, opts: { demo?: boolean } = {}) {
+  const secrets = loadSecrets(config);
+  const handle = await openConfiguredDatabase(config);
+  await migrate(handle.db);
+  const deps: AppDeps = {
+    db: handle.db,
+    dbKind: handle.kind,
+    clock: systemClock,
+    tokenCrypto: createTokenCrypto(secrets.masterKey),
+    adminToken: secrets.adminToken,
+  };
+  const app = await buildApp(deps, { logger: loggerOptions(config) });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  writeJson(config.dataDir, 'server.json', { url: baseUrl, pid: process.pid, database: handle.kind });
+  let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
+  if (opts.demo) {
+    demo = await seedDemo({ db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto }, baseUrl);
+    writeJson(config.dataDir, 'demo.json', demo);
+    app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
+  }
+  app.log.info({ url: baseUrl, database: handle.kind }, 'layers API listening');
+  return { app, baseUrl, demo, close: () => closeServer(app, handle) };
+}
+
+async function closeServer(app: FastifyInstance, handle: DatabaseHandle) {
+  await app.close(); // stops accepting, lets in-flight requests finish
+  await handle.close();
+}
+
+function writeJson(dir: string, name: string, value: unknown) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../context.js';
+import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { ctxOf } from '../http/request-context.js';
+import { idParam } from '../ids.js';
+import { getSocialAccount, revokeSocialAccount } from '../services/social-accounts.js';
+
+const Params = z.object({ socialAccountId: idParam('sa').meta({ description: 'Account id, `sa_<uuid>`.' }) });
+
+const RevokeResult = z
+  .object({
+    socialAccountId: z.string(),
+    status: z.literal('disconnected'),
+    disconnectedReason: z.literal('revoked_by_partner'),
+    canceledScheduledPosts: z.number().int().min(0),
+    disconnectedAt: Timestamp,
+  })
+  .meta({ id: 'RevokeSocialAccountResponse' });
+
+const SocialAccount = z
+  .object({
+    socialAccountId: z.string(),
+    projectId: z.string(),
+    platform: z.enum(['tiktok', 'instagram']),
+    handle: z.string(),
+    avatarUrl: z.string().nullable(),
+    status: z.enum(['connected', 'reauth_required', 'disconnected']),
+    leased: z.boolean(),
+    connectedAt: Timestamp.nullable(),
+    tokenExpiresAt: Timestamp.nullable(),
+    disconnectedAt: Timestamp.nullable(),
+    disconnectedReason: z.string().nullable(),
+    queuedScheduledPosts: z.number().int().min(0).meta({ description: 'How many queued posts a revoke would cancel right now.' }),
+    upstreamRevocation: z
+      .object({
+        status: z.enum(['pending', 'revoked', 'unconfirmed', 'unsupported']),
+        attemptedAt: Timestamp.nullable(),
+        lastError: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'SocialAccount' });
+
+export const socialAccountRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.delete(
+      '/social-accounts/:socialAccountId',
+      {
+        config: { scope: 'social:write' },
+        schema: {
+          operationId: 'revokeSocialAccount',
+          summary: 'Revoke a social account',
+          tags: ['Social accounts'],
+          params: Params,
+          response: { 200: RevokeResult, ...errorResponses(...GUARD_ERRORS, 404, 409) },
+        },
+      },
+      async (request) => revokeSocialAccount(ctxOf(request, deps), request.params),
+    );
+
+    app.get(
+      '/social-accounts/:socialAccountId',
+      {
+        config: { scope: 'social:read' },
+        schema: {
+          operationId: 'getSocialAccount',
+          summary: 'Get a social account',
+          tags: ['Social accounts'],
+          params: Params,
+          response: { 200: SocialAccount, ...errorResponses(...GUARD_ERRORS, 404) },
+        },
+      },
+      async (request) => getSocialAccount(ctxOf(request, deps), request.params),
+    );
+  };

@@ -1,0 +1,25 @@
+import * as admin from './admin.js';
+
+/**
+ * `layers serve --demo`: an organization, an all-scope test key, a project, a connected TikTok
+ * account with 4 queued posts and a leased account — what the API reference's examples use.
+ */
+export async function seedDemo(ctx: admin.AdminCtx, baseUrl: string) {
+  const org = await admin.createOrganization(ctx, { name: 'Demo Agency' });
+  const key = await admin.createApiKey(ctx, {
+    organizationId: org.organizationId, scopes: ['*'], tier: 'standard', env: 'test',
+    returnUrls: ['localhost', 'example.com'], name: 'demo',
+  });
+  const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Demo Customer', timezone: 'UTC' });
+  const account = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'tiktok', handle: 'demo.creator', leased: false });
+  await admin.createQueuedPosts(ctx, { socialAccountId: account.socialAccountId, count: 4 });
+  const leased = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'instagram', handle: 'demo.leased', leased: true });
+  return {
+    baseUrl,
+    apiKey: key.key,
+    organizationId: org.organizationId,
+    projectId: project.projectId,
+    socialAccountId: account.socialAccountId,
+    leasedSocialAccountId: leased.socialAccountId,
+  };
+}

@@ -1,0 +1,100 @@
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction } from '../db/client.js';
+import { insertAuditRow, insertOutboxEvent, recordPostCancellations } from '../db/queries/events.js';
+import { cancelQueuedPostsByAccount } from '../db/queries/scheduled-posts.js';
+import {
+  disconnectSocialAccount,
+  findSocialAccountForUpdate,
+  findSocialAccountView,
+} from '../db/queries/social-accounts.js';
+import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+
+const REVOKED_BY_PARTNER = 'revoked_by_partner' as const;
+
+function accountNotFound(id: string) {
+  return new ApiError('NOT_FOUND', `No connected social account ${id} in this organization.`);
+}
+
+/**
+ * The seed: in one transaction lock the account, drop its token, disconnect it, cancel every
+ * queued post, and record the audit rows and outbox events. Already disconnected or another
+ * organization's → 404. A leased account is disconnected too; its lease is left alone.
+ */
+export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const account = await findSocialAccountForUpdate(tx, organizationId, input.socialAccountId);
+    if (!account || account.status === 'disconnected') throw accountNotFound(input.socialAccountId);
+
+    const now = ctx.clock.now();
+    const updated = await disconnectSocialAccount(tx, account.id, REVOKED_BY_PARTNER, now);
+    if (account.token_ciphertext && account.token_wrapped_key) {
+      await enqueueUpstreamRevocation(tx, {
+        socialAccountId: account.id,
+        platform: account.platform,
+        ciphertext: account.token_ciphertext,
+        wrappedKey: account.token_wrapped_key,
+        tokenVersion: account.token_version,
+        now,
+      });
+    }
+    await ctx.fault?.('revoke:after-account-update');
+    const canceled = await cancelQueuedPostsByAccount(tx, account.id, REVOKED_BY_PARTNER, now);
+
+    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
+    const result = {
+      socialAccountId: account.id,
+      status: 'disconnected' as const,
+      disconnectedReason: REVOKED_BY_PARTNER,
+      canceledScheduledPosts: canceled.length,
+      disconnectedAt: toWire(updated.disconnected_at ?? now),
+    };
+    await insertAuditRow(tx, base, {
+      eventType: 'social_account.revoked',
+      projectId: account.project_id,
+      data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled.length },
+    });
+    await recordPostCancellations(tx, base, {
+      ids: canceled.map((p) => p.id),
+      projectIds: canceled.map((p) => p.project_id),
+      socialAccountId: account.id,
+      reason: REVOKED_BY_PARTNER,
+    });
+    await insertOutboxEvent(tx, {
+      id: newId('evt'),
+      organizationId,
+      type: 'social_account.revoked',
+      data: { ...result, projectId: account.project_id, platform: account.platform, leased: account.leased },
+      now,
+    });
+    await ctx.fault?.('revoke:before-commit');
+    return result;
+  });
+}
+
+/** The account as a partner sees it, with the count a revoke would cancel right now. */
+export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
+  const row = await findSocialAccountView(ctx.db, ctx.principal.organizationId, input.socialAccountId);
+  if (!row) throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId} in this organization.`);
+  const upstream = row.status === 'disconnected' ? await findLatestUpstreamRevocation(ctx.db, row.id) : undefined;
+  return {
+    socialAccountId: row.id,
+    projectId: row.project_id!,
+    platform: row.platform,
+    handle: row.handle,
+    avatarUrl: row.avatar_url,
+    status: row.status,
+    leased: row.leased,
+    connectedAt: toWire(row.connected_at),
+    tokenExpiresAt: toWire(row.token_expires_at),
+    disconnectedAt: toWire(row.disconnected_at),
+    disconnectedReason: row.disconnected_reason,
+    queuedScheduledPosts: Number(row.queued_posts ?? 0),
+    upstreamRevocation: upstream
+      ? { status: upstream.status, attemptedAt: toWire(upstream.attempted_at), lastError: upstream.last_error }
+      : null,
+  };
+}
