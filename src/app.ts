@@ -27,6 +27,11 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    // Router-level failures (bad percent-encoding, an over-long path segment) get the one envelope too.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      return renderError(err, request, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -69,6 +69,9 @@ export function toApiError(err: unknown): ApiError | undefined {
       return new ApiError('VALIDATION', 'Request body is not valid JSON.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('VALIDATION', 'Content-Type must be application/json.');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('VALIDATION', 'Malformed request path.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('VALIDATION', 'Content-Length does not match the body.');
   }

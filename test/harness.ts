@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import { after, before, describe } from 'node:test';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import type { AppDeps, FaultHook } from '../src/context.js';
+import { createTokenCrypto } from '../src/crypto/token-envelope.js';
+import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
+import type { ScheduledPostStatus } from '../src/db/schema.js';
+import * as admin from '../src/services/admin.js';
+import { newId } from '../src/ids.js';
+
+export type DbKind = 'pglite' | 'postgres';
+
+/** Which databases the suite runs on: both unless TEST_DATABASES narrows it (CI needs both). */
+export const DATABASES = (process.env.TEST_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as DbKind[];
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_TOKEN = 'lat_test_operator_token_0123456789abcdef';
+
+/** A controllable clock: real time unless a test pins it. */
+export class TestClock {
+  private fixed: Date | undefined;
+  now = () => (this.fixed ? new Date(this.fixed) : new Date());
+  set(d: Date | string | undefined) {
+    this.fixed = d === undefined ? undefined : new Date(d);
+  }
+}
+
+export type Tenant = {
+  organizationId: string;
+  apiKeyId: string;
+  key: string;
+  projectId: string;
+  auth: { authorization: string };
+};
+
+export type Harness = ReturnType<typeof createHarness>;
+
+/** One app on one fresh database (an in-memory PGlite, or a PostgreSQL schema of its own). */
+export function createHarness(kind: DbKind) {
+  let handle: DatabaseHandle | undefined;
+  let app: FastifyInstance | undefined;
+  let schema: string | undefined;
+  const clock = new TestClock();
+  const deps = {} as AppDeps;
+
+  const h = {
+    kind,
+    clock,
+    get app() {
+      if (!app) throw new Error('harness not started');
+      return app;
+    },
+    get db() {
+      return deps.db;
+    },
+    adminCtx: () => ({ db: deps.db, clock, tokenCrypto: deps.tokenCrypto }),
+    /** Makes every service's fault point call `hook` (undefined removes it). */
+    setFault(hook: FaultHook | undefined) {
+      deps.fault = hook;
+    },
+
+    async start() {
+      if (kind === 'postgres') {
+        schema = `t_${randomBytes(6).toString('hex')}`;
+        const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await c.connect();
+        await c.query(`CREATE SCHEMA ${schema}`);
+        await c.end();
+      }
+      handle = await openDatabase(kind === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, searchPath: schema } : {});
+      await migrate(handle.db);
+      Object.assign(deps, {
+        db: handle.db,
+        dbKind: handle.kind,
+        clock,
+        tokenCrypto: createTokenCrypto(randomBytes(32)),
+        adminToken: ADMIN_TOKEN,
+      } satisfies AppDeps);
+      app = await buildApp(deps);
+      await app.ready();
+    },
+
+    async stop() {
+      await app?.close();
+      await handle?.close();
+      if (schema) {
+        const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA ${schema} CASCADE`);
+        await c.end();
+      }
+    },
+
+    inject(opts: InjectOptions) {
+      return h.app.inject(opts);
+    },
+
+    /** A fresh organization with one key (all scopes unless given) and one project. */
+    async tenant(opts: { scopes?: string[]; tier?: 'standard' | 'pilot' | 'partner' } = {}): Promise<Tenant> {
+      const ctx = h.adminCtx();
+      const org = await admin.createOrganization(ctx, { name: `Test org ${randomBytes(3).toString('hex')}` });
+      const key = await admin.createApiKey(ctx, {
+        organizationId: org.organizationId, scopes: opts.scopes ?? ['*'], tier: opts.tier ?? 'partner', env: 'test', returnUrls: [],
+      });
+      const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Test project', timezone: 'UTC' });
+      return {
+        organizationId: org.organizationId, apiKeyId: key.apiKeyId, key: key.key, projectId: project.projectId,
+        auth: { authorization: `Bearer ${key.key}` },
+      };
+    },
+
+    /** Another key of the same organization. */
+    async key(t: Tenant, scopes: string[]) {
+      const k = await admin.createApiKey(h.adminCtx(), { organizationId: t.organizationId, scopes, tier: 'partner', env: 'test', returnUrls: [] });
+      return { apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
+    },
+
+    async account(t: Tenant, opts: { leased?: boolean; platform?: 'tiktok' | 'instagram' } = {}) {
+      const a = await admin.createSocialAccount(h.adminCtx(), {
+        projectId: t.projectId, platform: opts.platform ?? 'tiktok', handle: `h_${randomBytes(3).toString('hex')}`, leased: opts.leased ?? false,
+      });
+      return a.socialAccountId;
+    },
+
+    async queuedPosts(socialAccountId: string, count: number) {
+      return (await admin.createQueuedPosts(h.adminCtx(), { socialAccountId, count })).scheduledPostIds;
+    },
+
+    /** Posts in any status (publishing, published, failed, …) for tests that need them. */
+    async postsWithStatus(t: Tenant, socialAccountId: string, status: ScheduledPostStatus, count: number) {
+      const [first] = await h.queuedPosts(socialAccountId, 1);
+      const container = await deps.db.selectFrom('scheduled_posts').select('container_id').where('id', '=', first!).executeTakeFirstOrThrow();
+      await deps.db.deleteFrom('scheduled_posts').where('id', '=', first!).execute();
+      const now = clock.now();
+      const rows = Array.from({ length: count }, () => ({
+        id: newId('sp'), organization_id: t.organizationId, project_id: t.projectId, container_id: container.container_id,
+        social_account_id: socialAccountId, mode: 'publish' as const, status, caption_override: null, scheduled_for: now,
+        external_id: status === 'published' ? 'ext_1' : null, external_url: null, attempted_at: null,
+        published_at: status === 'published' ? now : null, canceled_at: status === 'canceled' ? now : null,
+        cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,
+      }));
+      return (await insertScheduledPosts(deps.db, rows)).map((r) => r.id);
+    },
+
+    async postStatuses(socialAccountId: string) {
+      const rows = await deps.db.selectFrom('scheduled_posts').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('social_account_id', '=', socialAccountId).groupBy('status').execute();
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+
+    sql,
+  };
+  return h;
+}
+
+/** Runs a suite once per database in DATABASES, each on its own fresh database. */
+export function describeEachDb(name: string, fn: (h: Harness) => void) {
+  for (const kind of DATABASES) {
+    describe(`${name} [${kind}]`, () => {
+      const h = createHarness(kind);
+      before(() => h.start());
+      after(() => h.stop());
+      fn(h);
+    });
+  }
+}
+
+/** JSON body of a response, with the raw text in the error if it is not JSON. */
+export function json(res: { body: string }): any {
+  try {
+    return JSON.parse(res.body);
+  } catch {
+    throw new Error(`response is not JSON: ${res.body.slice(0, 500)}`);
+  }
+}
+
+export const REQUEST_ID = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;

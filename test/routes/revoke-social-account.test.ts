@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { it } from 'node:test';
+import { describeEachDb, json, REQUEST_ID } from '../harness.js';
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+function assertEnvelope(res: { statusCode: number; body: string; headers: Record<string, unknown> }, status: number, code: string, details?: unknown) {
+  const body = json(res);
+  const shown = res.body.slice(0, 500);
+  assert.equal(res.statusCode, status, `expected ${status}, got ${res.statusCode}: ${shown}`);
+  assert.deepEqual(Object.keys(body), ['error'], shown);
+  assert.equal(body.error.code, code, shown);
+  assert.equal(typeof body.error.message, 'string');
+  assert.ok(body.error.message.length > 0);
+  assert.match(body.error.requestId, REQUEST_ID);
+  assert.equal(body.error.requestId, res.headers['x-request-id'], 'envelope requestId matches X-Request-Id');
+  if (details === undefined) assert.equal(body.error.details, undefined, shown);
+  else assert.deepEqual(body.error.details, details);
+  return body.error;
+}
+
+describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
+  const revoke = (id: string, headers: Record<string, string>) =>
+    h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers });
+
+  it('revokes: the seed response, field by field, and every queued post canceled', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const queued = await h.queuedPosts(id, 4);
+    h.clock.set('2026-04-18T19:15:02.345Z');
+    try {
+      const res = await revoke(id, t.auth);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['x-request-id']), REQUEST_ID);
+      assert.deepEqual(json(res), {
+        socialAccountId: id,
+        status: 'disconnected',
+        disconnectedReason: 'revoked_by_partner',
+        canceledScheduledPosts: 4,
+        disconnectedAt: '2026-04-18T19:15:02Z',
+      });
+      assert.deepEqual(Object.keys(json(res)), ['socialAccountId', 'status', 'disconnectedReason', 'canceledScheduledPosts', 'disconnectedAt']);
+    } finally {
+      h.clock.set(undefined);
+    }
+    const account = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(account.status, 'disconnected');
+    assert.equal(account.disconnected_reason, 'revoked_by_partner');
+    assert.equal(account.token_ciphertext, null);
+    assert.equal(account.token_wrapped_key, null);
+    assert.equal(account.token_version, 1);
+    const posts = await h.db.selectFrom('scheduled_posts').select(['id', 'status', 'cancel_reason', 'canceled_at'])
+      .where('id', 'in', queued).execute();
+    assert.equal(posts.length, 4);
+    for (const p of posts) {
+      assert.equal(p.status, 'canceled');
+      assert.equal(p.cancel_reason, 'revoked_by_partner');
+      assert.equal(p.canceled_at?.toISOString(), '2026-04-18T19:15:02.345Z');
+    }
+  });
+
+  it('GET shows what a revoke would cancel, then the disconnected account', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    await h.queuedPosts(id, 3);
+    const before = await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth });
+    assert.equal(before.statusCode, 200, before.body);
+    const b = json(before);
+    assert.equal(b.socialAccountId, id);
+    assert.equal(b.projectId, t.projectId);
+    assert.equal(b.status, 'connected');
+    assert.equal(b.queuedScheduledPosts, 3);
+    assert.equal(b.leased, false);
+    assert.match(b.connectedAt, TIMESTAMP);
+    assert.equal(b.disconnectedAt, null);
+    assert.equal(b.upstreamRevocation, null);
+    const r = json(await revoke(id, t.auth));
+    const after = json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth }));
+    assert.equal(after.status, 'disconnected');
+    assert.equal(after.disconnectedReason, 'revoked_by_partner');
+    assert.equal(after.disconnectedAt, r.disconnectedAt);
+    assert.equal(after.queuedScheduledPosts, 0);
+    assert.equal(after.upstreamRevocation.status, 'pending');
+  });
+
+  it('leaves publishing, published, failed and already-canceled posts as they are', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    await h.queuedPosts(id, 2);
+    await h.postsWithStatus(t, id, 'publishing', 1);
+    await h.postsWithStatus(t, id, 'published', 3);
+    await h.postsWithStatus(t, id, 'failed', 2);
+    await h.postsWithStatus(t, id, 'draft', 1);
+    const res = await revoke(id, t.auth);
+    assert.equal(json(res).canceledScheduledPosts, 2, res.body);
+    assert.deepEqual(await h.postStatuses(id), { canceled: 2, publishing: 1, published: 3, failed: 2, draft: 1 });
+  });
+
+  it('400 VALIDATION for a path id that is not sa_<uuid>', async () => {
+    const t = await h.tenant();
+    for (const bad of ['sa_123', 'prj_' + randomUUID(), randomUUID(), 'sa_' + randomUUID() + 'x', 'sa_%00', 'sa_' + 'a'.repeat(90)]) {
+      const err = assertEnvelope(await revoke(bad, t.auth), 400, 'VALIDATION', {
+        issues: [{ path: 'socialAccountId', message: 'must be a sa_<uuid> id' }],
+      });
+      assert.match(err.message, /socialAccountId/);
+    }
+  });
+
+  it('400 VALIDATION in the same envelope for an over-long or badly encoded path', async () => {
+    const t = await h.tenant();
+    for (const bad of ['sa_' + 'a'.repeat(5000), 'sa_%E0%A4%A']) {
+      const res = await revoke(bad, t.auth);
+      assertEnvelope(res, 400, 'VALIDATION');
+      assert.match(String(res.headers['x-request-id']), REQUEST_ID);
+    }
+  });
+
+  it('accepts an upper-case UUID as the same account', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const res = await revoke(id.toUpperCase().replace('SA_', 'sa_'), t.auth);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(json(res).socialAccountId, id);
+  });
+
+  it('401 UNAUTHENTICATED for a missing, malformed, unknown or wrong-secret key', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const wrongSecret = t.key.slice(0, -4) + (t.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const liveForTest = t.key.replace('lp_test_', 'lp_live_');
+    const unknown = `lp_test_key_${randomUUID()}_${'A'.repeat(43)}`;
+    for (const headers of [{} as Record<string, string>, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer lp_test_nope' },
+      { authorization: `Bearer ${wrongSecret}` }, { authorization: `Bearer ${liveForTest}` }, { authorization: `Bearer ${unknown}` }, { authorization: t.key }]) {
+      assertEnvelope(await revoke(id, headers), 401, 'UNAUTHENTICATED');
+    }
+    assert.deepEqual(await h.postStatuses(id), {});
+    const account = await h.db.selectFrom('social_accounts').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(account.status, 'connected');
+  });
+
+  it('401 comes before 400: an unauthenticated malformed id is not validated', async () => {
+    assertEnvelope(await revoke('sa_bad', {}), 401, 'UNAUTHENTICATED');
+  });
+
+  it('403 FORBIDDEN_SCOPE naming social:write for a key without it', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    for (const scopes of [['social:read'], ['projects:write', 'publish:write'], ['leased:write']]) {
+      const k = await h.key(t, scopes);
+      assertEnvelope(await revoke(id, k.auth), 403, 'FORBIDDEN_SCOPE', { requiredScope: 'social:write' });
+    }
+    const writer = await h.key(t, ['social:write']);
+    assert.equal((await revoke(id, writer.auth)).statusCode, 200);
+  });
+
+  it('404 NOT_FOUND for another organization’s account, an unknown id, and an already-disconnected one', async () => {
+    const owner = await h.tenant();
+    const other = await h.tenant();
+    const id = await h.account(owner);
+    await h.queuedPosts(id, 2);
+    assertEnvelope(await revoke(id, other.auth), 404, 'NOT_FOUND');
+    assertEnvelope(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: other.auth }), 404, 'NOT_FOUND');
+    assert.deepEqual(await h.postStatuses(id), { queued: 2 }, 'the other organization changed nothing');
+    assertEnvelope(await revoke(`sa_${randomUUID()}`, owner.auth), 404, 'NOT_FOUND');
+    assert.equal((await revoke(id, owner.auth)).statusCode, 200);
+    assertEnvelope(await revoke(id, owner.auth), 404, 'NOT_FOUND');
+  });
+
+  it('a leased account is disconnected and its lease stays assigned and billed', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t, { leased: true });
+    await h.queuedPosts(id, 1);
+    const before = await h.db.selectFrom('leases').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
+    const res = await revoke(id, t.auth);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(json(res).canceledScheduledPosts, 1);
+    const lease = await h.db.selectFrom('leases').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(lease, before);
+    assert.equal(lease.status, 'assigned');
+    assert.equal(lease.monthly_price_cents, 15000);
+  });
+
+  it('500 INTERNAL on a fault mid-transaction, and nothing changed', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    await h.queuedPosts(id, 5);
+    const before = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const auditBefore = await h.db.selectFrom('audit_log').select('id').where('organization_id', '=', t.organizationId).execute();
+    for (const point of ['revoke:after-account-update', 'revoke:before-commit']) {
+      h.setFault((p) => {
+        if (p === point) throw new Error('injected fault: secret detail sa_token=abc');
+      });
+      try {
+        const res = await revoke(id, t.auth);
+        const err = assertEnvelope(res, 500, 'INTERNAL');
+        assert.doesNotMatch(res.body, /injected|secret|stack|Error/);
+        assert.match(err.message, /safe to retry/);
+      } finally {
+        h.setFault(undefined);
+      }
+      const after = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.deepEqual(after, before, `account unchanged after a fault at ${point}`);
+      assert.deepEqual(await h.postStatuses(id), { queued: 5 });
+      const audit = await h.db.selectFrom('audit_log').select('id').where('organization_id', '=', t.organizationId).execute();
+      assert.equal(audit.length, auditBefore.length, 'no audit rows');
+      const events = await h.db.selectFrom('outbox_events').select('id').where('organization_id', '=', t.organizationId).execute();
+      assert.equal(events.length, 0, 'no outbox events');
+      const jobs = await h.db.selectFrom('upstream_revocations').select('id').where('social_account_id', '=', id).execute();
+      assert.equal(jobs.length, 0, 'no upstream revocation job');
+    }
+    const retry = await revoke(id, t.auth);
+    assert.equal(retry.statusCode, 200, retry.body);
+    assert.equal(json(retry).canceledScheduledPosts, 5);
+  });
+
+  it('20 parallel revokes of one account: exactly one 200 with the full count, 19 × 404', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    await h.queuedPosts(id, 7);
+    await h.postsWithStatus(t, id, 'publishing', 1);
+    await h.postsWithStatus(t, id, 'published', 1);
+    await h.postsWithStatus(t, id, 'failed', 1);
+    const results = await Promise.all(Array.from({ length: 20 }, () => revoke(id, t.auth)));
+    const ok = results.filter((r) => r.statusCode === 200);
+    const notFound = results.filter((r) => r.statusCode === 404);
+    assert.equal(ok.length, 1, results.map((r) => r.statusCode).join(','));
+    assert.equal(notFound.length, 19);
+    assert.equal(json(ok[0]!).canceledScheduledPosts, 7);
+    for (const r of notFound) assert.equal(json(r).error.code, 'NOT_FOUND');
+    assert.deepEqual(await h.postStatuses(id), { canceled: 7, publishing: 1, published: 1, failed: 1 });
+    const revokedAudits = await h.db.selectFrom('audit_log').select('data')
+      .where('organization_id', '=', t.organizationId).where('event_type', '=', 'social_account.revoked').execute();
+    assert.equal(revokedAudits.length, 1);
+  });
+
+  it('writes the audit rows and outbox events of the revoke', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const posts = await h.queuedPosts(id, 3);
+    const res = await revoke(id, t.auth);
+    const requestId = res.headers['x-request-id'];
+    const audit = await h.db.selectFrom('audit_log').selectAll().where('organization_id', '=', t.organizationId).orderBy('id').execute();
+    assert.equal(audit.length, 4);
+    assert.equal(audit[0]!.event_type, 'social_account.revoked');
+    assert.deepEqual(audit[0]!.data, { socialAccountId: id, leased: false, canceledScheduledPosts: 3 });
+    for (const row of audit) {
+      assert.equal(row.request_id, requestId);
+      assert.equal(row.api_key_id, t.apiKeyId);
+      assert.equal(row.project_id, t.projectId);
+    }
+    const canceled = audit.slice(1).map((a) => a.data as { scheduledPostId: string; reason: string });
+    assert.deepEqual(canceled.map((c) => c.scheduledPostId).sort(), [...posts].sort());
+    for (const c of canceled) assert.equal(c.reason, 'revoked_by_partner');
+    const events = await h.db.selectFrom('outbox_events').selectAll().where('organization_id', '=', t.organizationId).execute();
+    assert.deepEqual(events.map((e) => e.type).sort(), ['post.canceled', 'post.canceled', 'post.canceled', 'social_account.revoked']);
+    const revoked = events.find((e) => e.type === 'social_account.revoked')!.data as Record<string, unknown>;
+    assert.equal(revoked.canceledScheduledPosts, 3);
+    assert.equal(revoked.socialAccountId, id);
+  });
+});
