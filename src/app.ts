@@ -11,9 +11,13 @@ import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
 import { ApiError, envelope, renderError } from './http/errors.js';
 import { authenticate } from './http/guards/authenticate.js';
+import { installIdempotency } from './http/guards/idempotency.js';
+import { endpointClassOf } from './http/guards/rate-limit.js';
 import { checkScope } from './http/guards/scope.js';
 import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditLogRoutes } from './routes/audit-log.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
@@ -64,13 +68,21 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     transformObject: jsonSchemaTransformObject,
   });
 
-  // The partner API: every route behind authentication (with kill switches) and its scope.
+  // The partner API. Guards in the spec's order: authenticate (401) and kill switches (503) in one
+  // lookup → rate limit (429, counted whatever the outcome) → scope (403) → schema validation
+  // (400/422) → idempotency (wraps the handler of every write route).
+  app.decorateRequest('tx', undefined);
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request) => {
+      v1.addHook('onRequest', async (request, reply) => {
         request.principal = await authenticate(deps.db, request);
+        const cls = endpointClassOf(request.method, request.routeOptions.config.rateClass);
+        await deps.rateLimiter.consume(request.principal, cls, reply);
         checkScope(request.principal, request.routeOptions.config.scope);
       });
+      installIdempotency(v1, deps);
+      await v1.register(apiKeyRoutes(deps));
+      await v1.register(auditLogRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
     },
     { prefix: '/v1' },

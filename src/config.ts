@@ -15,6 +15,8 @@ const EnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
   LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
@@ -26,6 +28,8 @@ export type Config = {
   databaseUrl: string | undefined;
   masterKey: Buffer | undefined;
   adminToken: string | undefined;
+  redisUrl: string | undefined;
+  rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
 };
@@ -39,6 +43,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Rate limits default to the most shared store configured: Redis, else PostgreSQL, else memory.
+  const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
+  if (rateLimitStore === 'redis' && !e.REDIS_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (rateLimitStore === 'postgres' && !e.DATABASE_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -46,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL,
     masterKey: e.LAYERS_MASTER_KEY ? Buffer.from(e.LAYERS_MASTER_KEY, 'base64') : undefined,
     adminToken: e.LAYERS_ADMIN_TOKEN,
+    redisUrl: e.REDIS_URL,
+    rateLimitStore,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     ...overrides,

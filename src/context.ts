@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
+import type { RateLimiter } from './http/guards/rate-limit.js';
 
 export type Principal = {
   apiKeyId: string;
@@ -26,6 +27,9 @@ export type AppDeps = {
   clock: Clock;
   tokenCrypto: TokenCrypto;
   adminToken: string;
+  rateLimiter: RateLimiter;
+  /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
+  idempotencyWaitMs: number;
   fault?: FaultHook;
 };
 

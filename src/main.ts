@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -8,6 +9,7 @@ import type { AppDeps } from './context.js';
 import { createTokenCrypto } from './crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 
@@ -19,6 +21,19 @@ export function loggerOptions(config: Config) {
   };
 }
 
+// A duplicate idempotent request waits this long for the first before 409 in_progress.
+const IDEMPOTENCY_WAIT_MS = 10_000;
+
+function rateLimitStore(config: Config, handle: DatabaseHandle): { store: RateLimitStore; close: () => Promise<void> } {
+  if (config.rateLimitStore === 'redis') {
+    const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    client.on('error', () => {}); // the limiter falls back to memory; ioredis reconnects by itself
+    return { store: { kind: 'redis', client }, close: async () => void client.disconnect() };
+  }
+  if (config.rateLimitStore === 'postgres' && handle.pgPool) return { store: { kind: 'postgres', pool: handle.pgPool }, close: async () => {} };
+  return { store: { kind: 'memory' }, close: async () => {} };
+}
+
 export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
   return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') });
 }
@@ -28,12 +43,15 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
+  const limits = rateLimitStore(config, handle);
   const deps: AppDeps = {
     db: handle.db,
     dbKind: handle.kind,
     clock: systemClock,
     tokenCrypto: createTokenCrypto(secrets.masterKey),
     adminToken: secrets.adminToken,
+    rateLimiter: createRateLimiter(limits.store),
+    idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
   };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
   await app.listen({ port: config.port, host: config.host });
@@ -48,11 +66,12 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
   app.log.info({ url: baseUrl, database: handle.kind }, 'layers API listening');
-  return { app, baseUrl, demo, close: () => closeServer(app, handle) };
+  return { app, baseUrl, demo, close: () => closeServer(app, handle, limits.close) };
 }
 
-async function closeServer(app: FastifyInstance, handle: DatabaseHandle) {
+async function closeServer(app: FastifyInstance, handle: DatabaseHandle, closeLimits: () => Promise<void>) {
   await app.close(); // stops accepting, lets in-flight requests finish
+  await closeLimits();
   await handle.close();
 }
 

@@ -8,6 +8,7 @@ import type { AppDeps, FaultHook } from '../src/context.js';
 import { createTokenCrypto } from '../src/crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
+import { createRateLimiter } from '../src/http/guards/rate-limit.js';
 import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
 import * as admin from '../src/services/admin.js';
@@ -57,6 +58,8 @@ export function createHarness(kind: DbKind) {
     get db() {
       return deps.db;
     },
+    /** The app's dependencies; tests may tune them (e.g. idempotencyWaitMs). */
+    deps,
     adminCtx: () => ({ db: deps.db, clock, tokenCrypto: deps.tokenCrypto }),
     /** Makes every service's fault point call `hook` (undefined removes it). */
     setFault(hook: FaultHook | undefined) {
@@ -79,6 +82,8 @@ export function createHarness(kind: DbKind) {
         clock,
         tokenCrypto: createTokenCrypto(randomBytes(32)),
         adminToken: ADMIN_TOKEN,
+        rateLimiter: createRateLimiter({ kind: 'memory' }),
+        idempotencyWaitMs: 10_000,
       } satisfies AppDeps);
       app = await buildApp(deps);
       await app.ready();

@@ -14,6 +14,8 @@ export type Queryable = Kysely<Database>;
 export type DatabaseHandle = {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** The node-postgres pool under Kysely (PostgreSQL only): rate limits share it. */
+  pgPool?: pg.Pool;
   close(): Promise<void>;
 };
 
@@ -47,7 +49,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', pgPool: pool, close: () => db.destroy() };
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
   const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined);
@@ -62,6 +64,11 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
   };
 }
 
+/**
+ * Runs fn in a transaction; inside one already (an idempotent request's), it joins it, so the
+ * request's writes and its stored response commit together.
+ */
 export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db as Tx);
   return db.transaction().execute(fn);
 }

@@ -1,13 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps, Ctx, Principal } from '../context.js';
+import type { Tx } from '../db/client.js';
+import type { EndpointClass } from './guards/rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The open transaction of an idempotent write; services join it. */
+    tx: Tx | undefined;
   }
   interface FastifyContextConfig {
     /** The scope a /v1 route requires; omitted means any valid key. */
     scope?: string;
+    /** Rate-limit class; GET defaults to read-light, anything else to write-light. */
+    rateClass?: EndpointClass;
+    /** false: the route ignores Idempotency-Key (spec: oauth-url). */
+    idempotent?: boolean;
   }
 }
 
@@ -15,7 +23,7 @@ declare module 'fastify' {
 export function ctxOf(request: FastifyRequest, deps: AppDeps): Ctx {
   if (!request.principal) throw new Error('ctxOf called on an unauthenticated request');
   return {
-    db: deps.db,
+    db: request.tx ?? deps.db,
     clock: deps.clock,
     log: request.log,
     requestId: request.id,

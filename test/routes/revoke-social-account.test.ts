@@ -1,24 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
+import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, json, REQUEST_ID } from '../harness.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-function assertEnvelope(res: { statusCode: number; body: string; headers: Record<string, unknown> }, status: number, code: string, details?: unknown) {
-  const body = json(res);
-  const shown = res.body.slice(0, 500);
-  assert.equal(res.statusCode, status, `expected ${status}, got ${res.statusCode}: ${shown}`);
-  assert.deepEqual(Object.keys(body), ['error'], shown);
-  assert.equal(body.error.code, code, shown);
-  assert.equal(typeof body.error.message, 'string');
-  assert.ok(body.error.message.length > 0);
-  assert.match(body.error.requestId, REQUEST_ID);
-  assert.equal(body.error.requestId, res.headers['x-request-id'], 'envelope requestId matches X-Request-Id');
-  if (details === undefined) assert.equal(body.error.details, undefined, shown);
-  else assert.deepEqual(body.error.details, details);
-  return body.error;
-}
 
 describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
   const revoke = (id: string, headers: Record<string, string>) =>

@@ -38,3 +38,13 @@ export async function setKeyKillSwitch(db: Queryable, organizationId: string | n
   if (organizationId !== null) q = q.where('organization_id', '=', organizationId);
   return q.returning(['id', 'kill_switch', 'killed_at']).executeTakeFirst();
 }
+
+export async function findApiKeyForUpdate(db: Queryable, organizationId: string, keyId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'kill_switch', 'killed_at'])
+    .where('id', '=', keyId)
+    .where('organization_id', '=', organizationId)
+    .forUpdate()
+    .executeTakeFirst();
+}

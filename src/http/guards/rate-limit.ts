@@ -1,0 +1,93 @@
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Principal } from '../../context.js';
+import { ApiError } from '../errors.js';
+
+export type EndpointClass = 'read-light' | 'write-light' | 'long-running';
+type Tier = Principal['rateLimitTier'];
+
+/** Requests per minute by tier and class, and writes per day (spec §3). */
+export const BUDGETS: Record<Tier, Record<EndpointClass, number> & { dailyWrites: number }> = {
+  standard: { 'read-light': 120, 'write-light': 60, 'long-running': 20, dailyWrites: 10_000 },
+  pilot: { 'read-light': 1_200, 'write-light': 600, 'long-running': 60, dailyWrites: 100_000 },
+  partner: { 'read-light': 6_000, 'write-light': 3_000, 'long-running': 300, dailyWrites: 500_000 },
+};
+
+export type RateLimitStore =
+  | { kind: 'memory' }
+  | { kind: 'postgres'; pool: pg.Pool }
+  | { kind: 'redis'; client: Redis };
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * Fixed windows per API key: one counter per (tier, class) per minute, one per day for writes.
+ * With a shared store (PostgreSQL, Redis) every instance draws on the same counters. If the
+ * store fails, a per-process memory limiter stands in (logged), rather than failing requests.
+ */
+export function createRateLimiter(store: RateLimitStore, opts: { windowSeconds?: number; prefix?: string } = {}) {
+  const window = opts.windowSeconds ?? 60;
+  const prefix = opts.prefix ?? 'rl';
+  const limiters = new Map<string, RateLimiterAbstract>();
+
+  function limiter(name: string, points: number, duration: number): RateLimiterAbstract {
+    let l = limiters.get(name);
+    if (l) return l;
+    const base = { points, duration, keyPrefix: `${prefix}:${name}` };
+    const insuranceLimiter = new RateLimiterMemory(base);
+    if (store.kind === 'redis') l = new RateLimiterRedis({ ...base, storeClient: store.client, insuranceLimiter, rejectIfRedisNotReady: true });
+    else if (store.kind === 'postgres') {
+      // One table for every limiter: the library names its prepared statements per query, not per table.
+      l = new RateLimiterPostgres({ ...base, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false, insuranceLimiter });
+    } else l = new RateLimiterMemory(base);
+    limiters.set(name, l);
+    return l;
+  }
+
+  async function take(l: RateLimiterAbstract, key: string): Promise<{ res: RateLimiterRes; limited: boolean }> {
+    try {
+      return { res: await l.consume(key, 1), limited: false };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { res: err, limited: true };
+      throw err;
+    }
+  }
+
+  return {
+    windowSeconds: window,
+    /** Counts one request of this class for this key; sets the headers; throws 429 when over. */
+    async consume(principal: Principal, cls: EndpointClass, reply: FastifyReply) {
+      const budget = BUDGETS[principal.rateLimitTier];
+      let limit = budget[cls];
+      let { res, limited } = await take(limiter(`${principal.rateLimitTier}:${cls}`, limit, window), principal.apiKeyId);
+      if (cls !== 'read-light' && !limited) {
+        const daily = await take(limiter(`${principal.rateLimitTier}:daily`, budget.dailyWrites, 86_400), principal.apiKeyId);
+        if (daily.limited) ({ res, limited, limit } = { ...daily, limit: budget.dailyWrites });
+      }
+      // Whole seconds, rounded up: a client that waits Retry-After is never early.
+      const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      reply.header('x-ratelimit-endpoint-class', cls);
+      reply.header('ratelimit-limit', String(limit));
+      reply.header('ratelimit-remaining', String(Math.max(0, res.remainingPoints)));
+      reply.header('ratelimit-reset', String(resetSeconds));
+      if (limited) {
+        reply.header('retry-after', String(resetSeconds));
+        throw new ApiError('RATE_LIMITED', `Rate limit exceeded for ${cls} requests on this key. Retry after ${resetSeconds} s.`, {
+          endpointClass: cls, limit, retryAfterSeconds: resetSeconds,
+        });
+      }
+    },
+  };
+}
+
+export function endpointClassOf(method: string, configured: EndpointClass | undefined): EndpointClass {
+  return configured ?? (method === 'GET' || method === 'HEAD' ? 'read-light' : 'write-light');
+}

@@ -1,0 +1,37 @@
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction } from '../db/client.js';
+import { findApiKeyForUpdate, setKeyKillSwitch } from '../db/queries/api-keys.js';
+import { insertAuditRow } from '../db/queries/events.js';
+import { ApiError } from '../http/errors.js';
+
+export function whoami(ctx: Ctx) {
+  const p = ctx.principal;
+  return {
+    organizationId: p.organizationId,
+    organizationName: p.organizationName,
+    apiKeyId: p.apiKeyId,
+    scopes: p.scopes,
+    rateLimitTier: p.rateLimitTier,
+    env: p.env,
+  };
+}
+
+/**
+ * Leak response: any key may kill any key of its own organization (itself included). Idempotent
+ * by state: killing a killed key returns its original killedAt. Un-kill is operator-only.
+ */
+export async function killApiKey(ctx: Ctx, input: { keyId: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const key = await findApiKeyForUpdate(tx, organizationId, input.keyId);
+    if (!key) throw new ApiError('NOT_FOUND', `No API key ${input.keyId} in this organization.`);
+    if (key.kill_switch && key.killed_at) return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(key.killed_at) };
+    const now = ctx.clock.now();
+    await setKeyKillSwitch(tx, organizationId, key.id, true, now);
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: 'api_key.killed', projectId: null, data: { apiKeyId: key.id, killedBy: apiKeyId },
+    });
+    return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(now) };
+  });
+}
