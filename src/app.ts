@@ -9,7 +9,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
-import { ApiError, envelope, renderError } from './http/errors.js';
+import { ApiError, envelope, renderClientError, renderError } from './http/errors.js';
 import { authenticate } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
 import { endpointClassOf } from './http/guards/rate-limit.js';
@@ -36,6 +36,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       reply.header('x-request-id', request.id);
       return renderError(err, request, reply);
     },
+    clientErrorHandler: renderClientError, // what Node's HTTP parser rejects, before any route
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -50,6 +51,10 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
     parseJson(request, body as string, done);
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    done(new ApiError('VALIDATION', 'Content-Type must be application/json.'));
   });
 
   app.decorateRequest('principal', undefined);

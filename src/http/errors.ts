@@ -1,5 +1,8 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { newRequestId } from '../ids.js';
 
 /** The code table: every error the API returns, with its HTTP status. Codes are never renamed. */
 export const ERROR_CODES = {
@@ -89,4 +92,25 @@ export function renderError(err: unknown, request: FastifyRequest, reply: Fastif
   }
   if (apiError.status >= 500) request.log.error({ err }, apiError.message);
   return reply.code(apiError.status).send(envelope(apiError, request.id));
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers over 16 KiB, NUL bytes, a bad request line or
+ * chunk) never become a fastify request: they still get the envelope and a request id, as a
+ * raw response on the socket, which is then closed (the parser state is unrecoverable).
+ * Fastify binds `this` to the instance.
+ */
+export function renderClientError(this: { log: FastifyBaseLogger }, err: ConnectionError, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const requestId = newRequestId();
+  const apiError = new ApiError('VALIDATION', err.code === 'HPE_HEADER_OVERFLOW'
+    ? 'Request headers exceed the 16 KiB limit.'
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request was not received in time.' : 'Malformed HTTP request.');
+  this.log.info({ reqId: requestId, code: err.code }, 'malformed HTTP request rejected');
+  if (socket.writable) {
+    const body = JSON.stringify(envelope(apiError, requestId));
+    socket.write(`HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
