@@ -52,10 +52,13 @@ export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext;
-    const issues = err.validation.map((v) => ({
-      path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
-      message: v.message ?? 'Invalid value',
-    }));
+    // One issue per offending field; an unknown field is reported at its own path.
+    const issues = err.validation.flatMap((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const unknown = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
+      if (unknown.length) return unknown.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'is not a known field' }));
+      return [{ path, message: v.message ?? 'Invalid value' }];
+    });
     if (where === 'params' || where === 'headers') {
       const first = issues[0];
       const message = first ? `Invalid ${where === 'params' ? 'path parameter' : 'header'} ${first.path}: ${first.message}` : 'Invalid request';

@@ -33,8 +33,12 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  * With a shared store (PostgreSQL, Redis) every instance draws on the same counters. If the
  * store fails, a per-process memory limiter stands in (logged), rather than failing requests.
  */
-export function createRateLimiter(store: RateLimitStore, opts: { windowSeconds?: number; prefix?: string } = {}) {
+export function createRateLimiter(
+  store: RateLimitStore,
+  opts: { windowSeconds?: number; prefix?: string; budgets?: typeof BUDGETS } = {},
+) {
   const window = opts.windowSeconds ?? 60;
+  const budgets = opts.budgets ?? BUDGETS;
   const prefix = opts.prefix ?? 'rl';
   const limiters = new Map<string, RateLimiterAbstract>();
 
@@ -65,7 +69,7 @@ export function createRateLimiter(store: RateLimitStore, opts: { windowSeconds?:
     windowSeconds: window,
     /** Counts one request of this class for this key; sets the headers; throws 429 when over. */
     async consume(principal: Principal, cls: EndpointClass, reply: FastifyReply) {
-      const budget = BUDGETS[principal.rateLimitTier];
+      const budget = budgets[principal.rateLimitTier];
       let limit = budget[cls];
       let { res, limited } = await take(limiter(`${principal.rateLimitTier}:${cls}`, limit, window), principal.apiKeyId);
       if (cls !== 'read-light' && !limited) {

@@ -1,0 +1,42 @@
+import type { EndpointClass } from '../src/http/guards/rate-limit.js';
+import type { Harness, Tenant } from './harness.js';
+
+/**
+ * Every /v1 route, for the shared guard matrix (test/guard-matrix.test.ts). A route added to the
+ * app without an entry here fails the matrix's completeness check: register it here.
+ */
+export type RouteCase = {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The route as the OpenAPI document names it. */
+  route: string;
+  scope?: string;
+  rateClass: EndpointClass;
+  /** A concrete path for tenant t, creating what it names. */
+  path: (h: Harness, t: Tenant) => Promise<string>;
+  /** The path names a resource of t's organization: another organization must get 404. */
+  owned: boolean;
+  payload?: unknown;
+};
+
+export const ROUTES: RouteCase[] = [
+  {
+    method: 'GET', route: '/v1/whoami', rateClass: 'read-light', owned: false,
+    path: async () => '/v1/whoami',
+  },
+  {
+    method: 'POST', route: '/v1/api-keys/{keyId}/kill', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/api-keys/${(await h.key(t, ['social:read'])).apiKeyId}/kill`,
+  },
+  {
+    method: 'GET', route: '/v1/audit-log', rateClass: 'read-light', owned: false,
+    path: async () => '/v1/audit-log',
+  },
+  {
+    method: 'GET', route: '/v1/social-accounts/{socialAccountId}', scope: 'social:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}`,
+  },
+  {
+    method: 'DELETE', route: '/v1/social-accounts/{socialAccountId}', scope: 'social:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}`,
+  },
+];
