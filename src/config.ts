@@ -34,7 +34,9 @@ export type Config = {
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
 };
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError'; // the CLI keys on it: exit 2 with the message, no stack trace
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const parsed = EnvSchema.safeParse(env);
