@@ -18,6 +18,7 @@ import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditLogRoutes } from './routes/audit-log.js';
+import { projectRoutes } from './routes/projects.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       installIdempotency(v1, deps);
       await v1.register(apiKeyRoutes(deps));
       await v1.register(auditLogRoutes(deps));
+      await v1.register(projectRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
     },
     { prefix: '/v1' },

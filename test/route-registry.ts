@@ -39,4 +39,28 @@ export const ROUTES: RouteCase[] = [
     method: 'DELETE', route: '/v1/social-accounts/{socialAccountId}', scope: 'social:write', rateClass: 'write-light', owned: true,
     path: async (h, t) => `/v1/social-accounts/${await h.account(t)}`,
   },
+  {
+    method: 'POST', route: '/v1/projects', scope: 'projects:write', rateClass: 'write-light', owned: false,
+    path: async () => '/v1/projects', payload: { name: 'Matrix project', timezone: 'UTC' },
+  },
+  {
+    method: 'GET', route: '/v1/projects', scope: 'projects:read', rateClass: 'read-light', owned: false,
+    path: async () => '/v1/projects',
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}', scope: 'projects:read', rateClass: 'read-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}`,
+  },
+  {
+    method: 'PATCH', route: '/v1/projects/{projectId}', scope: 'projects:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}`, payload: { name: 'Renamed' },
+  },
+  {
+    method: 'DELETE', route: '/v1/projects/{projectId}', scope: 'projects:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}`,
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}/social-accounts', scope: 'social:read', rateClass: 'read-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/social-accounts`,
+  },
 ];

@@ -40,7 +40,7 @@ export interface ProjectsTable {
   timezone: string;
   customer_external_id: string | null;
   owner_email: string | null;
-  metadata: Generated<Json>;
+  metadata: ColumnType<unknown, string | undefined, string>;
   status: Generated<'active' | 'archived'>;
   archived_at: Timestamp | null;
   created_at: Timestamp;
@@ -67,6 +67,8 @@ export interface SocialAccountsTable {
   token_ciphertext: Bytes | null;
   token_wrapped_key: Bytes | null;
   token_version: Generated<number>;
+  /** The token refresher's lease / back-off: it skips the account until then (migration 0003). */
+  token_refresh_after: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

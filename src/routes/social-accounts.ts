@@ -4,7 +4,8 @@ import type { AppDeps } from '../context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
-import { getSocialAccount, revokeSocialAccount } from '../services/social-accounts.js';
+import { DEFAULT_LIMIT } from '../services/pagination.js';
+import { getSocialAccount, listProjectSocialAccounts, revokeSocialAccount } from '../services/social-accounts.js';
 
 const Params = z.object({ socialAccountId: idParam('sa').meta({ description: 'Account id, `sa_<uuid>`.' }) });
 
@@ -18,19 +19,35 @@ const RevokeResult = z
   })
   .meta({ id: 'RevokeSocialAccountResponse' });
 
+const AccountFields = {
+  socialAccountId: z.string(),
+  projectId: z.string(),
+  platform: z.enum(['tiktok', 'instagram']),
+  handle: z.string(),
+  avatarUrl: z.string().nullable(),
+  status: z.enum(['connected', 'reauth_required', 'disconnected']),
+  leased: z.boolean(),
+  connectedAt: Timestamp.nullable(),
+  tokenExpiresAt: Timestamp.nullable(),
+  disconnectedAt: Timestamp.nullable(),
+  disconnectedReason: z.string().nullable(),
+};
+
+const SocialAccountSummary = z.object(AccountFields).meta({ id: 'SocialAccountSummary' });
+
+const ListQuery = z
+  .object({
+    platform: z.enum(['tiktok', 'instagram']).optional(),
+    status: z.enum(['connected', 'reauth_required', 'disconnected']).optional(),
+    leased: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
+    cursor: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+
 const SocialAccount = z
   .object({
-    socialAccountId: z.string(),
-    projectId: z.string(),
-    platform: z.enum(['tiktok', 'instagram']),
-    handle: z.string(),
-    avatarUrl: z.string().nullable(),
-    status: z.enum(['connected', 'reauth_required', 'disconnected']),
-    leased: z.boolean(),
-    connectedAt: Timestamp.nullable(),
-    tokenExpiresAt: Timestamp.nullable(),
-    disconnectedAt: Timestamp.nullable(),
-    disconnectedReason: z.string().nullable(),
+    ...AccountFields,
     queuedScheduledPosts: z.number().int().min(0).meta({ description: 'How many queued posts a revoke would cancel right now.' }),
     upstreamRevocation: z
       .object({
@@ -73,5 +90,24 @@ export const socialAccountRoutes =
         },
       },
       async (request) => getSocialAccount(ctxOf(request, deps), request.params),
+    );
+
+    app.get(
+      '/projects/:projectId/social-accounts',
+      {
+        config: { scope: 'social:read' },
+        schema: {
+          operationId: 'listSocialAccounts',
+          summary: 'List a project’s social accounts, connected and leased',
+          tags: ['Social accounts'],
+          params: z.object({ projectId: idParam('prj') }),
+          querystring: ListQuery,
+          response: {
+            200: z.object({ items: z.array(SocialAccountSummary), nextCursor: z.string().nullable() }).meta({ id: 'SocialAccountPage' }),
+            ...errorResponses(...GUARD_ERRORS, 404, 422),
+          },
+        },
+      },
+      async (request) => listProjectSocialAccounts(ctxOf(request, deps), { ...request.params, ...request.query }),
     );
   };

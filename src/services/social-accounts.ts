@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -7,10 +8,13 @@ import {
   disconnectSocialAccount,
   findSocialAccountForUpdate,
   findSocialAccountView,
+  listSocialAccounts,
 } from '../db/queries/social-accounts.js';
 import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
+import { decodeCursor, page } from './pagination.js';
+import { requireProject } from './projects.js';
 
 const REVOKED_BY_PARTNER = 'revoked_by_partner' as const;
 
@@ -57,12 +61,7 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
       projectId: account.project_id,
       data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled.length },
     });
-    await recordPostCancellations(tx, base, {
-      ids: canceled.map((p) => p.id),
-      projectIds: canceled.map((p) => p.project_id),
-      socialAccountId: account.id,
-      reason: REVOKED_BY_PARTNER,
-    });
+    await recordPostCancellations(tx, base, canceled, REVOKED_BY_PARTNER);
     await insertOutboxEvent(tx, {
       id: newId('evt'),
       organizationId,
@@ -96,5 +95,45 @@ export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: strin
     upstreamRevocation: upstream
       ? { status: upstream.status, attemptedAt: toWire(upstream.attempted_at), lastError: upstream.last_error }
       : null,
+  };
+}
+
+const ListCursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+
+/** Connected and leased accounts of a project together, in connection order. */
+export async function listProjectSocialAccounts(
+  ctx: Ctx,
+  input: {
+    projectId: string;
+    platform?: 'tiktok' | 'instagram';
+    status?: 'connected' | 'reauth_required' | 'disconnected';
+    leased?: boolean;
+    limit: number;
+    cursor?: string;
+  },
+) {
+  const after = decodeCursor(input.cursor, ListCursor);
+  await requireProject(ctx, input.projectId);
+  const rows = await listSocialAccounts(ctx.db, {
+    organizationId: ctx.principal.organizationId, projectId: input.projectId, platform: input.platform,
+    status: input.status, leased: input.leased, after: after && { createdAt: new Date(after.createdAt), id: after.id },
+    limit: input.limit + 1,
+  });
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  return {
+    items: items.map((a) => ({
+      socialAccountId: a.id,
+      projectId: a.project_id!,
+      platform: a.platform,
+      handle: a.handle,
+      avatarUrl: a.avatar_url,
+      status: a.status,
+      leased: a.leased,
+      connectedAt: toWire(a.connected_at),
+      tokenExpiresAt: toWire(a.token_expires_at),
+      disconnectedAt: toWire(a.disconnected_at),
+      disconnectedReason: a.disconnected_reason,
+    })),
+    nextCursor,
   };
 }

@@ -39,6 +39,109 @@ export async function cancelQueuedPostsByAccount(tx: Tx, socialAccountId: string
     .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
     .where('social_account_id', '=', socialAccountId)
     .where('status', '=', 'queued')
-    .returning(['id', 'project_id'])
+    .returning(['id', 'project_id', 'social_account_id'])
     .execute();
+}
+
+/** Archive: every queued post of the project; caller holds the project's account locks. */
+export async function cancelQueuedPostsByProject(tx: Tx, projectId: string, reason: string, now: Date) {
+  return tx
+    .updateTable('scheduled_posts')
+    .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
+    .where('project_id', '=', projectId)
+    .where('status', '=', 'queued')
+    .returning(['id', 'project_id', 'social_account_id'])
+    .execute();
+}
+
+// The columns a partner sees of a post, with its account's platform.
+const VIEW_COLUMNS = [
+  'p.id', 'p.project_id', 'p.container_id', 'p.social_account_id', 'a.platform', 'p.mode', 'p.status',
+  'p.external_id', 'p.external_url', 'p.scheduled_for', 'p.attempted_at', 'p.published_at', 'p.canceled_at',
+  'p.last_error', 'p.created_at', 'p.updated_at',
+] as const;
+
+function viewQuery(db: Queryable, organizationId: string) {
+  return db
+    .selectFrom('scheduled_posts as p')
+    .innerJoin('social_accounts as a', 'a.id', 'p.social_account_id')
+    .select(VIEW_COLUMNS)
+    .where('p.organization_id', '=', organizationId);
+}
+
+export type ScheduledPostView = NonNullable<Awaited<ReturnType<typeof findScheduledPostView>>>;
+
+export async function findScheduledPostView(db: Queryable, organizationId: string, id: string) {
+  return viewQuery(db, organizationId).where('p.id', '=', id).executeTakeFirst();
+}
+
+export type ScheduledPostFilter = {
+  organizationId: string;
+  projectId: string;
+  statuses?: ScheduledPostStatus[];
+  socialAccountId?: string;
+  since?: Date;
+  until?: Date;
+  before?: { scheduledFor: Date; id: string };
+  limit: number;
+};
+
+/** Latest scheduledFor first, keyset-paginated on (scheduled_for, id): scheduled_posts_project_idx. */
+export async function listScheduledPostViews(db: Queryable, f: ScheduledPostFilter) {
+  let q = viewQuery(db, f.organizationId)
+    .where('p.project_id', '=', f.projectId)
+    .orderBy('p.scheduled_for', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(f.limit);
+  if (f.statuses?.length) q = q.where('p.status', 'in', f.statuses);
+  if (f.socialAccountId !== undefined) q = q.where('p.social_account_id', '=', f.socialAccountId);
+  if (f.since !== undefined) q = q.where('p.scheduled_for', '>=', f.since);
+  if (f.until !== undefined) q = q.where('p.scheduled_for', '<', f.until);
+  if (f.before) {
+    const { scheduledFor, id } = f.before;
+    q = q.where((eb) => eb(eb.refTuple('p.scheduled_for', 'p.id'), '<', eb.tuple(scheduledFor, id)));
+  }
+  return q.execute();
+}
+
+/** The post's owner and account, read before taking the account lock (lock order: account, then post). */
+export async function findScheduledPostOwner(db: Queryable, organizationId: string, id: string) {
+  return db
+    .selectFrom('scheduled_posts')
+    .select(['id', 'social_account_id'])
+    .where('id', '=', id)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+}
+
+/** Caller holds the account lock. */
+export async function findScheduledPostForUpdate(tx: Tx, id: string) {
+  return tx
+    .selectFrom('scheduled_posts')
+    .select(['id', 'project_id', 'social_account_id', 'status', 'scheduled_for'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Queued posts only; caller holds the account lock and has checked the status under it. */
+export async function rescheduleQueuedPost(tx: Tx, id: string, scheduledFor: Date, now: Date) {
+  return tx
+    .updateTable('scheduled_posts')
+    .set({ scheduled_for: scheduledFor, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returning(['id', 'scheduled_for'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Queued posts only; caller holds the account lock and has checked the status under it. */
+export async function cancelQueuedPost(tx: Tx, id: string, reason: string, now: Date) {
+  return tx
+    .updateTable('scheduled_posts')
+    .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .returning(['id', 'project_id', 'social_account_id', 'canceled_at'])
+    .executeTakeFirstOrThrow();
 }

@@ -60,3 +60,57 @@ export async function disconnectSocialAccount(tx: Tx, id: string, reason: string
 export async function findSocialAccountById(db: Queryable, id: string) {
   return db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** Locks every account of a project (id order, so concurrent lockers never deadlock). */
+export async function lockProjectAccounts(tx: Tx, projectId: string) {
+  return tx.selectFrom('social_accounts').select('id').where('project_id', '=', projectId).orderBy('id').forUpdate().execute();
+}
+
+export type SocialAccountFilter = {
+  organizationId: string;
+  projectId: string;
+  platform?: 'tiktok' | 'instagram';
+  status?: 'connected' | 'reauth_required' | 'disconnected';
+  leased?: boolean;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+};
+
+/** Oldest first (connection order), keyset-paginated on (created_at, id). */
+export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) {
+  let q = db
+    .selectFrom('social_accounts')
+    .select([
+      'id', 'project_id', 'platform', 'handle', 'avatar_url', 'status', 'leased', 'connected_at',
+      'token_expires_at', 'disconnected_at', 'disconnected_reason', 'created_at',
+    ])
+    .where('organization_id', '=', f.organizationId)
+    .where('project_id', '=', f.projectId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(f.limit);
+  if (f.platform !== undefined) q = q.where('platform', '=', f.platform);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.leased !== undefined) q = q.where('leased', '=', f.leased);
+  if (f.after) {
+    const { createdAt, id } = f.after;
+    q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+  }
+  return q.execute();
+}
+
+/**
+ * Locks the given accounts of this organization in id order — one order for every multi-account
+ * locker, so two of them never deadlock. Ids of other organizations are simply not returned.
+ */
+export async function lockSocialAccounts(tx: Tx, organizationId: string, ids: string[]) {
+  if (ids.length === 0) return [];
+  return tx
+    .selectFrom('social_accounts')
+    .select(['id', 'project_id', 'platform', 'status'])
+    .where('id', 'in', ids)
+    .where('organization_id', '=', organizationId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}

@@ -56,6 +56,8 @@ export function installIdempotency(app: FastifyInstance, deps: AppDeps) {
         request.tx = tx;
         try {
           const payload = await handler.call(this, request, reply);
+          // The stored response is the returned payload: a handler must return it, not send it.
+          if (payload === reply || reply.sent) throw new Error(`${request.routeOptions.url}: write handlers must return their payload`);
           await storeIdempotentResponse(tx, apiKeyId, key, reply.statusCode, JSON.stringify(payload));
           return { payload };
         } finally {

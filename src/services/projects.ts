@@ -1,0 +1,129 @@
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction } from '../db/client.js';
+import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js';
+import { findProject, findProjectForUpdate, insertProject, listProjects, updateProject } from '../db/queries/projects.js';
+import { cancelQueuedPostsByProject } from '../db/queries/scheduled-posts.js';
+import { lockProjectAccounts } from '../db/queries/social-accounts.js';
+import type { ProjectsTable } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, page } from './pagination.js';
+
+export type ProjectInput = {
+  name: string;
+  timezone: string;
+  customerExternalId?: string | null;
+  ownerEmail?: string | null;
+  metadata?: Record<string, string>;
+};
+
+export function projectView(p: Selectable<ProjectsTable>) {
+  return {
+    id: p.id,
+    name: p.name,
+    timezone: p.timezone,
+    customerExternalId: p.customer_external_id,
+    ownerEmail: p.owner_email,
+    metadata: p.metadata as Record<string, string>,
+    status: p.status,
+    archivedAt: toWire(p.archived_at),
+    createdAt: toWire(p.created_at),
+    updatedAt: toWire(p.updated_at),
+  };
+}
+
+const projectNotFound = (id: string) => new ApiError('NOT_FOUND', `No project ${id} in this organization.`);
+
+/** A project of the caller's organization, or 404 (never 403: other organizations don't exist). */
+export async function requireProject(ctx: Ctx, projectId: string) {
+  const p = await findProject(ctx.db, ctx.principal.organizationId, projectId);
+  if (!p) throw projectNotFound(projectId);
+  return p;
+}
+
+export async function createProject(ctx: Ctx, input: ProjectInput) {
+  return withTransaction(ctx.db, async (tx) => {
+    const now = ctx.clock.now();
+    const { organizationId, apiKeyId } = ctx.principal;
+    const p = await insertProject(tx, {
+      id: newId('prj'), organization_id: organizationId, name: input.name, timezone: input.timezone,
+      customer_external_id: input.customerExternalId ?? null, owner_email: input.ownerEmail ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}), archived_at: null, created_at: now, updated_at: now,
+    });
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: 'project.created', projectId: p.id, data: { name: p.name },
+    });
+    return projectView(p);
+  });
+}
+
+export async function getProject(ctx: Ctx, input: { projectId: string }) {
+  return projectView(await requireProject(ctx, input.projectId));
+}
+
+const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+
+export async function listProjectsPage(
+  ctx: Ctx,
+  input: { status?: 'active' | 'archived'; customerExternalId?: string; limit: number; cursor?: string },
+) {
+  const after = decodeCursor(input.cursor, Cursor);
+  const rows = await listProjects(ctx.db, {
+    organizationId: ctx.principal.organizationId, status: input.status, customerExternalId: input.customerExternalId,
+    after: after && { createdAt: new Date(after.createdAt), id: after.id }, limit: input.limit + 1,
+  });
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  return { items: items.map(projectView), nextCursor };
+}
+
+/** PATCH: the given fields only; `status: "active"` un-archives (posts canceled by the archive stay canceled). */
+export async function patchProject(ctx: Ctx, input: { projectId: string; changes: Partial<ProjectInput> & { status?: 'active' } }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const current = await findProjectForUpdate(tx, organizationId, input.projectId);
+    if (!current) throw projectNotFound(input.projectId);
+    const c = input.changes;
+    const now = ctx.clock.now();
+    const updated = await updateProject(tx, current.id, {
+      ...(c.name !== undefined && { name: c.name }),
+      ...(c.timezone !== undefined && { timezone: c.timezone }),
+      ...(c.customerExternalId !== undefined && { customer_external_id: c.customerExternalId }),
+      ...(c.ownerEmail !== undefined && { owner_email: c.ownerEmail }),
+      ...(c.metadata !== undefined && { metadata: JSON.stringify(c.metadata) }),
+      ...(c.status === 'active' && { status: 'active' as const, archived_at: null }),
+      updated_at: now,
+    });
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
+      projectId: current.id, data: { fields: Object.keys(c).sort() },
+    });
+    return projectView(updated);
+  });
+}
+
+/**
+ * DELETE archives: in one transaction the project is archived and its queued posts canceled.
+ * Account rows are locked first (the lock order everywhere: accounts before their posts).
+ * Archiving an archived project answers 200 again with the original archivedAt and 0.
+ */
+export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const project = await findProjectForUpdate(tx, organizationId, input.projectId);
+    if (!project) throw projectNotFound(input.projectId);
+    if (project.status === 'archived') {
+      return { id: project.id, status: 'archived' as const, archivedAt: toWire(project.archived_at!), canceledScheduledPosts: 0 };
+    }
+    const now = ctx.clock.now();
+    await lockProjectAccounts(tx, project.id);
+    await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
+    const canceled = await cancelQueuedPostsByProject(tx, project.id, 'project_archived', now);
+    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
+    await insertAuditRow(tx, base, { eventType: 'project.archived', projectId: project.id, data: { canceledScheduledPosts: canceled.length } });
+    await recordPostCancellations(tx, base, canceled, 'project_archived');
+    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled.length };
+  });
+}
