@@ -18,6 +18,8 @@ import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditLogRoutes } from './routes/audit-log.js';
+import { contentRoutes } from './routes/content.js';
+import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { projectRoutes } from './routes/projects.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
 
@@ -91,6 +93,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       await v1.register(auditLogRoutes(deps));
       await v1.register(projectRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
+      await v1.register(contentRoutes(deps));
+      await v1.register(scheduledPostRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -1,4 +1,5 @@
 import type { EndpointClass } from '../src/http/guards/rate-limit.js';
+import { createContainer } from './content-fixtures.js';
 import type { Harness, Tenant } from './harness.js';
 
 /**
@@ -17,6 +18,8 @@ export type RouteCase = {
   owned: boolean;
   payload?: unknown;
 };
+
+const MATRIX_UUID = '00000000-0000-4000-8000-000000000000';
 
 export const ROUTES: RouteCase[] = [
   {
@@ -62,5 +65,45 @@ export const ROUTES: RouteCase[] = [
   {
     method: 'GET', route: '/v1/projects/{projectId}/social-accounts', scope: 'social:read', rateClass: 'read-light', owned: true,
     path: async (_h, t) => `/v1/projects/${t.projectId}/social-accounts`,
+  },
+  {
+    method: 'POST', route: '/v1/projects/{projectId}/content/upload', scope: 'content:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/content/upload`, payload: { media: ['https://cdn.example.com/a.mp4'], caption: 'Hi' },
+  },
+  {
+    method: 'GET', route: '/v1/content/{containerId}', scope: 'content:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}`,
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}/content', scope: 'content:read', rateClass: 'read-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/content`,
+  },
+  {
+    // The target is unknown (404 after the guards): the matrix checks guards, not scheduling.
+    method: 'POST', route: '/v1/content/{containerId}/schedule', scope: 'publish:write', rateClass: 'long-running', owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}/schedule`,
+    payload: { scheduledFor: '2099-01-01T00:00:00Z', targets: [{ socialAccountId: `sa_${MATRIX_UUID}`, mode: 'publish' }] },
+  },
+  {
+    method: 'POST', route: '/v1/content/{containerId}/publish', scope: 'publish:write', rateClass: 'long-running', owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}/publish`,
+    payload: { targets: [{ socialAccountId: `sa_${MATRIX_UUID}`, mode: 'publish' }] },
+  },
+  {
+    method: 'GET', route: '/v1/scheduled-posts/{id}', scope: 'publish:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => `/v1/scheduled-posts/${(await h.queuedPosts(await h.account(t), 1))[0]}`,
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}/scheduled-posts', scope: 'publish:read', rateClass: 'read-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/scheduled-posts`,
+  },
+  {
+    method: 'POST', route: '/v1/scheduled-posts/{id}/reschedule', scope: 'publish:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/scheduled-posts/${(await h.queuedPosts(await h.account(t), 1))[0]}/reschedule`,
+    payload: { scheduledFor: '2099-01-01T00:00:00Z' },
+  },
+  {
+    method: 'DELETE', route: '/v1/scheduled-posts/{id}', scope: 'publish:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/scheduled-posts/${(await h.queuedPosts(await h.account(t), 1))[0]}`,
   },
 ];

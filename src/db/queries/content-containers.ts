@@ -5,3 +5,36 @@ import type { ContentContainersTable } from '../schema.js';
 export async function insertContainer(db: Queryable, row: Insertable<ContentContainersTable>) {
   await db.insertInto('content_containers').values(row).execute();
 }
+
+export async function findContainer(db: Queryable, organizationId: string, id: string) {
+  return db
+    .selectFrom('content_containers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+}
+
+export type ContainerFilter = {
+  organizationId: string;
+  projectId: string;
+  before?: { createdAt: Date; id: string };
+  limit: number;
+};
+
+/** Newest first, keyset-paginated on (created_at, id): content_containers_project_idx. */
+export async function listContainers(db: Queryable, f: ContainerFilter) {
+  let q = db
+    .selectFrom('content_containers')
+    .selectAll()
+    .where('organization_id', '=', f.organizationId)
+    .where('project_id', '=', f.projectId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.limit);
+  if (f.before) {
+    const { createdAt, id } = f.before;
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
+  }
+  return q.execute();
+}

@@ -1,0 +1,150 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../context.js';
+import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { HttpsUrl, text } from '../http/strings.js';
+import { ctxOf } from '../http/request-context.js';
+import { idParam } from '../ids.js';
+import { getContent, listContent, uploadContent } from '../services/content.js';
+import { DEFAULT_LIMIT } from '../services/pagination.js';
+import { scheduleContent } from '../services/scheduled-posts.js';
+
+const CAPTION_MAX = 2200; // Instagram's caption limit, the stricter of the two platforms
+const MAX_TARGETS = 50;
+
+const ProjectParams = z.object({ projectId: idParam('prj').meta({ description: 'Project id, `prj_<uuid>`.' }) });
+const ContainerParams = z.object({ containerId: idParam('cnt').meta({ description: 'Content id, `cnt_<uuid>`.' }) });
+
+const UploadRequest = z
+  .object({
+    media: z.array(HttpsUrl).min(1).max(10).meta({ description: 'Finished media, 1–10 public https URLs, in order.' }),
+    caption: text(CAPTION_MAX).optional(),
+  })
+  .strict()
+  .meta({ id: 'UploadContentRequest' });
+
+const Container = z
+  .object({
+    id: z.string(),
+    projectId: z.string(),
+    status: z.enum(['processing', 'completed', 'failed']),
+    creativeType: z.literal('uploaded'),
+    media: z.array(z.string()),
+    caption: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'ContentContainer' });
+
+const ContainerPage = z
+  .object({ items: z.array(Container), nextCursor: z.string().nullable() })
+  .meta({ id: 'ContentContainerPage' });
+
+const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
+    cursor: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+
+const Target = z
+  .object({
+    socialAccountId: idParam('sa'),
+    mode: z.enum(['publish', 'draft']).meta({ description: '`draft` sends the post to the platform’s drafts/inbox instead of publishing it.' }),
+    captionOverride: text(CAPTION_MAX).optional(),
+  })
+  .strict()
+  .meta({ id: 'ScheduleTarget' });
+
+/** One post per account: a repeated socialAccountId is reported at its second occurrence. */
+const Targets = z
+  .array(Target)
+  .min(1)
+  .max(MAX_TARGETS)
+  .superRefine((targets, ctx) => {
+    const first = new Map<string, number>();
+    targets.forEach((t, i) => {
+      const seen = first.get(t.socialAccountId);
+      if (seen === undefined) first.set(t.socialAccountId, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'socialAccountId'], message: `duplicates targets.${seen}.socialAccountId` });
+    });
+  });
+
+const ScheduleRequest = z
+  .object({
+    scheduledFor: z.iso.datetime({ offset: true }).meta({ description: 'When to publish; must be in the future (30 s skew allowed). Stored in whole seconds.' }),
+    targets: Targets,
+  })
+  .strict()
+  .meta({ id: 'ScheduleContentRequest' });
+
+const PublishRequest = z.object({ targets: Targets }).strict().meta({ id: 'PublishContentRequest' });
+
+const Scheduled = z
+  .object({
+    scheduledPosts: z.array(
+      z.object({ id: z.string(), socialAccountId: z.string(), status: z.literal('queued'), scheduledFor: Timestamp }),
+    ),
+  })
+  .meta({ id: 'ScheduledPostsCreated' });
+
+export const contentRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.post('/projects/:projectId/content/upload', {
+      config: { scope: 'content:write' },
+      schema: {
+        operationId: 'uploadContent', summary: 'Upload finished content by URL', tags: ['Content'],
+        params: ProjectParams, body: UploadRequest,
+        response: { 201: Container, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+      },
+    }, async (request, reply) => {
+      const container = await uploadContent(ctxOf(request, deps), { ...request.params, ...request.body });
+      reply.code(201); // returned, not sent: the idempotency layer stores what the handler returns
+      return container;
+    });
+
+    app.get('/content/:containerId', {
+      config: { scope: 'content:read' },
+      schema: {
+        operationId: 'getContent', summary: 'Get a content container', tags: ['Content'],
+        params: ContainerParams, response: { 200: Container, ...errorResponses(...GUARD_ERRORS, 404) },
+      },
+    }, async (request) => getContent(ctxOf(request, deps), request.params));
+
+    app.get('/projects/:projectId/content', {
+      config: { scope: 'content:read' },
+      schema: {
+        operationId: 'listContent', summary: 'List a project’s content, newest first', tags: ['Content'],
+        params: ProjectParams, querystring: ListQuery,
+        response: { 200: ContainerPage, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+      },
+    }, async (request) => listContent(ctxOf(request, deps), { ...request.params, ...request.query }));
+
+    app.post('/content/:containerId/schedule', {
+      config: { scope: 'publish:write', rateClass: 'long-running' },
+      schema: {
+        operationId: 'scheduleContent', summary: 'Schedule content to 1–50 accounts, all or nothing', tags: ['Publishing'],
+        params: ContainerParams, body: ScheduleRequest,
+        response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+      },
+    }, async (request, reply) => {
+      const { scheduledFor, targets } = request.body;
+      const result = await scheduleContent(ctxOf(request, deps), { ...request.params, scheduledFor: new Date(scheduledFor), targets });
+      reply.code(201);
+      return result;
+    });
+
+    app.post('/content/:containerId/publish', {
+      config: { scope: 'publish:write', rateClass: 'long-running' },
+      schema: {
+        operationId: 'publishContent', summary: 'Publish content to 1–50 accounts now, all or nothing', tags: ['Publishing'],
+        params: ContainerParams, body: PublishRequest,
+        response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+      },
+    }, async (request, reply) => {
+      const result = await scheduleContent(ctxOf(request, deps), { ...request.params, targets: request.body.targets });
+      reply.code(201);
+      return result;
+    });
+  };

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction, type Tx } from '../db/client.js';
+import { findContainer } from '../db/queries/content-containers.js';
+import { insertAuditRows, insertOutboxEvents } from '../db/queries/events.js';
+import {
+  cancelQueuedPost,
+  findScheduledPostForUpdate,
+  findScheduledPostOwner,
+  findScheduledPostView,
+  insertScheduledPosts,
+  listScheduledPostViews,
+  rescheduleQueuedPost,
+  type ScheduledPostView,
+} from '../db/queries/scheduled-posts.js';
+import { findProject } from '../db/queries/projects.js';
+import { findSocialAccountForUpdate, lockSocialAccounts } from '../db/queries/social-accounts.js';
+import type { ScheduledPostStatus } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { requireActiveProjectForWrite } from './content.js';
+import { decodeCursor, page } from './pagination.js';
+
+// Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
+// Every writer takes the account row lock before touching a post of that account.
+
+export const CANCELED_BY_PARTNER = 'canceled_by_partner';
+/** Clocks disagree: a scheduledFor up to this far in the past is accepted (and due at once). */
+export const SCHEDULE_SKEW_MS = 30_000;
+
+/** Whole seconds, as the wire shows them: what a partner reads back is exactly what is stored. */
+export function wholeSeconds(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+/** 422 on `scheduledFor` unless it is in the future (within the skew). */
+export function requireFutureTime(scheduledFor: Date, now: Date) {
+  if (scheduledFor.getTime() >= now.getTime() - SCHEDULE_SKEW_MS) return;
+  throw new ApiError('VALIDATION', 'Invalid request body.', {
+    issues: [{ path: 'scheduledFor', message: `must be in the future (now is ${toWire(now)}; ${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed)` }],
+  }, 422);
+}
+
+function lastErrorView(raw: unknown): { code: string; message: string } | null {
+  if (raw === null || raw === undefined) return null;
+  const e = raw as { code?: unknown; message?: unknown };
+  return { code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') };
+}
+
+export function postView(p: ScheduledPostView) {
+  return {
+    id: p.id,
+    containerId: p.container_id,
+    socialAccountId: p.social_account_id,
+    platform: p.platform,
+    mode: p.mode,
+    status: p.status,
+    externalId: p.external_id,
+    externalUrl: p.external_url,
+    scheduledFor: toWire(p.scheduled_for),
+    attemptedAt: toWire(p.attempted_at),
+    publishedAt: toWire(p.published_at),
+    canceledAt: toWire(p.canceled_at),
+    lastError: lastErrorView(p.last_error),
+    createdAt: toWire(p.created_at),
+    updatedAt: toWire(p.updated_at),
+  };
+}
+
+const postNotFound = (id: string) => new ApiError('NOT_FOUND', `No scheduled post ${id} in this organization.`);
+
+export async function getScheduledPost(ctx: Ctx, input: { id: string }) {
+  const p = await findScheduledPostView(ctx.db, ctx.principal.organizationId, input.id);
+  if (!p) throw postNotFound(input.id);
+  return postView(p);
+}
+
+const Cursor = z.object({ scheduledFor: z.iso.datetime(), id: z.string().min(1) });
+
+export async function listScheduledPosts(
+  ctx: Ctx,
+  input: { projectId: string; status?: ScheduledPostStatus[]; socialAccountId?: string; since?: Date; until?: Date; limit: number; cursor?: string },
+) {
+  const after = decodeCursor(input.cursor, Cursor);
+  const { organizationId } = ctx.principal;
+  if (!(await findProject(ctx.db, organizationId, input.projectId))) {
+    throw new ApiError('NOT_FOUND', `No project ${input.projectId} in this organization.`);
+  }
+  const rows = await listScheduledPostViews(ctx.db, {
+    organizationId, projectId: input.projectId, statuses: input.status, socialAccountId: input.socialAccountId,
+    since: input.since, until: input.until, limit: input.limit + 1,
+    before: after && { scheduledFor: new Date(after.scheduledFor), id: after.id },
+  });
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ scheduledFor: last.scheduled_for.toISOString(), id: last.id }));
+  return { items: items.map(postView), nextCursor };
+}
+
+/**
+ * Lock order, as everywhere: the account row first, then the post. The status is checked under
+ * both locks, so a publisher's claim or a revoke that committed first is seen here.
+ */
+async function lockQueuedPost(ctx: Ctx, tx: Tx, id: string) {
+  const { organizationId } = ctx.principal;
+  const owner = await findScheduledPostOwner(tx, organizationId, id);
+  if (!owner) throw postNotFound(id);
+  await findSocialAccountForUpdate(tx, organizationId, owner.social_account_id);
+  const post = (await findScheduledPostForUpdate(tx, id))!;
+  if (post.status !== 'queued') {
+    throw new ApiError('CONFLICT', `Scheduled post ${id} is ${post.status}; only a queued post can be changed.`, {
+      reason: 'not_queued', status: post.status,
+    });
+  }
+  return post;
+}
+
+/** Moves a queued post to another time; emits `post.rescheduled`. */
+export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; scheduledFor: Date }) {
+  const now = ctx.clock.now();
+  const scheduledFor = wholeSeconds(input.scheduledFor);
+  requireFutureTime(scheduledFor, now);
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const post = await lockQueuedPost(ctx, tx, input.id);
+    await rescheduleQueuedPost(tx, post.id, scheduledFor, now);
+    const change = { socialAccountId: post.social_account_id, scheduledFor: toWire(scheduledFor), previousScheduledFor: toWire(post.scheduled_for) };
+    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [
+      { eventType: 'scheduled_post.rescheduled', projectId: post.project_id, data: { scheduledPostId: post.id, ...change } },
+    ]);
+    await insertOutboxEvents(tx, { organizationId, now }, [
+      { id: newId('evt'), type: 'post.rescheduled', data: { id: post.id, projectId: post.project_id, status: 'queued', ...change } },
+    ]);
+    return postView((await findScheduledPostView(tx, organizationId, post.id))!);
+  });
+}
+
+/** Cancels a queued post; `note` is the partner's free-text reason, kept in the audit row and event. */
+export async function cancelScheduledPost(ctx: Ctx, input: { id: string; reason?: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const post = await lockQueuedPost(ctx, tx, input.id);
+    const now = ctx.clock.now();
+    await cancelQueuedPost(tx, post.id, CANCELED_BY_PARTNER, now);
+    const note = input.reason ?? null;
+    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [{
+      eventType: 'scheduled_post.canceled', projectId: post.project_id,
+      data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, reason: CANCELED_BY_PARTNER, note },
+    }]);
+    await insertOutboxEvents(tx, { organizationId, now }, [{
+      id: newId('evt'), type: 'post.canceled',
+      data: {
+        id: post.id, projectId: post.project_id, socialAccountId: post.social_account_id, status: 'canceled',
+        cancelReason: CANCELED_BY_PARTNER, canceledAt: toWire(now), note,
+      },
+    }]);
+    return { id: post.id, status: 'canceled' as const, canceledAt: toWire(now) };
+  });
+}
+
+export type ScheduleTarget = { socialAccountId: string; mode: 'publish' | 'draft'; captionOverride?: string };
+type LockedAccount = Awaited<ReturnType<typeof lockSocialAccounts>>[number];
+
+/** Every target, in request order, against its locked row: the first that fails answers. */
+function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], projectId: string) {
+  const byId = new Map(accounts.map((a) => [a.id, a]));
+  targets.forEach(({ socialAccountId }, i) => {
+    const a = byId.get(socialAccountId);
+    if (!a) throw new ApiError('NOT_FOUND', `No social account ${socialAccountId} in this organization.`, { socialAccountId });
+    if (a.project_id !== projectId) {
+      throw new ApiError('VALIDATION', 'Invalid request body.', {
+        issues: [{ path: `targets.${i}.socialAccountId`, message: `belongs to another project than the content (${projectId})` }],
+      }, 422);
+    }
+    if (a.status !== 'connected') {
+      throw new ApiError('CONFLICT', `Social account ${socialAccountId} is ${a.status}; posts are only queued for connected accounts.`, {
+        reason: 'account_not_connected', socialAccountId, accountStatus: a.status,
+      });
+    }
+  });
+  return byId;
+}
+
+/**
+ * Schedule (or, without scheduledFor, publish now): all or nothing. The target accounts are
+ * locked in id order and re-checked under the lock, so a concurrent revoke either commits first
+ * (→ 409 here) or waits for this commit and then cancels what it queued.
+ */
+export async function scheduleContent(ctx: Ctx, input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[] }) {
+  const now = ctx.clock.now();
+  const scheduledFor = wholeSeconds(input.scheduledFor ?? now);
+  if (input.scheduledFor) requireFutureTime(scheduledFor, now);
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const container = await findContainer(tx, organizationId, input.containerId);
+    if (!container) throw new ApiError('NOT_FOUND', `No content ${input.containerId} in this organization.`);
+    await requireActiveProjectForWrite(ctx, tx, container.project_id);
+    const ids = input.targets.map((t) => t.socialAccountId);
+    const accounts = checkTargets(input.targets, await lockSocialAccounts(tx, organizationId, [...ids].sort()), container.project_id);
+    const posts = input.targets.map((t) => ({
+      id: newId('sp'), organization_id: organizationId, project_id: container.project_id, container_id: container.id,
+      social_account_id: t.socialAccountId, mode: t.mode, status: 'queued' as const, caption_override: t.captionOverride ?? null,
+      scheduled_for: scheduledFor, external_id: null, external_url: null, attempted_at: null, published_at: null,
+      canceled_at: null, cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,
+    }));
+    await insertScheduledPosts(tx, posts);
+    await ctx.fault?.('schedule:after-insert');
+    const summaries = posts.map((p) => ({ id: p.id, socialAccountId: p.social_account_id, status: 'queued' as const, scheduledFor: toWire(scheduledFor) }));
+    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, posts.map((p) => ({
+      eventType: 'scheduled_post.created', projectId: p.project_id,
+      data: { scheduledPostId: p.id, containerId: p.container_id, socialAccountId: p.social_account_id, mode: p.mode, scheduledFor: toWire(scheduledFor) },
+    })));
+    await insertOutboxEvents(tx, { organizationId, now }, posts.map((p, i) => ({
+      id: newId('evt'), type: 'post.scheduled',
+      data: { ...summaries[i]!, projectId: p.project_id, containerId: p.container_id, platform: accounts.get(p.social_account_id)!.platform, mode: p.mode },
+    })));
+    return { scheduledPosts: summaries };
+  });
+}
