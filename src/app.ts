@@ -1,19 +1,15 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
+import { registerDocsPage } from './http/docs-page.js';
 import { ApiError, envelope, renderClientError, renderError } from './http/errors.js';
 import { authenticate } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
 import { endpointClassOf } from './http/guards/rate-limit.js';
 import { checkScope } from './http/guards/scope.js';
+import { openapiTransform, openapiTransformObject } from './http/openapi.js';
 import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -21,7 +17,9 @@ import { auditLogRoutes } from './routes/audit-log.js';
 import { contentRoutes } from './routes/content.js';
 import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { projectRoutes } from './routes/projects.js';
+import { leasedAccountRoutes } from './routes/leased-accounts.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
 
@@ -68,12 +66,17 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Layers partner API', version: '1.0.0' },
+      info: {
+        title: 'Layers partner API',
+        version: '1.0.0',
+        description: 'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked against kill switches, rate limits and the route’s scope, and answers errors in one envelope. Guard order, retry advice per code and idempotency: docs/guards.md.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // Scope, rate class, Idempotency-Key, guard headers and error envelopes come from route config here.
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
 
   // The partner API. Guards in the spec's order: authenticate (401) and kill switches (503) in one
@@ -92,7 +95,9 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       await v1.register(apiKeyRoutes(deps));
       await v1.register(auditLogRoutes(deps));
       await v1.register(projectRoutes(deps));
+      await v1.register(leasedAccountRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
+      await v1.register(webhookEndpointRoutes(deps));
       await v1.register(contentRoutes(deps));
       await v1.register(scheduledPostRoutes(deps));
     },
@@ -101,6 +106,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerDocsPage(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async () => {
     await sql`SELECT 1`.execute(deps.db);

@@ -1,6 +1,7 @@
 import type { EndpointClass } from '../src/http/guards/rate-limit.js';
 import { createContainer } from './content-fixtures.js';
 import type { Harness, Tenant } from './harness.js';
+import { webhookDeliveryFixture, webhookEndpointFixture } from './webhooks/fixtures.js';
 
 /**
  * Every /v1 route, for the shared guard matrix (test/guard-matrix.test.ts). A route added to the
@@ -105,5 +106,62 @@ export const ROUTES: RouteCase[] = [
   {
     method: 'DELETE', route: '/v1/scheduled-posts/{id}', scope: 'publish:write', rateClass: 'write-light', owned: true,
     path: async (h, t) => `/v1/scheduled-posts/${(await h.queuedPosts(await h.account(t), 1))[0]}`,
+  },
+  {
+    method: 'POST', route: '/v1/projects/{projectId}/leased-accounts/request', scope: 'leased:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/leased-accounts/request`, payload: { count: 1, niche: { vertical: 'matrix' } },
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}/leased-accounts/requests/{requestId}', scope: 'leased:write', rateClass: 'read-light', owned: true,
+    path: async (h, t) => {
+      const { requestLeasedAccounts } = await import('../src/services/leases.js');
+      const ctx = { ...h.adminCtx(), log: undefined as never, requestId: 'req_matrix', principal: { organizationId: t.organizationId, apiKeyId: t.apiKeyId } as never };
+      const r = await requestLeasedAccounts(ctx, { projectId: t.projectId, count: 1, niche: { vertical: 'matrix' } });
+      return `/v1/projects/${t.projectId}/leased-accounts/requests/${r.requestId}`;
+    },
+  },
+  {
+    method: 'GET', route: '/v1/projects/{projectId}/leased-accounts', scope: 'leased:write', rateClass: 'read-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/leased-accounts`,
+  },
+  {
+    method: 'DELETE', route: '/v1/leased-accounts/{socialAccountId}', scope: 'leased:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/leased-accounts/${await h.account(t, { leased: true })}`,
+  },
+  {
+    method: 'POST', route: '/v1/webhook-endpoints', scope: 'webhooks:write', rateClass: 'write-light', owned: false,
+    path: async () => '/v1/webhook-endpoints', payload: { url: 'https://hooks.example.com/matrix', eventTypes: ['*'] },
+  },
+  {
+    method: 'GET', route: '/v1/webhook-endpoints', scope: 'webhooks:read', rateClass: 'read-light', owned: false,
+    path: async () => '/v1/webhook-endpoints',
+  },
+  {
+    method: 'GET', route: '/v1/webhook-endpoints/{webhookEndpointId}', scope: 'webhooks:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}`,
+  },
+  {
+    method: 'PATCH', route: '/v1/webhook-endpoints/{webhookEndpointId}', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}`, payload: { description: 'Renamed' },
+  },
+  {
+    method: 'DELETE', route: '/v1/webhook-endpoints/{webhookEndpointId}', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}`,
+  },
+  {
+    method: 'POST', route: '/v1/webhook-endpoints/{webhookEndpointId}/rotate-secret', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}/rotate-secret`,
+  },
+  {
+    method: 'POST', route: '/v1/webhook-endpoints/{webhookEndpointId}/test', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}/test`,
+  },
+  {
+    method: 'GET', route: '/v1/webhook-endpoints/{webhookEndpointId}/deliveries', scope: 'webhooks:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => `/v1/webhook-endpoints/${(await webhookEndpointFixture(h, t)).id}/deliveries`,
+  },
+  {
+    method: 'POST', route: '/v1/webhook-deliveries/{webhookDeliveryId}/replay', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
+    path: async (h, t) => `/v1/webhook-deliveries/${(await webhookDeliveryFixture(h, t)).id}/replay`,
   },
 ];

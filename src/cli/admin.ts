@@ -14,6 +14,7 @@ type Verb = {
   request: (v: Record<string, string | boolean | undefined>) => { method: string; path: string; body: unknown };
 };
 
+const num = (s: unknown) => (s === undefined ? undefined : Number(s));
 const list = (s: unknown) => String(s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 const VERBS: Record<string, Verb> = {
@@ -45,6 +46,38 @@ const VERBS: Record<string, Verb> = {
     usage: 'layers admin posts create --account SA_ID --count N   (development fixture: N queued posts)',
     options: { account: { type: 'string' }, count: { type: 'string' } }, required: ['account', 'count'],
     request: (v) => ({ method: 'POST', path: '/fixtures/queued-posts', body: { socialAccountId: v.account, count: Number(v.count) } }),
+  },
+  'lease pool-add': {
+    usage: 'layers admin lease pool-add --platform tiktok|instagram --handle H [--followers N] [--price-cents N]',
+    options: { platform: { type: 'string' }, handle: { type: 'string' }, followers: { type: 'string' }, 'price-cents': { type: 'string' } },
+    required: ['platform', 'handle'],
+    request: (v) => ({
+      method: 'POST', path: '/lease-pool',
+      body: { platform: v.platform, handle: v.handle, followers: num(v.followers), monthlyPriceCents: num(v['price-cents']) },
+    }),
+  },
+  'lease pool': {
+    usage: 'layers admin lease pool [--status available|assigned|retired]',
+    options: { status: { type: 'string' } }, required: [],
+    request: (v) => ({ method: 'GET', path: `/lease-pool${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`, body: undefined }),
+  },
+  'lease requests': {
+    usage: 'layers admin lease requests [--status requested|assigned|partial|rejected]',
+    options: { status: { type: 'string' } }, required: [],
+    request: (v) => ({ method: 'GET', path: `/lease-requests${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`, body: undefined }),
+  },
+  'lease fulfil': {
+    usage: 'layers admin lease fulfil --request LREQ_ID [--pool pool_a,pool_b] [--count N]',
+    options: { request: { type: 'string' }, pool: { type: 'string' }, count: { type: 'string' } }, required: ['request'],
+    request: (v) => ({
+      method: 'POST', path: `/lease-requests/${encodeURIComponent(String(v.request))}/fulfil`,
+      body: { poolAccountIds: v.pool === undefined ? undefined : list(v.pool), count: num(v.count) },
+    }),
+  },
+  'lease reject': {
+    usage: 'layers admin lease reject --request LREQ_ID [--reason TEXT]',
+    options: { request: { type: 'string' }, reason: { type: 'string' } }, required: ['request'],
+    request: (v) => ({ method: 'POST', path: `/lease-requests/${encodeURIComponent(String(v.request))}/reject`, body: { reason: v.reason } }),
   },
   'kill-switch set': {
     usage: 'layers admin kill-switch set --scope global|organization|key [--target ID] --on|--off',
@@ -88,8 +121,8 @@ export async function runAdmin(argv: string[]) {
   const req = verb.request(v);
   const res = await fetch(new URL(`/admin/v1${req.path}`, url), {
     method: req.method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(req.body),
+    headers: { authorization: `Bearer ${token}`, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: req.body === undefined ? undefined : JSON.stringify(req.body),
   }).catch((err: Error) => {
     throw new CliError(`Cannot reach ${url}: ${err.message}`);
   });

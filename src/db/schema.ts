@@ -66,6 +66,7 @@ export interface SocialAccountsTable {
   disconnected_reason: string | null;
   token_ciphertext: Bytes | null;
   token_wrapped_key: Bytes | null;
+  followers: Generated<number | null>;
   token_version: Generated<number>;
   /** The token refresher's lease / back-off: it skips the account until then (migration 0003). */
   token_refresh_after: Timestamp | null;
@@ -101,6 +102,46 @@ export interface LeasesTable {
   next_renewal_at: Timestamp | null;
   released_at: Timestamp | null;
   release_reason: string | null;
+  pool_account_id: string | null;
+  billed_periods: Generated<number>;
+}
+
+export interface LeasePoolAccountsTable {
+  id: string;
+  platform: Platform;
+  handle: string;
+  external_account_id: string | null;
+  followers: number;
+  niche: Json;
+  monthly_price_cents: number;
+  status: 'available' | 'assigned' | 'retired';
+  token_ciphertext: Bytes | null;
+  token_wrapped_key: Bytes | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LeaseRequestsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  count: number;
+  niche: Json;
+  note: string | null;
+  status: 'requested' | 'assigned' | 'partial' | 'rejected';
+  rejected_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BillingChargesTable {
+  id: string;
+  lease_id: string;
+  organization_id: string;
+  amount_cents: number;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  created_at: Timestamp;
 }
 
 export interface ContentContainersTable {
@@ -158,6 +199,47 @@ export interface OutboxEventsTable {
   data: Json;
   created_at: Timestamp;
   dispatched_at: Timestamp | null;
+  /** A replayed event names the event it re-sends (migration 0005). */
+  replay_of: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type WebhookEndpointStatus = 'active' | 'paused' | 'disabled';
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  event_types: string[];
+  status: WebhookEndpointStatus;
+  /** Signing secrets, sealed under the master key (TokenCrypto.sealSecret). */
+  secret: Bytes;
+  previous_secret: Bytes | null;
+  previous_secret_expires_at: Timestamp | null;
+  consecutive_failures: Generated<number>;
+  paused_reason: 'manual' | 'consecutive_failures' | null;
+  paused_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'abandoned';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  seq: Generated<number>;
+  endpoint_id: string;
+  event_id: string;
+  status: WebhookDeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface IdempotencyKeysTable {
@@ -177,9 +259,14 @@ export interface Database {
   social_accounts: SocialAccountsTable;
   upstream_revocations: UpstreamRevocationsTable;
   leases: LeasesTable;
+  lease_pool_accounts: LeasePoolAccountsTable;
+  lease_requests: LeaseRequestsTable;
+  billing_charges: BillingChargesTable;
   content_containers: ContentContainersTable;
   scheduled_posts: ScheduledPostsTable;
   audit_log: AuditLogTable;
   outbox_events: OutboxEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../context.js';
 import { ApiError } from '../http/errors.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
+import { adminLeaseRoutes } from './admin-leases.js';
 
 const SCOPES = [
   '*', 'projects:read', 'projects:write', 'social:read', 'social:write', 'leased:write', 'content:read',
@@ -25,6 +26,7 @@ export const adminRoutes =
     });
     const ctx: admin.AdminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto };
     const hide = true;
+    await app.register(adminLeaseRoutes(ctx));
 
     app.post('/organizations', { schema: { hide, body: z.object({ name: z.string().min(1).max(200) }).strict() } },
       async (req, reply) => reply.code(201).send(await admin.createOrganization(ctx, req.body)));

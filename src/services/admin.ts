@@ -10,15 +10,14 @@ import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertContainer } from '../db/queries/content-containers.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
-import { insertLease } from '../db/queries/leases.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
+import { leaseFixtureAccount } from './lease-operator.js';
 
 // The operator plane: organizations, keys, fixtures and kill switches. No principal: the
 // operator token already proved who is asking.
 export type AdminCtx = { db: Db; clock: Clock; tokenCrypto: TokenCrypto };
 
-const LEASE_PRICE_CENTS = 15_000; // $150/month, the list price of a leased account
 const FIXTURE_TOKEN_TTL_MS = 24 * 3600 * 1000;
 
 export async function createOrganization(ctx: AdminCtx, input: { name: string }) {
@@ -56,39 +55,36 @@ export async function createProject(ctx: AdminCtx, input: { organizationId: stri
   return { projectId: p.id, organizationId: p.organization_id, name: p.name, timezone: p.timezone, createdAt: toWire(now) };
 }
 
-/** A connected account holding a sandbox token (sealed like a real one); leased ones get a lease. */
+/**
+ * A connected account holding a sandbox token (sealed like a real one). A leased one goes through
+ * the lease pool: a pool account is added and assigned, with its lease and first charge.
+ */
 export async function createSocialAccount(
   ctx: AdminCtx,
   input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; leased: boolean },
 ) {
   const project = await findProjectById(ctx.db, input.projectId);
   if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
-  const id = newId('sa');
   const now = ctx.clock.now();
-  const expiresAt = new Date(now.getTime() + FIXTURE_TOKEN_TTL_MS);
-  const sealed = ctx.tokenCrypto.seal(id, 0, {
-    accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
-    refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
-    expiresAt: expiresAt.toISOString(),
-  });
-  await withTransaction(ctx.db, async (tx) => {
-    await insertSocialAccount(tx, {
+  let id: string;
+  if (input.leased) {
+    id = await leaseFixtureAccount(ctx, input);
+  } else {
+    id = newId('sa');
+    const expiresAt = new Date(now.getTime() + FIXTURE_TOKEN_TTL_MS);
+    const sealed = ctx.tokenCrypto.seal(id, 0, {
+      accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
+      refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
+      expiresAt: expiresAt.toISOString(),
+    });
+    await insertSocialAccount(ctx.db, {
       id, organization_id: project.organization_id, project_id: project.id, platform: input.platform,
       external_account_id: `sbx_${randomBytes(8).toString('hex')}`, handle: input.handle, avatar_url: null,
-      status: 'connected', leased: input.leased, connected_at: now, token_expires_at: expiresAt,
+      status: 'connected', leased: false, connected_at: now, token_expires_at: expiresAt,
       disconnected_at: null, disconnected_reason: null, token_ciphertext: sealed.ciphertext,
       token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,
     });
-    if (input.leased) {
-      const nextRenewal = new Date(now);
-      nextRenewal.setUTCMonth(nextRenewal.getUTCMonth() + 1);
-      await insertLease(tx, {
-        id: newId('lse'), social_account_id: id, organization_id: project.organization_id, project_id: project.id,
-        lease_request_id: null, status: 'assigned', monthly_price_cents: LEASE_PRICE_CENTS, assigned_at: now,
-        next_renewal_at: nextRenewal, released_at: null, release_reason: null,
-      });
-    }
-  });
+  }
   return {
     socialAccountId: id, projectId: project.id, organizationId: project.organization_id, platform: input.platform,
     handle: input.handle, status: 'connected' as const, leased: input.leased, connectedAt: toWire(now),

@@ -35,7 +35,8 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
 
     const now = ctx.clock.now();
     const updated = await disconnectSocialAccount(tx, account.id, REVOKED_BY_PARTNER, now);
-    if (account.token_ciphertext && account.token_wrapped_key) {
+    // A leased account's grant is the operator's (it returns to the pool), so it is never revoked upstream.
+    if (!account.leased && account.token_ciphertext && account.token_wrapped_key) {
       await enqueueUpstreamRevocation(tx, {
         socialAccountId: account.id,
         platform: account.platform,

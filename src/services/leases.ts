@@ -1,0 +1,112 @@
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction } from '../db/client.js';
+import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js';
+import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
+import { setPoolAccountStatus } from '../db/queries/lease-pool.js';
+import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/queries/leases.js';
+import { cancelQueuedPostsByAccount } from '../db/queries/scheduled-posts.js';
+import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
+import type { LeaseRequestsTable } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, page } from './pagination.js';
+import { requireProject } from './projects.js';
+
+const RELEASED_BY_PARTNER = 'released_by_partner' as const;
+
+export function leaseRequestView(r: Selectable<LeaseRequestsTable> & { assigned_ids: string[] }) {
+  return {
+    requestId: r.id,
+    projectId: r.project_id,
+    status: r.status,
+    count: r.count,
+    niche: r.niche as Record<string, string>,
+    note: r.note,
+    assignedSocialAccountIds: r.assigned_ids,
+    rejectedReason: r.rejected_reason,
+    createdAt: toWire(r.created_at),
+    updatedAt: toWire(r.updated_at),
+  };
+}
+
+export async function requestLeasedAccounts(
+  ctx: Ctx,
+  input: { projectId: string; count: number; niche: Record<string, string>; note?: string },
+) {
+  return withTransaction(ctx.db, async (tx) => {
+    const project = await requireProject({ ...ctx, db: tx }, input.projectId);
+    if (project.status !== 'active') throw new ApiError('CONFLICT', 'The project is archived.', { reason: 'project_archived' });
+    const now = ctx.clock.now();
+    const { organizationId, apiKeyId } = ctx.principal;
+    const row = await insertLeaseRequest(tx, {
+      id: newId('lreq'), organization_id: organizationId, project_id: project.id, count: input.count,
+      niche: JSON.stringify(input.niche), note: input.note ?? null, status: 'requested', rejected_reason: null, created_at: now, updated_at: now,
+    });
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: 'lease_request.created', projectId: project.id, data: { leaseRequestId: row.id, count: input.count, niche: input.niche },
+    });
+    return leaseRequestView({ ...row, assigned_ids: [] });
+  });
+}
+
+export async function getLeaseRequest(ctx: Ctx, input: { projectId: string; requestId: string }) {
+  const row = await findLeaseRequest(ctx.db, input.requestId, ctx.principal.organizationId);
+  if (!row || row.project_id !== input.projectId) throw new ApiError('NOT_FOUND', `No lease request ${input.requestId} in this project.`);
+  return leaseRequestView(row);
+}
+
+const Cursor = z.object({ id: z.string() });
+
+/** The billing view of a project's leases: `assigned` (billed) or `disconnected` (released). */
+export async function listLeasedAccounts(ctx: Ctx, input: { projectId: string; status?: 'assigned' | 'disconnected'; limit: number; cursor?: string }) {
+  const after = decodeCursor(input.cursor, Cursor);
+  await requireProject(ctx, input.projectId);
+  const rows = await listProjectLeases(ctx.db, {
+    organizationId: ctx.principal.organizationId, projectId: input.projectId,
+    status: input.status === undefined ? undefined : input.status === 'assigned' ? 'assigned' : 'released',
+    afterId: after?.id, limit: input.limit + 1,
+  });
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ id: last.id }));
+  return {
+    items: items.map((l) => ({
+      socialAccountId: l.social_account_id, projectId: l.project_id, handle: l.handle, platform: l.platform,
+      followers: l.followers ?? 0, status: l.status === 'assigned' ? ('assigned' as const) : ('disconnected' as const),
+      assignedAt: toWire(l.assigned_at), nextRenewalAt: toWire(l.next_renewal_at), releasedAt: toWire(l.released_at),
+      monthlyPriceCents: l.monthly_price_cents,
+    })),
+    nextCursor,
+  };
+}
+
+/**
+ * Release: in one transaction the account is disconnected (`released_by_partner`) with its
+ * token dropped, its queued posts canceled, the lease ended (no more renewals, no proration)
+ * and the pool account made available again. The operator's grant is not revoked upstream:
+ * it belongs to the pool account, which goes back into service.
+ */
+export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: string; reason?: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const account = await findSocialAccountForUpdate(tx, organizationId, input.socialAccountId);
+    const lease = account?.leased ? await findAssignedLeaseForUpdate(tx, account.id) : undefined;
+    if (!account || !lease) throw new ApiError('NOT_FOUND', `No leased account ${input.socialAccountId} with a live lease in this organization.`);
+    const now = ctx.clock.now();
+    await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
+    const canceled = await cancelQueuedPostsByAccount(tx, account.id, RELEASED_BY_PARTNER, now);
+    await endLease(tx, lease.id, input.reason ?? null, now);
+    if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
+    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
+    await insertAuditRow(tx, base, {
+      eventType: 'leased_account.released', projectId: account.project_id,
+      data: { socialAccountId: account.id, reason: input.reason ?? null, canceledScheduledPosts: canceled.length },
+    });
+    await recordPostCancellations(tx, base, canceled, RELEASED_BY_PARTNER);
+    return {
+      socialAccountId: account.id, status: 'disconnected' as const, disconnectedReason: RELEASED_BY_PARTNER,
+      disconnectedAt: toWire(now), canceledScheduledPosts: canceled.length,
+    };
+  });
+}
