@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
 import type { RateLimiter } from './http/guards/rate-limit.js';
+import type { DnsLookup, WebhookUrlPolicy } from './webhooks/url-safety.js';
 
 export type Principal = {
   apiKeyId: string;
@@ -31,6 +32,10 @@ export type AppDeps = {
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;
+  /** Webhook URL rules (src/webhooks/url-safety.ts); unset means production's, the strict ones. */
+  webhookUrlPolicy?: WebhookUrlPolicy;
+  /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
+  webhookDnsLookup?: DnsLookup;
 };
 
 /** What a service receives: who asks, where to write, what time it is. */

@@ -84,6 +84,7 @@ export function createHarness(kind: DbKind) {
         adminToken: ADMIN_TOKEN,
         rateLimiter: createRateLimiter({ kind: 'memory' }),
         idempotencyWaitMs: 10_000,
+        webhookUrlPolicy: 'development', // receivers in tests are http://127.0.0.1; production rules are tested explicitly
       } satisfies AppDeps);
       app = await buildApp(deps);
       await app.ready();

@@ -53,5 +53,15 @@ export function createTokenCrypto(masterKey: Buffer) {
         dataKey.fill(0);
       }
     },
+    /**
+     * A small secret we must use again later (a webhook signing key), sealed directly under the
+     * master key. `context` (e.g. the endpoint id) is the AAD: a blob moved elsewhere fails to open.
+     */
+    sealSecret(context: string, secret: string): Buffer {
+      return seal(masterKey, Buffer.from(secret, 'utf8'), `secret:${context}`);
+    },
+    openSecret(context: string, blob: Uint8Array): string {
+      return unseal(masterKey, blob, `secret:${context}`).toString('utf8');
+    },
   };
 }

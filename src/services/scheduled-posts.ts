@@ -180,6 +180,19 @@ function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], proj
   return byId;
 }
 
+/** The caller's completed content, in an active project (share-locked until commit). */
+async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) {
+  const container = await findContainer(tx, ctx.principal.organizationId, containerId);
+  if (!container) throw new ApiError('NOT_FOUND', `No content ${containerId} in this organization.`);
+  await requireActiveProjectForWrite(ctx, tx, container.project_id);
+  if (container.status !== 'completed') {
+    throw new ApiError('CONFLICT', `Content ${container.id} is ${container.status}; only completed content can be scheduled.`, {
+      reason: 'content_not_ready', status: container.status,
+    });
+  }
+  return container;
+}
+
 /**
  * Schedule (or, without scheduledFor, publish now): all or nothing. The target accounts are
  * locked in id order and re-checked under the lock, so a concurrent revoke either commits first
@@ -191,9 +204,7 @@ export async function scheduleContent(ctx: Ctx, input: { containerId: string; sc
   if (input.scheduledFor) requireFutureTime(scheduledFor, now);
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    const container = await findContainer(tx, organizationId, input.containerId);
-    if (!container) throw new ApiError('NOT_FOUND', `No content ${input.containerId} in this organization.`);
-    await requireActiveProjectForWrite(ctx, tx, container.project_id);
+    const container = await requireSchedulableContent(ctx, tx, input.containerId);
     const ids = input.targets.map((t) => t.socialAccountId);
     const accounts = checkTargets(input.targets, await lockSocialAccounts(tx, organizationId, [...ids].sort()), container.project_id);
     const posts = input.targets.map((t) => ({

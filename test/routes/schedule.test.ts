@@ -201,7 +201,7 @@ describeEachDb('schedule and publish content', (h) => {
     assert.deepEqual(await h.postStatuses(theirs), {});
   });
 
-  it('the content: unknown or another organization’s → 404; in an archived project → 409 project_archived', async () => {
+  it('the content: unknown or another organization’s → 404; not completed → 409 content_not_ready; in an archived project → 409 project_archived', async () => {
     const t = await h.tenant();
     const stranger = await h.tenant();
     const a = await h.account(t);
@@ -210,6 +210,9 @@ describeEachDb('schedule and publish content', (h) => {
     assertEnvelope(await schedule(t, await createContainer(h, stranger), { scheduledFor: when, targets: [target(a)] }), 404, 'NOT_FOUND');
     assertValidation(await schedule(t, 'cnt_x', { scheduledFor: when, targets: [target(a)] }), 400, 'containerId');
     const cnt = await createContainer(h, t);
+    const processing = await createContainer(h, t);
+    await h.db.updateTable('content_containers').set({ status: 'processing' }).where('id', '=', processing).execute();
+    assertEnvelope(await schedule(t, processing, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', { reason: 'content_not_ready', status: 'processing' });
     assert.equal((await h.inject({ method: 'DELETE', url: `/v1/projects/${t.projectId}`, headers: t.auth })).statusCode, 200);
     assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', { reason: 'project_archived', projectId: t.projectId });
     assertEnvelope(await publish(t, cnt, { targets: [target(a)] }), 409, 'CONFLICT', { reason: 'project_archived', projectId: t.projectId });

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction, type Tx } from '../db/client.js';
+import { insertAuditRow } from '../db/queries/events.js';
+import {
+  findDeliveryById,
+  findDeliveryForOrganization,
+  insertDelivery,
+  insertDirectEvent,
+  insertReplayEvent,
+  listDeliveryRows,
+  type DeliveryRow,
+} from '../db/queries/webhook-deliveries.js';
+import { findWebhookEndpoint, findWebhookEndpointForUpdate } from '../db/queries/webhook-endpoints.js';
+import type { WebhookDeliveryStatus } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { TEST_EVENT_TYPE } from '../webhooks/event-types.js';
+import { endpointNotFound } from './webhook-endpoints.js';
+import { decodeCursor, page } from './pagination.js';
+
+export function deliveryView(row: DeliveryRow) {
+  return {
+    id: row.id,
+    webhookEndpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    replayOf: row.replay_of,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    nextAttemptAt: row.status === 'pending' ? toWire(row.next_attempt_at) : null,
+    lastAttemptAt: toWire(row.last_attempt_at),
+    deliveredAt: toWire(row.delivered_at),
+    createdAt: toWire(row.created_at),
+    updatedAt: toWire(row.updated_at),
+  };
+}
+
+/** The endpoint, locked against a concurrent delete, and able to receive right now. */
+async function sendableEndpoint(tx: Tx, ctx: Ctx, id: string) {
+  const endpoint = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, id);
+  if (!endpoint) throw endpointNotFound(id);
+  if (endpoint.status !== 'active') {
+    throw new ApiError('CONFLICT', `Webhook endpoint ${id} is paused; re-activate it (PATCH status "active") first.`, { reason: 'endpoint_paused' });
+  }
+  return endpoint;
+}
+
+/** Enqueues a `test.ping` event to this endpoint only (subscriptions do not matter). */
+export async function testWebhookEndpoint(ctx: Ctx, input: { id: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const endpoint = await sendableEndpoint(tx, ctx, input.id);
+    const { organizationId, apiKeyId } = ctx.principal;
+    const now = ctx.clock.now();
+    const eventId = newId('evt');
+    const deliveryId = newId('dlv');
+    await insertDirectEvent(tx, {
+      id: eventId, organizationId, type: TEST_EVENT_TYPE, now,
+      data: { webhookEndpointId: endpoint.id, message: 'A test event from Layers: your endpoint is reachable and verifies signatures.' },
+    });
+    await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: 'webhook_endpoint.tested', projectId: null, data: { webhookEndpointId: endpoint.id, webhookDeliveryId: deliveryId, eventId },
+    });
+    return deliveryView(await findDeliveryById(tx, deliveryId));
+  });
+}
+
+const Cursor = z.object({ seq: z.number().int().positive() });
+
+export async function listWebhookDeliveries(
+  ctx: Ctx,
+  input: { id: string; status?: WebhookDeliveryStatus; limit: number; cursor?: string },
+) {
+  const after = decodeCursor(input.cursor, Cursor);
+  const endpoint = await findWebhookEndpoint(ctx.db, ctx.principal.organizationId, input.id);
+  if (!endpoint) throw endpointNotFound(input.id);
+  const rows = await listDeliveryRows(ctx.db, { endpointId: endpoint.id, status: input.status, beforeSeq: after?.seq, limit: input.limit + 1 });
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ seq: Number(last.seq) }));
+  return { items: items.map(deliveryView), nextCursor };
+}
+
+/**
+ * Re-sends a delivery's event to the same endpoint as a NEW event (new id, `replayOf` naming the
+ * original): a receiver that dedupes by event id processes it again, which is what a replay is for.
+ */
+export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId, apiKeyId } = ctx.principal;
+    const original = await findDeliveryForOrganization(tx, organizationId, input.id);
+    if (!original) throw new ApiError('NOT_FOUND', `No webhook delivery ${input.id} in this organization.`);
+    const endpoint = await sendableEndpoint(tx, ctx, original.endpoint_id);
+    const now = ctx.clock.now();
+    const eventId = newId('evt');
+    const deliveryId = newId('dlv');
+    await insertReplayEvent(tx, { id: eventId, originalId: original.event_id, now });
+    await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
+    const replay = deliveryView(await findDeliveryById(tx, deliveryId));
+    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
+      eventType: 'webhook_delivery.replayed', projectId: null,
+      data: { webhookDeliveryId: original.id, replayDeliveryId: deliveryId, eventId, replayOf: replay.replayOf },
+    });
+    return replay;
+  });
+}

@@ -1,0 +1,172 @@
+import type { Selectable, Updateable } from 'kysely';
+import { z } from 'zod';
+import { toWire } from '../clock.js';
+import type { Ctx } from '../context.js';
+import { withTransaction } from '../db/client.js';
+import { insertAuditRow } from '../db/queries/events.js';
+import { abandonPendingDeliveries } from '../db/queries/webhook-deliveries.js';
+import {
+  countLiveWebhookEndpoints,
+  findWebhookEndpoint,
+  findWebhookEndpointForUpdate,
+  insertWebhookEndpoint,
+  listWebhookEndpointRows,
+  lockOrganizationForEndpoints,
+  updateWebhookEndpointRow,
+} from '../db/queries/webhook-endpoints.js';
+import type { WebhookEndpointsTable } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+import { newId } from '../ids.js';
+import { newWebhookSecret } from '../webhooks/signature.js';
+import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
+import { decodeCursor, page } from './pagination.js';
+
+export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out to 20 deliveries per organization
+export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
+
+type EndpointRow = Selectable<WebhookEndpointsTable>;
+
+/** The AAD of an endpoint's sealed secrets: a blob copied to another endpoint fails to open. */
+export const secretContext = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+
+export function endpointView(row: EndpointRow, now: Date) {
+  const previousLive = row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now;
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    status: row.status as 'active' | 'paused', // 0001's CHECK also allows 'disabled'; nothing writes it
+    pausedReason: row.paused_reason,
+    pausedAt: toWire(row.paused_at),
+    consecutiveFailures: row.consecutive_failures,
+    previousSecretExpiresAt: previousLive ? toWire(row.previous_secret_expires_at) : null,
+    createdAt: toWire(row.created_at),
+    updatedAt: toWire(row.updated_at),
+  };
+}
+
+export function endpointNotFound(id: string) {
+  return new ApiError('NOT_FOUND', `No webhook endpoint ${id} in this organization.`);
+}
+
+const auditBase = (ctx: Ctx, now: Date) => ({ organizationId: ctx.principal.organizationId, apiKeyId: ctx.principal.apiKeyId, requestId: ctx.requestId, now });
+
+/** Creates an endpoint and returns its signing secret: the only time the secret is shown. */
+export async function createWebhookEndpoint(
+  ctx: Ctx,
+  input: { url: string; description?: string | null; eventTypes: string[] },
+  rules: UrlRules,
+) {
+  await assertSafeWebhookUrl(input.url, rules);
+  return withTransaction(ctx.db, async (tx) => {
+    const { organizationId } = ctx.principal;
+    await lockOrganizationForEndpoints(tx, organizationId);
+    if ((await countLiveWebhookEndpoints(tx, organizationId)) >= MAX_ENDPOINTS_PER_ORGANIZATION) {
+      throw new ApiError('CONFLICT', `An organization can have at most ${MAX_ENDPOINTS_PER_ORGANIZATION} webhook endpoints; delete one first.`, {
+        reason: 'endpoint_limit', limit: MAX_ENDPOINTS_PER_ORGANIZATION,
+      });
+    }
+    const id = newId('whe');
+    const secret = newWebhookSecret();
+    const now = ctx.clock.now();
+    const row = await insertWebhookEndpoint(tx, {
+      id, organization_id: organizationId, url: input.url, description: input.description ?? null,
+      event_types: [...new Set(input.eventTypes)], status: 'active', secret: ctx.tokenCrypto.sealSecret(secretContext(id), secret),
+      previous_secret: null, previous_secret_expires_at: null, paused_reason: null, paused_at: null,
+      created_at: now, updated_at: now, deleted_at: null,
+    });
+    await insertAuditRow(tx, auditBase(ctx, now), {
+      eventType: 'webhook_endpoint.created', projectId: null, data: { webhookEndpointId: id, url: row.url, eventTypes: row.event_types },
+    });
+    return { ...endpointView(row, now), secret };
+  });
+}
+
+const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+
+export async function listWebhookEndpoints(ctx: Ctx, input: { limit: number; cursor?: string }) {
+  const after = decodeCursor(input.cursor, Cursor);
+  const rows = await listWebhookEndpointRows(ctx.db, {
+    organizationId: ctx.principal.organizationId,
+    after: after && { createdAt: new Date(after.createdAt), id: after.id },
+    limit: input.limit + 1,
+  });
+  const now = ctx.clock.now();
+  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  return { items: items.map((r) => endpointView(r, now)), nextCursor };
+}
+
+export async function getWebhookEndpoint(ctx: Ctx, input: { id: string }) {
+  const row = await findWebhookEndpoint(ctx.db, ctx.principal.organizationId, input.id);
+  if (!row) throw endpointNotFound(input.id);
+  return endpointView(row, ctx.clock.now());
+}
+
+export type EndpointChanges = { url?: string; description?: string | null; eventTypes?: string[]; status?: 'active' | 'paused' };
+
+/** PATCH: any of url, description, eventTypes, status. Re-activating a paused endpoint resets its failure count. */
+export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & EndpointChanges, rules: UrlRules) {
+  if (input.url !== undefined) await assertSafeWebhookUrl(input.url, rules);
+  return withTransaction(ctx.db, async (tx) => {
+    const row = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, input.id);
+    if (!row) throw endpointNotFound(input.id);
+    const now = ctx.clock.now();
+    const changes: Updateable<WebhookEndpointsTable> = { ...statusChange(row, input.status, now), updated_at: now };
+    if (input.url !== undefined) changes.url = input.url;
+    if (input.description !== undefined) changes.description = input.description;
+    if (input.eventTypes !== undefined) changes.event_types = [...new Set(input.eventTypes)];
+    const updated = await updateWebhookEndpointRow(tx, row.id, changes);
+    const { id: _id, ...changed } = input;
+    await insertAuditRow(tx, auditBase(ctx, now), {
+      eventType: 'webhook_endpoint.updated', projectId: null, data: { webhookEndpointId: row.id, changes: changed },
+    });
+    return endpointView(updated, now);
+  });
+}
+
+function statusChange(row: EndpointRow, status: 'active' | 'paused' | undefined, now: Date): Updateable<WebhookEndpointsTable> {
+  if (status === undefined || status === row.status) return {};
+  if (status === 'active') return { status, consecutive_failures: 0, paused_reason: null, paused_at: null };
+  return { status, paused_reason: 'manual', paused_at: now };
+}
+
+/** Soft delete: the endpoint disappears from the API and its pending deliveries are abandoned. */
+export async function deleteWebhookEndpoint(ctx: Ctx, input: { id: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const row = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, input.id);
+    if (!row) throw endpointNotFound(input.id);
+    const now = ctx.clock.now();
+    await updateWebhookEndpointRow(tx, row.id, { deleted_at: now, updated_at: now });
+    await abandonPendingDeliveries(tx, row.id, now);
+    await insertAuditRow(tx, auditBase(ctx, now), {
+      eventType: 'webhook_endpoint.deleted', projectId: null, data: { webhookEndpointId: row.id, url: row.url },
+    });
+    return { id: row.id, deleted: true as const, deletedAt: toWire(now) };
+  });
+}
+
+/**
+ * A new secret, shown once. The current one becomes the previous one and keeps signing for 24 h
+ * (both v1= values are sent); rotating again within those 24 h retires the older one at once.
+ */
+export async function rotateWebhookSecret(ctx: Ctx, input: { id: string }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const row = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, input.id);
+    if (!row) throw endpointNotFound(input.id);
+    const now = ctx.clock.now();
+    const secret = newWebhookSecret();
+    const updated = await updateWebhookEndpointRow(tx, row.id, {
+      secret: ctx.tokenCrypto.sealSecret(secretContext(row.id), secret),
+      previous_secret: row.secret,
+      previous_secret_expires_at: new Date(now.getTime() + PREVIOUS_SECRET_TTL_MS),
+      updated_at: now,
+    });
+    const view = endpointView(updated, now);
+    await insertAuditRow(tx, auditBase(ctx, now), {
+      eventType: 'webhook_endpoint.secret_rotated', projectId: null,
+      data: { webhookEndpointId: row.id, previousSecretExpiresAt: view.previousSecretExpiresAt },
+    });
+    return { ...view, secret };
+  });
+}
