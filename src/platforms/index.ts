@@ -1,0 +1,25 @@
+import type { Clock } from '../clock.js';
+import type { PlatformSettings } from './config.js';
+import { createInstagramAdapter } from './instagram.js';
+import { SANDBOX_CLIENTS } from './sandbox/clients.js';
+import { createTikTokAdapter } from './tiktok.js';
+import type { PlatformAdapters } from './types.js';
+
+export * from './types.js';
+export { createPkcePair, pkceChallenge } from './pkce.js';
+
+/** The adapters a process uses for live keys, as configured. */
+export function createPlatformAdapters(settings: PlatformSettings, clock?: Clock): PlatformAdapters {
+  return {
+    tiktok: createTikTokAdapter({ ...settings.tiktok, timeoutMs: settings.timeoutMs, clock }),
+    instagram: createInstagramAdapter({ ...settings.instagram, timeoutMs: settings.timeoutMs, clock }),
+  };
+}
+
+/** Adapters pointed at a sandbox platform (tests, the dev server, `lp_test_` keys). */
+export function createSandboxAdapters(sandboxUrl: string, opts: { clock?: Clock; timeoutMs?: number } = {}): PlatformAdapters {
+  return {
+    tiktok: createTikTokAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.tiktok, ...opts }),
+    instagram: createInstagramAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.instagram, ...opts, containerPollIntervalMs: 10 }),
+  };
+}

@@ -1,0 +1,75 @@
+import type { PlatformToken } from '../crypto/token-envelope.js';
+import type { Platform } from '../db/schema.js';
+
+export type { Platform, PlatformToken };
+
+/** The authorization request; `codeChallenge` is the S256 PKCE challenge (ignored where unsupported). */
+export type AuthorizeParams = { state: string; redirectUri: string; scopes?: string[]; codeChallenge?: string };
+
+export type ExchangeParams = { code: string; redirectUri: string; codeVerifier?: string };
+
+/** What a completed authorization yields: the token and whose account it opens. */
+export type PlatformGrant = { token: PlatformToken; externalAccountId: string; scopes: string[] };
+
+export type PlatformProfile = { externalAccountId: string; handle: string; avatarUrl: string | null };
+
+export type PublishInput = {
+  externalAccountId: string;
+  mediaUrls: string[];
+  caption: string | null;
+  mode: 'publish' | 'draft';
+};
+
+export type PublishResult = { externalId: string; externalUrl: string | null };
+
+/** `unsupported`: the platform offers no way to revoke a grant (Instagram); nothing was called. */
+export type RevokeResult = { outcome: 'revoked' | 'unsupported' };
+
+/**
+ * One platform's OAuth, publish and revocation API. Every method either resolves or throws a
+ * PlatformError whose `kind` tells the caller what to do next.
+ */
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  readonly supportsPkce: boolean;
+  /** Refresh a token this long before it expires (platform-specific lifetimes). */
+  readonly refreshWindowMs: number;
+  readonly defaultScopes: readonly string[];
+  authorizeUrl(params: AuthorizeParams): string;
+  exchangeCode(params: ExchangeParams): Promise<PlatformGrant>;
+  fetchProfile(token: PlatformToken): Promise<PlatformProfile>;
+  refreshToken(token: PlatformToken): Promise<PlatformToken>;
+  /** Real platforms ignore `idempotencyKey`; the sandbox honours it (Idempotency-Key header). */
+  publish(token: PlatformToken, post: PublishInput, idempotencyKey: string): Promise<PublishResult>;
+  /** RFC 7009 revocation of the grant behind `token`. */
+  revokeToken(token: PlatformToken): Promise<RevokeResult>;
+}
+
+export type PlatformAdapters = Record<Platform, PlatformAdapter>;
+
+/**
+ * CREDENTIAL_INVALID: the user's grant is dead (invalid_grant, expired/revoked token) — reauth.
+ * RETRYABLE: 5xx, 429, timeouts, network errors — try again later.
+ * PERMANENT: anything else (bad request, our client credentials) — retrying will not help.
+ */
+export type PlatformErrorKind = 'CREDENTIAL_INVALID' | 'RETRYABLE' | 'PERMANENT';
+
+const MAX_MESSAGE_CHARS = 300; // enough for a platform's code and description, never a whole body
+
+export class PlatformError extends Error {
+  constructor(
+    readonly kind: PlatformErrorKind,
+    readonly platform: Platform,
+    readonly endpoint: string,
+    message: string,
+    readonly status?: number,
+    readonly platformCode?: string,
+  ) {
+    super(`${platform} ${endpoint}: ${message}`.slice(0, MAX_MESSAGE_CHARS));
+    this.name = 'PlatformError';
+  }
+}
+
+export function isPlatformError(err: unknown): err is PlatformError {
+  return err instanceof PlatformError;
+}
