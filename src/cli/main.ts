@@ -1,6 +1,7 @@
 import { runAdmin, ADMIN_HELP } from './admin.js';
 import { runMigrate, MIGRATE_HELP } from './migrate.js';
 import { runServe, SERVE_HELP } from './serve.js';
+import { runSandbox, SANDBOX_HELP } from './sandbox.js';
 import { CliError } from './args.js';
 
 const HELP = `Usage: layers <command> [options]
@@ -9,6 +10,7 @@ Commands:
   serve     Run the API server (embedded database unless DATABASE_URL is set)
   migrate   Apply pending database migrations and exit
   admin     Operator commands against a running server (org, key, project, account, kill-switch)
+  sandbox   Run the sandbox platform (fake TikTok and Instagram) for development
 
 Run "layers <command> --help" for a command's options.`;
 
@@ -16,6 +18,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   serve: { run: runServe, help: SERVE_HELP },
   migrate: { run: runMigrate, help: MIGRATE_HELP },
   admin: { run: runAdmin, help: ADMIN_HELP },
+  sandbox: { run: runSandbox, help: SANDBOX_HELP },
 };
 
 async function main(argv: string[]) {

@@ -1,0 +1,205 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PlatformToken } from '../../crypto/token-envelope.js';
+import type { Platform } from '../types.js';
+import { createInstagramRoutes } from './instagram-routes.js';
+import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
+import { createSandboxState, FAULT_MODES, type FaultSpec, type SandboxCall } from './state.js';
+import { tiktokRoutes } from './tiktok-routes.js';
+
+// The sandbox platform: a real HTTP server speaking TikTok's and Instagram's OAuth, publish and
+// revoke paths, for development, tests and `lp_test_` keys. Control plane under /__sandbox:
+//   GET    /__sandbox          endpoint names and fault modes
+//   GET    /__sandbox/log      every call so far (the witness)
+//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response, count?}
+//   DELETE /__sandbox/faults   disarm every fault
+//   POST   /__sandbox/reset    clear the log and the faults (tokens and grants stay)
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export type SandboxOptions = { port?: number; host?: string; now?: () => number };
+
+export type SandboxPlatform = {
+  url: string;
+  /** Live view of every call, in arrival order. */
+  log: readonly SandboxCall[];
+  calls(endpoint: string): SandboxCall[];
+  setFault(spec: FaultSpec): void;
+  clearFaults(): void;
+  reset(): void;
+  /** A grant minted without the OAuth dance, for fixtures; the token works against this sandbox. */
+  issueToken(platform: Platform, opts?: { externalAccountId?: string; handle?: string; scopes?: string[] }): {
+    token: PlatformToken;
+    externalAccountId: string;
+  };
+  close(): Promise<void>;
+};
+
+export const SANDBOX_ENDPOINTS = [...tiktokRoutes, ...createInstagramRoutes()].map((r) => r.endpoint);
+const TIKTOK_SCOPES = ['user.info.basic', 'video.publish', 'video.upload'];
+const INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_content_publish'];
+
+export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<SandboxPlatform> {
+  const now = opts.now ?? Date.now;
+  const state = createSandboxState(now);
+  const routes: SandboxRoute[] = [...tiktokRoutes, ...createInstagramRoutes()];
+  const hanging = new Set<ServerResponse>(); // answers withheld by `timeout` faults
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      // A sandbox bug: say so in the answer (loopback-only, fake data) rather than a silent 500.
+      if (!res.headersSent) send(res, { status: 500, body: { error: 'sandbox_internal', message: String(err?.message) } });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const raw = await readBody(req);
+    if (raw === undefined) return send(res, { status: 413, body: { error: 'body_too_large' } });
+    if (url.pathname.startsWith('/__sandbox')) return send(res, control(req.method ?? 'GET', url.pathname, raw));
+    const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
+    if (!route) return send(res, { status: 404, body: { error: 'not_found', path: url.pathname } });
+    const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
+    const base = { endpoint: route.endpoint, method: request.method, path: url.pathname, idempotencyKey: request.idempotencyKey, token: presented(request) };
+    const fault = state.takeFault(route.endpoint);
+    if (fault === 'timeout') {
+      state.record({ ...base, status: 0, fault });
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    let reply: SandboxReply;
+    if (fault === 'lost_response') {
+      const done = route.handle(request, state); // the effect happens; the caller never learns
+      reply = { ...faultReply(route.family, '5xx', request), log: { ...done.log, error: 'lost_response' } };
+    } else {
+      reply = fault ? faultReply(route.family, fault, request) : route.handle(request, state);
+    }
+    state.record({ ...base, status: reply.status, ...(fault ? { fault } : {}), ...reply.log });
+    send(res, reply);
+  }
+
+  function control(method: string, path: string, raw: string): SandboxReply {
+    if (method === 'GET' && path === '/__sandbox') return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
+    if (method === 'GET' && path === '/__sandbox/log') return { status: 200, body: { calls: state.log } };
+    if (method === 'DELETE' && path === '/__sandbox/faults') return (state.clearFaults(), { status: 204 });
+    if (method === 'POST' && path === '/__sandbox/reset') return (state.reset(), { status: 204 });
+    if (method === 'POST' && path === '/__sandbox/faults') {
+      const spec = parseFault(raw);
+      if (typeof spec === 'string') return { status: 422, body: { error: spec } };
+      state.setFault(spec);
+      return { status: 200, body: { fault: spec } };
+    }
+    return { status: 404, body: { error: 'not_found', path } };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    log: state.log,
+    calls: (endpoint) => state.log.filter((c) => c.endpoint === endpoint),
+    setFault(spec) {
+      const parsed = parseFault(JSON.stringify(spec));
+      if (typeof parsed === 'string') throw new Error(parsed);
+      state.setFault(parsed);
+    },
+    clearFaults: () => state.clearFaults(),
+    reset: () => state.reset(),
+    issueToken(platform, o = {}) {
+      const scopes = o.scopes ?? (platform === 'tiktok' ? TIKTOK_SCOPES : INSTAGRAM_SCOPES);
+      const grant = state.createGrant(platform, o.externalAccountId, scopes, o.handle);
+      const ttl = platform === 'tiktok' ? 24 * 3600 : 60 * 24 * 3600;
+      const token: PlatformToken = {
+        accessToken: state.issueAccessToken(grant, platform === 'tiktok' ? 'act.' : 'IGAAsbx', ttl),
+        refreshToken: platform === 'tiktok' ? state.issueRefreshToken(grant) : undefined,
+        expiresAt: new Date(now() + ttl * 1000).toISOString(),
+        scope: scopes.join(','),
+      };
+      return { token, externalAccountId: grant.externalAccountId };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The token a call is about, so faulted calls are witnessed too (handlers may refine it). */
+function presented(req: SandboxRequest): string | undefined {
+  const p = req.params;
+  return p.token ?? p.refresh_token ?? p.access_token ?? req.bearer;
+}
+
+function parseFault(raw: string): FaultSpec | string {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw || '{}') as Record<string, unknown>;
+  } catch {
+    return 'body must be JSON';
+  }
+  const { endpoint, mode, count } = body;
+  if (typeof endpoint !== 'string' || (endpoint !== '*' && !SANDBOX_ENDPOINTS.includes(endpoint))) {
+    return `endpoint must be '*' or one of ${SANDBOX_ENDPOINTS.join(', ')}`;
+  }
+  if (!FAULT_MODES.includes(mode as never)) return `mode must be one of ${FAULT_MODES.join(', ')}`;
+  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1)) return 'count must be a positive integer';
+  return { endpoint, mode: mode as FaultSpec['mode'], count: count as number | undefined };
+}
+
+function parseRequest(req: IncomingMessage, url: URL, raw: string, match: RegExpMatchArray): SandboxRequest {
+  const type = String(req.headers['content-type'] ?? '');
+  let json: Record<string, unknown> | undefined;
+  let form: Record<string, string> = {};
+  if (type.startsWith('application/json') && raw) {
+    try {
+      json = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+  } else if (type.startsWith('application/x-www-form-urlencoded')) {
+    form = Object.fromEntries(new URLSearchParams(raw));
+  }
+  const auth = String(req.headers.authorization ?? '');
+  const key = req.headers['idempotency-key'];
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    match,
+    query: url.searchParams,
+    params: { ...Object.fromEntries(url.searchParams), ...form },
+    json,
+    headers: req.headers,
+    bearer: auth.startsWith('Bearer ') ? auth.slice(7) : undefined,
+    idempotencyKey: typeof key === 'string' && key !== '' ? key : undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, reply: SandboxReply) {
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (reply.location) headers.location = reply.location;
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers).end();
+    return;
+  }
+  headers['content-type'] = 'application/json; charset=utf-8';
+  res.writeHead(reply.status, headers).end(JSON.stringify(reply.body));
+}

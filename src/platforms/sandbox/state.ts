@@ -1,0 +1,206 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Platform } from '../types.js';
+
+// The sandbox platform's memory: authorization codes, grants and their tokens, published
+// posts, armed faults, and the call log that tests read as the witness of what happened.
+
+export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response';
+export const FAULT_MODES: readonly FaultMode[] = ['5xx', 'timeout', 'invalid_grant', 'lost_response'];
+
+/** `endpoint` is a name from SANDBOX_ENDPOINTS, or '*' for every platform endpoint. */
+export type FaultSpec = { endpoint: string; mode: FaultMode; count?: number };
+
+export type SandboxCall = {
+  seq: number;
+  /** ISO instant the call arrived. */
+  at: string;
+  endpoint: string;
+  method: string;
+  path: string;
+  /** HTTP status answered; 0 when a `timeout` fault left the call unanswered. */
+  status: number;
+  fault?: FaultMode;
+  /** The token the call presented (bearer/access_token) or, for revoke, the token revoked. */
+  token?: string;
+  /** Revoke only: whether the token was one the sandbox had issued (RFC 7009 answers 200 either way). */
+  known?: boolean;
+  externalAccountId?: string;
+  idempotencyKey?: string;
+  externalId?: string;
+  replayed?: boolean;
+  error?: string;
+};
+
+export type Grant = {
+  id: string;
+  platform: Platform;
+  externalAccountId: string;
+  scopes: string[];
+  revokedAt?: string;
+  refreshToken?: string;
+};
+
+type AuthCode = {
+  platform: Platform;
+  clientId: string;
+  redirectUri: string;
+  scopes: string[];
+  externalAccountId: string;
+  codeChallenge?: string;
+  expiresAt: number;
+  usedAt?: number;
+  grantId?: string;
+};
+
+type AccessToken = { grantId: string; expiresAt: number };
+
+const CODE_TTL_MS = 10 * 60 * 1000; // RFC 6749 §4.1.2 recommends at most 10 minutes
+
+export function createSandboxState(now: () => number) {
+  const codes = new Map<string, AuthCode>();
+  const grants = new Map<string, Grant>();
+  const accessTokens = new Map<string, AccessToken>();
+  const refreshTokens = new Map<string, string>(); // token → grant id
+  const users = new Map<string, { handle: string }>();
+  const published = new Map<string, string>(); // endpoint + idempotency key → external id
+  const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
+  const log: SandboxCall[] = [];
+  let seq = 0;
+
+  const random = (prefix: string) => `${prefix}${randomBytes(18).toString('base64url')}`;
+
+  function user(platform: Platform, externalAccountId?: string, handle?: string) {
+    const id = externalAccountId ?? (platform === 'tiktok' ? random('sbx-open-') : `178414${String(randomInt(1e9)).padStart(11, '0')}`);
+    const known = users.get(id);
+    users.set(id, { handle: handle ?? known?.handle ?? `sandbox_${id.slice(-6).toLowerCase()}` });
+    return id;
+  }
+
+  return {
+    log,
+
+    record(call: Omit<SandboxCall, 'seq' | 'at'>): SandboxCall {
+      const entry = { seq: ++seq, at: new Date(now()).toISOString(), ...call };
+      log.push(entry);
+      return entry;
+    },
+
+    setFault(spec: FaultSpec) {
+      faults.set(spec.endpoint, { mode: spec.mode, remaining: spec.count });
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    /** Consumes one use of the fault armed for this endpoint (or '*'), if any. */
+    takeFault(endpoint: string): FaultMode | undefined {
+      for (const key of [endpoint, '*']) {
+        const f = faults.get(key);
+        if (!f) continue;
+        if (f.remaining !== undefined && --f.remaining <= 0) faults.delete(key);
+        return f.mode;
+      }
+      return undefined;
+    },
+
+    issueCode(c: Omit<AuthCode, 'expiresAt' | 'externalAccountId'> & { externalAccountId?: string; handle?: string }) {
+      const code = random('sbx-code-');
+      codes.set(code, { ...c, externalAccountId: user(c.platform, c.externalAccountId, c.handle), expiresAt: now() + CODE_TTL_MS });
+      return code;
+    },
+
+    /** A code is good once: a replay is refused and revokes what the first use issued (RFC 6749 §4.1.2). */
+    redeemCode(code: string): AuthCode | { error: string } {
+      const c = codes.get(code);
+      if (!c) return { error: 'authorization code is unknown' };
+      if (c.usedAt !== undefined) {
+        if (c.grantId) this.revokeGrant(c.grantId);
+        return { error: 'authorization code was already used' };
+      }
+      c.usedAt = now();
+      if (c.expiresAt < now()) return { error: 'authorization code expired' };
+      return c;
+    },
+
+    bindCode(code: string, grantId: string) {
+      const c = codes.get(code);
+      if (c) c.grantId = grantId;
+    },
+
+    createGrant(platform: Platform, externalAccountId: string | undefined, scopes: string[], handle?: string): Grant {
+      const grant = { id: random('grant-'), platform, externalAccountId: user(platform, externalAccountId, handle), scopes };
+      grants.set(grant.id, grant);
+      return grant;
+    },
+
+    issueAccessToken(grant: Grant, prefix: string, ttlSeconds: number): string {
+      const token = random(prefix);
+      accessTokens.set(token, { grantId: grant.id, expiresAt: now() + ttlSeconds * 1000 });
+      return token;
+    },
+
+    /** Rotates: the previous refresh token of the grant stops working. */
+    issueRefreshToken(grant: Grant): string {
+      if (grant.refreshToken) refreshTokens.delete(grant.refreshToken);
+      grant.refreshToken = random('rft.');
+      refreshTokens.set(grant.refreshToken, grant.id);
+      return grant.refreshToken;
+    },
+
+    /** The live grant behind an access token, or why there is none. */
+    grantForAccessToken(token: string | undefined): Grant | { error: string } {
+      const t = token ? accessTokens.get(token) : undefined;
+      if (!t) return { error: 'access token is unknown' };
+      const grant = grants.get(t.grantId)!;
+      if (grant.revokedAt) return { error: 'access token was revoked' };
+      if (t.expiresAt < now()) return { error: 'access token expired' };
+      return grant;
+    },
+
+    grantForRefreshToken(token: string | undefined): Grant | { error: string } {
+      const id = token ? refreshTokens.get(token) : undefined;
+      const grant = id ? grants.get(id) : undefined;
+      if (!grant) return { error: 'refresh token is unknown' };
+      if (grant.revokedAt) return { error: 'refresh token was revoked' };
+      return grant;
+    },
+
+    /** RFC 7009: revoking any token of a grant ends the whole grant. Unknown tokens are fine. */
+    revokeToken(token: string): boolean {
+      const grantId = accessTokens.get(token)?.grantId ?? refreshTokens.get(token);
+      if (!grantId) return false;
+      this.revokeGrant(grantId);
+      return true;
+    },
+
+    revokeGrant(grantId: string) {
+      const grant = grants.get(grantId);
+      if (grant && !grant.revokedAt) grant.revokedAt = new Date(now()).toISOString();
+    },
+
+    profile(externalAccountId: string) {
+      return { externalAccountId, handle: users.get(externalAccountId)?.handle ?? externalAccountId };
+    },
+
+    /** Same key → same external id; no key → a new post every time. */
+    publish(scope: string, idempotencyKey: string | undefined, makeId: () => string): { externalId: string; replayed: boolean } {
+      if (!idempotencyKey) return { externalId: makeId(), replayed: false };
+      const key = `${scope}\u0000${idempotencyKey}`;
+      const existing = published.get(key);
+      if (existing) return { externalId: existing, replayed: true };
+      const externalId = makeId();
+      published.set(key, externalId);
+      return { externalId, replayed: false };
+    },
+
+    reset() {
+      log.length = 0;
+      faults.clear();
+    },
+  };
+}
+
+export type SandboxState = ReturnType<typeof createSandboxState>;
+
+export function isError<T extends object>(v: T | { error: string }): v is { error: string } {
+  return 'error' in v && typeof (v as { error: unknown }).error === 'string';
+}
