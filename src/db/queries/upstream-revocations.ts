@@ -31,3 +31,78 @@ export async function findLatestUpstreamRevocation(db: Queryable, socialAccountI
     .limit(1)
     .executeTakeFirst();
 }
+
+/**
+ * Claims up to `limit` due pending jobs for one worker: each claimed row gets its attempt
+ * counted and `next_attempt_at` pushed to `leaseUntil`, so no other worker sees it as due
+ * while the platform call is in flight (SKIP LOCKED: racing claims never wait or overlap).
+ * A worker that dies mid-call leaves the row to be claimed again once the lease runs out.
+ */
+export async function claimDueUpstreamRevocations(db: Queryable, opts: { now: Date; leaseUntil: Date; limit: number }) {
+  return db
+    .with('due', (qb) =>
+      qb
+        .selectFrom('upstream_revocations')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', opts.now)
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(opts.limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .updateTable('upstream_revocations as r')
+    .from('due')
+    .set((eb) => ({ attempts: eb('r.attempts', '+', 1), next_attempt_at: opts.leaseUntil, updated_at: opts.now }))
+    .whereRef('r.id', '=', 'due.id')
+    .returning(['r.id', 'r.social_account_id', 'r.platform', 'r.token_ciphertext', 'r.token_wrapped_key', 'r.token_version', 'r.attempts'])
+    .execute();
+}
+
+export type ClaimedUpstreamRevocation = Awaited<ReturnType<typeof claimDueUpstreamRevocations>>[number];
+
+/**
+ * Terminal outcome: the sealed token is erased with it. Fenced on the claim (`attempts`), so a
+ * worker whose lease ran out cannot overwrite what a later claim recorded.
+ */
+export async function settleUpstreamRevocation(
+  db: Queryable,
+  job: { id: number; attempts: number },
+  outcome: { status: 'revoked' | 'unconfirmed' | 'unsupported'; attemptedAt: Date | null; lastError: string | null; now: Date },
+) {
+  const row = await db
+    .updateTable('upstream_revocations')
+    .set({
+      status: outcome.status,
+      attempted_at: outcome.attemptedAt,
+      last_error: outcome.lastError,
+      token_ciphertext: null,
+      token_wrapped_key: null,
+      next_attempt_at: null,
+      updated_at: outcome.now,
+    })
+    .where('id', '=', job.id)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', job.attempts)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A failed attempt that will be retried at `nextAttemptAt`; fenced on the claim like settle. */
+export async function scheduleUpstreamRevocationRetry(
+  db: Queryable,
+  job: { id: number; attempts: number },
+  retry: { attemptedAt: Date; nextAttemptAt: Date; lastError: string; now: Date },
+) {
+  const row = await db
+    .updateTable('upstream_revocations')
+    .set({ attempted_at: retry.attemptedAt, next_attempt_at: retry.nextAttemptAt, last_error: retry.lastError, updated_at: retry.now })
+    .where('id', '=', job.id)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', job.attempts)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
