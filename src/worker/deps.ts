@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { FaultHook } from '../context.js';
+import type { TokenCrypto } from '../crypto/token-envelope.js';
+import type { Db } from '../db/client.js';
+import { isPlatformError, type PlatformAdapters } from '../platforms/types.js';
+
+/** What the worker's jobs need; built once by the process (or by a test). */
+export type WorkerDeps = {
+  db: Db;
+  clock: Clock;
+  tokenCrypto: TokenCrypto;
+  adapters: PlatformAdapters;
+  log: Logger;
+  /** Test-only pause/fault points between a platform call and the write that records it. */
+  fault?: FaultHook;
+  /** Jitter source, [0, 1); Math.random unless a test pins it. */
+  random?: () => number;
+};
+
+const MAX_ERROR_CHARS = 300; // a platform code and a sentence; stored in last_error and logs
+
+/**
+ * A failure as text fit for a database column or a log line: the PlatformError's own message
+ * (never a response body), with every secret we hold for this call cut out in case a platform
+ * echoed one back.
+ */
+export function describeError(err: unknown, secrets: (string | undefined)[]): string {
+  let text = isPlatformError(err) ? err.message : `internal error: ${(err as Error)?.name ?? 'unknown'}`;
+  for (const s of secrets) if (s && s.length >= 8) text = text.split(s).join('[redacted]');
+  return text.slice(0, MAX_ERROR_CHARS);
+}
+
+/** Exponential back-off with "equal jitter": half the step fixed, half random, capped. */
+export function backoffMs(attempt: number, opts: { baseMs: number; capMs: number; random: () => number }): number {
+  const step = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(step / 2 + opts.random() * (step / 2));
+}
