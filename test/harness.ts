@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import type { AppDeps, FaultHook } from '../src/context.js';
-import { createTokenCrypto } from '../src/crypto/token-envelope.js';
+import { createTokenCrypto, type PlatformToken } from '../src/crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createRateLimiter } from '../src/http/guards/rate-limit.js';
@@ -150,6 +150,23 @@ export function createHarness(kind: DbKind) {
         cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,
       }));
       return (await insertScheduledPosts(deps.db, rows)).map((r) => r.id);
+    },
+
+    /** The account's plaintext platform token (opened as the worker would), or null when none is stored. */
+    async accountToken(socialAccountId: string): Promise<PlatformToken | null> {
+      const a = await deps.db.selectFrom('social_accounts').select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
+        .where('id', '=', socialAccountId).executeTakeFirstOrThrow();
+      if (!a.token_ciphertext || !a.token_wrapped_key) return null;
+      return deps.tokenCrypto.open(socialAccountId, a.token_version, { ciphertext: a.token_ciphertext, wrappedKey: a.token_wrapped_key });
+    },
+
+    /** Stores `token` on the account, sealed under its current version (e.g. one the sandbox platform issued). */
+    async setAccountToken(socialAccountId: string, token: PlatformToken, expiresAt: Date | null) {
+      const a = await deps.db.selectFrom('social_accounts').select('token_version').where('id', '=', socialAccountId).executeTakeFirstOrThrow();
+      const sealed = deps.tokenCrypto.seal(socialAccountId, a.token_version, token);
+      await deps.db.updateTable('social_accounts')
+        .set({ token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, token_expires_at: expiresAt })
+        .where('id', '=', socialAccountId).execute();
     },
 
     async postStatuses(socialAccountId: string) {
