@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createTikTokAdapter } from '../../src/platforms/tiktok.js';
 import { SANDBOX_CLIENTS } from '../../src/platforms/sandbox/clients.js';
-import { runOnce } from '../../src/worker/index.js';
+import { runOnce, startWorker } from '../../src/worker/index.js';
 import { MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS, runUpstreamRevocations } from '../../src/worker/upstream-revocation.js';
 import { describeEachDb, json, type Harness, type Tenant } from '../harness.js';
 import { gate, sandboxAccount, useSandbox, workerDeps, type SandboxFixture } from '../support/sandbox.js';
@@ -212,5 +212,22 @@ describeEachDb('worker: upstream revocation', (h) => {
       assert.equal((await job(a.id)).status, 'revoked', a.id);
       assert.equal(revokeCalls(a.token.accessToken).length, 1, `revoke calls for ${a.id}`);
     }
+  });
+
+  it('startWorker: passes run on their own until stop(), which waits for the pass in flight', async () => {
+    const t = await h.tenant();
+    const { id } = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
+    await revoke(t, id);
+    let clockReads = 0; // every pass reads the clock; none may after stop()
+    const worker = startWorker(workerDeps(h, fx, { clock: { now: () => (clockReads++, h.clock.now()) } }), { intervalMs: 10 });
+    try {
+      for (let i = 0; i < 500 && (await job(id)).status === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      await worker.stop();
+    }
+    assert.equal((await job(id)).status, 'revoked');
+    const after = clockReads;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(clockReads, after, 'no pass runs after stop()');
   });
 });
