@@ -9,6 +9,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'post.published',
   'post.failed',
   'post.canceled',
+  'post.rescheduled', // emitted by reschedule (docs/content-and-publishing.md); not in the spec's list yet
   'lease_request.assigned',
 ] as const;
 
