@@ -1,0 +1,180 @@
+import { STATUS_CODES } from 'node:http';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { endpointClassOf } from './guards/rate-limit.js';
+import { GUARD_ERRORS } from './schemas.js';
+
+// The OpenAPI document's cross-cutting parts, added here once from each route's config rather
+// than written beside every route: scope, rate class, idempotency, guard headers, error responses.
+
+type Json = Record<string, any>;
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0] & { route?: { method: string | string[]; config?: Json } };
+type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
+
+const WRITE_METHODS = new Set(['post', 'patch', 'delete']);
+const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete'];
+const TAG_ORDER = ['Identity', 'Projects', 'Social accounts', 'Leased accounts', 'Content', 'Publishing', 'Webhooks', 'Audit log'];
+const ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
+
+/** What each code means, for the error responses' descriptions (typed: a new code must be described). */
+const MEANING: Record<ErrorCode, string> = {
+  VALIDATION: 'malformed path parameter, header or JSON (400), or a body/query that breaks the schema (422, `details.issues[]`)',
+  UNAUTHENTICATED: 'missing, malformed, unknown or revoked API key',
+  FORBIDDEN_SCOPE: 'the key lacks the route’s scope (`details.requiredScope`)',
+  RETURN_URL_NOT_ALLOWED: '`returnUrl` is not on the key’s allowlist',
+  NOT_FOUND: 'absent, or in another organization',
+  CONFLICT: 'the resource’s state forbids this (`details.reason`)',
+  IDEMPOTENCY_CONFLICT: '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its first use is still running (`in_progress`, with `Retry-After`)',
+  PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
+  RATE_LIMITED: 'the key’s budget for this endpoint class is spent; wait `Retry-After` seconds',
+  INTERNAL: 'server fault; nothing changed, safe to retry with the same `Idempotency-Key`',
+  KILL_SWITCH: 'the key, its organization or the whole API is switched off (`details.scope`)',
+};
+
+function codesFor(status: number): ErrorCode[] {
+  if (status === 422) return ['VALIDATION'];
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => ERROR_CODES[c] === status);
+}
+
+const HEADERS: Json = {
+  'X-Request-Id': { description: 'This request’s id (`req_` + ULID); quote it to support. On every response.', schema: { type: 'string' } },
+  'X-RateLimit-Endpoint-Class': { description: 'The rate-limit class this request counted against.', schema: { type: 'string', enum: ['read-light', 'write-light', 'long-running'] } },
+  'RateLimit-Limit': { description: 'The budget of the current window (or the daily write cap, when that ran out).', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Whole seconds until the window resets (rounded up).', schema: { type: 'integer' } },
+  'Retry-After': { description: 'Whole seconds to wait before retrying; waiting this long is always enough.', schema: { type: 'integer' } },
+  'Idempotent-Replayed': { description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
+};
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 },
+  description: 'Makes the write safe to retry: the same key with the same request within 24 h replays the first response (`Idempotent-Replayed: true`); with a different request → 409 `IDEMPOTENCY_CONFLICT`.',
+};
+
+/** Per route: the JSON schemas, plus the route's config as `x-` fields and the scope in the description. */
+export function openapiTransform(input: TransformInput) {
+  const out = jsonSchemaTransform(input) as { schema: Json; url: string };
+  const { route, url } = input;
+  if (!out.schema || out.schema.hide || !url.startsWith('/v1/') || !route) return out;
+  const method = (Array.isArray(route.method) ? route.method[0]! : route.method).toUpperCase();
+  const scope: string | undefined = route.config?.scope;
+  out.schema['x-required-scope'] = scope ?? null;
+  out.schema['x-endpoint-class'] = endpointClassOf(method, route.config?.rateClass);
+  out.schema['x-idempotent'] = WRITE_METHODS.has(method.toLowerCase()) && route.config?.idempotent !== false;
+  const scopeLine = scope ? `**Required scope:** \`${scope}\`.` : '**Required scope:** none — any valid API key.';
+  out.schema.description = [input.schema?.description, scopeLine].filter(Boolean).join('\n\n');
+  const body = input.schema?.body as { safeParse?: (v: unknown) => { success: boolean } } | undefined;
+  if (body?.safeParse?.(undefined).success) out.schema['x-body-optional'] = true;
+  return out;
+}
+
+/** The whole document: guard headers, error envelopes, Idempotency-Key; unused schemas pruned; stable order. */
+export function openapiTransformObject(input: TransformObjectInput) {
+  const doc = jsonSchemaTransformObject(input) as Json;
+  for (const ops of Object.values<Json>(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries<Json>(ops)) decorateOperation(method, op);
+  }
+  const schemas = pruneSchemas(doc);
+  return {
+    openapi: doc.openapi,
+    info: doc.info,
+    security: doc.security,
+    tags: orderedTags(doc.paths ?? {}),
+    paths: sortKeys(doc.paths ?? {}, (ops: Json) => sortKeys(ops, undefined, METHOD_ORDER)),
+    components: {
+      securitySchemes: doc.components?.securitySchemes,
+      parameters: { IdempotencyKey: IDEMPOTENCY_KEY },
+      headers: Object.fromEntries(Object.entries(HEADERS).map(([k, v]) => [k.replace(/-/g, ''), v])),
+      schemas: sortKeys(schemas),
+    },
+  };
+}
+
+function decorateOperation(method: string, op: Json) {
+  if (!('x-required-scope' in op)) return; // not a /v1 route
+  const idempotent = op['x-idempotent'] === true;
+  if (idempotent) op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }];
+  if (op['x-body-optional'] && op.requestBody) op.requestBody.required = false;
+  delete op['x-body-optional'];
+  const responses: Json = op.responses ?? {};
+  const statuses = new Set([...Object.keys(responses).map(Number), ...GUARD_ERRORS, ...(WRITE_METHODS.has(method) ? [413] : [])]);
+  op.responses = {};
+  for (const status of [...statuses].sort((a, b) => a - b)) {
+    const response: Json = responses[status] ?? {};
+    const headers: Json = { 'X-Request-Id': headerRef('XRequestId') };
+    if (status !== 401 && status !== 503) {
+      for (const h of ['X-RateLimit-Endpoint-Class', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) headers[h] = headerRef(h.replace(/-/g, ''));
+    }
+    if (status === 429 || status === 409) headers['Retry-After'] = headerRef('RetryAfter');
+    if (status < 300 && idempotent) headers['Idempotent-Replayed'] = headerRef('IdempotentReplayed');
+    if (status >= 400) {
+      const codes = codesFor(status).map((c) => `\`${c}\`: ${MEANING[c]}.`);
+      op.responses[status] = { description: codes.join(' ') || STATUS_CODES[status], headers, content: { 'application/json': { schema: { $ref: ENVELOPE_REF } } } };
+    } else {
+      const description = response.description && response.description !== 'Default Response' ? response.description : STATUS_CODES[status];
+      op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
+    }
+  }
+}
+
+function refsIn(value: unknown, found: Set<string>) {
+  if (Array.isArray(value)) value.forEach((v) => refsIn(v, found));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) found.add(v.slice(21));
+      else refsIn(v, found);
+    }
+  }
+}
+
+/**
+ * Keeps the schemas the operations reach. The zod provider emits an input and an output variant
+ * of every named schema; a request-only `FooInput` whose output twin is unused becomes `Foo`.
+ */
+function pruneSchemas(doc: Json): Json {
+  const all: Json = doc.components?.schemas ?? {};
+  const reached = new Set<string>();
+  const queue: string[] = [];
+  const before = new Set<string>();
+  refsIn(doc.paths, before);
+  queue.push(...before);
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (reached.has(name) || !all[name]) continue;
+    reached.add(name);
+    const inner = new Set<string>();
+    refsIn(all[name], inner);
+    queue.push(...inner);
+  }
+  const rename = new Map<string, string>();
+  for (const name of reached) {
+    const base = name.replace(/Input$/, '');
+    if (base !== name && !reached.has(base)) rename.set(name, base);
+  }
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (!value || typeof value !== 'object') return value;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$schema' || k === '$id') continue; // the provider's JSON Schema ids confuse OpenAPI tools
+      out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\/components\/schemas\/(\w+)$/, (m, n) => (rename.has(n) ? `#/components/schemas/${rename.get(n)}` : m)) : rewrite(v);
+    }
+    return out;
+  };
+  doc.paths = rewrite(doc.paths);
+  return Object.fromEntries([...reached].map((name) => [rename.get(name) ?? name, rewrite(all[name])]));
+}
+
+function orderedTags(paths: Json) {
+  const used = new Set<string>();
+  for (const ops of Object.values<Json>(paths)) for (const op of Object.values<Json>(ops)) for (const t of op.tags ?? []) used.add(t);
+  const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
+  return [...used].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((name) => ({ name }));
+}
+
+function sortKeys(obj: Json, mapValue?: (v: any) => any, order?: string[]): Json {
+  const rank = (k: string) => (order && order.includes(k) ? order.indexOf(k) : Infinity);
+  const keys = Object.keys(obj).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, mapValue ? mapValue(obj[k]) : obj[k]]));
+}
