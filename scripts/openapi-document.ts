@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { buildApp } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { createTokenCrypto } from '../src/crypto/token-envelope.js';
+import { openDatabase } from '../src/db/client.js';
+import { createRateLimiter } from '../src/http/guards/rate-limit.js';
+
+/**
+ * The OpenAPI document exactly as `/openapi.json` serves it: the app built with throwaway
+ * dependencies (an in-memory PGlite, never queried; a memory rate limiter), not listening.
+ */
+export async function buildOpenapiDocument(): Promise<Record<string, any>> {
+  const handle = await openDatabase({});
+  try {
+    const app = await buildApp({
+      db: handle.db,
+      dbKind: handle.kind,
+      clock: systemClock,
+      tokenCrypto: createTokenCrypto(randomBytes(32)),
+      adminToken: randomBytes(24).toString('hex'),
+      rateLimiter: createRateLimiter({ kind: 'memory' }),
+      idempotencyWaitMs: 1_000,
+    });
+    await app.ready();
+    const doc = structuredClone(app.swagger()) as Record<string, any>;
+    await app.close();
+    return doc;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The committed file's bytes: pretty-printed, key order as the document builds it (sorted there). */
+export function serializeOpenapi(doc: unknown): string {
+  return JSON.stringify(doc, null, 2) + '\n';
+}

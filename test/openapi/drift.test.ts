@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { buildOpenapiDocument, serializeOpenapi } from '../../scripts/openapi-document.js';
+import { PY_OPERATIONS_FILE, renderPython, renderTypeScript, ROOT, TS_TYPES_FILE } from '../../scripts/sdk-types.js';
+
+// The committed document and the SDK files generated from it must be what the routes produce
+// now: a route or schema change without `npm run openapi` fails here.
+
+function assertSame(file: string, expected: string) {
+  const rel = path.relative(ROOT, file);
+  const actual = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (actual === expected) return;
+  const a = actual.split('\n');
+  const e = expected.split('\n');
+  const line = e.findIndex((l, i) => l !== a[i]);
+  assert.fail(`${rel} is out of date with the routes: run npm run openapi (and commit it).\n`
+    + `First difference at line ${line + 1}:\n  committed: ${a[line]?.slice(0, 200) ?? '(end of file)'}\n  generated: ${e[line]?.slice(0, 200) ?? '(end of file)'}`);
+}
+
+describe('OpenAPI drift', () => {
+  let doc: Record<string, any>;
+  before(async () => {
+    doc = await buildOpenapiDocument();
+  });
+
+  it('openapi/openapi.json is the document the routes generate', () => {
+    assertSame(path.join(ROOT, 'openapi/openapi.json'), serializeOpenapi(doc));
+  });
+
+  it('sdk/typescript/src/types.gen.ts is generated from it', () => {
+    assertSame(TS_TYPES_FILE, renderTypeScript(doc));
+  });
+
+  it('sdk/python/layers/_operations.py is generated from it', () => {
+    assertSame(PY_OPERATIONS_FILE, renderPython(doc));
+  });
+});
