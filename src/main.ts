@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.js';
 import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets } from './secrets.js';
 import { seedDemo } from './services/demo.js';
+import { faultHookFromEnv } from './test-faults.js';
 
 export function loggerOptions(config: Config) {
   return {
@@ -40,6 +41,7 @@ export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> 
 
 /** config → database → migrations → app → listen. Returns once the server accepts requests. */
 export async function startServer(config: Config, opts: { demo?: boolean } = {}) {
+  const fault = faultHookFromEnv(process.env.LAYERS_TEST_FAULTS, config.nodeEnv); // test-only: src/test-faults.ts
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
@@ -52,6 +54,7 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
+    fault,
   };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
   await app.listen({ port: config.port, host: config.host });
