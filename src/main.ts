@@ -54,6 +54,8 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
+    // Development also accepts http://localhost receivers and private addresses (docs/webhooks.md).
+    webhookUrlPolicy: config.nodeEnv === 'production' ? 'production' : 'development',
     fault,
   };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
