@@ -108,6 +108,18 @@ export type LeasedAccountPage = {
   items: LeasedAccount[];
   nextCursor: string | null;
 };
+export type OAuthAuthorization = {
+  authorizeUrl: string;
+  state: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  expiresAt: string;
+};
+export type OAuthStatus = {
+  state: string;
+  status: "pending" | "completed" | "failed" | "expired";
+  socialAccountId: string | null;
+  error: string | null;
+};
 export type Project = {
   id: string;
   name: string;
@@ -505,6 +517,27 @@ export interface Operations {
     body: {};
     response: SocialAccountPage;
   };
+  /** POST /v1/projects/{projectId}/social/oauth-url: Start connecting a TikTok or Instagram account */
+  createOAuthUrl: {
+    pathParams: { projectId: string };
+    query: {};
+    body: {
+      platform: "tiktok" | "instagram";
+      returnUrl: string;
+      scopes?: string[];
+    };
+    response: OAuthAuthorization;
+  };
+  /** POST /v1/projects/{projectId}/social/reauth-url: Reconnect a reauth_required account under the same id */
+  createReauthUrl: {
+    pathParams: { projectId: string };
+    query: {};
+    body: {
+      socialAccountId: string;
+      returnUrl: string;
+    };
+    response: OAuthAuthorization;
+  };
   /** GET /v1/scheduled-posts/{id}: Get a scheduled post */
   getScheduledPost: {
     pathParams: { id: string };
@@ -539,6 +572,13 @@ export interface Operations {
     query: {};
     body: {};
     response: RevokeSocialAccountResponse;
+  };
+  /** GET /v1/social/oauth-status/{state}: Poll a connection started with oauth-url or reauth-url */
+  getOAuthStatus: {
+    pathParams: { state: string };
+    query: {};
+    body: {};
+    response: OAuthStatus;
   };
   /** POST /v1/webhook-deliveries/{webhookDeliveryId}/replay: Send a delivery’s event again, as a new event */
   replayWebhookDelivery: {
@@ -641,11 +681,14 @@ export const OPERATIONS = {
   getLeaseRequest: { method: 'GET', path: '/v1/projects/{projectId}/leased-accounts/requests/{requestId}', pathParams: ['projectId', 'requestId'], query: [], body: false, idempotent: false },
   listScheduledPosts: { method: 'GET', path: '/v1/projects/{projectId}/scheduled-posts', pathParams: ['projectId'], query: ['status', 'socialAccountId', 'since', 'until', 'limit', 'cursor'], body: false, idempotent: false },
   listSocialAccounts: { method: 'GET', path: '/v1/projects/{projectId}/social-accounts', pathParams: ['projectId'], query: ['platform', 'status', 'leased', 'limit', 'cursor'], body: false, idempotent: false },
+  createOAuthUrl: { method: 'POST', path: '/v1/projects/{projectId}/social/oauth-url', pathParams: ['projectId'], query: [], body: 'required', idempotent: false },
+  createReauthUrl: { method: 'POST', path: '/v1/projects/{projectId}/social/reauth-url', pathParams: ['projectId'], query: [], body: 'required', idempotent: false },
   getScheduledPost: { method: 'GET', path: '/v1/scheduled-posts/{id}', pathParams: ['id'], query: [], body: false, idempotent: false },
   cancelScheduledPost: { method: 'DELETE', path: '/v1/scheduled-posts/{id}', pathParams: ['id'], query: [], body: 'optional', idempotent: true },
   rescheduleScheduledPost: { method: 'POST', path: '/v1/scheduled-posts/{id}/reschedule', pathParams: ['id'], query: [], body: 'required', idempotent: true },
   getSocialAccount: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
   revokeSocialAccount: { method: 'DELETE', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: true },
+  getOAuthStatus: { method: 'GET', path: '/v1/social/oauth-status/{state}', pathParams: ['state'], query: [], body: false, idempotent: false },
   replayWebhookDelivery: { method: 'POST', path: '/v1/webhook-deliveries/{webhookDeliveryId}/replay', pathParams: ['webhookDeliveryId'], query: [], body: false, idempotent: true },
   listWebhookEndpoints: { method: 'GET', path: '/v1/webhook-endpoints', pathParams: [], query: ['limit', 'cursor'], body: false, idempotent: false },
   createWebhookEndpoint: { method: 'POST', path: '/v1/webhook-endpoints', pathParams: [], query: [], body: 'required', idempotent: true },
