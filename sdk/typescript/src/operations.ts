@@ -17,6 +17,9 @@ export const OPERATION_METHODS = {
   listSocialAccounts: 'social.list',
   getSocialAccount: 'social.get',
   revokeSocialAccount: 'social.revoke',
+  createOAuthUrl: 'social.oauthUrl',
+  getOAuthStatus: 'social.oauthStatus',
+  createReauthUrl: 'social.reauthUrl',
 
   requestLeasedAccounts: 'leasedAccounts.request',
   getLeaseRequest: 'leasedAccounts.getRequest',
