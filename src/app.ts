@@ -18,6 +18,7 @@ import { contentRoutes } from './routes/content.js';
 import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { projectRoutes } from './routes/projects.js';
 import { leasedAccountRoutes } from './routes/leased-accounts.js';
+import { oauthCallbackRoute, oauthRoutes } from './routes/oauth.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       await v1.register(auditLogRoutes(deps));
       await v1.register(projectRoutes(deps));
       await v1.register(leasedAccountRoutes(deps));
+      await v1.register(oauthRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
       await v1.register(webhookEndpointRoutes(deps));
       await v1.register(contentRoutes(deps));
@@ -104,6 +106,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     { prefix: '/v1' },
   );
   await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
+  await app.register(oauthCallbackRoute(deps));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerDocsPage(app);

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
   LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LAYERS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -28,6 +29,8 @@ export type Config = {
   databaseUrl: string | undefined;
   masterKey: Buffer | undefined;
   adminToken: string | undefined;
+  /** Base URL the platforms redirect users back to (OAuth callback); defaults to where we listen. */
+  publicUrl: string | undefined;
   redisUrl: string | undefined;
   rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL,
     masterKey: e.LAYERS_MASTER_KEY ? Buffer.from(e.LAYERS_MASTER_KEY, 'base64') : undefined,
     adminToken: e.LAYERS_ADMIN_TOKEN,
+    publicUrl: e.LAYERS_PUBLIC_URL,
     redisUrl: e.REDIS_URL,
     rateLimitStore,
     logLevel: e.LOG_LEVEL,

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
 import type { RateLimiter } from './http/guards/rate-limit.js';
+import type { PlatformAdapters } from './platforms/types.js';
 import type { DnsLookup, WebhookUrlPolicy } from './webhooks/url-safety.js';
 
 export type Principal = {
@@ -36,6 +37,10 @@ export type AppDeps = {
   webhookUrlPolicy?: WebhookUrlPolicy;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;
+  /** Platform adapters by key env: `lp_test_` keys talk to the sandbox platform. */
+  platforms?: Record<'live' | 'test', PlatformAdapters>;
+  /** This server's public base URL: OAuth redirect URIs are built on it. */
+  publicUrl?: string;
 };
 
 /** What a service receives: who asks, where to write, what time it is. */

@@ -9,6 +9,8 @@ import type { AppDeps } from './context.js';
 import { createTokenCrypto } from './crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { createPlatformAdapters, createSandboxAdapters } from './platforms/index.js';
+import { loadPlatformSettings } from './platforms/config.js';
 import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets } from './secrets.js';
 import { seedDemo } from './services/demo.js';
@@ -41,6 +43,7 @@ export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> 
 
 /** config → database → migrations → app → listen. Returns once the server accepts requests. */
 export async function startServer(config: Config, opts: { demo?: boolean } = {}) {
+  const platformSettings = loadPlatformSettings(process.env, config.nodeEnv);
   const fault = faultHookFromEnv(process.env.LAYERS_TEST_FAULTS, config.nodeEnv); // test-only: src/test-faults.ts
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
@@ -57,12 +60,19 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
     // Development also accepts http://localhost receivers and private addresses (docs/webhooks.md).
     webhookUrlPolicy: config.nodeEnv === 'production' ? 'production' : 'development',
     fault,
+    // Live keys use the configured platforms (the sandbox in development); lp_test_ keys always the sandbox.
+    platforms: {
+      live: createPlatformAdapters(platformSettings),
+      test: createSandboxAdapters(`http://127.0.0.1:${platformSettings.sandbox.port}`),
+    },
+    publicUrl: config.publicUrl,
   };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  deps.publicUrl ??= baseUrl;
   writeJson(config.dataDir, 'server.json', { url: baseUrl, pid: process.pid, database: handle.kind });
   let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
   if (opts.demo) {

@@ -9,6 +9,7 @@ import { createTokenCrypto, type PlatformToken } from '../src/crypto/token-envel
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createRateLimiter } from '../src/http/guards/rate-limit.js';
+import { createSandboxAdapters } from '../src/platforms/index.js';
 import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
 import * as admin from '../src/services/admin.js';
@@ -19,6 +20,7 @@ export type DbKind = 'pglite' | 'postgres';
 /** Which databases the suite runs on: both unless TEST_DATABASES narrows it (CI needs both). */
 export const DATABASES = (process.env.TEST_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as DbKind[];
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const UNUSED_SANDBOX_URL = 'http://127.0.0.1:9'; // discard port: nothing listens
 export const ADMIN_TOKEN = 'lat_test_operator_token_0123456789abcdef';
 
 /** A controllable clock: real time unless a test pins it. */
@@ -84,6 +86,9 @@ export function createHarness(kind: DbKind) {
         adminToken: ADMIN_TOKEN,
         rateLimiter: createRateLimiter({ kind: 'memory' }),
         idempotencyWaitMs: 10_000,
+        // Authorize URLs need no live platform; OAuth tests swap in a running sandbox's adapters.
+        platforms: { live: createSandboxAdapters(UNUSED_SANDBOX_URL), test: createSandboxAdapters(UNUSED_SANDBOX_URL) },
+        publicUrl: 'http://layers.test',
         webhookUrlPolicy: 'development', // receivers in tests are http://127.0.0.1; production rules are tested explicitly
       } satisfies AppDeps);
       app = await buildApp(deps);

@@ -164,4 +164,23 @@ export const ROUTES: RouteCase[] = [
     method: 'POST', route: '/v1/webhook-deliveries/{webhookDeliveryId}/replay', scope: 'webhooks:write', rateClass: 'write-light', owned: true,
     path: async (h, t) => `/v1/webhook-deliveries/${(await webhookDeliveryFixture(h, t)).id}/replay`,
   },
+  {
+    method: 'POST', route: '/v1/projects/{projectId}/social/oauth-url', scope: 'social:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/social/oauth-url`, payload: { platform: 'tiktok', returnUrl: 'https://app.partner.test/' },
+  },
+  {
+    method: 'POST', route: '/v1/projects/{projectId}/social/reauth-url', scope: 'social:write', rateClass: 'write-light', owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/social/reauth-url`,
+    payload: { socialAccountId: 'sa_00000000-0000-4000-8000-000000000000', returnUrl: 'https://app.partner.test/' },
+  },
+  {
+    method: 'GET', route: '/v1/social/oauth-status/{state}', scope: 'social:read', rateClass: 'read-light', owned: true,
+    path: async (h, t) => {
+      const { createOAuthUrl } = await import('../src/services/oauth.js');
+      const principal = { organizationId: t.organizationId, apiKeyId: t.apiKeyId, env: 'test', returnUrlAllowlist: ['app.partner.test'] } as never;
+      const ctx = { ...h.adminCtx(), log: undefined as never, requestId: 'req_matrix', principal };
+      const r = await createOAuthUrl(ctx, h.deps, { projectId: t.projectId, platform: 'tiktok', returnUrl: 'https://app.partner.test/' });
+      return `/v1/social/oauth-status/${r.state}`;
+    },
+  },
 ];

@@ -49,6 +49,7 @@ export interface ProjectsTable {
 
 export type Platform = 'tiktok' | 'instagram';
 export type SocialAccountStatus = 'connected' | 'reauth_required' | 'disconnected';
+export type AccountEnv = 'live' | 'test';
 
 export interface SocialAccountsTable {
   id: string;
@@ -70,6 +71,8 @@ export interface SocialAccountsTable {
   token_version: Generated<number>;
   /** The token refresher's lease / back-off: it skips the account until then (migration 0003). */
   token_refresh_after: Timestamp | null;
+  /** Which platform its calls go to: the real one (`live`) or the sandbox (`test`) (migration 0007). */
+  env: ColumnType<AccountEnv, AccountEnv | undefined, AccountEnv>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -178,6 +181,12 @@ export interface ScheduledPostsTable {
   claimed_token_version: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The publisher's claim and retry bookkeeping (migration 0007). */
+  claim_count: Generated<number>;
+  claim_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  call_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  publish_attempts: Generated<number>;
+  retry_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface AuditLogTable {
@@ -251,6 +260,22 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface OAuthStatesTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  platform: Platform;
+  return_url: string;
+  scopes: string[];
+  code_verifier: string | null;
+  social_account_id: string | null;
+  status: 'pending' | 'completed' | 'failed' | 'expired';
+  error: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   settings: SettingsTable;
   organizations: OrganizationsTable;
@@ -269,4 +294,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  oauth_states: OAuthStatesTable;
 }
