@@ -7,7 +7,7 @@ import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js
 import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
 import { setPoolAccountStatus } from '../db/queries/lease-pool.js';
 import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/queries/leases.js';
-import { cancelQueuedPostsByAccount } from '../db/queries/scheduled-posts.js';
+import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
 import type { LeaseRequestsTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
@@ -95,7 +95,7 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
     if (!account || !lease) throw new ApiError('NOT_FOUND', `No leased account ${input.socialAccountId} with a live lease in this organization.`);
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
-    const canceled = await cancelQueuedPostsByAccount(tx, account.id, RELEASED_BY_PARTNER, now);
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, RELEASED_BY_PARTNER, now);
     await endLease(tx, lease.id, input.reason ?? null, now);
     if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };

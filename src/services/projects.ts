@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js';
 import { findProject, findProjectForUpdate, insertProject, listProjects, updateProject } from '../db/queries/projects.js';
-import { cancelQueuedPostsByProject } from '../db/queries/scheduled-posts.js';
+import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
@@ -120,7 +120,7 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     const now = ctx.clock.now();
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
-    const canceled = await cancelQueuedPostsByProject(tx, project.id, 'project_archived', now);
+    const canceled = await cancelQueuedPosts(tx, { projectId: project.id }, 'project_archived', now);
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     await insertAuditRow(tx, base, { eventType: 'project.archived', projectId: project.id, data: { canceledScheduledPosts: canceled.length } });
     await recordPostCancellations(tx, base, canceled, 'project_archived');

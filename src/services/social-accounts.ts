@@ -3,7 +3,7 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent, recordPostCancellations } from '../db/queries/events.js';
-import { cancelQueuedPostsByAccount } from '../db/queries/scheduled-posts.js';
+import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import {
   disconnectSocialAccount,
   findSocialAccountForUpdate,
@@ -47,7 +47,7 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
       });
     }
     await ctx.fault?.('revoke:after-account-update');
-    const canceled = await cancelQueuedPostsByAccount(tx, account.id, REVOKED_BY_PARTNER, now);
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, REVOKED_BY_PARTNER, now);
 
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     const result = {

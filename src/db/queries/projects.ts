@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Queryable } from '../client.js';
+import { afterKeyset } from './keyset.js';
 import type { ProjectsTable } from '../schema.js';
 
 export async function insertProject(db: Queryable, row: Insertable<ProjectsTable>) {
@@ -49,10 +50,7 @@ export async function listProjects(db: Queryable, f: ProjectFilter) {
     .limit(f.limit);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.customerExternalId !== undefined) q = q.where('customer_external_id', '=', f.customerExternalId);
-  if (f.after) {
-    const { createdAt, id } = f.after;
-    q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
-  }
+  if (f.after) q = q.where(afterKeyset(f.after, 'desc'));
   return q.execute();
 }
 

@@ -32,24 +32,16 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
   return result.rows;
 }
 
-/** One set-based statement however many posts are queued; caller holds the account lock. */
-export async function cancelQueuedPostsByAccount(tx: Tx, socialAccountId: string, reason: string, now: Date) {
-  return tx
+/**
+ * Cancels every queued post of an account (revoke, release) or of a project (archive) in one
+ * set-based statement, however many there are. The caller holds the account lock(s).
+ */
+export async function cancelQueuedPosts(tx: Tx, scope: { socialAccountId: string } | { projectId: string }, reason: string, now: Date) {
+  const q = tx
     .updateTable('scheduled_posts')
     .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
-    .where('social_account_id', '=', socialAccountId)
-    .where('status', '=', 'queued')
-    .returning(['id', 'project_id', 'social_account_id'])
-    .execute();
-}
-
-/** Archive: every queued post of the project; caller holds the project's account locks. */
-export async function cancelQueuedPostsByProject(tx: Tx, projectId: string, reason: string, now: Date) {
-  return tx
-    .updateTable('scheduled_posts')
-    .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
-    .where('project_id', '=', projectId)
-    .where('status', '=', 'queued')
+    .where('status', '=', 'queued');
+  return ('socialAccountId' in scope ? q.where('social_account_id', '=', scope.socialAccountId) : q.where('project_id', '=', scope.projectId))
     .returning(['id', 'project_id', 'social_account_id'])
     .execute();
 }

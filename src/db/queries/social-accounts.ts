@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
+import { afterKeyset } from './keyset.js';
 import type { SocialAccountsTable } from '../schema.js';
 
 export async function insertSocialAccount(db: Queryable, row: Insertable<SocialAccountsTable>) {
@@ -92,10 +93,7 @@ export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) 
   if (f.platform !== undefined) q = q.where('platform', '=', f.platform);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.leased !== undefined) q = q.where('leased', '=', f.leased);
-  if (f.after) {
-    const { createdAt, id } = f.after;
-    q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
-  }
+  if (f.after) q = q.where(afterKeyset(f.after, 'asc'));
   return q.execute();
 }
 

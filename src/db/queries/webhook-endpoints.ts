@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { WebhookEndpointsTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 
 // Webhook endpoints. A deleted endpoint (deleted_at set) is invisible to every partner query.
 
@@ -61,10 +62,7 @@ export async function listWebhookEndpointRows(
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(f.limit);
-  if (f.after) {
-    const { createdAt, id } = f.after;
-    q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
-  }
+  if (f.after) q = q.where(afterKeyset(f.after, 'desc'));
   return q.execute();
 }
 
