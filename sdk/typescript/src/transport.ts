@@ -57,10 +57,10 @@ export async function send(config: TransportConfig, req: HttpRequest, options: R
   const safeToRepeat = req.method === 'GET' || idempotencyKey !== undefined;
 
   for (let attempt = 0; ; attempt++) {
-    const error = await attemptOnce(config.fetch, url, { method: req.method, headers, body }, timeoutMs, options.signal);
-    if (!(error instanceof LayersError)) return error.body;
-    const delay = attempt < maxRetries ? retryDelayMs(error, attempt, safeToRepeat) : undefined;
-    if (delay === undefined) throw error;
+    const outcome = await attemptOnce(config.fetch, url, { method: req.method, headers, body }, timeoutMs, options.signal);
+    if (!(outcome instanceof LayersError)) return outcome.body;
+    const delay = attempt < maxRetries ? retryDelayMs(outcome, attempt, safeToRepeat) : undefined;
+    if (delay === undefined) throw outcome;
     await sleep(delay, options.signal);
   }
 }
