@@ -3,20 +3,35 @@ import type { Clock } from '../clock.js';
 import type { FaultHook } from '../context.js';
 import type { TokenCrypto } from '../crypto/token-envelope.js';
 import type { Db } from '../db/client.js';
+import type { AccountEnv } from '../db/schema.js';
 import { isPlatformError, type PlatformAdapters } from '../platforms/types.js';
+import type { DnsLookup, WebhookUrlPolicy } from '../webhooks/url-safety.js';
 
 /** What the worker's jobs need; built once by the process (or by a test). */
 export type WorkerDeps = {
   db: Db;
   clock: Clock;
   tokenCrypto: TokenCrypto;
+  /** Accounts with env `live`: the platforms as configured. */
   adapters: PlatformAdapters;
+  /** Accounts with env `test` (lp_test_ keys, fixtures): the sandbox platform; `adapters` when unset. */
+  testAdapters?: PlatformAdapters;
   log: Logger;
   /** Test-only pause/fault points between a platform call and the write that records it. */
   fault?: FaultHook;
   /** Jitter source, [0, 1); Math.random unless a test pins it. */
   random?: () => number;
+  /** Aborted when the process shuts down: jobs finish what they claimed and claim nothing more. */
+  signal?: AbortSignal;
+  /** Webhook URL rules re-checked on every send; unset means production's. */
+  webhookUrlPolicy?: WebhookUrlPolicy;
+  webhookDnsLookup?: DnsLookup;
 };
+
+/** The adapters an account's calls go through, by its env. */
+export function adaptersForEnv(deps: Pick<WorkerDeps, 'adapters' | 'testAdapters'>, env: AccountEnv): PlatformAdapters {
+  return env === 'test' ? (deps.testAdapters ?? deps.adapters) : deps.adapters;
+}
 
 const MAX_ERROR_CHARS = 300; // a platform code and a sentence; stored in last_error and logs
 

@@ -1,24 +1,35 @@
 import type { WorkerDeps } from './deps.js';
+import { runLeaseRenewals, type LeaseRenewalSummary } from './lease-renewals.js';
+import { runPublisher, type PublisherSummary } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
 import { runUpstreamRevocations, type UpstreamRevocationSummary } from './upstream-revocation.js';
+import { deliverDue, dispatchOutbox, type DeliverySummary } from './webhook-delivery.js';
 
 export type { WorkerDeps } from './deps.js';
 
-// 5 s: an upstream revocation starts within seconds of the revoke's commit; an idle pass is
-// two indexed queries that find nothing.
+// 5 s: an upstream revocation starts within seconds of the revoke's commit, and a post published
+// "now" goes out within seconds; an idle pass is a handful of indexed queries that find nothing.
 const DEFAULT_INTERVAL_MS = 5_000;
 
+type JobResult<T> = T | { error: string } | { skipped: 'stopping' };
+
 export type WorkerPass = {
-  upstreamRevocations: UpstreamRevocationSummary | { error: string };
-  tokenRefresh: TokenRefreshSummary | { error: string };
+  upstreamRevocations: JobResult<UpstreamRevocationSummary>;
+  tokenRefresh: JobResult<TokenRefreshSummary>;
+  publisher: JobResult<PublisherSummary>;
+  leaseRenewals: JobResult<LeaseRenewalSummary>;
+  webhookDispatch: JobResult<{ events: number; deliveries: number }>;
+  webhookDelivery: JobResult<DeliverySummary>;
 };
 
 /**
  * One pass of every job, in order. A job that fails as a whole (database down) is logged and
- * reported in the result; the other jobs still run.
+ * reported in the result; the other jobs still run. Once `deps.signal` is aborted (shutdown),
+ * jobs not yet started are skipped; a started one finishes what it claimed.
  */
 export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
-  const guard = async <T>(job: string, fn: () => Promise<T>): Promise<T | { error: string }> => {
+  const guard = async <T>(job: string, fn: () => Promise<T>): Promise<JobResult<T>> => {
+    if (deps.signal?.aborted) return { skipped: 'stopping' };
     try {
       return await fn();
     } catch (err) {
@@ -29,36 +40,47 @@ export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
   return {
     upstreamRevocations: await guard('upstream-revocation', () => runUpstreamRevocations(deps)),
     tokenRefresh: await guard('token-refresh', () => runTokenRefresh(deps)),
+    publisher: await guard('publisher', () => runPublisher(deps)),
+    leaseRenewals: await guard('lease-renewals', () => runLeaseRenewals(deps)),
+    webhookDispatch: await guard('webhook-dispatch', () => dispatchOutbox(deps)),
+    webhookDelivery: await guard('webhook-delivery', () => deliverDue(deps)),
   };
 }
 
 export type RunningWorker = {
   runOnce(): Promise<WorkerPass>;
+  /** Aborted once stop() is called. */
+  signal: AbortSignal;
   /** Stops scheduling passes and waits for the one in progress, if any. */
   stop(): Promise<void>;
 };
 
-/** Runs a pass, waits `intervalMs`, runs the next: passes never overlap within one worker. */
+/**
+ * Runs a pass, waits `intervalMs`, runs the next: passes never overlap within one worker.
+ * stop() aborts `signal` for the pass in flight (it finishes its claimed work, claims no more).
+ */
 export function startWorker(deps: WorkerDeps, opts: { intervalMs?: number } = {}): RunningWorker {
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
-  let stopped = false;
+  const stopping = new AbortController();
+  const running = { ...deps, signal: stopping.signal };
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> | undefined;
 
   const tick = async () => {
     timer = undefined;
-    current = runOnce(deps).catch((err: unknown) => deps.log.error({ err }, 'worker pass failed'));
+    current = runOnce(running).catch((err: unknown) => deps.log.error({ err }, 'worker pass failed'));
     await current;
     current = undefined;
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    if (!stopping.signal.aborted) timer = setTimeout(tick, intervalMs);
   };
   timer = setTimeout(tick, 0);
   deps.log.info({ intervalMs }, 'worker started');
 
   return {
-    runOnce: () => runOnce(deps),
+    runOnce: () => runOnce(running),
+    signal: stopping.signal,
     async stop() {
-      stopped = true;
+      stopping.abort();
       if (timer) clearTimeout(timer);
       await current;
       deps.log.info('worker stopped');

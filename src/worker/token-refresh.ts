@@ -10,7 +10,7 @@ import {
 } from '../db/queries/social-account-tokens.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type PlatformAdapter } from '../platforms/types.js';
-import { backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
 
 // Refreshes tokens of connected accounts before they expire. The account is leased for the
 // platform call (no transaction open); the write-back is compare-and-set on token_version and
@@ -30,10 +30,12 @@ export type TokenRefreshSummary = { claimed: number } & Partial<Record<TokenRefr
 
 export async function runTokenRefresh(deps: WorkerDeps): Promise<TokenRefreshSummary> {
   const summary: TokenRefreshSummary = { claimed: 0 };
-  for (const adapter of Object.values(deps.adapters)) {
+  // Each account refreshes where its grant came from: live accounts the platform, test accounts the sandbox.
+  const lanes = (['live', 'test'] as const).flatMap((env) => Object.values(adaptersForEnv(deps, env)).map((adapter) => ({ env, adapter })));
+  for (const { env, adapter } of lanes) {
     const now = deps.clock.now();
     const accounts = await claimAccountsForTokenRefresh(deps.db, {
-      platform: adapter.platform, now, limit: BATCH_SIZE,
+      platform: adapter.platform, env, now, limit: BATCH_SIZE,
       expiringBefore: new Date(now.getTime() + adapter.refreshWindowMs), leaseUntil: new Date(now.getTime() + LEASE_MS),
     });
     summary.claimed += accounts.length;

@@ -6,7 +6,7 @@ import {
   type ClaimedUpstreamRevocation,
 } from '../db/queries/upstream-revocations.js';
 import { isPlatformError } from '../platforms/types.js';
-import { backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
 
 // After a revoke commits, the grant is revoked upstream (RFC 7009) from the sealed token the
 // revoke left in upstream_revocations. Claim (one short statement) → platform call (no
@@ -53,7 +53,7 @@ async function processJob(deps: WorkerDeps, job: ClaimedUpstreamRevocation): Pro
     log.error('sealed token could not be opened; giving up on upstream revocation');
     return settle(deps, job, 'unconfirmed', null, 'stored token could not be decrypted');
   }
-  const called = await deps.adapters[job.platform].revokeToken(token).then((result) => ({ result }), (err: unknown) => ({ err }));
+  const called = await adaptersForEnv(deps, job.env ?? 'live')[job.platform].revokeToken(token).then((result) => ({ result }), (err: unknown) => ({ err }));
   await deps.fault?.('upstream-revocation:before-record'); // tests stall or "kill" the worker here
   if ('result' in called) {
     if (called.result.outcome === 'unsupported') return settle(deps, job, 'unsupported', null, null);

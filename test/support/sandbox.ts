@@ -34,6 +34,8 @@ export async function sandboxAccount(h: Harness, t: Tenant, fx: SandboxFixture, 
   const id = await h.account(t, { platform });
   const { token, externalAccountId } = fx.sandbox.issueToken(platform);
   await h.setAccountToken(id, token, expiresAt);
+  // Instagram publishes under the user id: the account must name the one the grant belongs to.
+  await h.db.updateTable('social_accounts').set({ external_account_id: externalAccountId }).where('id', '=', id).execute();
   return { id, token, externalAccountId };
 }
 

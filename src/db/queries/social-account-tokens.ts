@@ -1,5 +1,5 @@
 import type { Queryable, Tx } from '../client.js';
-import type { Platform } from '../schema.js';
+import type { AccountEnv, Platform } from '../schema.js';
 
 // The token refresher's reads and writes on social_accounts. Every write after a platform call
 // is compare-and-set on token_version and status: a revoke bumps the version, so a refresh
@@ -12,7 +12,7 @@ import type { Platform } from '../schema.js';
  */
 export async function claimAccountsForTokenRefresh(
   db: Queryable,
-  opts: { platform: Platform; now: Date; expiringBefore: Date; leaseUntil: Date; limit: number },
+  opts: { platform: Platform; env: AccountEnv; now: Date; expiringBefore: Date; leaseUntil: Date; limit: number },
 ) {
   return db
     .with('due', (qb) =>
@@ -21,6 +21,7 @@ export async function claimAccountsForTokenRefresh(
         .select('id')
         .where('status', '=', 'connected')
         .where('platform', '=', opts.platform)
+        .where('env', '=', opts.env)
         .where('token_ciphertext', 'is not', null)
         .where('token_expires_at', '<=', opts.expiringBefore)
         .where((eb) => eb.or([eb('token_refresh_after', 'is', null), eb('token_refresh_after', '<=', opts.now)]))
@@ -35,7 +36,7 @@ export async function claimAccountsForTokenRefresh(
     .whereRef('a.id', '=', 'due.id')
     .returning([
       'a.id', 'a.organization_id', 'a.project_id', 'a.platform', 'a.handle',
-      'a.token_ciphertext', 'a.token_wrapped_key', 'a.token_version', 'a.token_expires_at',
+      'a.token_ciphertext', 'a.token_wrapped_key', 'a.token_version', 'a.token_expires_at', 'a.env',
     ])
     .execute();
 }

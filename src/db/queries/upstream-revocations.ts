@@ -57,6 +57,8 @@ export async function claimDueUpstreamRevocations(db: Queryable, opts: { now: Da
     .set((eb) => ({ attempts: eb('r.attempts', '+', 1), next_attempt_at: opts.leaseUntil, updated_at: opts.now }))
     .whereRef('r.id', '=', 'due.id')
     .returning(['r.id', 'r.social_account_id', 'r.platform', 'r.token_ciphertext', 'r.token_wrapped_key', 'r.token_version', 'r.attempts'])
+    // Which platform the grant came from (the sandbox for test accounts) follows the account's env.
+    .returning((eb) => eb.selectFrom('social_accounts as a').select('a.env').whereRef('a.id', '=', 'r.social_account_id').as('env'))
     .execute();
 }
 

@@ -1,0 +1,151 @@
+import type { PlatformToken } from '../crypto/token-envelope.js';
+import { withTransaction, type Tx } from '../db/client.js';
+import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
+import {
+  lockAccountForPublish,
+  lockClaimedPost,
+  markCallStarted,
+  publishingSwitchedOff,
+  recordFailed,
+  recordPublished,
+  requeueClaimedPost,
+  type ClaimedPost,
+  type LastError,
+} from '../db/queries/publishing.js';
+import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
+import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
+import { newId } from '../ids.js';
+import { isPlatformError, type PublishResult } from '../platforms/types.js';
+import { postView } from '../services/scheduled-posts.js';
+import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
+
+// One claimed post, in two steps. (1) The call marker commits: from then on the platform may
+// have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
+// (connected, token version as claimed) and the kill switches, calls the platform, and records
+// the outcome. Holding the account lock across the call is the fence: a revoke (which takes the
+// same lock) either commits first, and this check sees it, or waits until this publish is
+// recorded. See docs/architecture.md "The publisher".
+
+/** Long enough for a live worker to reach every post of its batch; a dead worker's posts wait this long. */
+export const CLAIM_LEASE_MS = 10 * 60 * 1000;
+// 6 calls, 1 min doubling to a 30 min cap, half of each step jittered: about half an hour of
+// platform outage is retried before the post fails (a scheduled post is worth little much later).
+export const MAX_PUBLISH_ATTEMPTS = 6;
+export const RETRY_BASE_MS = 60 * 1000;
+export const RETRY_CAP_MS = 30 * 60 * 1000;
+
+export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded';
+
+type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountForPublish>>>;
+type LockedPost = NonNullable<Awaited<ReturnType<typeof lockClaimedPost>>>;
+type Called = { result: PublishResult } | { err: unknown; token?: PlatformToken };
+
+export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): Promise<PublishOutcome> {
+  const started = deps.clock.now();
+  if (!(await markCallStarted(deps.db, post, { now: started, leaseUntil: new Date(started.getTime() + CLAIM_LEASE_MS) }))) return 'superseded';
+  return withTransaction(deps.db, async (tx) => {
+    const account = await lockAccountForPublish(tx, post.social_account_id);
+    const target = await lockClaimedPost(tx, post);
+    if (!account || !target) return 'superseded'; // recovered and claimed again elsewhere
+    const now = deps.clock.now();
+    if (await publishingSwitchedOff(tx, account.organization_id)) return hold(tx, post, now);
+    if (account.status === 'reauth_required' && account.token_version === post.claimed_token_version) return hold(tx, post, now);
+    if (account.status !== 'connected' || account.token_version !== post.claimed_token_version) {
+      // Revoked (or re-granted) after the claim: the revoke wins; the platform is never called.
+      return fail(deps, tx, post, { code: 'ACCOUNT_DISCONNECTED', message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.` }, now);
+    }
+    await deps.fault?.('publisher:before-call');
+    const called = await callPlatform(deps, account, target, post.id);
+    await deps.fault?.('publisher:after-call'); // tests "kill" the worker here: the platform saw it, nothing recorded
+    return record(deps, tx, { post, account, target, called, attemptedAt: now });
+  });
+}
+
+async function callPlatform(deps: WorkerDeps, account: LockedAccount, target: LockedPost, idempotencyKey: string): Promise<Called> {
+  if (!account.token_ciphertext || !account.token_wrapped_key) return { err: new MissingToken() };
+  let token: PlatformToken;
+  try {
+    token = deps.tokenCrypto.open(account.id, account.token_version, { ciphertext: account.token_ciphertext, wrappedKey: account.token_wrapped_key });
+  } catch (err) {
+    return { err };
+  }
+  const adapter = adaptersForEnv(deps, account.env)[account.platform];
+  const input = { externalAccountId: account.external_account_id ?? '', mediaUrls: target.media as string[], caption: target.caption, mode: target.mode };
+  return adapter.publish(token, input, idempotencyKey).then((result) => ({ result }), (err: unknown) => ({ err, token }));
+}
+
+class MissingToken extends Error {}
+
+async function record(
+  deps: WorkerDeps, tx: Tx,
+  c: { post: ClaimedPost; account: LockedAccount; target: LockedPost; called: Called; attemptedAt: Date },
+): Promise<PublishOutcome> {
+  const { post, account, target, called, attemptedAt } = c;
+  const now = deps.clock.now();
+  const log = deps.log.child({ scheduledPostId: post.id, socialAccountId: account.id, platform: account.platform });
+  if ('result' in called) {
+    const status = target.mode === 'draft' ? 'draft' : 'published';
+    await recordPublished(tx, post.id, { status, externalId: called.result.externalId, externalUrl: called.result.externalUrl, attemptedAt, now });
+    await emit(tx, post, 'post.published', now, { externalId: called.result.externalId, mode: target.mode });
+    log.info({ externalId: called.result.externalId, status }, 'post published');
+    return status;
+  }
+  const { err } = called;
+  if (err instanceof MissingToken) {
+    return fail(deps, tx, post, { code: 'ACCOUNT_TOKEN_MISSING', message: 'The account holds no platform token.' }, now);
+  }
+  const message = describeError(err, [called.token?.accessToken, called.token?.refreshToken]);
+  const kind = isPlatformError(err) ? err.kind : 'INTERNAL';
+  if (kind === 'CREDENTIAL_INVALID') {
+    await markNeedsReauth(tx, post, account, message, now);
+    return fail(deps, tx, post, { code: 'CREDENTIAL_INVALID', message }, now, attemptedAt);
+  }
+  if (kind === 'PERMANENT') return fail(deps, tx, post, { code: 'PLATFORM_REJECTED', message }, now, attemptedAt);
+  const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
+  if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
+  if (target.publish_attempts + 1 >= MAX_PUBLISH_ATTEMPTS) return fail(deps, tx, post, lastError, now, attemptedAt);
+  const delay = backoffMs(target.publish_attempts + 1, { baseMs: RETRY_BASE_MS, capMs: RETRY_CAP_MS, random: deps.random ?? Math.random });
+  await requeueClaimedPost(tx, post.id, { retryAt: new Date(now.getTime() + delay), lastError, attemptedAt, now });
+  log.warn({ error: message, attempt: target.publish_attempts + 1, retryInMs: delay }, 'publish failed; will retry');
+  return 'retry';
+}
+
+/** Switched off, or waiting for its owner to reconnect: back to the queue, untouched otherwise. */
+async function hold(tx: Tx, post: ClaimedPost, now: Date): Promise<PublishOutcome> {
+  await requeueClaimedPost(tx, post.id, { retryAt: null, now });
+  return 'held';
+}
+
+async function fail(deps: WorkerDeps, tx: Tx, post: ClaimedPost, lastError: LastError, now: Date, attemptedAt?: Date): Promise<PublishOutcome> {
+  await recordFailed(tx, post.id, { lastError, attemptedAt, now });
+  await emit(tx, post, 'post.failed', now, { lastError });
+  deps.log.warn({ scheduledPostId: post.id, socialAccountId: post.social_account_id, lastError }, 'post failed');
+  return 'failed';
+}
+
+/** The outbox event (the post as GET shows it) and its audit row, in the recording transaction. */
+export async function emit(
+  tx: Tx, post: Pick<ClaimedPost, 'id' | 'organization_id' | 'project_id' | 'social_account_id'>,
+  type: 'post.published' | 'post.failed', now: Date, audit: Record<string, unknown>,
+) {
+  const view = postView((await findScheduledPostView(tx, post.organization_id, post.id))!);
+  await insertOutboxEvent(tx, { id: newId('evt'), organizationId: post.organization_id, type, data: view, now });
+  await insertAuditRow(tx, { organizationId: post.organization_id, apiKeyId: null, requestId: null, now }, {
+    eventType: type === 'post.published' ? 'scheduled_post.published' : 'scheduled_post.failed',
+    projectId: post.project_id, data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, ...audit },
+  });
+}
+
+/** The platform refused the grant: the account needs its owner (we hold its lock), once. */
+async function markNeedsReauth(tx: Tx, post: ClaimedPost, account: LockedAccount, error: string, now: Date) {
+  const row = await markAccountReauthRequired(tx, { id: account.id, tokenVersion: account.token_version, now });
+  if (!row) return;
+  const data = {
+    socialAccountId: account.id, projectId: account.project_id, platform: account.platform, handle: account.handle,
+    status: 'reauth_required', reason: 'publish_rejected',
+  };
+  await insertOutboxEvent(tx, { id: newId('evt'), organizationId: account.organization_id, type: 'social_account.needs_reauth', data, now });
+  await insertAuditRow(tx, { organizationId: account.organization_id, apiKeyId: null, requestId: null, now }, {
+    eventType: 'social_account.needs_reauth', projectId: account.project_id, data: { ...data, scheduledPostId: post.id, error },
+  });
+}
