@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
 import type { RateLimiter } from './http/guards/rate-limit.js';
+import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
 import type { DnsLookup, WebhookUrlPolicy } from './webhooks/url-safety.js';
 
@@ -29,6 +30,8 @@ export type AppDeps = {
   clock: Clock;
   tokenCrypto: TokenCrypto;
   adminToken: string;
+  /** Set when this process runs the sandbox platform: admin fixtures get grants it issued. */
+  issueFixtureToken?: FixtureTokenIssuer;
   rateLimiter: RateLimiter;
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;

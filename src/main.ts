@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -9,12 +10,15 @@ import type { AppDeps } from './context.js';
 import { createTokenCrypto } from './crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { createPlatformAdapters, createSandboxAdapters } from './platforms/index.js';
 import { loadPlatformSettings } from './platforms/config.js';
+import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
 import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 import { faultHookFromEnv } from './test-faults.js';
+import type { RunningWorker } from './worker/index.js';
+import { startProcessWorker } from './worker/process.js';
+import { testPauseFromEnv } from './worker/test-pause.js';
 
 export function loggerOptions(config: Config) {
   return {
@@ -41,13 +45,19 @@ export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> 
   return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') });
 }
 
-/** config → database → migrations → app → listen. Returns once the server accepts requests. */
-export async function startServer(config: Config, opts: { demo?: boolean } = {}) {
+/**
+ * config → database → migrations → sandbox platform (development) → app → listen → worker
+ * (unless `worker: false`). Returns once the server accepts requests.
+ */
+export async function startServer(config: Config, opts: { demo?: boolean; worker?: boolean } = {}) {
   const platformSettings = loadPlatformSettings(process.env, config.nodeEnv);
   const fault = faultHookFromEnv(process.env.LAYERS_TEST_FAULTS, config.nodeEnv); // test-only: src/test-faults.ts
+  const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv); // test-only: src/worker/test-pause.ts
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
+  const log = pino(loggerOptions(config));
+  const platforms = await startPlatforms(platformSettings, { runSandbox: true, log });
   const limits = rateLimitStore(config, handle);
   const deps: AppDeps = {
     db: handle.db,
@@ -61,11 +71,9 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
     webhookUrlPolicy: config.nodeEnv === 'production' ? 'production' : 'development',
     fault,
     // Live keys use the configured platforms (the sandbox in development); lp_test_ keys always the sandbox.
-    platforms: {
-      live: createPlatformAdapters(platformSettings),
-      test: createSandboxAdapters(`http://127.0.0.1:${platformSettings.sandbox.port}`),
-    },
+    platforms: { live: platforms.live, test: platforms.test },
     publicUrl: config.publicUrl,
+    issueFixtureToken: platforms.issueFixtureToken,
   };
   const app = await buildApp(deps, { logger: loggerOptions(config) });
   await app.listen({ port: config.port, host: config.host });
@@ -73,19 +81,26 @@ export async function startServer(config: Config, opts: { demo?: boolean } = {})
   const port = typeof address === 'object' && address ? address.port : config.port;
   const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   deps.publicUrl ??= baseUrl;
-  writeJson(config.dataDir, 'server.json', { url: baseUrl, pid: process.pid, database: handle.kind });
+  writeJson(config.dataDir, 'server.json', { url: baseUrl, pid: process.pid, database: handle.kind, sandboxUrl: platforms.sandboxUrl });
   let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
   if (opts.demo) {
-    demo = await seedDemo({ db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto }, baseUrl);
+    demo = await seedDemo({ db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken }, baseUrl);
     writeJson(config.dataDir, 'demo.json', demo);
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
-  app.log.info({ url: baseUrl, database: handle.kind }, 'layers API listening');
-  return { app, baseUrl, demo, close: () => closeServer(app, handle, limits.close) };
+  const worker = opts.worker === false ? undefined : startProcessWorker({
+    db: handle.db, tokenCrypto: deps.tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
+  });
+  app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
+  return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close) };
 }
 
-async function closeServer(app: FastifyInstance, handle: DatabaseHandle, closeLimits: () => Promise<void>) {
-  await app.close(); // stops accepting, lets in-flight requests finish
+/** Stop accepting and finish in-flight requests while the worker finishes its claimed jobs; then the rest. */
+async function closeServer(
+  app: FastifyInstance, worker: RunningWorker | undefined, platforms: PlatformRuntime, handle: DatabaseHandle, closeLimits: () => Promise<void>,
+) {
+  await Promise.all([app.close(), worker?.stop()]);
+  await platforms.close(); // after the worker: its last platform calls may go to the in-process sandbox
   await closeLimits();
   await handle.close();
 }

@@ -2,12 +2,14 @@ import { runAdmin, ADMIN_HELP } from './admin.js';
 import { runMigrate, MIGRATE_HELP } from './migrate.js';
 import { runServe, SERVE_HELP } from './serve.js';
 import { runSandbox, SANDBOX_HELP } from './sandbox.js';
+import { runWorker, WORKER_HELP } from './worker.js';
 import { CliError } from './args.js';
 
 const HELP = `Usage: layers <command> [options]
 
 Commands:
-  serve     Run the API server (embedded database unless DATABASE_URL is set)
+  serve     Run the API server and its worker (embedded database unless DATABASE_URL is set)
+  worker    Run only the worker (publisher, webhooks, token refresh, …) against DATABASE_URL
   migrate   Apply pending database migrations and exit
   admin     Operator commands against a running server (org, key, project, account, kill-switch)
   sandbox   Run the sandbox platform (fake TikTok and Instagram) for development
@@ -16,6 +18,7 @@ Run "layers <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   serve: { run: runServe, help: SERVE_HELP },
+  worker: { run: runWorker, help: WORKER_HELP },
   migrate: { run: runMigrate, help: MIGRATE_HELP },
   admin: { run: runAdmin, help: ADMIN_HELP },
   sandbox: { run: runSandbox, help: SANDBOX_HELP },

@@ -2,25 +2,31 @@ import { loadConfig } from '../config.js';
 import { startServer } from '../main.js';
 import { parse } from './args.js';
 
-export const SERVE_HELP = `Usage: layers serve [--port N] [--host H] [--data-dir DIR] [--demo]
+export const SERVE_HELP = `Usage: layers serve [--port N] [--host H] [--data-dir DIR] [--demo] [--no-worker]
 
-Runs the API. Without DATABASE_URL the data lives in an embedded PostgreSQL (PGlite) in DIR.
+Runs the API and, in the same process, the worker (publisher, webhook delivery, token refresh,
+upstream revocation, lease renewals). Without DATABASE_URL the data lives in an embedded
+PostgreSQL (PGlite) in DIR. In development and test it also runs the sandbox platform (fake
+TikTok and Instagram) on LAYERS_SANDBOX_PORT (default 8090; 0 or a taken port: a free one,
+written to DIR/server.json).
 
   --port N        port to listen on (env PORT, default 8080; 0 picks a free one)
   --host H        address to bind (env HOST, default 127.0.0.1)
   --data-dir DIR  data directory (env LAYERS_DATA_DIR, default ./.layers)
-  --demo          seed a demo organization, key, project and accounts; write DIR/demo.json`;
+  --demo          seed a demo organization, key, project and accounts; write DIR/demo.json
+  --no-worker     serve the API only; run "layers worker" (PostgreSQL) for the jobs`;
 
 export async function runServe(argv: string[]) {
   const args = parse(argv, {
     port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, demo: { type: 'boolean' },
+    'no-worker': { type: 'boolean' },
   }, SERVE_HELP);
   if (!args) return;
   const env = { ...process.env };
   if (args.values.port !== undefined) env.PORT = args.values.port;
   if (args.values.host !== undefined) env.HOST = args.values.host;
   if (args.values['data-dir'] !== undefined) env.LAYERS_DATA_DIR = args.values['data-dir'];
-  const server = await startServer(loadConfig(env), { demo: args.values.demo });
+  const server = await startServer(loadConfig(env), { demo: args.values.demo, worker: !args.values['no-worker'] });
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

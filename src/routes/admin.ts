@@ -24,7 +24,7 @@ export const adminRoutes =
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!timingSafeEqual(digest(token), expected)) throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
     });
-    const ctx: admin.AdminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto };
+    const ctx: admin.AdminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken };
     const hide = true;
     await app.register(adminLeaseRoutes(ctx));
 

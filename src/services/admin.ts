@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
-import type { TokenCrypto } from '../crypto/token-envelope.js';
+import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
 import { mintApiKey } from '../crypto/api-key.js';
 import { withTransaction, type Db } from '../db/client.js';
 import { insertApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
@@ -10,13 +10,34 @@ import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertContainer } from '../db/queries/content-containers.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
+import type { Platform } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
+import type { FixtureTokenIssuer } from '../platforms/runtime.js';
 import { newId } from '../ids.js';
 import { leaseFixtureAccount } from './lease-operator.js';
 
 // The operator plane: organizations, keys, fixtures and kill switches. No principal: the
 // operator token already proved who is asking.
-export type AdminCtx = { db: Db; clock: Clock; tokenCrypto: TokenCrypto };
+export type AdminCtx = {
+  db: Db;
+  clock: Clock;
+  tokenCrypto: TokenCrypto;
+  /** Set when this process runs the sandbox platform: fixture accounts get grants it really issued. */
+  issueFixtureToken?: FixtureTokenIssuer;
+};
+
+/** A fixture account's grant: one the in-process sandbox issued, else random sbx_ strings no platform knows. */
+export function fixtureGrant(ctx: AdminCtx, platform: Platform, handle: string): { token: PlatformToken; externalAccountId: string } {
+  if (ctx.issueFixtureToken) return ctx.issueFixtureToken(platform, handle);
+  return {
+    token: {
+      accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
+      refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
+      expiresAt: new Date(ctx.clock.now().getTime() + FIXTURE_TOKEN_TTL_MS).toISOString(),
+    },
+    externalAccountId: `sbx_${randomBytes(8).toString('hex')}`,
+  };
+}
 
 const FIXTURE_TOKEN_TTL_MS = 24 * 3600 * 1000;
 
@@ -71,15 +92,12 @@ export async function createSocialAccount(
     id = await leaseFixtureAccount(ctx, input);
   } else {
     id = newId('sa');
-    const expiresAt = new Date(now.getTime() + FIXTURE_TOKEN_TTL_MS);
-    const sealed = ctx.tokenCrypto.seal(id, 0, {
-      accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
-      refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
-      expiresAt: expiresAt.toISOString(),
-    });
+    const { token, externalAccountId } = fixtureGrant(ctx, input.platform, input.handle);
+    const expiresAt = token.expiresAt ? new Date(token.expiresAt) : null;
+    const sealed = ctx.tokenCrypto.seal(id, 0, token);
     await insertSocialAccount(ctx.db, {
       id, organization_id: project.organization_id, project_id: project.id, platform: input.platform,
-      external_account_id: `sbx_${randomBytes(8).toString('hex')}`, handle: input.handle, avatar_url: null,
+      external_account_id: externalAccountId, handle: input.handle, avatar_url: null,
       status: 'connected', leased: false, connected_at: now, token_expires_at: expiresAt,
       disconnected_at: null, disconnected_reason: null, token_ciphertext: sealed.ciphertext,
       token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,

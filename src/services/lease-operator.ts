@@ -10,7 +10,7 @@ import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { LeasePoolAccountsTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { AdminCtx } from './admin.js';
+import { fixtureGrant, type AdminCtx } from './admin.js';
 import { leaseRequestView } from './leases.js';
 
 export const LEASE_PRICE_CENTS = 15_000; // $150/month, the list price of a leased account
@@ -22,12 +22,10 @@ export async function addPoolAccount(
 ) {
   const id = `pool_${randomBytes(16).toString('hex')}`;
   const now = ctx.clock.now();
-  const sealed = ctx.tokenCrypto.seal(id, 0, {
-    accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
-    refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
-  });
+  const { token, externalAccountId } = fixtureGrant(ctx, input.platform, input.handle);
+  const sealed = ctx.tokenCrypto.seal(id, 0, token);
   const row = await insertPoolAccount(ctx.db, {
-    id, platform: input.platform, handle: input.handle, external_account_id: `sbx_${randomBytes(8).toString('hex')}`,
+    id, platform: input.platform, handle: input.handle, external_account_id: externalAccountId,
     followers: input.followers ?? 0, niche: JSON.stringify(input.niche ?? {}), monthly_price_cents: input.monthlyPriceCents ?? LEASE_PRICE_CENTS,
     status: 'available', token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,
   });
