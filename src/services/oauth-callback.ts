@@ -89,7 +89,8 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
     socialAccountId = newId('sa');
     const sealed = deps.tokenCrypto.seal(socialAccountId, 0, grant.token);
     await insertSocialAccount(tx, {
-      id: socialAccountId, organization_id: state.organization_id, project_id: state.project_id, platform: state.platform,
+      // The key's env decides the platform for good: an lp_test_ connection is a sandbox account.
+      id: socialAccountId, env: state.env, organization_id: state.organization_id, project_id: state.project_id, platform: state.platform,
       external_account_id: profile.externalAccountId, handle: profile.handle, avatar_url: profile.avatarUrl, status: 'connected',
       leased: false, connected_at: now, token_expires_at: expiresAt, disconnected_at: null, disconnected_reason: null,
       token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,

@@ -8,10 +8,10 @@ import { useSandbox, type SandboxFixture } from '../support/sandbox.js';
 const RETURN = 'https://app.partner.test/connected?from=crm';
 
 /** A tenant whose key may send users back to app.partner.test, *.crm.test and localhost. */
-async function oauthTenant(h: Harness): Promise<Tenant> {
+async function oauthTenant(h: Harness, env: 'live' | 'test' = 'test'): Promise<Tenant> {
   const t = await h.tenant();
   const k = await admin.createApiKey(h.adminCtx(), {
-    organizationId: t.organizationId, scopes: ['*'], tier: 'partner', env: 'test', returnUrls: ['app.partner.test', '*.crm.test', 'localhost'],
+    organizationId: t.organizationId, scopes: ['*'], tier: 'partner', env, returnUrls: ['app.partner.test', '*.crm.test', 'localhost'],
   });
   return { ...t, apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
 }
@@ -76,6 +76,7 @@ describeEachDb('OAuth connect', (h) => {
       assert.equal(listed.status, 'connected');
 
       const row = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+      assert.equal(row.env, 'test', 'connected with an lp_test_ key: a sandbox account');
       const token = h.deps.tokenCrypto.open(accountId, row.token_version, { ciphertext: row.token_ciphertext!, wrappedKey: row.token_wrapped_key! });
       assert.ok(token.accessToken.length > 10);
       assert.ok(!Buffer.from(row.token_ciphertext!).toString('latin1').includes(token.accessToken), 'ciphertext does not contain the token');
@@ -83,6 +84,21 @@ describeEachDb('OAuth connect', (h) => {
       assert.deepEqual(events, [{ type: 'social_account.connected', data: { socialAccountId: accountId, projectId: t.projectId, platform, handle: 'the.creator', reconnected: false } }]);
     });
   }
+
+  it('a live key’s connection is a live account; each env uses its own adapters', async () => {
+    const t = await oauthTenant(h, 'live');
+    const auth = json(await start(t, { platform: 'tiktok', returnUrl: RETURN }));
+    const id = back((await consent(h, auth.authorizeUrl, { sandbox_user: 'u_live' })).res).searchParams.get('socialAccountId')!;
+    const row = await h.db.selectFrom('social_accounts').select('env').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.env, 'live');
+    const saved = h.deps.platforms;
+    h.deps.platforms = { live: saved!.live, test: {} as never };
+    try {
+      assert.equal((await start(t, { platform: 'tiktok', returnUrl: RETURN })).statusCode, 200, 'live keys never touch the test adapters');
+    } finally {
+      h.deps.platforms = saved;
+    }
+  });
 
   it('returnUrl must be https and on the allowlist (exact host or *.subdomain); 403 RETURN_URL_NOT_ALLOWED', async () => {
     const t = await oauthTenant(h);
