@@ -4,13 +4,19 @@ import {
   scheduleUpstreamRevocationRetry,
   settleUpstreamRevocation,
   type ClaimedUpstreamRevocation,
+  findRevokedAccountForEvent,
 } from '../db/queries/upstream-revocations.js';
+import { withTransaction } from '../db/client.js';
+import { insertOutboxEvent } from '../db/queries/events.js';
+import { toWire } from '../clock.js';
+import { newId } from '../ids.js';
 import { isPlatformError } from '../platforms/types.js';
 import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
 
 // After a revoke commits, the grant is revoked upstream (RFC 7009) from the sealed token the
 // revoke left in upstream_revocations. Claim (one short statement) → platform call (no
-// transaction open) → record (one short statement, fenced on the claim).
+// transaction open) → record (one short transaction, fenced on the claim, with the follow-up
+// social_account.revoked event carrying the outcome).
 
 const BATCH_SIZE = 10; // calls of one batch run in parallel: 10 outbound requests at most
 // The lease must outlast the slowest call (10 s timeout) by a wide margin, so a live worker
@@ -84,6 +90,22 @@ async function settle(
   attemptedAt: Date | null,
   lastError: string | null,
 ): Promise<UpstreamRevocationOutcome> {
-  const recorded = await settleUpstreamRevocation(deps.db, job, { status, attemptedAt, lastError, now: deps.clock.now() });
+  // The outcome and the event announcing it commit together (transactional outbox).
+  const recorded = await withTransaction(deps.db, async (tx) => {
+    const now = deps.clock.now();
+    if (!(await settleUpstreamRevocation(tx, job, { status, attemptedAt, lastError, now }))) return false;
+    const a = await findRevokedAccountForEvent(tx, job.social_account_id);
+    if (a?.organization_id) {
+      await insertOutboxEvent(tx, {
+        id: newId('evt'), organizationId: a.organization_id, type: 'social_account.revoked', now,
+        data: {
+          socialAccountId: a.id, status: a.status, disconnectedReason: a.disconnected_reason, disconnectedAt: toWire(a.disconnected_at),
+          projectId: a.project_id, platform: a.platform, leased: a.leased,
+          upstreamRevocation: { status, attemptedAt: toWire(attemptedAt), lastError },
+        },
+      });
+    }
+    return true;
+  });
   return recorded ? status : 'superseded';
 }

@@ -55,6 +55,16 @@ describeEachDb('worker: upstream revocation', (h) => {
     assert.equal(settled.token_wrapped_key, null);
     assert.equal(settled.attempts, 1);
     await assert.rejects(fx.adapters.tiktok.refreshToken(token), /revoked/, 'the grant is really gone upstream');
+
+    // The outcome reaches partners too: a follow-up social_account.revoked event carries it.
+    const events = await h.db.selectFrom('outbox_events').select('data').where('organization_id', '=', t.organizationId)
+      .where('type', '=', 'social_account.revoked').orderBy('seq').execute();
+    assert.equal(events.length, 2, 'the revoke’s event, then the upstream outcome’s');
+    const update = events[1]!.data as Record<string, unknown>;
+    assert.deepEqual(update.upstreamRevocation, upstream);
+    assert.equal(update.socialAccountId, id);
+    assert.equal(update.disconnectedReason, 'revoked_by_partner');
+    assert.equal(update.disconnectedAt, (await view(t, id)).disconnectedAt);
   });
 
   it('sandbox failing 5xx for a while: retried with back-off, then revoked', async () => {

@@ -108,3 +108,12 @@ export async function scheduleUpstreamRevocationRetry(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** What the follow-up `social_account.revoked` event says about the account. */
+export async function findRevokedAccountForEvent(db: Queryable, socialAccountId: string) {
+  return db
+    .selectFrom('social_accounts')
+    .select(['id', 'organization_id', 'project_id', 'platform', 'leased', 'status', 'disconnected_reason', 'disconnected_at'])
+    .where('id', '=', socialAccountId)
+    .executeTakeFirst();
+}
