@@ -37,7 +37,7 @@ function rateLimitStore(config: Config, handle: DatabaseHandle): { store: RateLi
     client.on('error', () => {}); // the limiter falls back to memory; ioredis reconnects by itself
     return { store: { kind: 'redis', client }, close: async () => void client.disconnect() };
   }
-  if (config.rateLimitStore === 'postgres' && handle.pgPool) return { store: { kind: 'postgres', pool: handle.pgPool }, close: async () => {} };
+  if (config.rateLimitStore === 'postgres' && handle.counterPool) return { store: { kind: 'postgres', pool: handle.counterPool }, close: async () => {} };
   return { store: { kind: 'memory' }, close: async () => {} };
 }
 

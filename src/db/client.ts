@@ -14,8 +14,14 @@ export type Queryable = Kysely<Database>;
 export type DatabaseHandle = {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** The node-postgres pool under Kysely (PostgreSQL only): rate limits share it. */
+  /** The node-postgres pool under Kysely (PostgreSQL only). */
   pgPool?: pg.Pool;
+  /**
+   * PostgreSQL only: the pool for rate-limit counters. Its commits do not wait for the WAL flush
+   * (synchronous_commit=off): a crash of the database may lose a counter's last increments, never
+   * the API's data, which does not go through this pool.
+   */
+  counterPool?: pg.Pool;
   close(): Promise<void>;
 };
 
@@ -49,7 +55,21 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     // An idle client that errors (server restart) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', pgPool: pool, close: () => db.destroy() };
+    // One counter upsert per request: waiting for a WAL flush on each cost more than the request's
+    // own queries (docs/performance.md). 10: one short autocommit statement each, half the main pool.
+    const counterPool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: 10,
+      options: [opts.searchPath && `-c search_path=${opts.searchPath}`, '-c synchronous_commit=off'].filter(Boolean).join(' '),
+    });
+    // As for the main pool: a connection that dies fails its query, never the process.
+    counterPool.on('error', () => {});
+    counterPool.on('connect', (client) => client.on('error', () => {}));
+    const close = async () => {
+      await db.destroy();
+      await counterPool.end();
+    };
+    return { db, kind: 'postgres', pgPool: pool, counterPool, close };
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
   const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined);
