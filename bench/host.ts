@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { loadConfig } from '../src/config.js';
+import type { AppDeps, Ctx, Principal } from '../src/context.js';
+import { createTokenCrypto } from '../src/crypto/token-envelope.js';
+import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { authenticate } from '../src/http/guards/authenticate.js';
+import { BUDGETS, createRateLimiter, type RateLimitStore } from '../src/http/guards/rate-limit.js';
+import { newRequestId } from '../src/ids.js';
+import { loggerOptions } from '../src/main.js';
+import { createApiKey, createProject } from '../src/services/admin.js';
+import { revokeSocialAccount } from '../src/services/social-accounts.js';
+import { createConnectedAccounts, createTenant, KEY_SETTINGS, type BenchTenant } from './fixtures.js';
+import { runLoad, timeSequential, median, type LoadResult } from './load.js';
+
+export type DbKind = 'pglite' | 'postgres';
+
+export type HostOptions = {
+  kind: DbKind;
+  /** PostgreSQL server; the host works in a fresh schema of its own and drops it on close. */
+  databaseUrl: string;
+  /** The server's log level; logs go wherever the process's stdout goes (/dev/null in a child). */
+  logLevel: 'silent' | 'info' | 'warn';
+  /** Rate-limit store: the database's default (as startServer picks it) or forced to memory. */
+  rateLimitStore?: 'default' | 'memory';
+};
+
+export type HostInfo = {
+  kind: DbKind;
+  apiUrl: string;
+  helloUrl: string;
+  /** One `Bearer` header per API key of the bench organization (KEYS of them, all scopes, partner tier). */
+  authorizations: string[];
+  projectId: string;
+  /** A project holding LIST_ACCOUNTS connected accounts: the list measurement's page. */
+  listProjectId: string;
+  serverVersion: string;
+  driver: string;
+  poolSize: number;
+  rateLimitStore: RateLimitStore['kind'];
+};
+
+export type BareRun = { ids?: string[]; concurrency: number; durationMs: number; warmupMs: number };
+
+export type Host = {
+  info: HostInfo;
+  createAccounts(count: number, postsEach: number): Promise<string[]>;
+  /** The revoke's transaction run straight through the driver, `concurrency` loops, one id each op. */
+  bareRevoke(run: BareRun & { ids: string[] }): Promise<LoadResult>;
+  /** A primary-key read of one project through the driver. */
+  barePointRead(run: BareRun): Promise<LoadResult>;
+  /** Median sequential latency (ms) of each guard's own function, called directly. */
+  timeGuards(reps: number): Promise<{ authMs: number; rateLimitMs: number }>;
+  /** CPU time (user + system, ms) this process has used so far: the server's own cost of a run. */
+  cpuTimeMs(): Promise<number>;
+  close(): Promise<void>;
+};
+
+export const LIST_ACCOUNTS = 10;
+/**
+ * Load is spread over this many keys of one organization, as 50 partners' integrations would be:
+ * a single key cannot sustain 50 connections within its own budget (partner tier: 100 reads/s),
+ * and one key's rate-limit counter row would serialize every request on it.
+ */
+export const KEYS = 50;
+
+// Budgets no bench run can exhaust: the guard runs exactly as in production (same store, same
+// counters, same headers), only the numbers are larger, so no measurement turns into 429s.
+const BENCH_BUDGETS = Object.fromEntries(
+  Object.keys(BUDGETS).map((tier) => [tier, { 'read-light': 1e9, 'write-light': 1e9, 'long-running': 1e9, dailyWrites: 1e9 }]),
+) as typeof BUDGETS;
+
+/**
+ * What the bench measures against, in this process: the API on 127.0.0.1 (built as startServer
+ * builds it: the default rate-limit store of the database, request logs at the given level), a
+ * fastify hello-world beside it, and the database for the bare-driver baselines.
+ */
+export async function createHost(opts: HostOptions): Promise<Host> {
+  const { handle, dispose } = await openBenchDatabase(opts);
+  await migrate(handle.db);
+  const store: RateLimitStore = handle.counterPool && opts.rateLimitStore !== 'memory' ? { kind: 'postgres', pool: handle.counterPool } : { kind: 'memory' };
+  const deps: AppDeps = {
+    db: handle.db,
+    dbKind: handle.kind,
+    clock: systemClock,
+    tokenCrypto: createTokenCrypto(randomBytes(32)),
+    adminToken: randomBytes(24).toString('base64url'),
+    rateLimiter: createRateLimiter(store, { budgets: BENCH_BUDGETS }),
+    idempotencyWaitMs: 10_000,
+    webhookUrlPolicy: 'production',
+  };
+  const logger = opts.logLevel === 'silent' ? false : loggerOptions(loadConfig({ LOG_LEVEL: opts.logLevel }));
+  const app = await buildApp(deps, { logger });
+  const hello = Fastify();
+  hello.get('/', async () => ({ hello: 'world' }));
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const helloUrl = await hello.listen({ host: '127.0.0.1', port: 0 });
+
+  const adminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto };
+  const tenant = await createTenant(adminCtx, 'Bench org');
+  // The list reads a project of its own: a page of LIST_ACCOUNTS, untouched by the revoke fixtures.
+  const listProject = await createProject(adminCtx, { organizationId: tenant.organizationId, name: 'Bench list project', timezone: 'UTC' });
+  const listTenant: BenchTenant = { ...tenant, projectId: listProject.projectId };
+  await createConnectedAccounts(deps.db, deps.tokenCrypto, listTenant, { count: LIST_ACCOUNTS, postsEach: 0 });
+
+  const keys = [tenant.key];
+  while (keys.length < KEYS) keys.push((await createApiKey(adminCtx, { ...KEY_SETTINGS, organizationId: tenant.organizationId })).key);
+  const authorization = `Bearer ${tenant.key}`;
+  const fakeRequest = { headers: { authorization } } as FastifyRequest;
+  const principal: Principal = await authenticate(deps.db, fakeRequest);
+  const ctx = (): Ctx => ({ db: deps.db, clock: deps.clock, log: app.log, requestId: newRequestId(), principal, tokenCrypto: deps.tokenCrypto });
+  const version = await sql<{ server_version: string }>`SHOW server_version`.execute(deps.db);
+
+  return {
+    info: {
+      kind: opts.kind, apiUrl, helloUrl, authorizations: keys.map((k) => `Bearer ${k}`), projectId: tenant.projectId, listProjectId: listTenant.projectId,
+      serverVersion: version.rows[0]!.server_version,
+      driver: handle.pgPool ? `pg ${packageVersion('pg')}` : `@electric-sql/pglite ${packageVersion('@electric-sql/pglite')}`,
+      poolSize: handle.pgPool?.options.max ?? 1,
+      rateLimitStore: store.kind,
+    },
+    createAccounts: (count, postsEach) => createConnectedAccounts(deps.db, deps.tokenCrypto, tenant, { count, postsEach }),
+    bareRevoke: ({ ids, ...run }) =>
+      runLoad({ ...run, maxOps: ids.length, op: (i) => revokeSocialAccount(ctx(), { socialAccountId: ids[i]! }) }),
+    barePointRead: (run) =>
+      runLoad({ ...run, op: () => sql`SELECT id, name, timezone FROM projects WHERE id = ${tenant.projectId}`.execute(deps.db) }),
+    async timeGuards(reps) {
+      const reply = { header: () => reply } as unknown as FastifyReply;
+      const auth = await timeSequential(reps, () => authenticate(deps.db, fakeRequest));
+      const limit = await timeSequential(reps, () => deps.rateLimiter.consume(principal, 'read-light', reply));
+      return { authMs: median(auth), rateLimitMs: median(limit) };
+    },
+    async cpuTimeMs() {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    },
+    async close() {
+      await Promise.all([app.close(), hello.close()]);
+      await dispose();
+    },
+  };
+}
+
+async function openBenchDatabase(opts: HostOptions): Promise<{ handle: DatabaseHandle; dispose: () => Promise<void> }> {
+  if (opts.kind === 'pglite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-'));
+    const handle = await openDatabase({ pgliteDir: dir });
+    return { handle, dispose: async () => { await handle.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  }
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  await adminQuery(opts.databaseUrl, `CREATE SCHEMA ${schema}`);
+  const handle = await openDatabase({ databaseUrl: opts.databaseUrl, searchPath: schema });
+  return { handle, dispose: async () => { await handle.close(); await adminQuery(opts.databaseUrl, `DROP SCHEMA ${schema} CASCADE`); } };
+}
+
+async function adminQuery(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The installed version (not every package exports its package.json, so read the file). */
+function packageVersion(name: string): string {
+  const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,77 @@
+// npm run bench [-- options]: see USAGE.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DbKind } from './host.js';
+import { renderMarkdown, renderText, type Report } from './report.js';
+import { runBench } from './run.js';
+
+const USAGE = `Usage: npm run bench [-- options]
+
+Measures the API against baselines taken in the same run, on PGlite and on PostgreSQL, and
+reports every figure as a ratio (this machine is noisy; absolute numbers drift). Progress goes
+to stderr, the table to stdout, the full report as JSON to --out.
+
+Options:
+  --quick              a short smoke run (a few seconds per database; figures are not meaningful)
+  --db LIST            databases to run on, comma-separated (default: pglite,postgres)
+  --database-url URL   PostgreSQL server; the bench creates a schema of its own and drops it
+                       (default: $BENCH_DATABASE_URL, $TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+  --duration MS        length of each load measurement (default: 6000; --quick: 250)
+  --out FILE           where to write the JSON report (default: bench/results/latest.json)
+  --markdown           print the tables as Markdown (docs/performance.md) instead of text
+  --from FILE          print a saved JSON report instead of running
+  --log-level LEVEL    the server's request logs: info (default, as deployed), warn or silent
+  --profile DIR        run the server process under node --cpu-prof, profiles into DIR
+  -h, --help           this text
+`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      db: { type: 'string', default: 'pglite,postgres' },
+      'database-url': { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string', default: 'bench/results/latest.json' },
+      markdown: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return void process.stdout.write(USAGE);
+  const render = values.markdown ? renderMarkdown : renderText;
+  if (values.from) return void process.stdout.write(render(JSON.parse(fs.readFileSync(values.from, 'utf8')) as Report));
+
+  const databases = values.db.split(',').map((s) => s.trim()) as DbKind[];
+  if (databases.some((d) => d !== 'pglite' && d !== 'postgres')) throw new UsageError(`--db: pglite and/or postgres, not ${values.db}`);
+  const logLevel = values['log-level'];
+  if (logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'silent') throw new UsageError('--log-level: info, warn or silent');
+  const durationMs = values.duration === undefined ? undefined : Number(values.duration);
+  if (durationMs !== undefined && !(durationMs > 0)) throw new UsageError('--duration: a positive number of milliseconds');
+  const profileDir = values.profile && path.resolve(values.profile);
+
+  const started = Date.now();
+  const report = await runBench({
+    quick: values.quick,
+    databases,
+    databaseUrl: values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    durationMs,
+    logLevel,
+    hostExecArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    progress: (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`),
+  });
+  fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
+  fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(render(report));
+  process.stderr.write(`[bench] report written to ${values.out}${profileDir ? `; server CPU profiles in ${profileDir}` : ''}\n`);
+}
+
+class UsageError extends Error {}
+
+main().catch((err) => {
+  process.stderr.write(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench failed: ${err?.stack ?? err}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});
