@@ -48,10 +48,17 @@ export function createHarness(kind: DbKind) {
   let app: FastifyInstance | undefined;
   let schema: string | undefined;
   const clock = new TestClock();
+  const masterKey = randomBytes(32);
   const deps = {} as AppDeps;
 
   const h = {
     kind,
+    /** The token master key: another process (a worker under test) opens the same tokens with it. */
+    masterKey,
+    /** The PostgreSQL schema of this harness (its search_path), once started. */
+    get schema() {
+      return schema;
+    },
     clock,
     get app() {
       if (!app) throw new Error('harness not started');
@@ -82,7 +89,7 @@ export function createHarness(kind: DbKind) {
         db: handle.db,
         dbKind: handle.kind,
         clock,
-        tokenCrypto: createTokenCrypto(randomBytes(32)),
+        tokenCrypto: createTokenCrypto(masterKey),
         adminToken: ADMIN_TOKEN,
         rateLimiter: createRateLimiter({ kind: 'memory' }),
         idempotencyWaitMs: 10_000,
