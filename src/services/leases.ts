@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js';
+import { insertAuditRow } from '../db/queries/events.js';
 import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
 import { setPoolAccountStatus } from '../db/queries/lease-pool.js';
 import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/queries/leases.js';
@@ -95,18 +95,15 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
     if (!account || !lease) throw new ApiError('NOT_FOUND', `No leased account ${input.socialAccountId} with a live lease in this organization.`);
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
-    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, RELEASED_BY_PARTNER, now);
+    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
+    const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, RELEASED_BY_PARTNER, {
+      eventType: 'leased_account.released', projectId: account.project_id, data: { socialAccountId: account.id, reason: input.reason ?? null },
+    });
     await endLease(tx, lease.id, input.reason ?? null, now);
     if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
-    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
-    await insertAuditRow(tx, base, {
-      eventType: 'leased_account.released', projectId: account.project_id,
-      data: { socialAccountId: account.id, reason: input.reason ?? null, canceledScheduledPosts: canceled.length },
-    });
-    await recordPostCancellations(tx, base, canceled, RELEASED_BY_PARTNER);
     return {
       socialAccountId: account.id, status: 'disconnected' as const, disconnectedReason: RELEASED_BY_PARTNER,
-      disconnectedAt: toWire(now), canceledScheduledPosts: canceled.length,
+      disconnectedAt: toWire(now), canceledScheduledPosts: canceled,
     };
   });
 }

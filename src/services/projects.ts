@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow, recordPostCancellations } from '../db/queries/events.js';
+import { insertAuditRow } from '../db/queries/events.js';
 import { findProject, findProjectForUpdate, insertProject, listProjects, updateProject } from '../db/queries/projects.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
@@ -120,10 +120,10 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     const now = ctx.clock.now();
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
-    const canceled = await cancelQueuedPosts(tx, { projectId: project.id }, 'project_archived', now);
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
-    await insertAuditRow(tx, base, { eventType: 'project.archived', projectId: project.id, data: { canceledScheduledPosts: canceled.length } });
-    await recordPostCancellations(tx, base, canceled, 'project_archived');
-    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled.length };
+    const canceled = await cancelQueuedPosts(tx, base, { projectId: project.id }, 'project_archived', {
+      eventType: 'project.archived', projectId: project.id, data: {},
+    });
+    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
   });
 }

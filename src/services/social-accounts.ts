@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow, insertOutboxEvent, recordPostCancellations } from '../db/queries/events.js';
+import { insertOutboxEvent } from '../db/queries/events.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import {
   disconnectSocialAccount,
@@ -47,22 +47,18 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
       });
     }
     await ctx.fault?.('revoke:after-account-update');
-    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, REVOKED_BY_PARTNER, now);
-
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
+    const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, REVOKED_BY_PARTNER, {
+      eventType: 'social_account.revoked', projectId: account.project_id, data: { socialAccountId: account.id, leased: account.leased },
+    });
+
     const result = {
       socialAccountId: account.id,
       status: 'disconnected' as const,
       disconnectedReason: REVOKED_BY_PARTNER,
-      canceledScheduledPosts: canceled.length,
+      canceledScheduledPosts: canceled,
       disconnectedAt: toWire(updated.disconnected_at ?? now),
     };
-    await insertAuditRow(tx, base, {
-      eventType: 'social_account.revoked',
-      projectId: account.project_id,
-      data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled.length },
-    });
-    await recordPostCancellations(tx, base, canceled, REVOKED_BY_PARTNER);
     await insertOutboxEvent(tx, {
       id: newId('evt'),
       organizationId,

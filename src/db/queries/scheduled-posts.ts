@@ -1,6 +1,8 @@
 import { sql, type Insertable } from 'kysely';
+import { toWire } from '../../clock.js';
 import type { Queryable, Tx } from '../client.js';
 import type { ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
+import type { AuditBase, AuditRow } from './events.js';
 
 type PostRow = Insertable<ScheduledPostsTable>;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -33,17 +35,47 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
 }
 
 /**
- * Cancels every queued post of an account (revoke, release) or of a project (archive) in one
- * set-based statement, however many there are. The caller holds the account lock(s).
+ * Cancels every queued post of an account (revoke, release) or of a project (archive) and writes
+ * the records, in one statement however many posts there are (their ids never travel to Node and
+ * back): first `cause`, the audit row of the change that cancels them, with `canceledScheduledPosts`
+ * added to its data; then per post an audit row (`scheduled_post.canceled`) and an outbox event
+ * (`post.canceled`). The caller holds the account lock(s). Returns how many posts were canceled.
  */
-export async function cancelQueuedPosts(tx: Tx, scope: { socialAccountId: string } | { projectId: string }, reason: string, now: Date) {
-  const q = tx
-    .updateTable('scheduled_posts')
-    .set({ status: 'canceled', cancel_reason: reason, canceled_at: now, updated_at: now })
-    .where('status', '=', 'queued');
-  return ('socialAccountId' in scope ? q.where('social_account_id', '=', scope.socialAccountId) : q.where('project_id', '=', scope.projectId))
-    .returning(['id', 'project_id', 'social_account_id'])
-    .execute();
+export async function cancelQueuedPosts(
+  tx: Tx,
+  base: AuditBase,
+  scope: { socialAccountId: string } | { projectId: string },
+  reason: string,
+  cause: AuditRow,
+): Promise<number> {
+  const inScope = 'socialAccountId' in scope ? sql`social_account_id = ${scope.socialAccountId}` : sql`project_id = ${scope.projectId}`;
+  const result = await sql<{ canceled: number }>`
+    WITH canceled AS (
+      UPDATE scheduled_posts SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
+      WHERE status = 'queued' AND ${inScope}
+      RETURNING id, project_id, social_account_id
+    ), audit AS (
+      INSERT INTO audit_log (organization_id, project_id, api_key_id, request_id, event_type, data, created_at)
+      SELECT ${base.organizationId}, r.project_id, ${base.apiKeyId}, ${base.requestId}, r.event_type, r.data, ${base.now}
+      FROM (
+        SELECT 0 AS n, ${cause.projectId}::text AS project_id, ${cause.eventType}::text AS event_type,
+               ${JSON.stringify(cause.data)}::jsonb || jsonb_build_object('canceledScheduledPosts', (SELECT count(*) FROM canceled)) AS data
+        UNION ALL
+        SELECT 1, c.project_id, 'scheduled_post.canceled',
+               jsonb_build_object('scheduledPostId', c.id, 'socialAccountId', c.social_account_id, 'reason', ${reason}::text)
+        FROM canceled c
+      ) r
+      ORDER BY r.n -- the cause's row first: identities follow insertion order
+    ), outbox AS (
+      INSERT INTO outbox_events (id, organization_id, type, data, created_at)
+      SELECT 'evt_' || gen_random_uuid(), ${base.organizationId}, 'post.canceled',
+             jsonb_build_object('id', c.id, 'projectId', c.project_id, 'socialAccountId', c.social_account_id, 'status', 'canceled',
+                                'cancelReason', ${reason}::text, 'canceledAt', ${toWire(base.now)}::text),
+             ${base.now}
+      FROM canceled c
+    )
+    SELECT count(*)::int AS canceled FROM canceled`.execute(tx);
+  return result.rows[0]!.canceled;
 }
 
 // The columns a partner sees of a post, with its account's platform.
