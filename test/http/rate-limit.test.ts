@@ -39,19 +39,27 @@ describeEachDb('rate limits', (h) => {
     assert.equal(read.headers['ratelimit-remaining'], '119');
   });
 
-  it('waiting Retry-After is always enough (2-second window)', async () => {
+  it('waiting Retry-After is always enough (3-second window)', async () => {
+    // A tiny budget so the window is spent in two requests even on a loaded machine; should the
+    // window still roll over before the 429, the attempt is repeated (never a timing assertion).
     const saved = h.deps.rateLimiter;
-    h.deps.rateLimiter = createRateLimiter({ kind: 'memory' }, { windowSeconds: 2 });
+    const budgets = structuredClone(BUDGETS);
+    budgets.standard['write-light'] = 2;
+    h.deps.rateLimiter = createRateLimiter({ kind: 'memory' }, { windowSeconds: 3, budgets });
     try {
-      const t = await h.tenant({ tier: 'standard' });
-      for (let i = 0; i < 60; i++) await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
-      const limited = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
-      assert.equal(limited.statusCode, 429, limited.body);
-      const retryAfter = Number(limited.headers['retry-after']);
-      assert.ok(retryAfter >= 1 && retryAfter <= 2, `Retry-After ${retryAfter}`);
-      await sleep(retryAfter * 1000);
-      const after = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
-      assert.equal(after.statusCode, 404, `admitted after Retry-After: ${after.body}`);
+      let limited;
+      for (let attempt = 0; attempt < 3 && limited?.statusCode !== 429; attempt++) {
+        const t = await h.tenant({ tier: 'standard' });
+        for (let i = 0; i < 2; i++) await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+        limited = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+        if (limited.statusCode !== 429) continue;
+        const retryAfter = Number(limited.headers['retry-after']);
+        assert.ok(retryAfter >= 1 && retryAfter <= 3, `Retry-After ${retryAfter}`);
+        await sleep(retryAfter * 1000);
+        const after = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+        assert.equal(after.statusCode, 404, `admitted after Retry-After: ${after.body}`);
+      }
+      assert.equal(limited?.statusCode, 429, 'the budget was spent within a window');
     } finally {
       h.deps.rateLimiter = saved;
     }
