@@ -21,7 +21,7 @@ export type BenchConfig = {
   durationMs: number;
   rounds: number;
   warmupMs: number;
-  /** Revokes used to calibrate the revoke fixtures (they also warm the path up). */
+  /** Accounts for the revoke calibration (warmupMs long; it is also the warm-up); the run stops early if they run out. */
   calibrationRevokes: number;
   postCounts: number[];
   scalingReps: number;
@@ -38,7 +38,7 @@ export const FULL: BenchConfig = {
 
 export const QUICK: BenchConfig = {
   concurrency: 50, durationMs: 250, rounds: 1, warmupMs: 100, calibrationRevokes: 50,
-  postCounts: [0, 4, 100, 10_000], scalingReps: 2, scalingRepsLargest: 1, guardReps: 20, idempotencyPairs: 3,
+  postCounts: [0, 4, 100, 1_000], scalingReps: 2, scalingRepsLargest: 1, guardReps: 20, idempotencyPairs: 3,
 };
 
 export type Context = { host: Host; client: HttpClient; config: BenchConfig; progress: (msg: string) => void };
@@ -61,8 +61,8 @@ const cpu = (db: string, measurement: string, r: LoadResult, baseline: string, b
 
 /**
  * Revoke of a fresh 4-post account at `concurrency` connections vs the same transaction run
- * bare through the driver at the same concurrency. Fixture counts are calibrated: a first
- * batch (also the warm-up) gives each side's rate, then enough accounts for every slice are made.
+ * bare through the driver at the same concurrency. Fixture counts are calibrated: a first short
+ * run each way (also the warm-up) gives each side's rate, then enough accounts for every slice are made.
  */
 export async function revokeUnderLoad({ host, client, config, progress }: Context): Promise<Figure[]> {
   const db = host.info.kind;
@@ -75,9 +75,9 @@ export async function revokeUnderLoad({ host, client, config, progress }: Contex
   // Per slice: the calibrated rate for the slice's length, with a margin (a slice never runs out).
   const perSlice = (r: LoadResult) => Math.ceil((r.perSecond * sliceMs * 1.5) / 1000) + c;
 
-  progress(`${db}: revoke calibration (${config.calibrationRevokes} revokes each way)`);
-  const httpRate = await http(await host.createAccounts(config.calibrationRevokes, 4), Infinity);
-  const bareRate = await bare(await host.createAccounts(config.calibrationRevokes, 4), Infinity);
+  progress(`${db}: revoke calibration and warm-up (${config.warmupMs} ms each way)`);
+  const httpRate = await http(await host.createAccounts(config.calibrationRevokes, 4), config.warmupMs);
+  const bareRate = await bare(await host.createAccounts(config.calibrationRevokes, 4), config.warmupMs);
   const [httpN, bareN] = [perSlice(httpRate), perSlice(bareRate)];
   const httpIds = await host.createAccounts(httpN * config.rounds, 4);
   const bareIds = await host.createAccounts(bareN * config.rounds, 4);
