@@ -13,6 +13,24 @@ describe('LAYERS_TEST_FAULTS', () => {
     assert.doesNotThrow(() => hook('schedule:after-insert'));
   });
 
+  it('<point>:pause holds the next pass there (a promise that never settles), says so on stderr, and only once', async () => {
+    const hook = faultHookFromEnv('revoke:before-commit:pause', 'test')!;
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => written.push(String(chunk))) as typeof process.stderr.write;
+    let held: unknown;
+    try {
+      held = hook('revoke:before-commit');
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.ok(held instanceof Promise);
+    const settled = await Promise.race([(held as Promise<void>).then(() => 'settled'), new Promise((r) => setTimeout(() => r('held'), 50))]);
+    assert.equal(settled, 'held');
+    assert.deepEqual(written.map((w) => JSON.parse(w)), [{ testFault: 'paused', point: 'revoke:before-commit' }]);
+    assert.equal(hook('revoke:before-commit'), undefined, 'the next pass goes through');
+  });
+
   it('absent: no hook; outside NODE_ENV=test or malformed: a configuration error, so it cannot reach production', () => {
     assert.equal(faultHookFromEnv(undefined, 'production'), undefined);
     assert.equal(faultHookFromEnv('', 'test'), undefined);
