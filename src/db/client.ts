@@ -52,8 +52,11 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
       types: pgTypes as pg.CustomTypesConfig,
       options: opts.searchPath ? `-c search_path=${opts.searchPath}` : undefined,
     });
-    // An idle client that errors (server restart) must not crash the process.
+    // A client whose connection dies (database restart, network cut) must not crash the process:
+    // idle ones report to the pool's 'error'; a checked-out one (a query or transaction in flight)
+    // emits on itself, with no listener, unless given one. Its queries fail; the pool drops it on release.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // One counter upsert per request: waiting for a WAL flush on each cost more than the request's
     // own queries (docs/performance.md). 10: one short autocommit statement each, half the main pool.
