@@ -26,13 +26,26 @@ export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 abo
 
 export type BuildOptions = { logger?: FastifyServerOptions['logger'] };
 
+// A probe must answer within the load balancer's own timeout: a database that hangs is not ready.
+const READY_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     genReqId: () => newRequestId(),
     requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // Draining (SIGTERM): a request already on an open connection is served (with Connection: close)
+    // rather than given fastify's bare 503, which is neither our envelope nor carries X-Request-Id.
+    return503OnClosing: false,
     // Router-level failures (bad percent-encoding, an over-long path segment) get the one envelope too.
     frameworkErrors: (err, request, reply) => {
       reply.header('x-request-id', request.id);
@@ -62,6 +75,17 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Draining: the answer to a request still in flight at close ends its keep-alive connection too;
+  // otherwise the client's idle connection holds the shutdown for keepAliveTimeout (72 s).
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   await app.register(fastifySwagger, {
@@ -111,9 +135,15 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerDocsPage(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async () => {
-    await sql`SELECT 1`.execute(deps.db);
-    return { status: 'ready' };
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    try {
+      await withTimeout(sql`SELECT 1`.execute(deps.db), READY_TIMEOUT_MS);
+      return { status: 'ready' };
+    } catch (err) {
+      request.log.warn({ err }, 'not ready: the database check failed');
+      const notReady = new ApiError('INTERNAL', 'Not ready: the database did not answer.', { check: 'database' }, 503);
+      return reply.code(503).send(envelope(notReady, request.id));
+    }
   });
   return app;
 }
