@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit
-mapfile -t files < <(find test -name '*.test.ts' | sort)
+# test/reliability (real processes, kill -9, load, fuzzing) is its own run: npm run test:reliability.
+mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/reliability/*' | sort)
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec "${files[@]}" "$@"

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/client.js';
+import {
+  call, type Res, createAccount, createDatabase, createTenant, DATABASES, prng, seedFrom, show, sleep, startServer, stopServer, tempDir,
+  type Server, type Tenant,
+} from './support.js';
+
+// kill -9 of a real `layers serve` process while it revokes an account with 10,000 queued posts,
+// then a restart on the same data: the revoke is all or nothing (account, token, every post,
+// audit rows, outbox events, upstream-revocation job), never a mix. Kill points: held open by
+// the test-only pause (LAYERS_TEST_FAULTS=<point>:pause) after the account update and just
+// before COMMIT; after seeded random delays across the request; and right after the 200 (an
+// acknowledged revoke must survive: the durability of the embedded default, docs/operations.md).
+
+const POSTS = 10_000;
+
+type Plan =
+  | { name: string; kind: 'pause'; point: 'revoke:after-account-update' | 'revoke:before-commit' }
+  | { name: string; kind: 'delay'; fraction: number }
+  | { name: string; kind: 'after-200' };
+
+type Attempt = {
+  plan: Plan;
+  tenant: Tenant;
+  accountId: string;
+  /** What the client saw before the kill: an HTTP status, or the transport error. */
+  answer: string;
+  delayMs?: number;
+  outcome?: 'revoked' | 'untouched';
+};
+
+for (const kind of DATABASES) {
+  describe(`kill -9 mid-revoke of ${POSTS} queued posts, then restart [${kind}]`, { timeout: 600_000 }, () => {
+    const dataDir = tempDir(`kill-${kind}`);
+    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
+    let env: Record<string, string> = {};
+    let server: Server | undefined;
+
+    before(async () => {
+      if (kind === 'postgres') {
+        database = await createDatabase();
+        env = { DATABASE_URL: database.url };
+      }
+    });
+
+    after(async () => {
+      await server?.kill9();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    });
+
+    const open = () => openDatabase(kind === 'postgres' ? { databaseUrl: database!.url } : { pgliteDir: path.join(dataDir, 'pgdata') });
+
+    /** The account as the restarted server shows it: exactly one of the two whole states. */
+    async function apiState(a: Attempt): Promise<'revoked' | 'untouched'> {
+      const res = await call(server!.url, 'GET', `/v1/social-accounts/${a.accountId}`, { auth: a.tenant.auth });
+      const shown = `${a.plan.name} (${a.answer}): ${res.status} ${show(res.text, 600)}`;
+      assert.equal(res.status, 200, shown);
+      const { status, disconnectedReason, queuedScheduledPosts } = res.body;
+      if (status === 'disconnected' && disconnectedReason === 'revoked_by_partner' && queuedScheduledPosts === 0) return 'revoked';
+      if (status === 'connected' && disconnectedReason === null && queuedScheduledPosts === POSTS) return 'untouched';
+      return assert.fail(`a mix after the crash: ${shown}`);
+    }
+
+    it('every kill point leaves all or nothing, and the server restarts on the same data', async (t) => {
+      const seed = seedFrom('REL_KILL_SEED');
+      t.diagnostic(`seed ${seed} (replay with REL_KILL_SEED=${seed})`);
+      const rnd = prng(seed);
+
+      // Calibration: one whole revoke on this machine and database, so random kills land inside it.
+      server = await startServer({ dataDir, env });
+      const calTenant = await createTenant(server.url);
+      const calAccount = await createAccount(server.url, calTenant, POSTS);
+      const started = performance.now();
+      const cal = await call(server.url, 'DELETE', `/v1/social-accounts/${calAccount}`, { auth: calTenant.auth });
+      const revokeMs = performance.now() - started;
+      assert.equal(cal.status, 200, show(cal.text));
+      assert.equal(cal.body.canceledScheduledPosts, POSTS);
+      t.diagnostic(`a ${POSTS}-post revoke takes ${revokeMs.toFixed(0)} ms here`);
+
+      // The first attempt runs on the calibration server; each later one on a restart armed with
+      // its plan's pause. The last is a pause, so the data is left mid-transaction for the end.
+      const delays = [0, 1, 2].map(() => 0.4 + rnd.next() * 0.9); // some land after the 200: then it must hold
+      const plans: Plan[] = [
+        { name: 'random delay #1', kind: 'delay', fraction: delays[0]! },
+        { name: 'right after the 200', kind: 'after-200' },
+        { name: 'paused after the account update', kind: 'pause', point: 'revoke:after-account-update' },
+        { name: 'random delay #2', kind: 'delay', fraction: delays[1]! },
+        { name: 'random delay #3', kind: 'delay', fraction: delays[2]! },
+        { name: 'paused just before COMMIT', kind: 'pause', point: 'revoke:before-commit' },
+      ];
+      const attempts: Attempt[] = [];
+
+      for (const plan of plans) {
+        if (attempts.length > 0) {
+          // Restart on the same data after the kill, armed with this plan's pause; check the previous attempt.
+          server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined } });
+          attempts.at(-1)!.outcome = await apiState(attempts.at(-1)!);
+        }
+        const tenant = await createTenant(server.url);
+        const accountId = await createAccount(server.url, tenant, POSTS);
+        const attempt: Attempt = { plan, tenant, accountId, answer: 'none' };
+        attempts.push(attempt);
+        const request: Promise<Res | undefined> = call(server.url, 'DELETE', `/v1/social-accounts/${accountId}`, { auth: tenant.auth }).then(
+          (res) => {
+            attempt.answer = String(res.status);
+            return res;
+          },
+          (err: Error) => {
+            attempt.answer = `${err.message}: ${(err.cause as Error | undefined)?.message ?? ''}`;
+            return undefined;
+          },
+        );
+
+        if (plan.kind === 'pause') {
+          await server.waitForLine(new RegExp(`"testFault":"paused","point":"${plan.point}"`));
+          await sleep(rnd.int(0, 50)); // the transaction is open and stays open: any moment is the same
+        } else if (plan.kind === 'delay') {
+          attempt.delayMs = Math.round(plan.fraction * revokeMs);
+          await sleep(attempt.delayMs);
+        } else {
+          const res: Res | undefined = await request;
+          assert.equal(res?.status, 200, `the revoke to be killed after: ${res?.status} ${show(res?.text ?? '')}`);
+          assert.equal(res!.body.canceledScheduledPosts, POSTS);
+        }
+        await server.kill9(); // for after-200 at once: nothing after the 200 gets a chance to flush anything
+        await request;
+      }
+
+      // The whole state, row by row, straight from what the last kill left behind (crash recovery
+      // of the embedded database runs here, in this process).
+      const handle = await open();
+      try {
+        const last = attempts.at(-1)!;
+        last.outcome = (await handle.db.selectFrom('social_accounts').select('status').where('id', '=', last.accountId)
+          .executeTakeFirstOrThrow()).status === 'connected' ? 'untouched' : 'revoked';
+        for (const a of attempts) {
+          t.diagnostic(`${a.plan.name}${a.delayMs === undefined ? '' : ` (${a.delayMs} ms)`}: client saw ${a.answer.slice(0, 80)} → ${a.outcome}`);
+          if (a.plan.kind === 'pause') assert.equal(a.outcome, 'untouched', `${a.plan.name}: nothing committed, so nothing may show`);
+          if (a.plan.kind === 'after-200' || a.answer === '200') assert.equal(a.outcome, 'revoked', `${a.plan.name}: an acknowledged revoke was lost`);
+          await assertWholeState(handle.db, a);
+        }
+      } finally {
+        await handle.close();
+      }
+
+      // The server starts on that data, shows the same, and a revoke the crash undid is simply
+      // retried (the seed: "Safe to retry"); then a clean SIGTERM.
+      server = await startServer({ dataDir, env });
+      assert.equal(await apiState(attempts.at(-1)!), attempts.at(-1)!.outcome);
+      const undone = attempts.filter((a) => a.outcome === 'untouched');
+      for (const a of undone) {
+        const res = await call(server.url, 'DELETE', `/v1/social-accounts/${a.accountId}`, { auth: a.tenant.auth });
+        assert.equal(res.status, 200, `retry after ${a.plan.name}: ${show(res.text)}`);
+        assert.equal(res.body.canceledScheduledPosts, POSTS, `retry after ${a.plan.name}`);
+      }
+      assert.deepEqual(await stopServer(server), { code: 0, signal: null }, `SIGTERM after the crashes: ${show(server.output())}`);
+      t.diagnostic(`outcomes: ${attempts.filter((a) => a.outcome === 'revoked').length} revoked, ${undone.length} untouched (then retried: 200 × ${undone.length})`);
+    });
+  });
+}
+
+type Db = Awaited<ReturnType<typeof openDatabase>>['db'];
+
+/** Account, token, posts, audit rows, outbox events and upstream job agree on one whole state. */
+async function assertWholeState(db: Db, a: Attempt) {
+  const account = await db.selectFrom('social_accounts')
+    .select(['status', 'disconnected_reason', 'disconnected_at', 'token_ciphertext', 'token_wrapped_key'])
+    .where('id', '=', a.accountId).executeTakeFirstOrThrow();
+  const posts = await db.selectFrom('scheduled_posts')
+    .select(['status', 'cancel_reason', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('social_account_id', '=', a.accountId).groupBy(['status', 'cancel_reason']).execute();
+  const audit = await db.selectFrom('audit_log')
+    .select(['event_type', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('organization_id', '=', a.tenant.organizationId)
+    .where('event_type', 'in', ['social_account.revoked', 'scheduled_post.canceled'])
+    .groupBy('event_type').orderBy('event_type').execute();
+  const outbox = await db.selectFrom('outbox_events')
+    .select(['type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>(sql`data->>'id'`).distinct().as('posts')])
+    .where('organization_id', '=', a.tenant.organizationId)
+    .where('type', 'in', ['social_account.revoked', 'post.canceled'])
+    .groupBy('type').orderBy('type').execute();
+  const upstream = await db.selectFrom('upstream_revocations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('social_account_id', '=', a.accountId).executeTakeFirstOrThrow();
+
+  const seen = {
+    status: account.status,
+    reason: account.disconnected_reason,
+    disconnectedAt: account.disconnected_at !== null,
+    token: account.token_ciphertext !== null && account.token_wrapped_key !== null,
+    posts: posts.map((p) => [p.status, p.cancel_reason, Number(p.n)]),
+    audit: audit.map((r) => [r.event_type, Number(r.n)]),
+    outbox: outbox.map((r) => [r.type, Number(r.n)]),
+    upstreamJobs: Number(upstream.n),
+  };
+  const revoked = {
+    status: 'disconnected', reason: 'revoked_by_partner', disconnectedAt: true, token: false,
+    posts: [['canceled', 'revoked_by_partner', POSTS]],
+    audit: [['scheduled_post.canceled', POSTS], ['social_account.revoked', 1]],
+    outbox: [['post.canceled', POSTS], ['social_account.revoked', 1]],
+    upstreamJobs: 1,
+  };
+  const untouched = {
+    status: 'connected', reason: null, disconnectedAt: false, token: true,
+    posts: [['queued', null, POSTS]], audit: [], outbox: [], upstreamJobs: 0,
+  };
+  assert.deepEqual(seen, a.outcome === 'revoked' ? revoked : untouched, `${a.plan.name} (${a.answer}, API said ${a.outcome}): ${JSON.stringify(seen)}`);
+  if (a.outcome === 'revoked') {
+    const distinct = outbox.find((r) => r.type === 'post.canceled');
+    assert.equal(Number(distinct?.posts), POSTS, `${a.plan.name}: one post.canceled event per distinct post`);
+  }
+}
