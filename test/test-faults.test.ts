@@ -17,7 +17,10 @@ describe('LAYERS_TEST_FAULTS', () => {
     const hook = faultHookFromEnv('revoke:before-commit:pause', 'test')!;
     const written: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => written.push(String(chunk))) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     let held: unknown;
     try {
       held = hook('revoke:before-commit');
