@@ -106,10 +106,13 @@ describeEachDb('worker: publisher', (h) => {
   it('CREDENTIAL_INVALID: the post fails, the account turns reauth_required with one needs_reauth event; its other due posts hold', async () => {
     const t = await h.tenant();
     const id = await h.account(t); // its fixture token was never issued by the sandbox: the platform refuses it
-    const [first] = await publishNow(t, [{ socialAccountId: id }]);
-    const [second] = await publishNow(t, [{ socialAccountId: id }]);
+    const ids = [...(await publishNow(t, [{ socialAccountId: id }])), ...(await publishNow(t, [{ socialAccountId: id }]))];
     const summary = await runPublisher(deps());
     assert.deepEqual([summary.failed, summary.held], [1, 1], JSON.stringify(summary));
+    // Due in the same second, they are taken in id order: the first one sent is refused, the other then holds.
+    const rows = await Promise.all(ids.map((i) => row(i)));
+    const first = rows.find((r) => r.status === 'failed')?.id;
+    const second = rows.find((r) => r.id !== first)!.id;
     const failed = await getPost(t, first!);
     assert.equal(failed.status, 'failed');
     assert.equal(failed.lastError.code, 'CREDENTIAL_INVALID');
