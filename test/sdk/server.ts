@@ -44,12 +44,13 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const demoFile = path.join(dataDir, 'demo.json');
-  for (let i = 0; !fs.existsSync(demoFile); i++) {
+  let demo: Demo | undefined;
+  for (let i = 0; !demo; i++) {
     if (child.exitCode !== null) assert.fail(`server exited ${child.exitCode} before writing demo.json: ${output.slice(0, 2000)}`);
     if (i > 1200) assert.fail(`no demo.json after 120 s: ${output.slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 100));
+    demo = readJsonIfComplete(demoFile); // the file appears before its content: wait until it parses
   }
-  const demo: Demo = JSON.parse(fs.readFileSync(demoFile, 'utf8'));
   const adminToken = fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
 
   const admin = async (method: string, route: string, body?: unknown) => {
@@ -86,6 +87,14 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function readJsonIfComplete(file: string): any {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // absent, or still being written
+  }
 }
 
 /** The code block of one tab of the seed page, dedented (undefined when shared/ is not beside the checkout). */
