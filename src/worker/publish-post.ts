@@ -5,7 +5,6 @@ import {
   lockAccountForPublish,
   lockClaimedPost,
   markCallStarted,
-  publishingSwitchedOff,
   recordFailed,
   recordPublished,
   requeueClaimedPost,
@@ -48,7 +47,7 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
     const target = await lockClaimedPost(tx, post);
     if (!account || !target) return 'superseded'; // recovered and claimed again elsewhere
     const now = deps.clock.now();
-    if (await publishingSwitchedOff(tx, account.organization_id)) return hold(tx, post, now);
+    if (account.switched_off) return hold(tx, post, now);
     if (account.status === 'reauth_required' && account.token_version === post.claimed_token_version) return hold(tx, post, now);
     if (account.status !== 'connected' || account.token_version !== post.claimed_token_version) {
       // Revoked (or re-granted) after the claim: the revoke wins; the platform is never called.

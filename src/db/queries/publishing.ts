@@ -62,26 +62,24 @@ export async function markCallStarted(db: Queryable, post: { id: string; claim_c
   return row !== undefined;
 }
 
-/** Locks the account for the publish: its state, token and both kill switches. */
+/**
+ * Locks the account row for the publish (the fence: every writer of the account takes this lock
+ * first) and reads its state, token, and whether its organization's or the global kill switch is
+ * on (read, not locked).
+ */
 export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   const result = await sql<{
     id: string; organization_id: string; project_id: string; platform: Platform; env: AccountEnv; status: string;
     token_version: number; external_account_id: string | null; handle: string;
-    token_ciphertext: Uint8Array | null; token_wrapped_key: Uint8Array | null;
+    token_ciphertext: Uint8Array | null; token_wrapped_key: Uint8Array | null; switched_off: boolean;
   }>`
     SELECT a.id, a.organization_id, a.project_id, a.platform, a.env, a.status, a.token_version, a.external_account_id,
-           a.handle, a.token_ciphertext, a.token_wrapped_key
-    FROM social_accounts a WHERE a.id = ${socialAccountId}
-    FOR UPDATE`.execute(tx);
+           a.handle, a.token_ciphertext, a.token_wrapped_key,
+           (COALESCE(o.kill_switch, false) OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)) AS switched_off
+    FROM social_accounts a LEFT JOIN organizations o ON o.id = a.organization_id
+    WHERE a.id = ${socialAccountId}
+    FOR UPDATE OF a`.execute(tx);
   return result.rows[0];
-}
-
-/** Whether the organization's or the global kill switch is on (read under the account lock). */
-export async function publishingSwitchedOff(tx: Tx, organizationId: string) {
-  const result = await sql<{ off: boolean }>`
-    SELECT (o.kill_switch OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)) AS off
-    FROM organizations o WHERE o.id = ${organizationId}`.execute(tx);
-  return result.rows[0]?.off ?? true;
 }
 
 /** The claimed post and what to publish, locked (the post only; its content is read, not locked). */
