@@ -16,7 +16,7 @@ export type RunOptions = {
   progress?: (msg: string) => void;
 };
 
-export const MEASUREMENTS = [revokeUnderLoad, readsUnderLoad, revokeScaling, guardCosts];
+const MEASUREMENTS = [revokeUnderLoad, readsUnderLoad, revokeScaling, guardCosts];
 
 /** Every measurement on every database, each against its own server process and fresh database. */
 export async function runBench(opts: RunOptions): Promise<Report> {
