@@ -9,6 +9,7 @@ import { authenticate } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
 import { endpointClassOf } from './http/guards/rate-limit.js';
 import { checkScope } from './http/guards/scope.js';
+import { rejectUnstorableStrings } from './http/unstorable-strings.js';
 import { openapiTransform, openapiTransformObject } from './http/openapi.js';
 import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
@@ -43,6 +44,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     genReqId: () => newRequestId(),
     requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
     bodyLimit: BODY_LIMIT,
+    http: { requireHostHeader: false }, // checked in onRequest instead, to answer in the envelope
     // Draining (SIGTERM): a request already on an open connection is served (with Connection: close)
     // rather than given fastify's bare 503, which is neither our envelope nor carries X-Request-Id.
     return503OnClosing: false,
@@ -75,7 +77,12 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 — ours, since Node's own has no envelope or id.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new ApiError('VALIDATION', 'An HTTP/1.1 request must carry a Host header.');
+    }
   });
+  rejectUnstorableStrings(app);
   // Draining: the answer to a request still in flight at close ends its keep-alive connection too;
   // otherwise the client's idle connection holds the shutdown for keepAliveTimeout (72 s).
   let draining = false;
