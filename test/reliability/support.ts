@@ -117,10 +117,10 @@ export type Server = Proc & { url: string; dataDir: string };
  * `layers serve --port 0 --data-dir DIR`, resolved once DIR/server.json names this very process
  * (a restart on the same directory must not read the previous run's file).
  */
-export async function startServer(opts: { dataDir: string; env?: Record<string, string | undefined> }): Promise<Server> {
+export async function startServer(opts: { dataDir: string; env?: Record<string, string | undefined>; args?: string[] }): Promise<Server> {
   const file = path.join(opts.dataDir, 'server.json');
   fs.rmSync(file, { force: true });
-  const proc = spawnLayers(['serve', '--port', '0', '--data-dir', opts.dataDir], opts.env);
+  const proc = spawnLayers(['serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.args ?? [])], opts.env);
   for (let i = 0; i < 1200; i++) {
     if (!proc.alive()) assert.fail(`server exited (${proc.child.exitCode ?? proc.child.signalCode}) before listening: ${show(proc.output())}`);
     try {
