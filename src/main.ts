@@ -105,7 +105,10 @@ async function closeServer(
   await handle.close();
 }
 
+/** Written whole or not at all (temp file + rename): a reader polling for the file never sees half of it. */
 function writeJson(dir: string, name: string, value: unknown) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  const file = path.join(dir, name);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
 }
