@@ -29,6 +29,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   }
   const merged: NodeJS.ProcessEnv = {
     ...env, NODE_ENV: 'test', LOG_LEVEL: 'warn', LAYERS_ADMIN_TOKEN: ADMIN_TOKEN, LAYERS_MASTER_KEY: MASTER_KEY,
+    LAYERS_SANDBOX_PORT: '0', // each server's own sandbox platform on a free port (never a developer's 8090)
   };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete merged[k];
@@ -104,8 +105,8 @@ function track(child: ChildProcess): Proc {
 }
 
 /** `layers <args>` from the checkout, as `npm run --silent layers -- <args>` would run it. */
-export function spawnLayers(args: string[], env: Record<string, string | undefined> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+export function spawnLayers(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(child);
@@ -117,10 +118,10 @@ export type Server = Proc & { url: string; dataDir: string };
  * `layers serve --port 0 --data-dir DIR`, resolved once DIR/server.json names this very process
  * (a restart on the same directory must not read the previous run's file).
  */
-export async function startServer(opts: { dataDir: string; env?: Record<string, string | undefined>; args?: string[] }): Promise<Server> {
+export async function startServer(opts: { dataDir: string; env?: Record<string, string | undefined>; args?: string[]; nodeArgs?: string[] }): Promise<Server> {
   const file = path.join(opts.dataDir, 'server.json');
   fs.rmSync(file, { force: true });
-  const proc = spawnLayers(['serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.args ?? [])], opts.env);
+  const proc = spawnLayers(['serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.args ?? [])], opts.env, opts.nodeArgs);
   for (let i = 0; i < 1200; i++) {
     if (!proc.alive()) assert.fail(`server exited (${proc.child.exitCode ?? proc.child.signalCode}) before listening: ${show(proc.output())}`);
     try {
