@@ -231,6 +231,9 @@ describe('graceful shutdown with requests in flight [pglite]', { timeout: 180_00
   it('SIGTERM with three 10,000-post revokes received: all finish with 200, exit 0, all on disk', async (t) => {
     const POSTS = 10_000;
     server = await startServer({ dataDir, env: { LOG_LEVEL: 'info' } });
+    const ready = await call(server.url, 'GET', '/readyz');
+    assert.equal(ready.status, 200, show(ready.text));
+    assert.deepEqual(ready.body, { status: 'ready' });
     const tenant = await createTenant(server.url);
     const accounts: string[] = [];
     for (let i = 0; i < 3; i++) accounts.push(await createAccount(server.url, tenant, POSTS));
