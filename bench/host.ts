@@ -9,13 +9,13 @@ import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { AppDeps, Ctx, Principal } from '../src/context.js';
-import { createTokenCrypto } from '../src/crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { authenticate } from '../src/http/guards/authenticate.js';
 import { BUDGETS, createRateLimiter, type RateLimitStore } from '../src/http/guards/rate-limit.js';
 import { newRequestId } from '../src/ids.js';
 import { loggerOptions } from '../src/main.js';
+import { openTokenCrypto } from '../src/secrets.js';
 import { createApiKey, createProject } from '../src/services/admin.js';
 import { revokeSocialAccount } from '../src/services/social-accounts.js';
 import { createConnectedAccounts, createTenant, KEY_SETTINGS, type BenchTenant } from './fixtures.js';
@@ -86,12 +86,14 @@ const BENCH_BUDGETS = Object.fromEntries(
 export async function createHost(opts: HostOptions): Promise<Host> {
   const { handle, dispose } = await openBenchDatabase(opts);
   await migrate(handle.db);
+  const keyRingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-ring-'));
+  const tokenCrypto = await openTokenCrypto({ keyRingDir }, randomBytes(32), handle.db, systemClock);
   const store: RateLimitStore = handle.counterPool && opts.rateLimitStore !== 'memory' ? { kind: 'postgres', pool: handle.counterPool } : { kind: 'memory' };
   const deps: AppDeps = {
     db: handle.db,
     dbKind: handle.kind,
     clock: systemClock,
-    tokenCrypto: createTokenCrypto(randomBytes(32)),
+    tokenCrypto,
     adminToken: randomBytes(24).toString('base64url'),
     rateLimiter: createRateLimiter(store, { budgets: BENCH_BUDGETS }),
     idempotencyWaitMs: 10_000,
@@ -145,6 +147,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     async close() {
       await Promise.all([app.close(), hello.close()]);
       await dispose();
+      fs.rmSync(keyRingDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
+import { openKeyRing } from '../src/crypto/key-ring.js';
 import { createTokenCrypto } from '../src/crypto/token-envelope.js';
 import { openDatabase } from '../src/db/client.js';
 import { createRateLimiter } from '../src/http/guards/rate-limit.js';
@@ -11,12 +15,14 @@ import { createRateLimiter } from '../src/http/guards/rate-limit.js';
  */
 export async function buildOpenapiDocument(): Promise<Record<string, any>> {
   const handle = await openDatabase({});
+  const ringDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-openapi-ring-'));
+  const masterKey = randomBytes(32);
   try {
     const app = await buildApp({
       db: handle.db,
       dbKind: handle.kind,
       clock: systemClock,
-      tokenCrypto: createTokenCrypto(randomBytes(32)),
+      tokenCrypto: createTokenCrypto(masterKey, openKeyRing(ringDir, masterKey)),
       adminToken: randomBytes(24).toString('hex'),
       rateLimiter: createRateLimiter({ kind: 'memory' }),
       idempotencyWaitMs: 1_000,
@@ -27,6 +33,7 @@ export async function buildOpenapiDocument(): Promise<Record<string, any>> {
     return doc;
   } finally {
     await handle.close();
+    fs.rmSync(ringDir, { recursive: true, force: true });
   }
 }
 

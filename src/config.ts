@@ -14,6 +14,8 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  LAYERS_KEYRING_DIR: z.string().min(1).optional(),
+  LAYERS_KEY_ROTATION_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LAYERS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
@@ -28,6 +30,9 @@ export type Config = {
   dataDir: string;
   databaseUrl: string | undefined;
   masterKey: Buffer | undefined;
+  /** The key ring's directory (docs/key-ring.md); every process of one installation shares it. */
+  keyRingDir: string;
+  keyRotationIntervalMs: number;
   adminToken: string | undefined;
   /** Base URL the platforms redirect users back to (OAuth callback); defaults to where we listen. */
   publicUrl: string | undefined;
@@ -58,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: path.resolve(e.LAYERS_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     masterKey: e.LAYERS_MASTER_KEY ? Buffer.from(e.LAYERS_MASTER_KEY, 'base64') : undefined,
+    keyRingDir: path.resolve(e.LAYERS_KEYRING_DIR ?? path.join(e.LAYERS_DATA_DIR, 'keyring')),
+    keyRotationIntervalMs: Math.round(e.LAYERS_KEY_ROTATION_HOURS * 3600 * 1000),
     adminToken: e.LAYERS_ADMIN_TOKEN,
     publicUrl: e.LAYERS_PUBLIC_URL,
     redisUrl: e.REDIS_URL,

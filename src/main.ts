@@ -7,13 +7,12 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './context.js';
-import { createTokenCrypto } from './crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { loadPlatformSettings } from './platforms/config.js';
 import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
 import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
-import { loadSecrets } from './secrets.js';
+import { loadSecrets, openTokenCrypto } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 import { faultHookFromEnv } from './test-faults.js';
 import type { RunningWorker } from './worker/index.js';
@@ -56,6 +55,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
+  const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, handle.db, systemClock);
   const log = pino(loggerOptions(config));
   const platforms = await startPlatforms(platformSettings, { runSandbox: true, log });
   const limits = rateLimitStore(config, handle);
@@ -63,7 +63,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     db: handle.db,
     dbKind: handle.kind,
     clock: systemClock,
-    tokenCrypto: createTokenCrypto(secrets.masterKey),
+    tokenCrypto,
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
@@ -89,7 +89,8 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
   const worker = opts.worker === false ? undefined : startProcessWorker({
-    db: handle.db, tokenCrypto: deps.tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
+    db: handle.db, tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
+    keyRotationIntervalMs: config.keyRotationIntervalMs,
   });
   app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
   return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close) };

@@ -3,6 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
+import { openKeyRing } from './crypto/key-ring.js';
+import { createTokenCrypto, type TokenCrypto } from './crypto/token-envelope.js';
+import type { Db } from './db/client.js';
+import { prepareKeyRing } from './services/key-ring.js';
+import type { Clock } from './clock.js';
 
 /**
  * The master key and the operator token: from the environment, or (embedded default, not in
@@ -18,6 +23,16 @@ export function loadSecrets(config: Config): { masterKey: Buffer; adminToken: st
     config.adminToken ?? readOrCreate(config.dataDir, 'admin-token', () => `lat_${randomBytes(32).toString('base64url')}`);
   if (masterKey.length !== 32) throw new ConfigError(`${path.join(config.dataDir, 'master.key')} does not hold a 32-byte key.`);
   return { masterKey, adminToken };
+}
+
+/**
+ * The token envelope over the configured key ring, checked against the database (and given its
+ * first epoch on a new installation). Call after migrations.
+ */
+export async function openTokenCrypto(config: Pick<Config, 'keyRingDir'>, masterKey: Buffer, db: Db, clock: Clock): Promise<TokenCrypto> {
+  const tokenCrypto = createTokenCrypto(masterKey, openKeyRing(config.keyRingDir, masterKey));
+  await prepareKeyRing({ db, tokenCrypto, clock });
+  return tokenCrypto;
 }
 
 function readOrCreate(dir: string, name: string, make: () => string): string {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import type { AppDeps, FaultHook } from '../src/context.js';
-import { createTokenCrypto, type PlatformToken } from '../src/crypto/token-envelope.js';
+import type { PlatformToken } from '../src/crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createRateLimiter } from '../src/http/guards/rate-limit.js';
@@ -14,6 +17,7 @@ import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
 import * as admin from '../src/services/admin.js';
 import { newId } from '../src/ids.js';
+import { openTokenCrypto } from '../src/secrets.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -49,12 +53,15 @@ export function createHarness(kind: DbKind) {
   let schema: string | undefined;
   const clock = new TestClock();
   const masterKey = randomBytes(32);
+  // The harness's own key ring (docs/key-ring.md); another process under test opens tokens with it too.
+  const keyRingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-test-ring-'));
   const deps = {} as AppDeps;
 
   const h = {
     kind,
     /** The token master key: another process (a worker under test) opens the same tokens with it. */
     masterKey,
+    keyRingDir,
     /** The PostgreSQL schema of this harness (its search_path), once started. */
     get schema() {
       return schema;
@@ -85,11 +92,12 @@ export function createHarness(kind: DbKind) {
       }
       handle = await openDatabase(kind === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, searchPath: schema } : {});
       await migrate(handle.db);
+      const tokenCrypto = await openTokenCrypto({ keyRingDir }, masterKey, handle.db, clock);
       Object.assign(deps, {
         db: handle.db,
         dbKind: handle.kind,
         clock,
-        tokenCrypto: createTokenCrypto(masterKey),
+        tokenCrypto,
         adminToken: ADMIN_TOKEN,
         rateLimiter: createRateLimiter({ kind: 'memory' }),
         idempotencyWaitMs: 10_000,
@@ -105,6 +113,7 @@ export function createHarness(kind: DbKind) {
     async stop() {
       await app?.close();
       await handle?.close();
+      fs.rmSync(keyRingDir, { recursive: true, force: true });
       if (schema) {
         const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await c.connect();

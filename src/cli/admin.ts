@@ -79,6 +79,16 @@ const VERBS: Record<string, Verb> = {
     options: { request: { type: 'string' }, reason: { type: 'string' } }, required: ['request'],
     request: (v) => ({ method: 'POST', path: `/lease-requests/${encodeURIComponent(String(v.request))}/reject`, body: { reason: v.reason } }),
   },
+  'key-ring show': {
+    usage: 'layers admin key-ring show',
+    options: {}, required: [],
+    request: () => ({ method: 'GET', path: '/key-ring', body: undefined }),
+  },
+  'key-ring rotate': {
+    usage: 'layers admin key-ring rotate',
+    options: {}, required: [],
+    request: () => ({ method: 'POST', path: '/key-ring/rotate', body: undefined }),
+  },
   'kill-switch set': {
     usage: 'layers admin kill-switch set --scope global|organization|key [--target ID] --on|--off',
     options: { scope: { type: 'string' }, target: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },

@@ -1,11 +1,11 @@
 import { pino } from 'pino';
+import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
-import { createTokenCrypto } from '../crypto/token-envelope.js';
 import { loggerOptions, openConfiguredDatabase } from '../main.js';
 import { loadPlatformSettings } from '../platforms/config.js';
 import { startPlatforms } from '../platforms/runtime.js';
-import { loadSecrets } from '../secrets.js';
+import { loadSecrets, openTokenCrypto } from '../secrets.js';
 import { runOnce } from '../worker/index.js';
 import { processWorkerDeps, startProcessWorker } from '../worker/process.js';
 import { testPauseFromEnv } from '../worker/test-pause.js';
@@ -43,7 +43,8 @@ export async function runWorker(argv: string[]) {
   await migrate(handle.db);
   const log = pino(loggerOptions(config)).child({ component: 'worker' });
   const platforms = await startPlatforms(settings, { runSandbox: false, log });
-  const options = { db: handle.db, tokenCrypto: createTokenCrypto(secrets.masterKey), platforms, log, nodeEnv: config.nodeEnv, pause };
+  const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, handle.db, systemClock);
+  const options = { db: handle.db, tokenCrypto, platforms, log, nodeEnv: config.nodeEnv, pause, keyRotationIntervalMs: config.keyRotationIntervalMs };
   if (args.values.once) {
     try {
       process.stdout.write(JSON.stringify(await runOnce(processWorkerDeps(options, new AbortController().signal))) + '\n');

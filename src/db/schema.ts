@@ -276,7 +276,15 @@ export interface OAuthStatesTable {
   created_at: Timestamp;
 }
 
+/** Key ring epochs (the keys themselves are files, never rows: docs/key-ring.md). */
+export interface KeyEpochsTable {
+  id: number;
+  check_value: Bytes | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  key_epochs: KeyEpochsTable;
   settings: SettingsTable;
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;

@@ -5,6 +5,7 @@ import type { AppDeps } from '../context.js';
 import { ApiError } from '../http/errors.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
+import { keyRingStatus, rotateKeyRing } from '../services/key-ring.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 
 const SCOPES = [
@@ -68,4 +69,8 @@ export const adminRoutes =
     app.put('/kill-switches', {
       schema: { hide, body: z.object({ scope: z.enum(['global', 'organization', 'key']), target: z.string().min(1).optional(), on: z.boolean() }).strict() },
     }, async (req) => admin.setKillSwitch(ctx, req.body));
+
+    // The key ring (docs/key-ring.md): its epochs, and a rotation now (the worker also rotates on a schedule).
+    app.get('/key-ring', { schema: { hide } }, async () => keyRingStatus(deps));
+    app.post('/key-ring/rotate', { schema: { hide } }, async () => rotateKeyRing(deps));
   };

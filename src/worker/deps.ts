@@ -26,6 +26,8 @@ export type WorkerDeps = {
   /** Webhook URL rules re-checked on every send; unset means production's. */
   webhookUrlPolicy?: WebhookUrlPolicy;
   webhookDnsLookup?: DnsLookup;
+  /** Rotate the key ring once its current epoch is this old (docs/key-ring.md); unset: never automatically. */
+  keyRotationIntervalMs?: number;
 };
 
 /** The adapters an account's calls go through, by its env. */

@@ -1,4 +1,5 @@
 import type { WorkerDeps } from './deps.js';
+import { rotateKeyRingIfDue, type RotationResult } from '../services/key-ring.js';
 import { runLeaseRenewals, type LeaseRenewalSummary } from './lease-renewals.js';
 import { runPublisher, type PublisherSummary } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
@@ -20,6 +21,7 @@ export type WorkerPass = {
   leaseRenewals: JobResult<LeaseRenewalSummary>;
   webhookDispatch: JobResult<{ events: number; deliveries: number }>;
   webhookDelivery: JobResult<DeliverySummary>;
+  keyRotation: JobResult<RotationResult | { due: false }>;
 };
 
 /**
@@ -44,6 +46,8 @@ export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
     leaseRenewals: await guard('lease-renewals', () => runLeaseRenewals(deps)),
     webhookDispatch: await guard('webhook-dispatch', () => dispatchOutbox(deps)),
     webhookDelivery: await guard('webhook-delivery', () => deliverDue(deps)),
+    keyRotation: await guard('key-rotation', async () =>
+      deps.keyRotationIntervalMs === undefined ? { due: false as const } : rotateKeyRingIfDue(deps, deps.keyRotationIntervalMs)),
   };
 }
 

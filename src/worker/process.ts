@@ -14,6 +14,7 @@ type ProcessWorkerOptions = {
   log: Logger;
   nodeEnv: 'development' | 'production' | 'test';
   pause?: ReturnType<typeof testPauseFromEnv>;
+  keyRotationIntervalMs?: number;
 };
 
 /** The worker dependencies of a process: live accounts through the configured platforms, test accounts through the sandbox. */
@@ -28,6 +29,7 @@ export function processWorkerDeps(o: ProcessWorkerOptions, stopping: AbortSignal
     // Development also delivers to http://localhost receivers (docs/webhooks.md), as the API accepts them.
     webhookUrlPolicy: o.nodeEnv === 'production' ? 'production' : 'development',
     fault: o.pause?.(o.log, stopping),
+    keyRotationIntervalMs: o.keyRotationIntervalMs,
   };
 }
 

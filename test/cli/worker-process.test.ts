@@ -109,7 +109,8 @@ describe('the worker in real processes', { timeout: 300_000 }, () => {
     try {
       const url = new URL(TEST_DATABASE_URL);
       url.searchParams.set('options', `-c search_path=${schema}`);
-      const shared = { DATABASE_URL: url.toString(), LAYERS_MASTER_KEY: randomBytes(32).toString('base64') };
+      // Every process of one installation shares the master key and the key ring (docs/key-ring.md).
+      const shared = { DATABASE_URL: url.toString(), LAYERS_MASTER_KEY: randomBytes(32).toString('base64'), LAYERS_KEYRING_DIR: tempDir() };
       const serveDir = tempDir();
       const serve = start(['serve', '--no-worker', '--port', '0', '--data-dir', serveDir], shared);
       const { url: base, sandboxUrl } = await waitFor('server.json', serve, () => serverJson(serveDir));

@@ -42,7 +42,10 @@ if (DATABASES.includes('postgres')) {
       t.diagnostic(`seed ${seed} (replay the client choices with REL_LOAD_SEED=${seed})`);
       const rnd = prng(seed);
       database = await createDatabase();
-      const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, RATE_LIMIT_STORE: 'redis', LOG_LEVEL: 'warn' };
+      // Every instance of one installation shares the key ring (docs/key-ring.md).
+      const keyRingDir = tempDir('load-keyring');
+      dirs.push(keyRingDir);
+      const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, RATE_LIMIT_STORE: 'redis', LOG_LEVEL: 'warn', LAYERS_KEYRING_DIR: keyRingDir };
 
       const servers: Server[] = [];
       for (let i = 0; i < 2; i++) {

@@ -23,7 +23,7 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
       cwd: ROOT,
       env: {
-        ...process.env, WORKER_DATABASE_URL: TEST_DATABASE_URL, WORKER_SEARCH_PATH: h.schema!, WORKER_MASTER_KEY: h.masterKey.toString('base64'),
+        ...process.env, WORKER_DATABASE_URL: TEST_DATABASE_URL, WORKER_SEARCH_PATH: h.schema!, WORKER_MASTER_KEY: h.masterKey.toString('base64'), WORKER_KEYRING_DIR: h.keyRingDir,
         WORKER_SANDBOX_URL: fx.sandbox.url, WORKER_PAUSE_AT: point, NODE_TEST_CONTEXT: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
