@@ -115,8 +115,10 @@ export async function rotateKeyRing(d: KeyRingDeps): Promise<RotationResult> {
         retained.push(id);
         continue;
       }
-      await d.fault?.('key-rotation:before-destroy');
-      d.tokenCrypto.ring.destroy(id);
+      if (d.tokenCrypto.ring.key(id)) {
+        await d.fault?.('key-rotation:before-destroy'); // row gone, file still there: a restart re-adds the row
+        d.tokenCrypto.ring.destroy(id);
+      }
       destroyedEpochs.push(id);
     }
     if (retained.length === 0) break;
