@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config.js';
 import { seal, unseal } from './aead.js';
 
 // The key ring: numbered epoch keys that wrap every account's token data key. Each epoch lives in
@@ -21,9 +22,8 @@ export function checkValue(key: Buffer): Buffer {
   return createHmac('sha256', key).update('layers key ring check value').digest().subarray(0, 16);
 }
 
-export class KeyRingError extends Error {
-  override name = 'KeyRingError';
-}
+/** A ring that is not this installation's: a configuration error (the CLI prints one line, exit 2). */
+export class KeyRingError extends ConfigError {}
 
 export type KeyRing = ReturnType<typeof openKeyRing>;
 

@@ -11,6 +11,7 @@ import {
   deleteKeyEpoch,
   insertKeyEpoch,
   listKeyEpochs,
+  lockKeyRingSetup,
   lockWrappedKeysBefore,
   writeWrappedKeys,
   type WrappedKeyTable,
@@ -51,29 +52,36 @@ async function nextEpochNumber(d: KeyRingDeps) {
 }
 
 /**
- * At start-up: a ring that is empty gets its first epoch; a ring that does not match this
- * database (another installation's, or empty while stored keys name epochs) stops the process.
+ * At start-up, under a lock (instances starting together take turns): an empty ring on a new
+ * database gets its first epoch; a ring that is not this database's — empty while the database
+ * knows epochs, or an epoch whose check value differs — stops the process.
  */
 export async function prepareKeyRing(d: KeyRingDeps) {
-  const epochs = d.tokenCrypto.ring.epochs();
-  if (epochs.length === 0) {
-    const used = [...(await countWrappedKeysByEpoch(d.db)).keys()].filter((e) => e > 0).sort((a, b) => a - b);
-    if (used.length > 0) {
-      throw new KeyRingError(`Stored tokens use key epoch(s) ${used.join(', ')}, but the key ring at ${d.tokenCrypto.ring.dir} is empty: point LAYERS_KEYRING_DIR at this database's key ring.`);
+  const ring = d.tokenCrypto.ring;
+  await withTransaction(d.db, async (tx) => {
+    await lockKeyRingSetup(tx);
+    const rows = new Map((await listKeyEpochs(tx)).map((r) => [r.id, r]));
+    const epochs = ring.epochs();
+    if (epochs.length === 0) {
+      const known = [...rows.keys()].filter((id) => id > 0);
+      if (known.length > 0) {
+        throw new KeyRingError(`The database knows key epoch(s) ${known.join(', ')}, but the key ring at ${ring.dir} is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use.`);
+      }
+      const key = randomBytes(32);
+      const createdAt = d.clock.now();
+      await insertKeyEpoch(tx, { id: 1, checkValue: checkValue(key), createdAt });
+      ring.create(1, createdAt, key); // a crash before the commit leaves a file without its row: re-added below next time
+      return;
     }
-    await createEpoch(d, await nextEpochNumber(d)); // a concurrent start may win: its epoch is then read below
-    if (d.tokenCrypto.ring.epochs().length === 0) throw new KeyRingError(`No key epoch could be created in ${d.tokenCrypto.ring.dir}.`);
-    return;
-  }
-  const rows = new Map((await listKeyEpochs(d.db)).map((r) => [r.id, r]));
-  for (const e of epochs) {
-    const row = rows.get(e.epoch);
-    const check = checkValue(e.key);
-    if (!row) await insertKeyEpoch(d.db, { id: e.epoch, checkValue: check, createdAt: e.createdAt });
-    else if (row.check_value && !check.equals(Buffer.from(row.check_value))) {
-      throw new KeyRingError(`The key ring at ${d.tokenCrypto.ring.dir} is not this database's (epoch ${e.epoch} differs): every process must share one LAYERS_KEYRING_DIR.`);
+    for (const e of epochs) {
+      const row = rows.get(e.epoch);
+      const check = checkValue(e.key);
+      if (!row) await insertKeyEpoch(tx, { id: e.epoch, checkValue: check, createdAt: e.createdAt });
+      else if (row.check_value && !check.equals(Buffer.from(row.check_value))) {
+        throw new KeyRingError(`The key ring at ${ring.dir} is not this database's (epoch ${e.epoch} differs): every process must share one LAYERS_KEYRING_DIR.`);
+      }
     }
-  }
+  });
 }
 
 async function rewrapTable(d: KeyRingDeps, table: WrappedKeyTable, epoch: KeyEpoch) {

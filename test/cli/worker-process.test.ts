@@ -116,6 +116,12 @@ describe('the worker in real processes', { timeout: 300_000 }, () => {
       const { url: base, sandboxUrl } = await waitFor('server.json', serve, () => serverJson(serveDir));
       const { key, postId } = await postPublishedNow(base);
 
+      // A worker given a key ring of its own (not shared) refuses to start, in one line.
+      const unshared = start(['worker', '--data-dir', tempDir()], { ...shared, LAYERS_KEYRING_DIR: tempDir() });
+      assert.equal(await unshared.exited, 2, unshared.output());
+      assert.match(unshared.output(), /^layers: The database knows key epoch\(s\) 1, but the key ring at \S+ is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use\.$/m);
+      assert.ok(!unshared.output().includes('    at '), `no stack trace: ${unshared.output()}`);
+
       const worker = start(['worker', '--data-dir', tempDir()], { ...shared, LAYERS_SANDBOX_PORT: new URL(sandboxUrl).port });
       const post = await waitFor('the post published', worker, async () => {
         const p = await call(base, 'GET', `/v1/scheduled-posts/${postId}`, key);

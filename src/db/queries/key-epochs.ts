@@ -3,6 +3,13 @@ import type { Queryable, Tx } from '../client.js';
 
 // The key ring's rows (never its keys) and the re-wrap of stored data keys during a rotation.
 
+// Any fixed number: processes starting at once check (and maybe create) the ring one at a time.
+const KEY_RING_SETUP_LOCK_ID = 7_209_115;
+
+export async function lockKeyRingSetup(tx: Tx) {
+  await sql`SELECT pg_advisory_xact_lock(${KEY_RING_SETUP_LOCK_ID})`.execute(tx);
+}
+
 export async function listKeyEpochs(db: Queryable) {
   return db.selectFrom('key_epochs').select(['id', 'check_value', 'created_at']).orderBy('id').execute();
 }
