@@ -53,14 +53,14 @@ export async function createConnectedAccounts(
   if (input.postsEach > 0) {
     const containerId = newId('cnt');
     await insertContainer(db, {
-      id: containerId, organization_id: tenant.organizationId, project_id: tenant.projectId, status: 'completed',
+      id: containerId, organization_id: tenant.organizationId, env: 'test', project_id: tenant.projectId, status: 'completed',
       creative_type: 'uploaded', media: JSON.stringify(['https://example.com/bench.mp4']), caption: 'Bench post',
       created_at: now, updated_at: now,
     });
     const first = now.getTime() + 24 * 3600 * 1000;
     const posts = accounts.flatMap((a) =>
       Array.from({ length: input.postsEach }, (_, j) => ({
-        id: newId('sp'), organization_id: tenant.organizationId, project_id: tenant.projectId, container_id: containerId,
+        id: newId('sp'), organization_id: tenant.organizationId, env: 'test' as const, project_id: tenant.projectId, container_id: containerId,
         social_account_id: a.id, mode: 'publish' as const, status: 'queued' as const, caption_override: null,
         scheduled_for: new Date(first + j * 60_000), external_id: null, external_url: null, attempted_at: null,
         published_at: null, canceled_at: null, cancel_reason: null, last_error: null, claimed_token_version: null,

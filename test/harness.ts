@@ -38,6 +38,8 @@ export class TestClock {
 
 export type Tenant = {
   organizationId: string;
+  /** The environment of the tenant's key (test unless asked). */
+  env: 'live' | 'test';
   apiKeyId: string;
   key: string;
   projectId: string;
@@ -127,15 +129,16 @@ export function createHarness(kind: DbKind) {
     },
 
     /** A fresh organization with one key (all scopes unless given) and one project. */
-    async tenant(opts: { scopes?: string[]; tier?: 'standard' | 'pilot' | 'partner' } = {}): Promise<Tenant> {
+    async tenant(opts: { scopes?: string[]; tier?: 'standard' | 'pilot' | 'partner'; env?: 'live' | 'test' } = {}): Promise<Tenant> {
       const ctx = h.adminCtx();
       const org = await admin.createOrganization(ctx, { name: `Test org ${randomBytes(3).toString('hex')}` });
+      const env = opts.env ?? 'test';
       const key = await admin.createApiKey(ctx, {
-        organizationId: org.organizationId, scopes: opts.scopes ?? ['*'], tier: opts.tier ?? 'partner', env: 'test', returnUrls: [],
+        organizationId: org.organizationId, scopes: opts.scopes ?? ['*'], tier: opts.tier ?? 'partner', env, returnUrls: [],
       });
       const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Test project', timezone: 'UTC' });
       return {
-        organizationId: org.organizationId, apiKeyId: key.apiKeyId, key: key.key, projectId: project.projectId,
+        organizationId: org.organizationId, env, apiKeyId: key.apiKeyId, key: key.key, projectId: project.projectId,
         auth: { authorization: `Bearer ${key.key}` },
       };
     },
@@ -146,9 +149,11 @@ export function createHarness(kind: DbKind) {
       return { apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
     },
 
-    async account(t: Tenant, opts: { leased?: boolean; platform?: 'tiktok' | 'instagram' } = {}) {
+    /** A connected fixture account in t's project, in t's environment unless `env` says otherwise. */
+    async account(t: Tenant, opts: { leased?: boolean; platform?: 'tiktok' | 'instagram'; env?: 'live' | 'test' } = {}) {
       const a = await admin.createSocialAccount(h.adminCtx(), {
-        projectId: t.projectId, platform: opts.platform ?? 'tiktok', handle: `h_${randomBytes(3).toString('hex')}`, leased: opts.leased ?? false,
+        projectId: t.projectId, platform: opts.platform ?? 'tiktok', handle: `h_${randomBytes(3).toString('hex')}`,
+        leased: opts.leased ?? false, env: opts.env ?? t.env,
       });
       return a.socialAccountId;
     },
@@ -164,7 +169,7 @@ export function createHarness(kind: DbKind) {
       await deps.db.deleteFrom('scheduled_posts').where('id', '=', first!).execute();
       const now = clock.now();
       const rows = Array.from({ length: count }, () => ({
-        id: newId('sp'), organization_id: t.organizationId, project_id: t.projectId, container_id: container.container_id,
+        id: newId('sp'), organization_id: t.organizationId, env: t.env, project_id: t.projectId, container_id: container.container_id,
         social_account_id: socialAccountId, mode: 'publish' as const, status, caption_override: null, scheduled_for: now,
         external_id: status === 'published' ? 'ext_1' : null, external_url: null, attempted_at: null,
         published_at: status === 'published' ? now : null, canceled_at: status === 'canceled' ? now : null,

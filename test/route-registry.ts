@@ -115,7 +115,7 @@ export const ROUTES: RouteCase[] = [
     method: 'GET', route: '/v1/projects/{projectId}/leased-accounts/requests/{requestId}', scope: 'leased:write', rateClass: 'read-light', owned: true,
     path: async (h, t) => {
       const { requestLeasedAccounts } = await import('../src/services/leases.js');
-      const ctx = { ...h.adminCtx(), log: undefined as never, requestId: 'req_matrix', principal: { organizationId: t.organizationId, apiKeyId: t.apiKeyId } as never };
+      const ctx = { ...h.adminCtx(), log: undefined as never, requestId: 'req_matrix', principal: { organizationId: t.organizationId, apiKeyId: t.apiKeyId, env: t.env } as never };
       const r = await requestLeasedAccounts(ctx, { projectId: t.projectId, count: 1, niche: { vertical: 'matrix' } });
       return `/v1/projects/${t.projectId}/leased-accounts/requests/${r.requestId}`;
     },
@@ -177,7 +177,7 @@ export const ROUTES: RouteCase[] = [
     method: 'GET', route: '/v1/social/oauth-status/{state}', scope: 'social:read', rateClass: 'read-light', owned: true,
     path: async (h, t) => {
       const { createOAuthUrl } = await import('../src/services/oauth.js');
-      const principal = { organizationId: t.organizationId, apiKeyId: t.apiKeyId, env: 'test', returnUrlAllowlist: ['app.partner.test'] } as never;
+      const principal = { organizationId: t.organizationId, apiKeyId: t.apiKeyId, env: t.env, returnUrlAllowlist: ['app.partner.test'] } as never;
       const ctx = { ...h.adminCtx(), log: undefined as never, requestId: 'req_matrix', principal };
       const r = await createOAuthUrl(ctx, h.deps, { projectId: t.projectId, platform: 'tiktok', returnUrl: 'https://app.partner.test/' });
       return `/v1/social/oauth-status/${r.state}`;

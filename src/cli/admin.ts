@@ -37,10 +37,13 @@ const VERBS: Record<string, Verb> = {
     request: (v) => ({ method: 'POST', path: '/projects', body: { organizationId: v.org, name: v.name, timezone: v.timezone } }),
   },
   'account create': {
-    usage: 'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased]',
-    options: { project: { type: 'string' }, platform: { type: 'string' }, handle: { type: 'string' }, leased: { type: 'boolean' } },
+    usage: 'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] [--env test|live]',
+    options: { project: { type: 'string' }, platform: { type: 'string' }, handle: { type: 'string' }, leased: { type: 'boolean' }, env: { type: 'string' } },
     required: ['project', 'platform', 'handle'],
-    request: (v) => ({ method: 'POST', path: '/social-accounts', body: { projectId: v.project, platform: v.platform, handle: v.handle, leased: v.leased ?? false } }),
+    request: (v) => ({
+      method: 'POST', path: '/social-accounts',
+      body: { projectId: v.project, platform: v.platform, handle: v.handle, leased: v.leased ?? false, env: v.env ?? 'test' },
+    }),
   },
   'posts create': {
     usage: 'layers admin posts create --account SA_ID --count N   (development fixture: N queued posts)',

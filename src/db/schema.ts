@@ -127,6 +127,7 @@ export interface LeasePoolAccountsTable {
 export interface LeaseRequestsTable {
   id: string;
   organization_id: string;
+  env: AccountEnv;
   project_id: string;
   count: number;
   niche: Json;
@@ -150,6 +151,7 @@ export interface BillingChargesTable {
 export interface ContentContainersTable {
   id: string;
   organization_id: string;
+  env: AccountEnv;
   project_id: string;
   status: 'processing' | 'completed' | 'failed';
   creative_type: 'uploaded';
@@ -164,6 +166,8 @@ export type ScheduledPostStatus = 'queued' | 'publishing' | 'published' | 'faile
 export interface ScheduledPostsTable {
   id: string;
   organization_id: string;
+  /** The environment of the key that created it (docs/environments.md). */
+  env: AccountEnv;
   project_id: string;
   container_id: string;
   social_account_id: string;

@@ -56,6 +56,8 @@ export const adminRoutes =
         body: z.object({
           projectId: idParam('prj'), platform: z.enum(['tiktok', 'instagram']),
           handle: z.string().min(1).max(100), leased: z.boolean().default(false),
+          // The environment whose keys see the account (test: the sandbox platform).
+          env: z.enum(['live', 'test']).default('test'),
         }).strict(),
       },
     }, async (req, reply) => reply.code(201).send(await admin.createSocialAccount(ctx, req.body)));

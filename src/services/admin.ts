@@ -82,7 +82,7 @@ export async function createProject(ctx: AdminCtx, input: { organizationId: stri
  */
 export async function createSocialAccount(
   ctx: AdminCtx,
-  input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; leased: boolean },
+  input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; leased: boolean; env: 'live' | 'test' },
 ) {
   const project = await findProjectById(ctx.db, input.projectId);
   if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
@@ -96,7 +96,7 @@ export async function createSocialAccount(
     const expiresAt = token.expiresAt ? new Date(token.expiresAt) : null;
     const sealed = ctx.tokenCrypto.seal(id, 0, token);
     await insertSocialAccount(ctx.db, {
-      id, organization_id: project.organization_id, project_id: project.id, platform: input.platform,
+      id, env: input.env, organization_id: project.organization_id, project_id: project.id, platform: input.platform,
       external_account_id: externalAccountId, handle: input.handle, avatar_url: null,
       status: 'connected', leased: false, connected_at: now, token_expires_at: expiresAt,
       disconnected_at: null, disconnected_reason: null, token_ciphertext: sealed.ciphertext,
@@ -105,7 +105,7 @@ export async function createSocialAccount(
   }
   return {
     socialAccountId: id, projectId: project.id, organizationId: project.organization_id, platform: input.platform,
-    handle: input.handle, status: 'connected' as const, leased: input.leased, connectedAt: toWire(now),
+    handle: input.handle, env: input.env, status: 'connected' as const, leased: input.leased, connectedAt: toWire(now),
   };
 }
 
@@ -118,12 +118,12 @@ export async function createQueuedPosts(ctx: AdminCtx, input: { socialAccountId:
   const ids = await withTransaction(ctx.db, async (tx) => {
     const containerId = newId('cnt');
     await insertContainer(tx, {
-      id: containerId, organization_id: account.organization_id!, project_id: account.project_id!, status: 'completed',
+      id: containerId, organization_id: account.organization_id!, env: account.env, project_id: account.project_id!, status: 'completed',
       creative_type: 'uploaded', media: JSON.stringify(['https://example.com/fixture.mp4']), caption: 'Fixture post',
       created_at: now, updated_at: now,
     });
     const rows = Array.from({ length: input.count }, (_, i) => ({
-      id: newId('sp'), organization_id: account.organization_id!, project_id: account.project_id!, container_id: containerId,
+      id: newId('sp'), organization_id: account.organization_id!, env: account.env, project_id: account.project_id!, container_id: containerId,
       social_account_id: account.id, mode: 'publish' as const, status: 'queued' as const, caption_override: null,
       scheduled_for: new Date(first.getTime() + i * 3600 * 1000), external_id: null, external_url: null,
       attempted_at: null, published_at: null, canceled_at: null, cancel_reason: null, last_error: null,

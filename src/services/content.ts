@@ -47,7 +47,7 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
     await requireActiveProjectForWrite(ctx, tx, input.projectId);
     const now = ctx.clock.now();
     const row = {
-      id: newId('cnt'), organization_id: organizationId, project_id: input.projectId, status: 'completed' as const,
+      id: newId('cnt'), organization_id: organizationId, env: ctx.principal.env, project_id: input.projectId, status: 'completed' as const,
       creative_type: 'uploaded' as const, media: input.media, caption: input.caption ?? null, created_at: now, updated_at: now,
     };
     await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
@@ -60,7 +60,7 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
 }
 
 export async function getContent(ctx: Ctx, input: { containerId: string }) {
-  const c = await findContainer(ctx.db, ctx.principal.organizationId, input.containerId);
+  const c = await findContainer(ctx.db, ctx.principal, input.containerId);
   if (!c) throw new ApiError('NOT_FOUND', `No content ${input.containerId} in this organization.`);
   return containerView(c);
 }
@@ -73,7 +73,7 @@ export async function listContent(ctx: Ctx, input: { projectId: string; limit: n
   const { organizationId } = ctx.principal;
   if (!(await findProject(ctx.db, organizationId, input.projectId))) throw projectNotFound(input.projectId);
   const rows = await listContainers(ctx.db, {
-    organizationId, projectId: input.projectId, limit: input.limit + 1,
+    owner: ctx.principal, projectId: input.projectId, limit: input.limit + 1,
     before: after && { createdAt: new Date(after.createdAt), id: after.id },
   });
   const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));

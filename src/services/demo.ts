@@ -11,9 +11,10 @@ export async function seedDemo(ctx: admin.AdminCtx, baseUrl: string) {
     returnUrls: ['localhost', 'example.com'], name: 'demo',
   });
   const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Demo Customer', timezone: 'UTC' });
-  const account = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'tiktok', handle: 'demo.creator', leased: false });
+  // Everything of the demo is in the test environment, like its key: the sandbox platform, never a real account.
+  const account = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'tiktok', handle: 'demo.creator', leased: false, env: 'test' });
   await admin.createQueuedPosts(ctx, { socialAccountId: account.socialAccountId, count: 4 });
-  const leased = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'instagram', handle: 'demo.leased', leased: true });
+  const leased = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'instagram', handle: 'demo.leased', leased: true, env: 'test' });
   return {
     baseUrl,
     apiKey: key.key,

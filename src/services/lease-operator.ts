@@ -7,7 +7,7 @@ import { findLeaseRequest, listLeaseRequests, lockLeaseRequest, updateLeaseReque
 import { chargeNextPeriod, insertLease } from '../db/queries/leases.js';
 import { findProjectById } from '../db/queries/projects.js';
 import { insertSocialAccount } from '../db/queries/social-accounts.js';
-import type { LeasePoolAccountsTable } from '../db/schema.js';
+import type { LeasePoolAccountsTable, AccountEnv } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { fixtureGrant, type AdminCtx } from './admin.js';
@@ -48,7 +48,7 @@ function poolView(p: Selectable<LeasePoolAccountsTable>) {
  * re-sealed under its own id), a lease, and the first month's charge — in the caller's transaction.
  */
 export async function assignPoolAccounts(
-  ctx: AdminCtx, tx: Tx, target: { organizationId: string; projectId: string; leaseRequestId: string | null },
+  ctx: AdminCtx, tx: Tx, target: { organizationId: string; env: AccountEnv; projectId: string; leaseRequestId: string | null },
   pool: Selectable<LeasePoolAccountsTable>[],
 ) {
   const now = ctx.clock.now();
@@ -59,7 +59,8 @@ export async function assignPoolAccounts(
       ? ctx.tokenCrypto.seal(id, 0, ctx.tokenCrypto.open(p.id, 0, { ciphertext: p.token_ciphertext, wrappedKey: p.token_wrapped_key }))
       : undefined;
     await insertSocialAccount(tx, {
-      id, organization_id: target.organizationId, project_id: target.projectId, platform: p.platform,
+      // The request's environment: a test key's request gets sandbox accounts, like its own connections.
+      id, env: target.env, organization_id: target.organizationId, project_id: target.projectId, platform: p.platform,
       external_account_id: p.external_account_id, handle: p.handle, avatar_url: null, status: 'connected', leased: true,
       followers: p.followers, connected_at: now, token_expires_at: null, disconnected_at: null, disconnected_reason: null,
       token_ciphertext: sealed?.ciphertext ?? null, token_wrapped_key: sealed?.wrappedKey ?? null, created_at: now, updated_at: now,
@@ -93,7 +94,7 @@ export async function fulfilLeaseRequest(ctx: AdminCtx, input: { requestId: stri
     const wanted = Math.min(input.count ?? req.count - already, req.count - already);
     const pool = await claimAvailablePoolAccounts(tx, { ids: input.poolAccountIds, count: wanted });
     if (pool.length === 0) throw new ApiError('CONFLICT', 'No available pool account matches.', { reason: 'pool_empty' });
-    const ids = await assignPoolAccounts(ctx, tx, { organizationId: req.organization_id, projectId: req.project_id, leaseRequestId: req.id }, pool);
+    const ids = await assignPoolAccounts(ctx, tx, { organizationId: req.organization_id, env: req.env, projectId: req.project_id, leaseRequestId: req.id }, pool);
     const now = ctx.clock.now();
     const total = already + ids.length;
     await updateLeaseRequest(tx, req.id, { status: total >= req.count ? 'assigned' : 'partial', now });
@@ -124,13 +125,13 @@ export async function listRequestsForOperator(ctx: AdminCtx, status?: 'requested
 }
 
 /** Fixture path (`layers admin account create --leased`): a pool account assigned straight away. */
-export async function leaseFixtureAccount(ctx: AdminCtx, input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string }) {
+export async function leaseFixtureAccount(ctx: AdminCtx, input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; env: AccountEnv }) {
   const project = await findProjectById(ctx.db, input.projectId);
   if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
   const pool = await addPoolAccount(ctx, { platform: input.platform, handle: input.handle, followers: 12_000 });
   return withTransaction(ctx.db, async (tx) => {
     const rows = await claimAvailablePoolAccounts(tx, { ids: [pool.poolAccountId], count: 1 });
-    const [id] = await assignPoolAccounts(ctx, tx, { organizationId: project.organization_id, projectId: project.id, leaseRequestId: null }, rows);
+    const [id] = await assignPoolAccounts(ctx, tx, { organizationId: project.organization_id, env: input.env, projectId: project.id, leaseRequestId: null }, rows);
     return id!;
   });
 }

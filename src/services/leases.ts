@@ -42,7 +42,7 @@ export async function requestLeasedAccounts(
     const now = ctx.clock.now();
     const { organizationId, apiKeyId } = ctx.principal;
     const row = await insertLeaseRequest(tx, {
-      id: newId('lreq'), organization_id: organizationId, project_id: project.id, count: input.count,
+      id: newId('lreq'), organization_id: organizationId, env: ctx.principal.env, project_id: project.id, count: input.count,
       niche: JSON.stringify(input.niche), note: input.note ?? null, status: 'requested', rejected_reason: null, created_at: now, updated_at: now,
     });
     await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
@@ -53,7 +53,7 @@ export async function requestLeasedAccounts(
 }
 
 export async function getLeaseRequest(ctx: Ctx, input: { projectId: string; requestId: string }) {
-  const row = await findLeaseRequest(ctx.db, input.requestId, ctx.principal.organizationId);
+  const row = await findLeaseRequest(ctx.db, input.requestId, ctx.principal);
   if (!row || row.project_id !== input.projectId) throw new ApiError('NOT_FOUND', `No lease request ${input.requestId} in this project.`);
   return leaseRequestView(row);
 }
@@ -65,7 +65,7 @@ export async function listLeasedAccounts(ctx: Ctx, input: { projectId: string; s
   const after = decodeCursor(input.cursor, Cursor);
   await requireProject(ctx, input.projectId);
   const rows = await listProjectLeases(ctx.db, {
-    organizationId: ctx.principal.organizationId, projectId: input.projectId,
+    owner: ctx.principal, projectId: input.projectId,
     status: input.status === undefined ? undefined : input.status === 'assigned' ? 'assigned' : 'released',
     afterId: after?.id, limit: input.limit + 1,
   });
@@ -90,7 +90,7 @@ export async function listLeasedAccounts(ctx: Ctx, input: { projectId: string; s
 export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: string; reason?: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    const account = await findSocialAccountForUpdate(tx, organizationId, input.socialAccountId);
+    const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     const lease = account?.leased ? await findAssignedLeaseForUpdate(tx, account.id) : undefined;
     if (!account || !lease) throw new ApiError('NOT_FOUND', `No leased account ${input.socialAccountId} with a live lease in this organization.`);
     const now = ctx.clock.now();

@@ -73,8 +73,8 @@ class BindRefused extends Error {
 async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: PlatformGrant, profile: PlatformProfile) {
   const now = deps.clock.now();
   const target = state.social_account_id
-    ? await lockAccountForRebind(tx, state.organization_id, state.social_account_id)
-    : await findBoundAccount(tx, state.project_id, state.platform, profile.externalAccountId);
+    ? await lockAccountForRebind(tx, { organizationId: state.organization_id, env: state.env }, state.social_account_id)
+    : await findBoundAccount(tx, state.project_id, state.env, state.platform, profile.externalAccountId);
   if (state.social_account_id && (!target || target.status === 'disconnected')) throw new BindRefused('account_disconnected');
   if (target && target.external_account_id !== profile.externalAccountId) throw new BindRefused('different_account');
   const expiresAt = grant.token.expiresAt ? new Date(grant.token.expiresAt) : null;

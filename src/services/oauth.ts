@@ -71,7 +71,7 @@ export async function createReauthUrl(
 ) {
   await requireProject(ctx, input.projectId);
   checkReturnUrl(ctx, input.returnUrl);
-  const account = await findSocialAccountView(ctx.db, ctx.principal.organizationId, input.socialAccountId);
+  const account = await findSocialAccountView(ctx.db, ctx.principal, input.socialAccountId);
   if (!account || account.project_id !== input.projectId) throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId} in this project.`);
   if (account.status !== 'reauth_required') {
     throw new ApiError('CONFLICT', `The account is ${account.status}; only a reauth_required account can be reconnected.`, { reason: 'not_reauth_required' });

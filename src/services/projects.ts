@@ -121,7 +121,8 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
-    const canceled = await cancelQueuedPosts(tx, base, { projectId: project.id }, 'project_archived', {
+    // Projects are shared by both environments; the posts canceled are the caller's environment's only.
+    const canceled = await cancelQueuedPosts(tx, base, { projectId: project.id, env: ctx.principal.env }, 'project_archived', {
       eventType: 'project.archived', projectId: project.id, data: {},
     });
     return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };

@@ -71,7 +71,7 @@ export function postView(p: ScheduledPostView) {
 const postNotFound = (id: string) => new ApiError('NOT_FOUND', `No scheduled post ${id} in this organization.`);
 
 export async function getScheduledPost(ctx: Ctx, input: { id: string }) {
-  const p = await findScheduledPostView(ctx.db, ctx.principal.organizationId, input.id);
+  const p = await findScheduledPostView(ctx.db, ctx.principal, input.id);
   if (!p) throw postNotFound(input.id);
   return postView(p);
 }
@@ -88,7 +88,7 @@ export async function listScheduledPosts(
     throw new ApiError('NOT_FOUND', `No project ${input.projectId} in this organization.`);
   }
   const rows = await listScheduledPostViews(ctx.db, {
-    organizationId, projectId: input.projectId, statuses: input.status, socialAccountId: input.socialAccountId,
+    owner: ctx.principal, projectId: input.projectId, statuses: input.status, socialAccountId: input.socialAccountId,
     since: input.since, until: input.until, limit: input.limit + 1,
     before: after && { scheduledFor: new Date(after.scheduledFor), id: after.id },
   });
@@ -101,10 +101,9 @@ export async function listScheduledPosts(
  * both locks, so a publisher's claim or a revoke that committed first is seen here.
  */
 async function lockQueuedPost(ctx: Ctx, tx: Tx, id: string) {
-  const { organizationId } = ctx.principal;
-  const owner = await findScheduledPostOwner(tx, organizationId, id);
+  const owner = await findScheduledPostOwner(tx, ctx.principal, id);
   if (!owner) throw postNotFound(id);
-  await findSocialAccountForUpdate(tx, organizationId, owner.social_account_id);
+  await findSocialAccountForUpdate(tx, ctx.principal, owner.social_account_id);
   const post = (await findScheduledPostForUpdate(tx, id))!;
   if (post.status !== 'queued') {
     throw new ApiError('CONFLICT', `Scheduled post ${id} is ${post.status}; only a queued post can be changed.`, {
@@ -130,7 +129,7 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
     await insertOutboxEvents(tx, { organizationId, now }, [
       { id: newId('evt'), type: 'post.rescheduled', data: { id: post.id, projectId: post.project_id, status: 'queued', ...change } },
     ]);
-    return postView((await findScheduledPostView(tx, organizationId, post.id))!);
+    return postView((await findScheduledPostView(tx, ctx.principal, post.id))!);
   });
 }
 
@@ -182,7 +181,7 @@ function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], proj
 
 /** The caller's completed content, in an active project (share-locked until commit). */
 async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) {
-  const container = await findContainer(tx, ctx.principal.organizationId, containerId);
+  const container = await findContainer(tx, ctx.principal, containerId);
   if (!container) throw new ApiError('NOT_FOUND', `No content ${containerId} in this organization.`);
   await requireActiveProjectForWrite(ctx, tx, container.project_id);
   if (container.status !== 'completed') {
@@ -206,9 +205,9 @@ export async function scheduleContent(ctx: Ctx, input: { containerId: string; sc
     const { organizationId, apiKeyId } = ctx.principal;
     const container = await requireSchedulableContent(ctx, tx, input.containerId);
     const ids = input.targets.map((t) => t.socialAccountId);
-    const accounts = checkTargets(input.targets, await lockSocialAccounts(tx, organizationId, [...ids].sort()), container.project_id);
+    const accounts = checkTargets(input.targets, await lockSocialAccounts(tx, ctx.principal, [...ids].sort()), container.project_id);
     const posts = input.targets.map((t) => ({
-      id: newId('sp'), organization_id: organizationId, project_id: container.project_id, container_id: container.id,
+      id: newId('sp'), organization_id: organizationId, env: ctx.principal.env, project_id: container.project_id, container_id: container.id,
       social_account_id: t.socialAccountId, mode: t.mode, status: 'queued' as const, caption_override: t.captionOverride ?? null,
       scheduled_for: scheduledFor, external_id: null, external_url: null, attempted_at: null, published_at: null,
       canceled_at: null, cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,

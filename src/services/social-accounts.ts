@@ -30,7 +30,7 @@ function accountNotFound(id: string) {
 export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    const account = await findSocialAccountForUpdate(tx, organizationId, input.socialAccountId);
+    const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     if (!account || account.status === 'disconnected') throw accountNotFound(input.socialAccountId);
 
     const now = ctx.clock.now();
@@ -73,7 +73,7 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
 
 /** The account as a partner sees it, with the count a revoke would cancel right now. */
 export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
-  const row = await findSocialAccountView(ctx.db, ctx.principal.organizationId, input.socialAccountId);
+  const row = await findSocialAccountView(ctx.db, ctx.principal, input.socialAccountId);
   if (!row) throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId} in this organization.`);
   const upstream = row.status === 'disconnected' ? await findLatestUpstreamRevocation(ctx.db, row.id) : undefined;
   return {
@@ -111,7 +111,7 @@ export async function listProjectSocialAccounts(
 ) {
   const after = decodeCursor(input.cursor, ListCursor);
   const rows = await listSocialAccounts(ctx.db, {
-    organizationId: ctx.principal.organizationId, projectId: input.projectId, platform: input.platform,
+    owner: ctx.principal, projectId: input.projectId, platform: input.platform,
     status: input.status, leased: input.leased, after: after && { createdAt: new Date(after.createdAt), id: after.id },
     limit: input.limit + 1,
   });

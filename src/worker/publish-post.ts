@@ -48,6 +48,11 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
     if (!account || !target) return 'superseded'; // recovered and claimed again elsewhere
     const now = deps.clock.now();
     if (account.switched_off) return hold(tx, post, now);
+    if (post.env !== account.env) {
+      // The API never queues a post across environments; should one exist anyway, a test key's
+      // post must not reach a live account (nor the reverse): it fails without a platform call.
+      return fail(deps, tx, post, { code: 'ENVIRONMENT_MISMATCH', message: `A ${post.env} post cannot be published to a ${account.env} account.` }, now);
+    }
     if (account.status === 'reauth_required' && account.token_version === post.claimed_token_version) return hold(tx, post, now);
     if (account.status !== 'connected' || account.token_version !== post.claimed_token_version) {
       // Revoked (or re-granted) after the claim: the revoke wins; the platform is never called.
@@ -124,10 +129,10 @@ async function fail(deps: WorkerDeps, tx: Tx, post: ClaimedPost, lastError: Last
 
 /** The outbox event (the post as GET shows it) and its audit row, in the recording transaction. */
 export async function emit(
-  tx: Tx, post: Pick<ClaimedPost, 'id' | 'organization_id' | 'project_id' | 'social_account_id'>,
+  tx: Tx, post: Pick<ClaimedPost, 'id' | 'organization_id' | 'env' | 'project_id' | 'social_account_id'>,
   type: 'post.published' | 'post.failed', now: Date, audit: Record<string, unknown>,
 ) {
-  const view = postView((await findScheduledPostView(tx, post.organization_id, post.id))!);
+  const view = postView((await findScheduledPostView(tx, { organizationId: post.organization_id, env: post.env }, post.id))!);
   await insertOutboxEvent(tx, { id: newId('evt'), organizationId: post.organization_id, type, data: view, now });
   await insertAuditRow(tx, { organizationId: post.organization_id, apiKeyId: null, requestId: null, now }, {
     eventType: type === 'post.published' ? 'scheduled_post.published' : 'scheduled_post.failed',

@@ -327,9 +327,8 @@ describeEachDb('worker: publisher', (h) => {
   });
 
   it('a worker that dies after the call (live account): failed PUBLISH_OUTCOME_UNKNOWN, never sent twice', async () => {
-    const t = await h.tenant();
+    const t = await h.tenant({ env: 'live' });
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
-    await h.db.updateTable('social_accounts').set({ env: 'live' }).where('id', '=', account.id).execute();
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
     await withClock(start, () => runPublisher(deps({ fault: (p) => { if (p === 'publisher:after-call') throw new Error('worker killed'); } })));
@@ -349,17 +348,34 @@ describeEachDb('worker: publisher', (h) => {
 
     it('each account publishes where its env says: live through `adapters`, test through `testAdapters`', async () => {
       const t = await h.tenant();
+      const lt = await h.tenant({ env: 'live' });
       const testAccount = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
-      const liveAccount = await h.account(t);
+      const liveAccount = await h.account(lt);
       const grant = live.issueToken('tiktok');
       await h.setAccountToken(liveAccount, grant.token, new Date(Date.now() + DAY));
-      await h.db.updateTable('social_accounts').set({ env: 'live', external_account_id: grant.externalAccountId }).where('id', '=', liveAccount).execute();
-      const [toTest, toLive] = await publishNow(t, [{ socialAccountId: testAccount.id }, { socialAccountId: liveAccount }]);
+      await h.db.updateTable('social_accounts').set({ external_account_id: grant.externalAccountId }).where('id', '=', liveAccount).execute();
+      const [toTest] = await publishNow(t, [{ socialAccountId: testAccount.id }]);
+      const [toLive] = await publishNow(lt, [{ socialAccountId: liveAccount }]);
       await runPublisher(deps({ adapters: createSandboxAdapters(live.url), testAdapters: fx.adapters }));
       assert.equal((await getPost(t, toTest!)).status, 'published');
-      assert.equal((await getPost(t, toLive!)).status, 'published');
+      assert.equal((await getPost(lt, toLive!)).status, 'published');
       assert.deepEqual([publishCalls(toTest!).length, publishCalls(toTest!, live).length], [1, 0]);
       assert.deepEqual([publishCalls(toLive!).length, publishCalls(toLive!, live).length], [0, 1]);
+    });
+
+    it('the second wall: a test post on a live account (written past the API) fails ENVIRONMENT_MISMATCH and reaches no platform', async () => {
+      const t = await h.tenant();
+      const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
+      const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
+      // What a bug or a hand-edited row could leave: the account turned live under a queued test post.
+      await h.db.updateTable('social_accounts').set({ env: 'live' }).where('id', '=', account.id).execute();
+      const summary = await runPublisher(deps({ adapters: createSandboxAdapters(live.url), testAdapters: fx.adapters }));
+      assert.equal(summary.claimed, 1, JSON.stringify(summary));
+      const post = await row(id!);
+      assert.equal(post.status, 'failed');
+      assert.deepEqual(post.last_error, { code: 'ENVIRONMENT_MISMATCH', message: 'A test post cannot be published to a live account.' });
+      assert.deepEqual([publishCalls(id!).length, publishCalls(id!, live).length], [0, 0], 'no platform saw it');
+      assert.equal((await events('post.failed', id!)).length, 1);
     });
   });
 });

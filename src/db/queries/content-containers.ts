@@ -1,22 +1,24 @@
 import type { Insertable } from 'kysely';
 import type { Queryable } from '../client.js';
 import type { ContentContainersTable } from '../schema.js';
+import type { Owner } from './owner.js';
 
 export async function insertContainer(db: Queryable, row: Insertable<ContentContainersTable>) {
   await db.insertInto('content_containers').values(row).execute();
 }
 
-export async function findContainer(db: Queryable, organizationId: string, id: string) {
+export async function findContainer(db: Queryable, owner: Owner, id: string) {
   return db
     .selectFrom('content_containers')
     .selectAll()
     .where('id', '=', id)
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
     .executeTakeFirst();
 }
 
 export type ContainerFilter = {
-  organizationId: string;
+  owner: Owner;
   projectId: string;
   before?: { createdAt: Date; id: string };
   limit: number;
@@ -27,7 +29,8 @@ export async function listContainers(db: Queryable, f: ContainerFilter) {
   let q = db
     .selectFrom('content_containers')
     .selectAll()
-    .where('organization_id', '=', f.organizationId)
+    .where('organization_id', '=', f.owner.organizationId)
+    .where('env', '=', f.owner.env)
     .where('project_id', '=', f.projectId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { LeaseRequestsTable } from '../schema.js';
+import type { Owner } from './owner.js';
 
 export async function insertLeaseRequest(db: Queryable, row: Insertable<LeaseRequestsTable>) {
   return db.insertInto('lease_requests').values(row).returningAll().executeTakeFirstOrThrow();
@@ -15,9 +16,10 @@ function selectRequests(db: Queryable) {
                                     FROM leases l WHERE l.lease_request_id = r.id), '{}')`.as('assigned_ids'));
 }
 
-export async function findLeaseRequest(db: Queryable, id: string, organizationId?: string) {
+/** `owner`: a partner's lookup (its organization and environment only); without, the operator's. */
+export async function findLeaseRequest(db: Queryable, id: string, owner?: Owner) {
   let q = selectRequests(db).where('r.id', '=', id);
-  if (organizationId !== undefined) q = q.where('r.organization_id', '=', organizationId);
+  if (owner !== undefined) q = q.where('r.organization_id', '=', owner.organizationId).where('r.env', '=', owner.env);
   return q.executeTakeFirst();
 }
 

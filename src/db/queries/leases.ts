@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { LeasesTable } from '../schema.js';
+import type { Owner } from './owner.js';
 
 export async function insertLease(db: Queryable, row: Insertable<LeasesTable>) {
   await db.insertInto('leases').values(row).execute();
@@ -67,7 +68,7 @@ export async function claimDueLeases(tx: Tx, now: Date, limit: number) {
     .execute();
 }
 
-export type LeasedAccountFilter = { organizationId: string; projectId: string; status?: 'assigned' | 'released'; afterId?: string; limit: number };
+export type LeasedAccountFilter = { owner: Owner; projectId: string; status?: 'assigned' | 'released'; afterId?: string; limit: number };
 
 /** The billing view: each lease of the project with its account. */
 export async function listProjectLeases(db: Queryable, f: LeasedAccountFilter) {
@@ -78,7 +79,8 @@ export async function listProjectLeases(db: Queryable, f: LeasedAccountFilter) {
       'l.id', 'l.social_account_id', 'l.project_id', 'l.status', 'l.assigned_at', 'l.next_renewal_at',
       'l.monthly_price_cents', 'l.released_at', 'a.handle', 'a.platform', 'a.followers',
     ])
-    .where('l.organization_id', '=', f.organizationId)
+    .where('l.organization_id', '=', f.owner.organizationId)
+    .where('a.env', '=', f.owner.env)
     .where('l.project_id', '=', f.projectId)
     .orderBy('l.id')
     .limit(f.limit);

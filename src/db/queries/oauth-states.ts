@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
-import type { OAuthStatesTable } from '../schema.js';
+import type { AccountEnv, OAuthStatesTable } from '../schema.js';
+import type { Owner } from './owner.js';
 
 export async function insertOAuthState(db: Queryable, row: Insertable<OAuthStatesTable>) {
   await db.insertInto('oauth_states').values(row).execute();
@@ -32,23 +33,25 @@ export async function settleOAuthState(
   return Number(res.numUpdatedRows) === 1;
 }
 
-/** Locks the account a reconnect re-binds (organization-scoped). */
-export async function lockAccountForRebind(tx: Tx, organizationId: string, id: string) {
+/** Locks the account a reconnect re-binds (the flow's organization and environment only). */
+export async function lockAccountForRebind(tx: Tx, owner: Owner, id: string) {
   return tx
     .selectFrom('social_accounts')
     .select(['id', 'project_id', 'platform', 'status', 'external_account_id', 'token_version'])
     .where('id', '=', id)
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
     .forUpdate()
     .executeTakeFirst();
 }
 
-/** An account of the project already bound to this platform identity and not disconnected. */
-export async function findBoundAccount(tx: Tx, projectId: string, platform: string, externalAccountId: string) {
+/** An account of the project, in this environment, already bound to this platform identity and not disconnected. */
+export async function findBoundAccount(tx: Tx, projectId: string, env: AccountEnv, platform: string, externalAccountId: string) {
   return tx
     .selectFrom('social_accounts')
     .select(['id', 'project_id', 'platform', 'status', 'external_account_id', 'token_version'])
     .where('project_id', '=', projectId)
+    .where('env', '=', env)
     .where('platform', '=', platform as 'tiktok')
     .where('external_account_id', '=', externalAccountId)
     .where('status', '!=', 'disconnected')

@@ -10,6 +10,8 @@ import type { AccountEnv, Database, Platform } from '../schema.js';
 export type ClaimedPost = {
   id: string;
   organization_id: string;
+  /** The environment of the key that scheduled it; must be the account's (the publisher's second wall). */
+  env: AccountEnv;
   project_id: string;
   social_account_id: string;
   claim_count: number;
@@ -42,7 +44,7 @@ export async function claimDuePosts(db: Queryable, opts: { now: Date; leaseUntil
         claimed_token_version = due.token_version, updated_at = ${opts.now}
     FROM due
     WHERE p.id = due.id
-    RETURNING p.id, p.organization_id, p.project_id, p.social_account_id, p.claim_count, p.claimed_token_version`.execute(db);
+    RETURNING p.id, p.organization_id, p.env, p.project_id, p.social_account_id, p.claim_count, p.claimed_token_version`.execute(db);
   return result.rows;
 }
 
@@ -161,8 +163,8 @@ export async function requeueExpiredClaims(db: Queryable, opts: { now: Date; lim
  * PUBLISH_OUTCOME_UNKNOWN instead (at most once). Locked for the caller's transaction.
  */
 export async function lockExpiredUncertainClaims(tx: Tx, opts: { now: Date; limit: number }) {
-  const result = await sql<{ id: string; organization_id: string; project_id: string; social_account_id: string }>`
-    SELECT p.id, p.organization_id, p.project_id, p.social_account_id
+  const result = await sql<{ id: string; organization_id: string; env: AccountEnv; project_id: string; social_account_id: string }>`
+    SELECT p.id, p.organization_id, p.env, p.project_id, p.social_account_id
     FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id
     WHERE p.status = 'publishing' AND p.claim_expires_at <= ${opts.now}
       AND p.call_started_at IS NOT NULL AND a.env = 'live'

@@ -1,8 +1,9 @@
 import { sql, type Insertable } from 'kysely';
 import { toWire } from '../../clock.js';
 import type { Queryable, Tx } from '../client.js';
-import type { ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
+import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
 import type { AuditBase, AuditRow } from './events.js';
+import type { Owner } from './owner.js';
 
 type PostRow = Insertable<ScheduledPostsTable>;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -19,11 +20,11 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
   const at = (k: 'scheduled_for' | 'attempted_at' | 'published_at' | 'canceled_at' | 'created_at' | 'updated_at') =>
     rows.map((r) => time(r[k]));
   const result = await sql<{ id: string; status: ScheduledPostStatus; scheduled_for: Date }>`
-    INSERT INTO scheduled_posts (id, organization_id, project_id, container_id, social_account_id, mode, status,
+    INSERT INTO scheduled_posts (id, organization_id, env, project_id, container_id, social_account_id, mode, status,
       caption_override, scheduled_for, external_id, external_url, attempted_at, published_at, canceled_at,
       cancel_reason, last_error, claimed_token_version, created_at, updated_at)
     SELECT * FROM unnest(
-      ${col('id')}::text[], ${col('organization_id')}::text[], ${col('project_id')}::text[], ${col('container_id')}::text[],
+      ${col('id')}::text[], ${col('organization_id')}::text[], ${col('env')}::text[], ${col('project_id')}::text[], ${col('container_id')}::text[],
       ${col('social_account_id')}::text[], ${col('mode')}::text[], ${col('status')}::text[], ${col('caption_override')}::text[],
       ${at('scheduled_for')}::text[]::timestamptz[], ${col('external_id')}::text[], ${col('external_url')}::text[],
       ${at('attempted_at')}::text[]::timestamptz[], ${at('published_at')}::text[]::timestamptz[],
@@ -44,11 +45,13 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
 export async function cancelQueuedPosts(
   tx: Tx,
   base: AuditBase,
-  scope: { socialAccountId: string } | { projectId: string },
+  scope: { socialAccountId: string } | { projectId: string; env: AccountEnv },
   reason: string,
   cause: AuditRow,
 ): Promise<number> {
-  const inScope = 'socialAccountId' in scope ? sql`social_account_id = ${scope.socialAccountId}` : sql`project_id = ${scope.projectId}`;
+  const inScope = 'socialAccountId' in scope
+    ? sql`social_account_id = ${scope.socialAccountId}`
+    : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
   const result = await sql<{ canceled: number }>`
     WITH canceled AS (
       UPDATE scheduled_posts SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
@@ -85,22 +88,23 @@ const VIEW_COLUMNS = [
   'p.last_error', 'p.created_at', 'p.updated_at',
 ] as const;
 
-function viewQuery(db: Queryable, organizationId: string) {
+function viewQuery(db: Queryable, owner: Owner) {
   return db
     .selectFrom('scheduled_posts as p')
     .innerJoin('social_accounts as a', 'a.id', 'p.social_account_id')
     .select(VIEW_COLUMNS)
-    .where('p.organization_id', '=', organizationId);
+    .where('p.organization_id', '=', owner.organizationId)
+    .where('p.env', '=', owner.env);
 }
 
 export type ScheduledPostView = NonNullable<Awaited<ReturnType<typeof findScheduledPostView>>>;
 
-export async function findScheduledPostView(db: Queryable, organizationId: string, id: string) {
-  return viewQuery(db, organizationId).where('p.id', '=', id).executeTakeFirst();
+export async function findScheduledPostView(db: Queryable, owner: Owner, id: string) {
+  return viewQuery(db, owner).where('p.id', '=', id).executeTakeFirst();
 }
 
 export type ScheduledPostFilter = {
-  organizationId: string;
+  owner: Owner;
   projectId: string;
   statuses?: ScheduledPostStatus[];
   socialAccountId?: string;
@@ -112,7 +116,7 @@ export type ScheduledPostFilter = {
 
 /** Latest scheduledFor first, keyset-paginated on (scheduled_for, id): scheduled_posts_project_idx. */
 export async function listScheduledPostViews(db: Queryable, f: ScheduledPostFilter) {
-  let q = viewQuery(db, f.organizationId)
+  let q = viewQuery(db, f.owner)
     .where('p.project_id', '=', f.projectId)
     .orderBy('p.scheduled_for', 'desc')
     .orderBy('p.id', 'desc')
@@ -129,12 +133,13 @@ export async function listScheduledPostViews(db: Queryable, f: ScheduledPostFilt
 }
 
 /** The post's owner and account, read before taking the account lock (lock order: account, then post). */
-export async function findScheduledPostOwner(db: Queryable, organizationId: string, id: string) {
+export async function findScheduledPostOwner(db: Queryable, owner: Owner, id: string) {
   return db
     .selectFrom('scheduled_posts')
     .select(['id', 'social_account_id'])
     .where('id', '=', id)
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
     .executeTakeFirst();
 }
 

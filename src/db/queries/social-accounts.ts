@@ -2,13 +2,14 @@ import type { Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import { afterKeyset } from './keyset.js';
 import type { SocialAccountsTable } from '../schema.js';
+import type { Owner } from './owner.js';
 
 export async function insertSocialAccount(db: Queryable, row: Insertable<SocialAccountsTable>) {
   return db.insertInto('social_accounts').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** An account of this organization with what a revoke would cancel now and its latest upstream revocation. */
-export async function findSocialAccountView(db: Queryable, organizationId: string, id: string) {
+/** An account of this owner with what a revoke would cancel now. */
+export async function findSocialAccountView(db: Queryable, owner: Owner, id: string) {
   return db
     .selectFrom('social_accounts as a')
     .select([
@@ -24,17 +25,19 @@ export async function findSocialAccountView(db: Queryable, organizationId: strin
         .as('queued_posts'),
     ])
     .where('a.id', '=', id)
-    .where('a.organization_id', '=', organizationId)
+    .where('a.organization_id', '=', owner.organizationId)
+    .where('a.env', '=', owner.env)
     .executeTakeFirst();
 }
 
 /** Locks the account row: the lock every writer of the account and its posts takes first. */
-export async function findSocialAccountForUpdate(tx: Tx, organizationId: string, id: string) {
+export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: string) {
   return tx
     .selectFrom('social_accounts')
     .select(['id', 'project_id', 'platform', 'status', 'leased', 'token_ciphertext', 'token_wrapped_key', 'token_version'])
     .where('id', '=', id)
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
     .forUpdate()
     .executeTakeFirst();
 }
@@ -68,7 +71,7 @@ export async function lockProjectAccounts(tx: Tx, projectId: string) {
 }
 
 export type SocialAccountFilter = {
-  organizationId: string;
+  owner: Owner;
   projectId: string;
   platform?: 'tiktok' | 'instagram';
   status?: 'connected' | 'reauth_required' | 'disconnected';
@@ -85,7 +88,8 @@ export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) 
       'id', 'project_id', 'platform', 'handle', 'avatar_url', 'status', 'leased', 'connected_at',
       'token_expires_at', 'disconnected_at', 'disconnected_reason', 'created_at',
     ])
-    .where('organization_id', '=', f.organizationId)
+    .where('organization_id', '=', f.owner.organizationId)
+    .where('env', '=', f.owner.env)
     .where('project_id', '=', f.projectId)
     .orderBy('created_at')
     .orderBy('id')
@@ -99,15 +103,16 @@ export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) 
 
 /**
  * Locks the given accounts of this organization in id order — one order for every multi-account
- * locker, so two of them never deadlock. Ids of other organizations are simply not returned.
+ * locker, so two of them never deadlock. Ids of other owners are simply not returned.
  */
-export async function lockSocialAccounts(tx: Tx, organizationId: string, ids: string[]) {
+export async function lockSocialAccounts(tx: Tx, owner: Owner, ids: string[]) {
   if (ids.length === 0) return [];
   return tx
     .selectFrom('social_accounts')
     .select(['id', 'project_id', 'platform', 'status'])
     .where('id', 'in', ids)
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
     .orderBy('id')
     .forUpdate()
     .execute();
