@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -85,6 +86,25 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
       await lite.close();
     },
   };
+}
+
+/** Where a data directory keeps its embedded database. */
+export const pgliteDirOf = (dataDir: string) => path.join(dataDir, 'pgdata');
+
+/**
+ * The embedded database of a data directory, for a process that has not locked it yet (migrate,
+ * tests, the bench): takes the lock first (DataDirInUseError while another process holds it),
+ * releases it after the database closes.
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<DatabaseHandle> {
+  const lock = await lockDataDir(dataDir);
+  try {
+    const handle = await openDatabase({ pgliteDir: pgliteDirOf(dataDir) });
+    return { ...handle, close: () => handle.close().finally(() => lock.release()) };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 /**
