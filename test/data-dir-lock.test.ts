@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { currentProcess } from '../src/data-dir-holder.js';
 import { DataDirInUseError, lockDataDir } from '../src/data-dir-lock.js';
-import { openEmbeddedDatabase } from '../src/db/client.js';
+import { openDatabase, openEmbeddedDatabase } from '../src/db/client.js';
 
 // The data-directory lock itself: who is judged alive, what is taken over, what is refused.
 // Real processes play the other holders (a lock held in this process names this process).
@@ -93,8 +93,10 @@ describe('data directory lock', () => {
     await lock.release();
   });
 
-  it('openEmbeddedDatabase locks the directory and releases it on close', async () => {
+  it('openDatabase refuses an on-disk directory that is not locked; openEmbeddedDatabase locks it and releases on close', async () => {
     const dir = tempDir();
+    await assert.rejects(openDatabase({ pgliteDir: path.join(dir, 'pgdata') }), /lock its data directory first/);
+    assert.deepEqual(fs.readdirSync(dir), [], 'nothing created');
     const handle = await openEmbeddedDatabase(dir);
     await assert.rejects(openEmbeddedDatabase(dir), { name: 'DataDirInUseError' });
     await handle.close();
