@@ -1,4 +1,5 @@
 import type { WorkerDeps } from './deps.js';
+import { reapExpiredIdempotencyKeys, type IdempotencyReapSummary } from './idempotency-reaper.js';
 import { runLeaseRenewals, type LeaseRenewalSummary } from './lease-renewals.js';
 import { runPublisher, type PublisherSummary } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
@@ -20,6 +21,7 @@ export type WorkerPass = {
   leaseRenewals: JobResult<LeaseRenewalSummary>;
   webhookDispatch: JobResult<{ events: number; deliveries: number }>;
   webhookDelivery: JobResult<DeliverySummary>;
+  idempotencyKeys: JobResult<IdempotencyReapSummary>;
 };
 
 /**
@@ -44,6 +46,8 @@ export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
     leaseRenewals: await guard('lease-renewals', () => runLeaseRenewals(deps)),
     webhookDispatch: await guard('webhook-dispatch', () => dispatchOutbox(deps)),
     webhookDelivery: await guard('webhook-delivery', () => deliverDue(deps)),
+    // Housekeeping last: it never delays a job a partner waits for.
+    idempotencyKeys: await guard('idempotency-reaper', () => reapExpiredIdempotencyKeys(deps)),
   };
 }
 
