@@ -51,12 +51,12 @@ export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> 
  * (unless `worker: false`). Returns once the server accepts requests.
  */
 export async function startServer(config: Config, opts: { demo?: boolean; worker?: boolean } = {}) {
-  // Before anything in the data directory is created or changed: one process owns an embedded
-  // database. Held until close(); on a failed start the process exit drops it (proper-lockfile).
-  const lock = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
   const platformSettings = loadPlatformSettings(process.env, config.nodeEnv);
   const fault = faultHookFromEnv(process.env.LAYERS_TEST_FAULTS, config.nodeEnv); // test-only: src/test-faults.ts
   const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv); // test-only: src/worker/test-pause.ts
+  // After the configuration is parsed, before anything in the data directory is created or
+  // changed: one process owns an embedded database. Held until close(); a failed start's exit drops it.
+  const lock = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
