@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, describe, it } from 'node:test';
 import {
-  call, createTenant, ROOT, show, spawnLayers, startServer, stopServer, tempDir, type Proc, type Server, type Tenant,
+  call, createDatabase, createTenant, DATABASES, ROOT, show, spawnLayers, startServer, stopServer, tempDir, type Proc, type Server, type Tenant,
 } from '../reliability/support.js';
 
 // One process owns an embedded data directory, with real `layers` processes: a second
@@ -160,6 +160,23 @@ describe('data directory ownership (real processes)', { timeout: 300_000 }, () =
       holder.stdin!.end();
       await exited;
       fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('with DATABASE_URL no lock is taken: two layers serve share one data directory and one PostgreSQL', { skip: !DATABASES.includes('postgres') }, async () => {
+    const shared = tempDir('lock-pg');
+    const database = await createDatabase();
+    const env = { DATABASE_URL: database.url, RATE_LIMIT_STORE: 'memory', LOG_LEVEL: 'info' };
+    try {
+      const a = spawnLayers(['serve', '--no-worker', '--port', '0', '--data-dir', shared], env);
+      const b = spawnLayers(['serve', '--no-worker', '--port', '0', '--data-dir', shared], env);
+      procs.push(a, b);
+      for (const p of [a, b]) await p.waitForLine(/layers API listening/);
+      assert.ok(!fs.existsSync(path.join(shared, 'layers.lock')));
+      for (const p of [a, b]) assert.deepEqual(await stopServer(p), { code: 0, signal: null }, show(p.output()));
+    } finally {
+      await database.drop();
+      fs.rmSync(shared, { recursive: true, force: true });
     }
   });
 });
