@@ -9,7 +9,7 @@ import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { AppDeps, Ctx, Principal } from '../src/context.js';
-import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
+import { openDatabase, openEmbeddedDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { authenticate } from '../src/http/guards/authenticate.js';
 import { BUDGETS, createRateLimiter, type RateLimitStore } from '../src/http/guards/rate-limit.js';
@@ -155,7 +155,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
 async function openBenchDatabase(opts: HostOptions): Promise<{ handle: DatabaseHandle; dispose: () => Promise<void> }> {
   if (opts.kind === 'pglite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-'));
-    const handle = await openDatabase({ pgliteDir: dir });
+    const handle = await openEmbeddedDatabase(dir);
     return { handle, dispose: async () => { await handle.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
   }
   const schema = `bench_${randomBytes(6).toString('hex')}`;

@@ -7,7 +7,8 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './context.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { openDatabase, pgliteDirOf, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { loadPlatformSettings } from './platforms/config.js';
 import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
@@ -41,7 +42,7 @@ function rateLimitStore(config: Config, handle: DatabaseHandle): { store: RateLi
 }
 
 export function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') });
+  return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDirOf(config.dataDir) });
 }
 
 /**
@@ -52,6 +53,9 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   const platformSettings = loadPlatformSettings(process.env, config.nodeEnv);
   const fault = faultHookFromEnv(process.env.LAYERS_TEST_FAULTS, config.nodeEnv); // test-only: src/test-faults.ts
   const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv); // test-only: src/worker/test-pause.ts
+  // After the configuration is parsed, before anything in the data directory is created or
+  // changed: one process owns an embedded database. Held until close(); a failed start's exit drops it.
+  const lock = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
   await migrate(handle.db);
@@ -93,7 +97,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     keyRotationIntervalMs: config.keyRotationIntervalMs,
   });
   app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
-  return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close) };
+  return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close).finally(() => lock?.release()) };
 }
 
 /** Stop accepting and finish in-flight requests while the worker finishes its claimed jobs; then the rest. */

@@ -3,6 +3,7 @@ import { runMigrate, MIGRATE_HELP } from './migrate.js';
 import { runServe, SERVE_HELP } from './serve.js';
 import { runSandbox, SANDBOX_HELP } from './sandbox.js';
 import { runWorker, WORKER_HELP } from './worker.js';
+import { DataDirInUseError } from '../data-dir-lock.js';
 import { CliError } from './args.js';
 
 const HELP = `Usage: layers <command> [options]
@@ -39,6 +40,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof CliError || (err as Error)?.name === 'ConfigError') {
     process.stderr.write(`layers: ${(err as Error).message}\n`);
     process.exit(2);
+  }
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`layers: ${err.message}\n`);
+    process.exit(3); // its own code: a wrapper can tell "another process runs there" from a failure
   }
   process.stderr.write(`layers: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);

@@ -1,12 +1,14 @@
 import { loadConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
+import { openEmbeddedDatabase } from '../db/client.js';
 import { openConfiguredDatabase } from '../main.js';
 import { parse } from './args.js';
 
 export const MIGRATE_HELP = `Usage: layers migrate [--data-dir DIR]
 
 Applies pending migrations to DATABASE_URL, or to the embedded database in DIR
-(env LAYERS_DATA_DIR, default ./.layers; stop the server first: one process owns it).
+(env LAYERS_DATA_DIR, default ./.layers). One process owns an embedded database: while a
+server holds DIR this refuses (exit 3) and changes nothing; stop the server first.
 Prints {"applied": [...]} .`;
 
 export async function runMigrate(argv: string[]) {
@@ -14,7 +16,8 @@ export async function runMigrate(argv: string[]) {
   if (!args) return;
   const env = { ...process.env };
   if (args.values['data-dir'] !== undefined) env.LAYERS_DATA_DIR = args.values['data-dir'];
-  const handle = await openConfiguredDatabase(loadConfig(env));
+  const config = loadConfig(env);
+  const handle = config.databaseUrl ? await openConfiguredDatabase(config) : await openEmbeddedDatabase(config.dataDir);
   try {
     const applied = await migrate(handle.db);
     process.stdout.write(JSON.stringify({ applied, database: handle.kind }) + '\n');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -28,7 +29,7 @@ export type DatabaseHandle = {
 export type OpenOptions = {
   /** postgres:// URL; when absent the embedded PGlite database is used. */
   databaseUrl?: string;
-  /** PGlite data directory; undefined means in memory. */
+  /** PGlite data directory, inside a data directory this process has locked; undefined means in memory. */
   pgliteDir?: string;
   /** PostgreSQL schema to use (tests isolate themselves in one each). */
   searchPath?: string;
@@ -74,6 +75,10 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     };
     return { db, kind: 'postgres', pgPool: pool, counterPool, close };
   }
+  if (opts.pgliteDir && !isInsideLockedDataDir(opts.pgliteDir)) {
+    // A second process on one directory loses acknowledged writes: no way around the lock.
+    throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
+  }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
   const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
@@ -85,6 +90,25 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
       await lite.close();
     },
   };
+}
+
+/** Where a data directory keeps its embedded database. */
+export const pgliteDirOf = (dataDir: string) => path.join(dataDir, 'pgdata');
+
+/**
+ * The embedded database of a data directory, for a process that has not locked it yet (migrate,
+ * tests, the bench): takes the lock first (DataDirInUseError while another process holds it),
+ * releases it after the database closes.
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<DatabaseHandle> {
+  const lock = await lockDataDir(dataDir);
+  try {
+    const handle = await openDatabase({ pgliteDir: pgliteDirOf(dataDir) });
+    return { ...handle, close: () => handle.close().finally(() => lock.release()) };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 /**

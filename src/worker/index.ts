@@ -1,5 +1,6 @@
 import type { WorkerDeps } from './deps.js';
 import { rotateKeyRingIfDue, type RotationResult } from '../services/key-ring.js';
+import { reapExpiredIdempotencyKeys, type IdempotencyReapSummary } from './idempotency-reaper.js';
 import { runLeaseRenewals, type LeaseRenewalSummary } from './lease-renewals.js';
 import { runPublisher, type PublisherSummary } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
@@ -22,6 +23,7 @@ export type WorkerPass = {
   webhookDispatch: JobResult<{ events: number; deliveries: number }>;
   webhookDelivery: JobResult<DeliverySummary>;
   keyRotation: JobResult<RotationResult | { due: false }>;
+  idempotencyKeys: JobResult<IdempotencyReapSummary>;
 };
 
 /**
@@ -46,8 +48,10 @@ export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
     leaseRenewals: await guard('lease-renewals', () => runLeaseRenewals(deps)),
     webhookDispatch: await guard('webhook-dispatch', () => dispatchOutbox(deps)),
     webhookDelivery: await guard('webhook-delivery', () => deliverDue(deps)),
+    // Housekeeping last: it never delays a job a partner waits for.
     keyRotation: await guard('key-rotation', async () =>
       deps.keyRotationIntervalMs === undefined ? { due: false as const } : rotateKeyRingIfDue(deps, deps.keyRotationIntervalMs)),
+    idempotencyKeys: await guard('idempotency-reaper', () => reapExpiredIdempotencyKeys(deps)),
   };
 }
 

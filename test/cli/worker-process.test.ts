@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { openDatabase } from '../../src/db/client.js';
+import { openEmbeddedDatabase } from '../../src/db/client.js';
 import { DATABASES, TEST_DATABASE_URL } from '../harness.js';
 
 // The worker in real processes: `layers serve --no-worker` and `layers worker` sharing one
@@ -156,7 +156,7 @@ describe('the worker in real processes', { timeout: 300_000 }, () => {
     const out = serve.output();
     assert.ok(out.indexOf('"msg":"post published"') > out.indexOf('"signal":"SIGTERM"'), `published during the shutdown: ${show(out)}`);
 
-    const handle = await openDatabase({ pgliteDir: path.join(dir, 'pgdata') });
+    const handle = await openEmbeddedDatabase(dir);
     try {
       const row = await handle.db.selectFrom('scheduled_posts').select(['status', 'external_id', 'claim_expires_at']).where('id', '=', postId).executeTakeFirstOrThrow();
       assert.equal(row.status, 'published', JSON.stringify(row));

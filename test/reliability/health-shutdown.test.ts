@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { openDatabase } from '../../src/db/client.js';
+import { openEmbeddedDatabase } from '../../src/db/client.js';
 import { REQUEST_ID } from '../harness.js';
 import {
   call, createAccount, createDatabase, createTenant, DATABASES, show, sleep, startServer, tempDir, TEST_DATABASE_URL,
@@ -249,7 +248,7 @@ describe('graceful shutdown with requests in flight [pglite]', { timeout: 180_00
     assert.deepEqual(exit, { code: 0, signal: null }, show(server.output()));
     assert.ok(server.output().includes('"signal":"SIGTERM"'), 'the shutdown is logged');
     t.diagnostic(`exit 0 ${(performance.now() - sigtermAt).toFixed(0)} ms after SIGTERM`);
-    const handle = await openDatabase({ pgliteDir: path.join(dataDir, 'pgdata') });
+    const handle = await openEmbeddedDatabase(dataDir);
     try {
       const rows = await handle.db.selectFrom('social_accounts').select('status').where('id', 'in', accounts).execute();
       assert.deepEqual(rows.map((r) => r.status), ['disconnected', 'disconnected', 'disconnected']);

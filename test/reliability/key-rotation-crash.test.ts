@@ -29,7 +29,7 @@ for (const kind of DATABASES) {
         const database = kind === 'postgres' ? await createDatabase() : undefined;
         if (database) databases.push(database);
         const env: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
-        const where = { databaseUrl: database?.url, pgliteDir: database ? undefined : path.join(dataDir, 'pgdata'), keyRingDir: path.join(dataDir, 'keyring'), masterKey: Buffer.from(MASTER_KEY, 'base64') };
+        const where = { databaseUrl: database?.url, dataDir, keyRingDir: path.join(dataDir, 'keyring'), masterKey: Buffer.from(MASTER_KEY, 'base64') };
 
         let server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_FAULTS: `${point}:pause` } });
         const t = await createTenant(server.url);

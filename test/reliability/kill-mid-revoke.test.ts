@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
 import {
   call, type Res, createAccount, createDatabase, createTenant, DATABASES, prng, seedFrom, show, sleep, startServer, stopServer, tempDir,
   type Server, type Tenant,
@@ -56,7 +55,7 @@ for (const kind of DATABASES) {
       await database?.drop();
     });
 
-    const open = () => openDatabase(kind === 'postgres' ? { databaseUrl: database!.url } : { pgliteDir: path.join(dataDir, 'pgdata') });
+    const open = () => (kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir));
 
     /** The account as the restarted server shows it: exactly one of the two whole states. */
     async function apiState(a: Attempt): Promise<'revoked' | 'untouched'> {

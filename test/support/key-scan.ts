@@ -5,7 +5,7 @@ import pg from 'pg';
 import { unseal } from '../../src/crypto/aead.js';
 import { openKeyRing } from '../../src/crypto/key-ring.js';
 import { createTokenCrypto } from '../../src/crypto/token-envelope.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
 
 // "The token is gone", checked against the bytes a database keeps — live rows, dead tuples, WAL,
 // dumps — not against SELECT. A wrapped data key is 1 | epoch(4) | iv | tag | key (65 bytes): for
@@ -82,8 +82,9 @@ export async function postgresBytes(url: string): Promise<{ source: string; byte
  * Opens every token the database stores (accounts, upstream-revocation jobs, the lease pool) with
  * the master key and the ring in `keyRingDir`, as a restarted process would: the ids that fail.
  */
-export async function unopenableTokens(opts: { databaseUrl?: string; pgliteDir?: string; keyRingDir: string; masterKey: Buffer }) {
-  const handle = await openDatabase({ databaseUrl: opts.databaseUrl, pgliteDir: opts.pgliteDir });
+export async function unopenableTokens(opts: { databaseUrl?: string; dataDir: string; keyRingDir: string; masterKey: Buffer }) {
+  // The embedded database opens as a server would: holding the data directory's lock.
+  const handle = opts.databaseUrl ? await openDatabase({ databaseUrl: opts.databaseUrl }) : await openEmbeddedDatabase(opts.dataDir);
   const crypto = createTokenCrypto(opts.masterKey, openKeyRing(opts.keyRingDir, opts.masterKey));
   try {
     const rows = [

@@ -45,8 +45,17 @@ export async function storeIdempotentResponse(tx: Tx, apiKeyId: string, key: str
     .execute();
 }
 
-/** Housekeeping: keys are kept 24 hours. */
-export async function reapIdempotencyKeys(db: Queryable, expiredBefore: Date) {
-  const res = await db.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).executeTakeFirst();
+/**
+ * Housekeeping: deletes up to `limit` keys created before `expiredBefore`, oldest first (the
+ * created_at index), in one short statement. SKIP LOCKED: rows a request is claiming, or another
+ * worker is deleting, are left for a later statement instead of waited on.
+ */
+export async function reapIdempotencyKeys(db: Queryable, expiredBefore: Date, limit: number): Promise<number> {
+  const res = await db
+    .deleteFrom('idempotency_keys')
+    .where((eb) => eb(eb.refTuple('api_key_id', 'key'), 'in',
+      eb.selectFrom('idempotency_keys').select(['api_key_id', 'key']).where('created_at', '<', expiredBefore)
+        .orderBy('created_at').limit(limit).forUpdate().skipLocked().$asTuple('api_key_id', 'key')))
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
