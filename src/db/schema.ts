@@ -1,4 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AuditLogTable, OutboxEventsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema-events.js';
+
+export type * from './schema-events.js';
 
 // Kysely's view of the tables in migrations/. Keep in step with the DDL.
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -191,68 +194,6 @@ export interface ScheduledPostsTable {
   call_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   publish_attempts: Generated<number>;
   retry_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-}
-
-export interface AuditLogTable {
-  id: Generated<number>;
-  organization_id: string;
-  project_id: string | null;
-  api_key_id: string | null;
-  request_id: string | null;
-  event_type: string;
-  data: Json;
-  created_at: Timestamp;
-}
-
-export interface OutboxEventsTable {
-  id: string;
-  seq: Generated<number>;
-  organization_id: string;
-  type: string;
-  data: Json;
-  created_at: Timestamp;
-  dispatched_at: Timestamp | null;
-  /** A replayed event names the event it re-sends (migration 0005). */
-  replay_of: ColumnType<string | null, string | null | undefined, string | null>;
-}
-
-export type WebhookEndpointStatus = 'active' | 'paused' | 'disabled';
-
-export interface WebhookEndpointsTable {
-  id: string;
-  organization_id: string;
-  url: string;
-  description: string | null;
-  event_types: string[];
-  status: WebhookEndpointStatus;
-  /** Signing secrets, sealed under the master key (TokenCrypto.sealSecret). */
-  secret: Bytes;
-  previous_secret: Bytes | null;
-  previous_secret_expires_at: Timestamp | null;
-  consecutive_failures: Generated<number>;
-  paused_reason: 'manual' | 'consecutive_failures' | null;
-  paused_at: Timestamp | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  deleted_at: Timestamp | null;
-}
-
-export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'abandoned';
-
-export interface WebhookDeliveriesTable {
-  id: string;
-  seq: Generated<number>;
-  endpoint_id: string;
-  event_id: string;
-  status: WebhookDeliveryStatus;
-  attempts: Generated<number>;
-  next_attempt_at: Timestamp | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  last_attempt_at: Timestamp | null;
-  delivered_at: Timestamp | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
 }
 
 export interface IdempotencyKeysTable {
