@@ -15,13 +15,20 @@ export type PlatformRequest = {
   bearer?: string;
   idempotencyKey?: string;
   timeoutMs?: number;
+  /** The call creates the post: a lost answer leaves it unknown whether the post exists. */
+  publishes?: boolean;
 };
 
 export type PlatformResponse = { status: number; body: Record<string, unknown> };
 
+// Failures before a connection existed: the request cannot have reached the platform. Anything
+// else without an answer (a timeout, a connection lost after sending) may have been acted on.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /**
  * One HTTP call to a platform. Transport failures (timeout, refused, reset) become RETRYABLE
- * PlatformErrors; any HTTP answer is returned for the adapter to classify.
+ * PlatformErrors, marked `outcomeUnknown` for a `publishes` call that may have been delivered;
+ * any HTTP answer is returned for the adapter to classify.
  */
 export async function platformRequest(req: PlatformRequest): Promise<PlatformResponse> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -42,15 +49,18 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
       signal: AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
   } catch (err) {
-    const e = err as Error;
+    const e = err as Error & { cause?: { code?: unknown } };
     const what = e.name === 'TimeoutError' ? 'timed out' : `network error (${e.name})`;
-    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, what);
+    const unsent = typeof e.cause?.code === 'string' && NOT_CONNECTED.has(e.cause.code);
+    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, what, undefined, undefined, Boolean(req.publishes) && !unsent);
   }
   let text: string;
   try {
     text = await res.text();
   } catch {
-    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, 'response body interrupted', res.status);
+    // The status line came, the body did not: a 2xx here is a post made without its id reaching us.
+    const accepted = res.status >= 200 && res.status < 300;
+    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, 'response body interrupted', res.status, undefined, Boolean(req.publishes) && accepted);
   }
   return { status: res.status, body: parseBody(text) };
 }

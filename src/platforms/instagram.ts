@@ -172,7 +172,7 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       const user = encodeURIComponent(post.externalAccountId);
       const body = ok('media_publish', await call('media_publish', {
         method: 'POST', url: graph(`/${user}/media_publish`),
-        form: { creation_id: creationId, access_token: token.accessToken }, idempotencyKey,
+        form: { creation_id: creationId, access_token: token.accessToken }, idempotencyKey, publishes: true,
       }));
       const mediaId = str(body.id);
       if (!mediaId) throw new PlatformError('RETRYABLE', 'instagram', 'media_publish', 'answer carried no id');

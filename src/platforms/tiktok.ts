@@ -150,7 +150,7 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
     async publish(token, post, idempotencyKey) {
       const { path, json } = publishRequest(post);
       const res = await call('post/publish', {
-        method: 'POST', url: endpointUrl(apiBase, path).toString(), json, bearer: token.accessToken, idempotencyKey,
+        method: 'POST', url: endpointUrl(apiBase, path).toString(), json, bearer: token.accessToken, idempotencyKey, publishes: true,
       });
       const failure = apiFailure('post/publish', res);
       if (failure) throw failure;

@@ -49,7 +49,8 @@ export type PlatformAdapters = Record<Platform, PlatformAdapter>;
 
 /**
  * CREDENTIAL_INVALID: the user's grant is dead (invalid_grant, expired/revoked token) — reauth.
- * RETRYABLE: 5xx, 429, timeouts, network errors — try again later.
+ * RETRYABLE: 5xx, 429, timeouts, network errors — try again later (a publish only when its
+ * outcome is known: see `outcomeUnknown`).
  * PERMANENT: anything else (bad request, our client credentials) — retrying will not help.
  */
 export type PlatformErrorKind = 'CREDENTIAL_INVALID' | 'RETRYABLE' | 'PERMANENT';
@@ -64,6 +65,11 @@ export class PlatformError extends Error {
     message: string,
     readonly status?: number,
     readonly platformCode?: string,
+    /**
+     * No answer, but the request may have reached the platform and been acted on (a timeout or a
+     * connection lost after sending). Set only for calls that create a post (`publishes`).
+     */
+    readonly outcomeUnknown = false,
   ) {
     super(`${platform} ${endpoint}: ${message}`.slice(0, MAX_MESSAGE_CHARS));
     this.name = 'PlatformError';

@@ -59,7 +59,11 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
       return fail(deps, tx, post, { code: 'ACCOUNT_DISCONNECTED', message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.` }, now);
     }
     await deps.fault?.('publisher:before-call');
-    const called = await callPlatform(deps, account, target, post.id);
+    let called = await callPlatform(deps, account, target, post.id);
+    // No answer, yet the post may be on the platform. The sandbox (test accounts) honours the key:
+    // send it again now, still under the lock, and learn what the first call did. A live platform
+    // would post it twice: record() fails it PUBLISH_OUTCOME_UNKNOWN instead.
+    if (outcomeUnknown(called) && account.env === 'test') called = await callPlatform(deps, account, target, post.id);
     await deps.fault?.('publisher:after-call'); // tests "kill" the worker here: the platform saw it, nothing recorded
     return record(deps, tx, { post, account, target, called, attemptedAt: now });
   });
@@ -80,6 +84,8 @@ async function callPlatform(deps: WorkerDeps, account: LockedAccount, target: Lo
 
 class MissingToken extends Error {}
 
+const outcomeUnknown = (called: Called) => 'err' in called && isPlatformError(called.err) && called.err.outcomeUnknown;
+
 async function record(
   deps: WorkerDeps, tx: Tx,
   c: { post: ClaimedPost; account: LockedAccount; target: LockedPost; called: Called; attemptedAt: Date },
@@ -99,6 +105,11 @@ async function record(
     return fail(deps, tx, post, { code: 'ACCOUNT_TOKEN_MISSING', message: 'The account holds no platform token.' }, now);
   }
   const message = describeError(err, [called.token?.accessToken, called.token?.refreshToken]);
+  if (outcomeUnknown(called)) {
+    // Never back to the queue: a retry could post twice, and a revoke would call it canceled.
+    const lastError = { code: 'PUBLISH_OUTCOME_UNKNOWN', message: `${message}; the post may or may not be on the platform. Check before scheduling it again.` };
+    return fail(deps, tx, post, lastError, now, attemptedAt);
+  }
   const kind = isPlatformError(err) ? err.kind : 'INTERNAL';
   if (kind === 'CREDENTIAL_INVALID') {
     await markNeedsReauth(tx, post, account, message, now);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import {
   createPkcePair,
@@ -189,6 +191,26 @@ describe('sandbox platform through the adapters', () => {
     const lost = fx.sandbox.calls('tiktok.publish').at(-1)!;
     const retried = await fx.adapters.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_lost');
     assert.equal(retried.externalId, lost.externalId);
+  });
+
+  it('timeout_after_effect: the publish happens and no answer comes: outcome unknown (publishes only); the same key finds the same post', async () => {
+    const quick = createSandboxAdapters(fx.sandbox.url, { timeoutMs: 200 });
+    const { token, externalAccountId } = fx.sandbox.issueToken('tiktok');
+    fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: 'timeout_after_effect', count: 1 });
+    await assert.rejects(quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered'),
+      (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && err.outcomeUnknown && /timed out/.test(err.message));
+    const lost = fx.sandbox.calls('tiktok.publish').at(-1)!;
+    assert.deepEqual([lost.status, lost.fault, lost.replayed], [0, 'timeout_after_effect', false]);
+    assert.equal((await quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered')).externalId, lost.externalId);
+    fx.sandbox.setFault({ endpoint: 'tiktok.token', mode: 'timeout_after_effect', count: 1 });
+    await assert.rejects(quick.tiktok.refreshToken(token), (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown);
+    const closed = net.createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = createSandboxAdapters(`http://127.0.0.1:${port}`, { timeoutMs: 1000 });
+    await assert.rejects(refused.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_refused'),
+      (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown && /network error/.test(err.message));
   });
 
   it('classifies our own misconfiguration (invalid_client) as PERMANENT, not a credential problem', async () => {

@@ -132,8 +132,10 @@ for (const kind of DATABASES) describe(`fuzzing a real server with malformed req
   // cache (shared_buffers 128 MB), which fills as the fuzzer's rows and indexes grow: allowed on top.
   const rssLimitKb = RSS_GROWTH_LIMIT_KB + (kind === 'pglite' ? PGLITE_SHARED_BUFFERS_KB : 0);
 
-  it(`${TOTAL} malformed requests: no 500, the envelope with X-Request-Id on every error, still serving, memory flat`, async (t) => {
-    const seed = seedFrom('REL_FUZZ_SEED');
+  // In the test's name, so the seed is in every report of a failure — the summary of failing
+  // tests too, and a run that times out or whose log is cut — not only in its diagnostics.
+  const seed = seedFrom('REL_FUZZ_SEED');
+  it(`${TOTAL} malformed requests (seed ${seed}, REL_FUZZ_SEED replays): no 500, the envelope with X-Request-Id on every error, still serving, memory flat`, async (t) => {
     t.diagnostic(`seed ${seed} (replay with REL_FUZZ_SEED=${seed})`);
     // No worker: nothing the fuzzer creates (webhook endpoints, posts) is acted on outside this process.
     if (kind === 'postgres') database = await createDatabase();

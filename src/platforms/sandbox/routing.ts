@@ -60,7 +60,7 @@ export function redirectBack(redirectUri: string, fields: Record<string, string 
 }
 
 /** The answer a fault gives, shaped like the platform's own error of that kind. */
-export function faultReply(family: ErrorFamily, mode: Exclude<FaultMode, 'timeout'>, req: SandboxRequest): SandboxReply {
+export function faultReply(family: ErrorFamily, mode: Exclude<FaultMode, 'timeout' | 'timeout_after_effect'>, req: SandboxRequest): SandboxReply {
   const unavailable = mode !== 'invalid_grant';
   switch (family) {
     case 'authorize': {

@@ -11,7 +11,9 @@ import { tiktokRoutes } from './tiktok-routes.js';
 // revoke paths, for development, tests and `lp_test_` keys. Control plane under /__sandbox:
 //   GET    /__sandbox          endpoint names and fault modes
 //   GET    /__sandbox/log      every call so far (the witness)
-//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response, count?}
+//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response|timeout_after_effect, count?}
+//          (lost_response: the call takes effect, the answer is a 5xx; timeout_after_effect: it takes
+//          effect and no answer comes, as when a caller's deadline passes just after the platform acted)
 //   DELETE /__sandbox/faults   disarm every fault
 //   POST   /__sandbox/reset    clear the log and the faults (tokens and grants stay)
 
@@ -62,8 +64,9 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
     const base = { endpoint: route.endpoint, method: request.method, path: url.pathname, idempotencyKey: request.idempotencyKey, token: presented(request) };
     const fault = state.takeFault(route.endpoint);
-    if (fault === 'timeout') {
-      state.record({ ...base, status: 0, fault });
+    if (fault === 'timeout' || fault === 'timeout_after_effect') {
+      const done = fault === 'timeout_after_effect' ? route.handle(request, state) : undefined;
+      state.record({ ...base, ...done?.log, status: 0, fault });
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       return;

@@ -4,8 +4,8 @@ import type { Platform } from '../types.js';
 // The sandbox platform's memory: authorization codes, grants and their tokens, published
 // posts, armed faults, and the call log that tests read as the witness of what happened.
 
-export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response';
-export const FAULT_MODES: readonly FaultMode[] = ['5xx', 'timeout', 'invalid_grant', 'lost_response'];
+export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response' | 'timeout_after_effect';
+export const FAULT_MODES: readonly FaultMode[] = ['5xx', 'timeout', 'invalid_grant', 'lost_response', 'timeout_after_effect'];
 
 /** `endpoint` is a name from SANDBOX_ENDPOINTS, or '*' for every platform endpoint. */
 export type FaultSpec = { endpoint: string; mode: FaultMode; count?: number };
@@ -17,7 +17,7 @@ export type SandboxCall = {
   endpoint: string;
   method: string;
   path: string;
-  /** HTTP status answered; 0 when a `timeout` fault left the call unanswered. */
+  /** HTTP status answered; 0 when a `timeout` or `timeout_after_effect` fault left the call unanswered. */
   status: number;
   fault?: FaultMode;
   /** The token the call presented (bearer/access_token) or, for revoke, the token revoked. */
