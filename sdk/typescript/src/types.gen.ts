@@ -150,7 +150,7 @@ export type ReleaseLeasedAccountResponse = {
   canceledScheduledPosts: number;
 };
 export type RescheduleScheduledPostRequest = {
-  /** Must be in the future (30 s skew allowed). */
+  /** Must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
   scheduledFor: string;
 };
 export type RevokeSocialAccountResponse = {
@@ -162,7 +162,7 @@ export type RevokeSocialAccountResponse = {
   disconnectedAt: string;
 };
 export type ScheduleContentRequest = {
-  /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. */
+  /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
   scheduledFor: string;
   targets: ScheduleTarget[];
 };
@@ -344,7 +344,9 @@ export interface Operations {
     query: {
       eventType?: string;
       projectId?: string;
+      /** Entries created at or after (inclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       since?: string;
+      /** Entries created before (exclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       until?: string;
       limit?: number;
       cursor?: string;
@@ -494,9 +496,9 @@ export interface Operations {
     query: {
       status?: Array<"queued" | "publishing" | "published" | "failed" | "canceled" | "draft">;
       socialAccountId?: string;
-      /** scheduledFor at or after (inclusive). */
+      /** scheduledFor at or after (inclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       since?: string;
-      /** scheduledFor before (exclusive). */
+      /** scheduledFor before (exclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       until?: string;
       limit?: number;
       cursor?: string;
