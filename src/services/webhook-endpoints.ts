@@ -1,5 +1,4 @@
 import type { Selectable, Updateable } from 'kysely';
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -19,7 +18,7 @@ import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { newWebhookSecret } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out to 20 deliveries per organization
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
@@ -83,17 +82,17 @@ export async function createWebhookEndpoint(
   });
 }
 
-const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+const cursors = listCursor('webhook-endpoints', { createdAt: cursorInstant, id: cursorId });
 
 export async function listWebhookEndpoints(ctx: Ctx, input: { limit: number; cursor?: string }) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const rows = await listWebhookEndpointRows(ctx.db, {
     organizationId: ctx.principal.organizationId,
     after: after && { createdAt: new Date(after.createdAt), id: after.id },
     limit: input.limit + 1,
   });
   const now = ctx.clock.now();
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
   return { items: items.map((r) => endpointView(r, now)), nextCursor };
 }
 
