@@ -526,6 +526,7 @@ export interface Operations {
     body: {
       platform: "tiktok" | "instagram";
       returnUrl: string;
+      /** Platform scopes to ask the user for; default: the profile and publishing. TikTok: user.info.basic, user.info.profile, user.info.stats, video.list, video.publish, video.upload. Instagram: instagram_business_basic, instagram_business_content_publish, instagram_business_manage_comments, instagram_business_manage_insights, instagram_business_manage_messages. */
       scopes?: string[];
     };
     response: OAuthAuthorization;
