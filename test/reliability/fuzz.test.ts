@@ -158,7 +158,7 @@ for (const kind of DATABASES) describe(`fuzzing a real server with malformed req
       auth: a.auth, body: { scheduledFor: new Date(Date.now() + 86_400_000).toISOString(), targets: [{ socialAccountId: accounts[0], mode: 'publish' }] },
     });
     assert.equal(scheduled.status, 201, show(scheduled.text));
-    const endpoint = await call(base, 'POST', '/v1/webhook-endpoints', { auth: a.auth, body: { url: 'https://127.0.0.1:9/hook', eventTypes: ['post.published'] } });
+    const endpoint = await call(base, 'POST', '/v1/webhook-endpoints', { auth: a.auth, body: { url: 'https://127.0.0.1:9/hook', events: ['post.published'] } });
     assert.equal(endpoint.status, 201, show(endpoint.text));
     const lease = await call(base, 'POST', `/v1/projects/${a.projectId}/leased-accounts/request`, { auth: a.auth, body: { count: 1, niche: { vertical: 'fitness' } } });
     assert.equal(lease.status, 201, show(lease.text));

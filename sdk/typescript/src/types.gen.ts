@@ -53,7 +53,7 @@ export type CreateWebhookEndpointRequest = {
   url: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  eventTypes: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
 };
 export type DeletedWebhookEndpoint = {
   id: string;
@@ -251,7 +251,7 @@ export type UpdateWebhookEndpointRequest = {
   url?: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  eventTypes?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
   status?: "active" | "paused";
 };
 export type UploadContentRequest = {
@@ -286,7 +286,8 @@ export type WebhookEndpoint = {
   id: string;
   url: string;
   description: string | null;
-  eventTypes: string[];
+  /** The event types this endpoint receives (`["*"]`: every type). */
+  events: string[];
   status: "active" | "paused";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
@@ -306,7 +307,8 @@ export type WebhookEndpointWithSecret = {
   id: string;
   url: string;
   description: string | null;
-  eventTypes: string[];
+  /** The event types this endpoint receives (`["*"]`: every type). */
+  events: string[];
   status: "active" | "paused";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
