@@ -73,6 +73,14 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     if ((body as Buffer).length === 0) return done(null, undefined);
     done(new ApiError('VALIDATION', 'Content-Type must be application/json.'));
   });
+  // Fastify's own text/plain parser handed the text to the body schema (a 422 "expected object"):
+  // a route that takes a JSON body answers 400 like any other media type. A route without a body
+  // schema ignores the text, as before.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || !request.routeOptions.schema?.body) return done(null, undefined);
+    done(new ApiError('VALIDATION', 'Content-Type must be application/json.'));
+  });
 
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request, reply) => {

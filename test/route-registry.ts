@@ -130,7 +130,7 @@ export const ROUTES: RouteCase[] = [
   },
   {
     method: 'POST', route: '/v1/webhook-endpoints', scope: 'webhooks:write', rateClass: 'write-light', owned: false,
-    path: async () => '/v1/webhook-endpoints', payload: { url: 'https://hooks.example.com/matrix', eventTypes: ['*'] },
+    path: async () => '/v1/webhook-endpoints', payload: { url: 'https://hooks.example.com/matrix', events: ['*'] },
   },
   {
     method: 'GET', route: '/v1/webhook-endpoints', scope: 'webhooks:read', rateClass: 'read-light', owned: false,

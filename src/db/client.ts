@@ -36,6 +36,15 @@ export type OpenOptions = {
   poolSize?: number;
 };
 
+// Dates travel to PostgreSQL in UTC. In local time, node-postgres drops the seconds of a
+// historic zone offset (New York's was -04:56:02), turning 0001-01-01T00:00:00Z into 1 BC.
+pg.defaults.parseInputDatesAsUTC = true;
+
+// PGlite reads timestamptz with `new Date(text)`, which takes year 0001 for 2001: node-postgres's
+// parser reads every year 0001–9999 (the API's range, src/clock.ts) as written.
+const TIMESTAMPTZ_OID = 1184;
+const pgliteParsers = { [TIMESTAMPTZ_OID]: pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') };
+
 // int8 (counts, identities) as JS numbers on both drivers; PGlite already does this.
 const pgTypes = {
   getTypeParser(oid: number, format?: string) {
@@ -80,7 +89,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
-  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined);
+  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, { parsers: pgliteParsers });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   return {
     db,

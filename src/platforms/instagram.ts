@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock, type Clock } from '../clock.js';
 import { endpointUrl, expiresAtFrom, isRetryableStatus, platformRequest, str, type PlatformResponse } from './http.js';
+import { DEFAULT_SCOPES } from './scopes.js';
 import { PlatformError, type PlatformAdapter, type PlatformToken, type PublishInput } from './types.js';
 
 // The Instagram API with Instagram Login ("Business Login"): authorize on www.instagram.com,
@@ -12,7 +13,6 @@ export const INSTAGRAM_HOSTS = {
   graph: 'https://graph.instagram.com',
 };
 const GRAPH_VERSION = 'v23.0'; // pinned: Graph API versions change response shapes
-const DEFAULT_SCOPES = ['instagram_business_basic', 'instagram_business_content_publish'];
 // Long-lived tokens last 60 days and can be refreshed once 24 h old: a week ahead survives
 // any outage we would not notice anyway, and never hits the 24 h floor.
 const REFRESH_WINDOW_MS = 7 * 24 * 3600 * 1000;
@@ -115,14 +115,14 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
     platform: 'instagram',
     supportsPkce: false,
     refreshWindowMs: REFRESH_WINDOW_MS,
-    defaultScopes: DEFAULT_SCOPES,
+    defaultScopes: DEFAULT_SCOPES.instagram,
 
     authorizeUrl(p) {
       const url = endpointUrl(hosts.authorize, '/oauth/authorize');
       url.searchParams.set('client_id', opts.clientId);
       url.searchParams.set('redirect_uri', p.redirectUri);
       url.searchParams.set('response_type', 'code');
-      url.searchParams.set('scope', (p.scopes ?? DEFAULT_SCOPES).join(','));
+      url.searchParams.set('scope', (p.scopes ?? DEFAULT_SCOPES.instagram).join(','));
       url.searchParams.set('state', p.state);
       return url.toString();
     },

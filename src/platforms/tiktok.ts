@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { endpointUrl, expiresAtFrom, isRetryableStatus, platformRequest, str, type PlatformResponse } from './http.js';
+import { DEFAULT_SCOPES } from './scopes.js';
 import { PlatformError, type PlatformAdapter, type PlatformToken, type PublishInput } from './types.js';
 
 // TikTok Login Kit v2 (OAuth 2.0, client_key instead of client_id) and the Content Posting API.
@@ -12,7 +13,6 @@ const REFRESH_WINDOW_MS = 2 * 3600 * 1000;
 // Direct Post needs the creator's privacy options; public is what partners schedule for.
 const PRIVACY_LEVEL = 'PUBLIC_TO_EVERYONE';
 const IMAGE_URL = /\.(jpe?g|webp)(\?|#|$)/i; // TikTok photo posts accept JPEG and WebP only
-const DEFAULT_SCOPES = ['user.info.basic', 'video.publish', 'video.upload'];
 
 export type TikTokOptions = {
   /** One base URL for every TikTok host (the sandbox); absent → the real hosts. */
@@ -93,12 +93,12 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
     platform: 'tiktok',
     supportsPkce: true,
     refreshWindowMs: REFRESH_WINDOW_MS,
-    defaultScopes: DEFAULT_SCOPES,
+    defaultScopes: DEFAULT_SCOPES.tiktok,
 
     authorizeUrl(p) {
       const url = endpointUrl(authBase, '/v2/auth/authorize/');
       url.searchParams.set('client_key', opts.clientKey);
-      url.searchParams.set('scope', (p.scopes ?? DEFAULT_SCOPES).join(','));
+      url.searchParams.set('scope', (p.scopes ?? DEFAULT_SCOPES.tiktok).join(','));
       url.searchParams.set('response_type', 'code');
       url.searchParams.set('redirect_uri', p.redirectUri);
       url.searchParams.set('state', p.state);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import { ApiError } from '../http/errors.js';
+import { timestampInput } from '../http/schemas.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
 import { keyRingStatus, rotateKeyRing } from '../services/key-ring.js';
@@ -63,7 +64,7 @@ export const adminRoutes =
     }, async (req, reply) => reply.code(201).send(await admin.createSocialAccount(ctx, req.body)));
 
     app.post('/fixtures/queued-posts', {
-      schema: { hide, body: z.object({ socialAccountId: idParam('sa'), count: z.number().int().min(1).max(10_000), firstDueAt: z.iso.datetime().optional() }).strict() },
+      schema: { hide, body: z.object({ socialAccountId: idParam('sa'), count: z.number().int().min(1).max(10_000), firstDueAt: timestampInput('When the first fixture post is due.').optional() }).strict() },
     }, async (req, reply) => reply.code(201).send(await admin.createQueuedPosts(ctx, {
       ...req.body, firstDueAt: req.body.firstDueAt ? new Date(req.body.firstDueAt) : undefined,
     })));

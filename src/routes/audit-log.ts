@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
 import { listAuditLog } from '../services/audit-log.js';
@@ -11,8 +11,8 @@ const Query = z
   .object({
     eventType: z.string().min(1).max(100).optional(),
     projectId: idParam('prj').optional(),
-    since: z.iso.datetime({ offset: true }).optional(),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: timestampInput('Entries created at or after (inclusive).').optional(),
+    until: timestampInput('Entries created before (exclusive).').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
     cursor: z.string().min(1).max(500).optional(),
   })

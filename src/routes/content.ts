@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { HttpsUrl, text } from '../http/strings.js';
 import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
@@ -72,7 +72,7 @@ const Targets = z
 
 const ScheduleRequest = z
   .object({
-    scheduledFor: z.iso.datetime({ offset: true }).meta({ description: 'When to publish; must be in the future (30 s skew allowed). Stored in whole seconds.' }),
+    scheduledFor: timestampInput('When to publish; must be in the future (30 s skew allowed). Stored in whole seconds.'),
     targets: Targets,
   })
   .strict()

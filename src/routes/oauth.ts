@@ -4,15 +4,36 @@ import type { AppDeps } from '../context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
+import { PLATFORM_SCOPES, unknownScopes } from '../platforms/scopes.js';
+import type { Platform } from '../platforms/types.js';
 import { completeOAuthCallback } from '../services/oauth-callback.js';
 import { createOAuthUrl, createReauthUrl, getOAuthStatus } from '../services/oauth.js';
 
-const Platform = z.enum(['tiktok', 'instagram']);
+const PlatformName = z.enum(['tiktok', 'instagram']);
 const ReturnUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const ProjectParams = z.object({ projectId: idParam('prj') });
 const tags = ['Social accounts'];
 // OAuth URLs are cheap, short-lived and single-use: a retry should get a fresh state, not a replay.
 const config = { scope: 'social:write', idempotent: false };
+
+const scopeList = (p: Platform) => PLATFORM_SCOPES[p].join(', ');
+const Scopes = z.array(z.string().min(1).max(100)).min(1).max(20).meta({
+  description: `Platform scopes to ask the user for; default: the profile and publishing. TikTok: ${scopeList('tiktok')}. Instagram: ${scopeList('instagram')}.`,
+});
+
+// A scope the platform does not define would fail on the user's consent screen: refused here, at `scopes`.
+const OAuthUrlRequest = z
+  .object({ platform: PlatformName, returnUrl: ReturnUrl, scopes: Scopes.optional() })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (!Array.isArray(b.scopes) || !Object.hasOwn(PLATFORM_SCOPES, b.platform)) return; // the shape's own issues are reported already
+    const unknown = unknownScopes(b.platform, b.scopes);
+    if (unknown.length === 0) return;
+    ctx.addIssue({
+      code: 'custom', path: ['scopes'],
+      message: `${unknown.length > 1 ? 'are not' : 'is not a'} ${b.platform} scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${scopeList(b.platform)})`,
+    });
+  });
 
 const Authorization = z
   .object({ authorizeUrl: z.string(), state: z.string(), expiresAt: Timestamp })
@@ -35,7 +56,7 @@ export const oauthRoutes =
       config,
       schema: {
         operationId: 'createOAuthUrl', summary: 'Start connecting a TikTok or Instagram account', tags, params: ProjectParams,
-        body: z.object({ platform: Platform, returnUrl: ReturnUrl, scopes: z.array(z.string().min(1).max(100)).min(1).max(20).optional() }).strict(),
+        body: OAuthUrlRequest,
         response: { 200: Authorization, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
       },
     }, async (request) => createOAuthUrl(ctxOf(request, deps), deps, { ...request.params, ...request.body }));
@@ -66,7 +87,7 @@ export const oauthCallbackRoute =
     app.get('/oauth/callback/:platform', {
       schema: {
         hide: true,
-        params: z.object({ platform: Platform }),
+        params: z.object({ platform: PlatformName }),
         querystring: z.object({ state: z.string().max(200).optional(), code: z.string().max(2000).optional(), error: z.string().max(200).optional() }),
       },
     }, async (request, reply) => {

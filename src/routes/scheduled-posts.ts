@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { text } from '../http/strings.js';
 import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
@@ -47,15 +47,15 @@ const ListQuery = z
     // Repeatable (?status=queued&status=failed): one value arrives as a string, several as an array.
     status: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(Status).min(1)).optional(),
     socialAccountId: idParam('sa').optional(),
-    since: z.iso.datetime({ offset: true }).optional().meta({ description: 'scheduledFor at or after (inclusive).' }),
-    until: z.iso.datetime({ offset: true }).optional().meta({ description: 'scheduledFor before (exclusive).' }),
+    since: timestampInput('scheduledFor at or after (inclusive).').optional(),
+    until: timestampInput('scheduledFor before (exclusive).').optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_LIMIT),
     cursor: z.string().min(1).max(500).optional(),
   })
   .strict();
 
 const RescheduleRequest = z
-  .object({ scheduledFor: z.iso.datetime({ offset: true }).meta({ description: 'Must be in the future (30 s skew allowed).' }) })
+  .object({ scheduledFor: timestampInput('Must be in the future (30 s skew allowed). Stored in whole seconds.') })
   .strict()
   .meta({ id: 'RescheduleScheduledPostRequest' });
 

@@ -27,19 +27,19 @@ const DeliveryParams = z.object({ webhookDeliveryId: idParam('dlv').meta({ descr
 const Url = z.string().min(1).max(2048)
   .meta({ description: 'Where events are POSTed. https only (http://localhost in development); private addresses are refused.' });
 const Description = z.string().max(500).nullable();
-const EventTypes = z
+const Events = z
   .array(z.enum([ALL_EVENT_TYPES, ...WEBHOOK_EVENT_TYPES]))
   .min(1)
   .max(50)
   .refine((types) => !types.includes(ALL_EVENT_TYPES) || types.every((t) => t === ALL_EVENT_TYPES), '"*" already means every event type; send it alone')
   .meta({ description: 'Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.' });
 
-const CreateBody = z.object({ url: Url, description: Description.optional(), eventTypes: EventTypes }).strict()
+const CreateBody = z.object({ url: Url, description: Description.optional(), events: Events }).strict()
   .meta({ id: 'CreateWebhookEndpointRequest' });
 const UpdateBody = z
-  .object({ url: Url.optional(), description: Description.optional(), eventTypes: EventTypes.optional(), status: z.enum(['active', 'paused']).optional() })
+  .object({ url: Url.optional(), description: Description.optional(), events: Events.optional(), status: z.enum(['active', 'paused']).optional() })
   .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'set at least one of url, description, eventTypes, status')
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'set at least one of url, description, events, status')
   .meta({ id: 'UpdateWebhookEndpointRequest' });
 
 const Page = { limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT), cursor: z.string().min(1).max(500).optional() };
@@ -50,7 +50,7 @@ const Endpoint = z
     id: z.string(),
     url: z.string(),
     description: z.string().nullable(),
-    eventTypes: z.array(z.string()),
+    events: z.array(z.string()).meta({ description: 'The event types this endpoint receives (`["*"]`: every type).' }),
     status: z.enum(['active', 'paused']),
     pausedReason: z.enum(['manual', 'consecutive_failures']).nullable(),
     pausedAt: Timestamp.nullable(),

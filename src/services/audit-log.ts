@@ -2,15 +2,15 @@ import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { listAuditRows } from '../db/queries/audit-log.js';
-import { decodeCursor, page } from './pagination.js';
+import { listCursor, page } from './pagination.js';
 
-const Cursor = z.object({ id: z.number().int().positive() });
+const cursors = listCursor('audit-log', { id: z.number().int().positive() });
 
 export async function listAuditLog(
   ctx: Ctx,
   input: { eventType?: string; projectId?: string; since?: Date; until?: Date; limit: number; cursor?: string },
 ) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const rows = await listAuditRows(ctx.db, {
     organizationId: ctx.principal.organizationId,
     eventType: input.eventType,
@@ -20,7 +20,7 @@ export async function listAuditLog(
     beforeId: after?.id,
     limit: input.limit + 1,
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ id: Number(last.id) }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ id: Number(last.id) }, input));
   return {
     items: items.map((r) => ({
       id: String(r.id),

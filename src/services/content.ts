@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction, type Queryable } from '../db/client.js';
@@ -9,7 +8,7 @@ import { findProject, findProjectForShare } from '../db/queries/projects.js';
 import type { ContentContainersTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 export function containerView(c: Selectable<ContentContainersTable>) {
   return {
@@ -65,17 +64,17 @@ export async function getContent(ctx: Ctx, input: { containerId: string }) {
   return containerView(c);
 }
 
-const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string().min(1) });
+const cursors = listCursor('content', { createdAt: cursorInstant, id: cursorId });
 
 /** Newest first; an archived project's content stays readable. */
 export async function listContent(ctx: Ctx, input: { projectId: string; limit: number; cursor?: string }) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const { organizationId } = ctx.principal;
   if (!(await findProject(ctx.db, organizationId, input.projectId))) throw projectNotFound(input.projectId);
   const rows = await listContainers(ctx.db, {
     owner: ctx.principal, projectId: input.projectId, limit: input.limit + 1,
     before: after && { createdAt: new Date(after.createdAt), id: after.id },
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
   return { items: items.map(containerView), nextCursor };
 }

@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -12,7 +11,7 @@ import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queri
 import type { LeaseRequestsTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
 
 const RELEASED_BY_PARTNER = 'released_by_partner' as const;
@@ -58,18 +57,18 @@ export async function getLeaseRequest(ctx: Ctx, input: { projectId: string; requ
   return leaseRequestView(row);
 }
 
-const Cursor = z.object({ id: z.string() });
+const cursors = listCursor('leased-accounts', { id: cursorId });
 
 /** The billing view of a project's leases: `assigned` (billed) or `disconnected` (released). */
 export async function listLeasedAccounts(ctx: Ctx, input: { projectId: string; status?: 'assigned' | 'disconnected'; limit: number; cursor?: string }) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   await requireProject(ctx, input.projectId);
   const rows = await listProjectLeases(ctx.db, {
     owner: ctx.principal, projectId: input.projectId,
     status: input.status === undefined ? undefined : input.status === 'assigned' ? 'assigned' : 'released',
     afterId: after?.id, limit: input.limit + 1,
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ id: last.id }, input));
   return {
     items: items.map((l) => ({
       socialAccountId: l.social_account_id, projectId: l.project_id, handle: l.handle, platform: l.platform,

@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -10,7 +9,7 @@ import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 export type ProjectInput = {
   name: string;
@@ -64,18 +63,18 @@ export async function getProject(ctx: Ctx, input: { projectId: string }) {
   return projectView(await requireProject(ctx, input.projectId));
 }
 
-const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+const cursors = listCursor('projects', { createdAt: cursorInstant, id: cursorId });
 
 export async function listProjectsPage(
   ctx: Ctx,
   input: { status?: 'active' | 'archived'; customerExternalId?: string; limit: number; cursor?: string },
 ) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const rows = await listProjects(ctx.db, {
     organizationId: ctx.principal.organizationId, status: input.status, customerExternalId: input.customerExternalId,
     after: after && { createdAt: new Date(after.createdAt), id: after.id }, limit: input.limit + 1,
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
   return { items: items.map(projectView), nextCursor };
 }
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction, type Tx } from '../db/client.js';
@@ -20,7 +19,7 @@ import type { ScheduledPostStatus } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { requireActiveProjectForWrite } from './content.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 // Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
 // Every writer takes the account row lock before touching a post of that account.
@@ -76,13 +75,13 @@ export async function getScheduledPost(ctx: Ctx, input: { id: string }) {
   return postView(p);
 }
 
-const Cursor = z.object({ scheduledFor: z.iso.datetime(), id: z.string().min(1) });
+const cursors = listCursor('scheduled-posts', { scheduledFor: cursorInstant, id: cursorId });
 
 export async function listScheduledPosts(
   ctx: Ctx,
   input: { projectId: string; status?: ScheduledPostStatus[]; socialAccountId?: string; since?: Date; until?: Date; limit: number; cursor?: string },
 ) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const { organizationId } = ctx.principal;
   if (!(await findProject(ctx.db, organizationId, input.projectId))) {
     throw new ApiError('NOT_FOUND', `No project ${input.projectId} in this organization.`);
@@ -92,7 +91,7 @@ export async function listScheduledPosts(
     since: input.since, until: input.until, limit: input.limit + 1,
     before: after && { scheduledFor: new Date(after.scheduledFor), id: after.id },
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ scheduledFor: last.scheduled_for.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ scheduledFor: last.scheduled_for.toISOString(), id: last.id }, input));
   return { items: items.map(postView), nextCursor };
 }
 

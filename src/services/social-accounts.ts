@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -13,7 +12,7 @@ import {
 import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
 
 const REVOKED_BY_PARTNER = 'revoked_by_partner' as const;
@@ -95,7 +94,7 @@ export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: strin
   };
 }
 
-const ListCursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+const cursors = listCursor('social-accounts', { createdAt: cursorInstant, id: cursorId });
 
 /** Connected and leased accounts of a project together, in connection order. */
 export async function listProjectSocialAccounts(
@@ -109,7 +108,7 @@ export async function listProjectSocialAccounts(
     cursor?: string;
   },
 ) {
-  const after = decodeCursor(input.cursor, ListCursor);
+  const after = cursors.decode(input);
   const rows = await listSocialAccounts(ctx.db, {
     owner: ctx.principal, projectId: input.projectId, platform: input.platform,
     status: input.status, leased: input.leased, after: after && { createdAt: new Date(after.createdAt), id: after.id },
@@ -118,7 +117,7 @@ export async function listProjectSocialAccounts(
   // Rows of this organization in the project prove the project is its own: only an empty page
   // needs the lookup that tells 404 from [] — one query fewer on a list's usual path.
   if (rows.length === 0) await requireProject(ctx, input.projectId);
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
   return {
     items: items.map((a) => ({
       socialAccountId: a.id,

@@ -18,7 +18,7 @@ import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { TEST_EVENT_TYPE } from '../webhooks/event-types.js';
 import { endpointNotFound } from './webhook-endpoints.js';
-import { decodeCursor, page } from './pagination.js';
+import { listCursor, page } from './pagination.js';
 
 export function deliveryView(row: DeliveryRow) {
   return {
@@ -69,17 +69,17 @@ export async function testWebhookEndpoint(ctx: Ctx, input: { id: string }) {
   });
 }
 
-const Cursor = z.object({ seq: z.number().int().positive() });
+const cursors = listCursor('webhook-deliveries', { seq: z.number().int().positive() });
 
 export async function listWebhookDeliveries(
   ctx: Ctx,
   input: { id: string; status?: WebhookDeliveryStatus; limit: number; cursor?: string },
 ) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const endpoint = await findWebhookEndpoint(ctx.db, ctx.principal.organizationId, input.id);
   if (!endpoint) throw endpointNotFound(input.id);
   const rows = await listDeliveryRows(ctx.db, { endpointId: endpoint.id, status: input.status, beforeSeq: after?.seq, limit: input.limit + 1 });
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ seq: Number(last.seq) }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ seq: Number(last.seq) }, input));
   return { items: items.map(deliveryView), nextCursor };
 }
 

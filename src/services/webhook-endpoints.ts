@@ -1,5 +1,4 @@
 import type { Selectable, Updateable } from 'kysely';
-import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
@@ -19,7 +18,7 @@ import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { newWebhookSecret } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
-import { decodeCursor, page } from './pagination.js';
+import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out to 20 deliveries per organization
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
@@ -35,7 +34,7 @@ export function endpointView(row: EndpointRow, now: Date) {
     id: row.id,
     url: row.url,
     description: row.description,
-    eventTypes: row.event_types,
+    events: row.event_types,
     status: row.status as 'active' | 'paused', // 0001's CHECK also allows 'disabled'; nothing writes it
     pausedReason: row.paused_reason,
     pausedAt: toWire(row.paused_at),
@@ -55,7 +54,7 @@ const auditBase = (ctx: Ctx, now: Date) => ({ organizationId: ctx.principal.orga
 /** Creates an endpoint and returns its signing secret: the only time the secret is shown. */
 export async function createWebhookEndpoint(
   ctx: Ctx,
-  input: { url: string; description?: string | null; eventTypes: string[] },
+  input: { url: string; description?: string | null; events: string[] },
   rules: UrlRules,
 ) {
   await assertSafeWebhookUrl(input.url, rules);
@@ -72,28 +71,28 @@ export async function createWebhookEndpoint(
     const now = ctx.clock.now();
     const row = await insertWebhookEndpoint(tx, {
       id, organization_id: organizationId, url: input.url, description: input.description ?? null,
-      event_types: [...new Set(input.eventTypes)], status: 'active', secret: ctx.tokenCrypto.sealSecret(secretContext(id), secret),
+      event_types: [...new Set(input.events)], status: 'active', secret: ctx.tokenCrypto.sealSecret(secretContext(id), secret),
       previous_secret: null, previous_secret_expires_at: null, paused_reason: null, paused_at: null,
       created_at: now, updated_at: now, deleted_at: null,
     });
     await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.created', projectId: null, data: { webhookEndpointId: id, url: row.url, eventTypes: row.event_types },
+      eventType: 'webhook_endpoint.created', projectId: null, data: { webhookEndpointId: id, url: row.url, events: row.event_types },
     });
     return { ...endpointView(row, now), secret };
   });
 }
 
-const Cursor = z.object({ createdAt: z.iso.datetime(), id: z.string() });
+const cursors = listCursor('webhook-endpoints', { createdAt: cursorInstant, id: cursorId });
 
 export async function listWebhookEndpoints(ctx: Ctx, input: { limit: number; cursor?: string }) {
-  const after = decodeCursor(input.cursor, Cursor);
+  const after = cursors.decode(input);
   const rows = await listWebhookEndpointRows(ctx.db, {
     organizationId: ctx.principal.organizationId,
     after: after && { createdAt: new Date(after.createdAt), id: after.id },
     limit: input.limit + 1,
   });
   const now = ctx.clock.now();
-  const { items, nextCursor } = page(rows, input.limit, (last) => ({ createdAt: last.created_at.toISOString(), id: last.id }));
+  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
   return { items: items.map((r) => endpointView(r, now)), nextCursor };
 }
 
@@ -103,9 +102,9 @@ export async function getWebhookEndpoint(ctx: Ctx, input: { id: string }) {
   return endpointView(row, ctx.clock.now());
 }
 
-export type EndpointChanges = { url?: string; description?: string | null; eventTypes?: string[]; status?: 'active' | 'paused' };
+export type EndpointChanges = { url?: string; description?: string | null; events?: string[]; status?: 'active' | 'paused' };
 
-/** PATCH: any of url, description, eventTypes, status. Re-activating a paused endpoint resets its failure count. */
+/** PATCH: any of url, description, events, status. Re-activating a paused endpoint resets its failure count. */
 export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & EndpointChanges, rules: UrlRules) {
   if (input.url !== undefined) await assertSafeWebhookUrl(input.url, rules);
   return withTransaction(ctx.db, async (tx) => {
@@ -115,7 +114,7 @@ export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & En
     const changes: Updateable<WebhookEndpointsTable> = { ...statusChange(row, input.status, now), updated_at: now };
     if (input.url !== undefined) changes.url = input.url;
     if (input.description !== undefined) changes.description = input.description;
-    if (input.eventTypes !== undefined) changes.event_types = [...new Set(input.eventTypes)];
+    if (input.events !== undefined) changes.event_types = [...new Set(input.events)];
     const updated = await updateWebhookEndpointRow(tx, row.id, changes);
     const { id: _id, ...changed } = input;
     await insertAuditRow(tx, auditBase(ctx, now), {

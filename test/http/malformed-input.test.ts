@@ -4,6 +4,7 @@ import net from 'node:net';
 import { before, it } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { describeEachDb, json, REQUEST_ID, type Tenant } from '../harness.js';
+import { ROUTES } from '../route-registry.js';
 
 // Bad input of every kind gets the one error envelope, a request id, a 4xx, and the process
 // keeps serving. In-process cases go through app.inject; the ones Node's HTTP parser rejects
@@ -127,6 +128,20 @@ describeEachDb('malformed requests', (h) => {
       const rid = String(res.headers['x-request-id']);
       assert.ok(!seen.has(rid), `request ids are unique (${label})`);
       seen.add(rid);
+    }
+  });
+
+  it('text/plain on every route that takes a JSON body → 400 VALIDATION (a media type, not a schema failure)', async () => {
+    const doc = h.app.swagger() as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const withBody = ROUTES.filter((r) => doc.paths[r.route]?.[r.method.toLowerCase()]?.requestBody);
+    assert.ok(withBody.length >= 10, withBody.map((r) => r.route).join(' '));
+    for (const r of withBody) {
+      for (const contentType of ['text/plain', 'text/plain; charset=utf-8']) {
+        const label = `${r.method} ${r.route} as ${contentType}`;
+        const res = await h.inject({ method: r.method, url: await r.path(h, t), headers: { ...t.auth, 'content-type': contentType }, payload: JSON.stringify(r.payload ?? {}) });
+        expectEnvelope(res, 400, 'VALIDATION', label);
+        assert.equal(json(res).error.message, 'Content-Type must be application/json.', label);
+      }
     }
   });
 

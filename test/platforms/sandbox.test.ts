@@ -72,6 +72,17 @@ describe('sandbox platform through the adapters', () => {
     assert.equal(tokenCall.externalAccountId, grant.externalAccountId);
   });
 
+  it('a scope the platform does not define is refused at authorization, as the platforms do', async () => {
+    const { tiktok, instagram } = fx.adapters;
+    const back = await authorize(tiktok.authorizeUrl({ state: 'st_s', redirectUri: REDIRECT, scopes: ['video.publish', 'video.delete'] }));
+    assert.equal(back.searchParams.get('error'), 'invalid_scope');
+    assert.match(back.searchParams.get('error_description') ?? '', /video\.delete/);
+    assert.equal(back.searchParams.get('code'), null);
+    const res = await fetch(instagram.authorizeUrl({ state: 'st_s', redirectUri: REDIRECT, scopes: ['instagram_business_basic', 'user.info.basic'] }), { redirect: 'manual' });
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(await res.json()), /Invalid Scopes: user\.info\.basic/);
+  });
+
   it('TikTok: a wrong code_verifier, a replayed code and a foreign redirect_uri are invalid_grant; a replay kills the first grant', async () => {
     const { tiktok } = fx.adapters;
     const pkce = createPkcePair();

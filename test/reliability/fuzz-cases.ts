@@ -1,3 +1,4 @@
+import { createInputClassCases } from './fuzz-input-classes.js';
 import type { Prng } from './support.js';
 
 // Malformed requests for the fuzzer, generated from the server's own OpenAPI document: every
@@ -10,7 +11,7 @@ export type RawCase = { kind: 'raw'; label: string; data: Buffer };
 export type FuzzCase = HttpCase | RawCase;
 
 type Schema = Record<string, any>;
-type Operation = { method: string; template: string; params: Schema[]; body?: Schema };
+export type Operation = { method: string; template: string; params: Schema[]; body?: Schema };
 
 export type Fixtures = {
   /** Real ids by prefix (org, prj, sa, cnt, sp, whe, lreq, key): deeper paths than random ones reach. */
@@ -18,6 +19,8 @@ export type Fixtures = {
   /** Bearer headers of the fuzzing keys (several, so rate limits rarely answer first). */
   auths: string[];
   adminToken: string;
+  /** nextCursors of real lists: aimed at other lists, and poisoned (fuzz-input-classes.ts). */
+  cursors?: string[];
 };
 
 const HUGE = 'A'.repeat(200_000);
@@ -368,5 +371,7 @@ export function createGenerator(doc: Schema, fx: Fixtures, rnd: Prng) {
     return { kind: 'raw', label, data: Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1') };
   }
 
-  return { next: (): FuzzCase => (rnd.chance(0.08) ? rawCase() : httpCase()), operations: ops.length, writeOperations: writeOps.length };
+  const inputClassCase = createInputClassCases(ops, fx, rnd, (op) => fillPath(op, false).path, (op) => valid(op.body));
+  const next = (): FuzzCase => (rnd.chance(0.08) ? rawCase() : rnd.chance(0.1) ? inputClassCase() ?? httpCase() : httpCase());
+  return { next, operations: ops.length, writeOperations: writeOps.length };
 }

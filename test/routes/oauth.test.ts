@@ -113,6 +113,32 @@ describeEachDb('OAuth connect', (h) => {
     assertValidation(await start(t, { platform: 'myspace', returnUrl: RETURN }), 422, 'platform');
   });
 
+  it('scopes: each must be one the platform defines → else 422 at scopes naming the unknown ones; known ones reach the platform', async () => {
+    const t = await oauthTenant(h);
+    const cases: [string, string[], string[]][] = [
+      ['tiktok', ['video.publish', 'video.delete', 'user.email', 'video.delete'], ['video.delete', 'user.email']],
+      ['tiktok', ['instagram_business_basic'], ['instagram_business_basic']],
+      ['instagram', ['instagram_business_basic', 'video.publish'], ['video.publish']],
+      ['instagram', ['INSTAGRAM_BUSINESS_BASIC'], ['INSTAGRAM_BUSINESS_BASIC']],
+    ];
+    for (const [platform, scopes, unknown] of cases) {
+      const issues = assertValidation(await start(t, { platform, returnUrl: RETURN, scopes }), 422, 'scopes');
+      assert.equal(issues.length, 1, JSON.stringify(issues));
+      const named = issues[0]!.message.split('(known')[0]!;
+      for (const s of scopes) assert.equal(named.includes(s), unknown.includes(s), `${issues[0]!.message}: names ${s} only if unknown`);
+    }
+    assert.equal((await h.db.selectFrom('oauth_states').select('id').where('api_key_id', '=', t.apiKeyId).execute()).length, 0, 'no state for a refused request');
+
+    for (const [platform, scopes] of [['tiktok', ['user.info.basic', 'video.list']], ['instagram', ['instagram_business_basic', 'instagram_business_manage_insights']]] as const) {
+      const res = await start(t, { platform, returnUrl: RETURN, scopes });
+      assert.equal(res.statusCode, 200, res.body);
+      const authorize = new URL(json(res).authorizeUrl);
+      assert.equal(authorize.searchParams.get('scope'), scopes.join(','));
+      const landing = back((await consent(h, json(res).authorizeUrl, { sandbox_user: `u_scopes_${platform}` })).res);
+      assert.equal(landing.searchParams.get('status'), 'completed', landing.toString());
+    }
+  });
+
   it('the state is visible only to the key that created it', async () => {
     const t = await oauthTenant(h);
     const sibling = await h.key(t, ['social:read']);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
+import { sql } from 'kysely';
+import { listMigrations } from '../../src/db/migrate.js';
 import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, json, REQUEST_ID } from '../harness.js';
 
@@ -151,6 +153,32 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     assertEnvelope(await revoke(`sa_${randomUUID()}`, owner.auth), 404, 'NOT_FOUND');
     assert.equal((await revoke(id, owner.auth)).statusCode, 200);
     assertEnvelope(await revoke(id, owner.auth), 404, 'NOT_FOUND');
+  });
+
+  it('tokenExpiresAt: the token’s expiry while connected, null once revoked (the token is gone), in GET and in the list', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const view = async () => {
+      const one = json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth }));
+      const list = json(await h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/social-accounts`, headers: t.auth }));
+      const listed = list.items.find((a: { socialAccountId: string }) => a.socialAccountId === id);
+      assert.equal(listed.tokenExpiresAt, one.tokenExpiresAt, 'the list and GET agree');
+      return one.tokenExpiresAt as string | null;
+    };
+    assert.match((await view()) ?? '', TIMESTAMP);
+    assert.equal((await revoke(id, t.auth)).statusCode, 200);
+    assert.equal(await view(), null);
+    const row = await h.db.selectFrom('social_accounts').select('token_expires_at').where('id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.token_expires_at, null);
+
+    // Accounts disconnected before this rule lose their stale expiry in migration 0010.
+    await h.db.updateTable('social_accounts').set({ token_expires_at: new Date('2030-01-01T00:00:00Z') }).where('id', '=', id).execute();
+    const connected = await h.account(t);
+    const migration = listMigrations().find((m) => m.name === '0010_disconnected_token_expiry.sql')!;
+    await sql.raw(migration.sql).execute(h.db);
+    assert.equal(await view(), null);
+    const kept = await h.db.selectFrom('social_accounts').select('token_expires_at').where('id', '=', connected).executeTakeFirstOrThrow();
+    assert.notEqual(kept.token_expires_at, null, 'a connected account keeps its expiry');
   });
 
   it('a leased account is disconnected and its lease stays assigned and billed', async () => {

@@ -24,13 +24,13 @@ describeEachDb('webhook endpoints API', (h) => {
   it('POST creates an endpoint: 201 with the secret shown once, sealed at rest, audited', async () => {
     const t = await h.tenant();
     h.clock.set(T0);
-    const res = await create(t, { url: URL_A, description: 'CRM sync', eventTypes: ['social_account.revoked', 'post.canceled', 'post.canceled'] });
+    const res = await create(t, { url: URL_A, description: 'CRM sync', events: ['social_account.revoked', 'post.canceled', 'post.canceled'] });
     assert.equal(res.statusCode, 201, res.body);
     const body = json(res);
     assert.match(body.id, /^whe_[0-9a-f-]{36}$/);
     assert.match(body.secret, /^whsec_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(body, {
-      id: body.id, url: URL_A, description: 'CRM sync', eventTypes: ['social_account.revoked', 'post.canceled'], status: 'active',
+      id: body.id, url: URL_A, description: 'CRM sync', events: ['social_account.revoked', 'post.canceled'], status: 'active',
       pausedReason: null, pausedAt: null, consecutiveFailures: 0, previousSecretExpiresAt: null,
       createdAt: '2026-04-18T19:15:02Z', updatedAt: '2026-04-18T19:15:02Z', secret: body.secret,
     });
@@ -43,7 +43,7 @@ describeEachDb('webhook endpoints API', (h) => {
     const { secret: _secret, ...view } = body;
     assert.deepEqual(got, view, 'GET never shows the secret');
     const [a] = await audit(t, 'webhook_endpoint.created');
-    assert.deepEqual(a!.data, { webhookEndpointId: body.id, url: URL_A, eventTypes: ['social_account.revoked', 'post.canceled'] });
+    assert.deepEqual(a!.data, { webhookEndpointId: body.id, url: URL_A, events: ['social_account.revoked', 'post.canceled'] });
     assert.equal(a!.api_key_id, t.apiKeyId);
     assert.equal(a!.request_id, res.headers['x-request-id']);
     assert.match(a!.request_id!, REQUEST_ID);
@@ -52,26 +52,37 @@ describeEachDb('webhook endpoints API', (h) => {
   it('422 VALIDATION for bodies that break the schema, at the offending path', async () => {
     const t = await h.tenant();
     const cases: [unknown, string][] = [
-      [{ url: URL_A, eventTypes: [] }, 'eventTypes'],
-      [{ url: URL_A }, 'eventTypes'],
-      [{ url: URL_A, eventTypes: ['post.cancelled'] }, 'eventTypes.0'],
-      [{ url: URL_A, eventTypes: ['post.canceled', 'test.ping'] }, 'eventTypes.1'],
-      [{ url: URL_A, eventTypes: ['*', 'post.canceled'] }, 'eventTypes'],
-      [{ eventTypes: ['*'] }, 'url'],
-      [{ url: '', eventTypes: ['*'] }, 'url'],
-      [{ url: URL_A, eventTypes: ['*'], description: 'x'.repeat(501) }, 'description'],
-      [{ url: URL_A, eventTypes: ['*'], secret: 'whsec_mine' }, 'secret'],
-      [{ url: 'ftp://hooks.example.com/x', eventTypes: ['*'] }, 'url'],
-      [{ url: 'hooks.example.com/x', eventTypes: ['*'] }, 'url'],
+      [{ url: URL_A, events: [] }, 'events'],
+      [{ url: URL_A }, 'events'],
+      [{ url: URL_A, events: ['post.cancelled'] }, 'events.0'],
+      [{ url: URL_A, events: ['post.canceled', 'test.ping'] }, 'events.1'],
+      [{ url: URL_A, events: ['*', 'post.canceled'] }, 'events'],
+      [{ events: ['*'] }, 'url'],
+      [{ url: '', events: ['*'] }, 'url'],
+      [{ url: URL_A, events: ['*'], description: 'x'.repeat(501) }, 'description'],
+      [{ url: URL_A, events: ['*'], secret: 'whsec_mine' }, 'secret'],
+      [{ url: 'ftp://hooks.example.com/x', events: ['*'] }, 'url'],
+      [{ url: 'hooks.example.com/x', events: ['*'] }, 'url'],
     ];
     for (const [payload, path] of cases) assertValidation(await create(t, payload), 422, path);
     assert.deepEqual(json(await call(t, 'GET', '/v1/webhook-endpoints')).items, [], 'nothing was created');
   });
 
+  it('the event list is `events`: the former name `eventTypes` is an unknown field (422), on create and on update', async () => {
+    const t = await h.tenant();
+    const old = assertValidation(await create(t, { url: URL_A, eventTypes: ['*'] }), 422, 'events');
+    assert.deepEqual(old.map((i) => i.path).sort(), ['eventTypes', 'events']);
+    assert.equal(old.find((i) => i.path === 'eventTypes')!.message, 'is not a known field');
+    const { id } = json(await create(t, { url: URL_A, events: ['*'] }));
+    const issues = assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${id}`, { eventTypes: ['post.canceled'] }), 422, 'eventTypes');
+    assert.equal(issues[0]!.message, 'is not a known field');
+    assert.deepEqual(json(await call(t, 'GET', `/v1/webhook-endpoints/${id}`)).events, ['*'], 'unchanged');
+  });
+
   it('GET/PATCH/DELETE: 404 for another organization’s, an unknown or a deleted endpoint; 400 for a malformed id', async () => {
     const owner = await h.tenant();
     const stranger = await h.tenant();
-    const id = json(await create(owner, { url: URL_A, eventTypes: ['*'] })).id;
+    const id = json(await create(owner, { url: URL_A, events: ['*'] })).id;
     for (const [method, suffix, payload] of [['GET', ''], ['PATCH', '', { description: 'x' }], ['DELETE', ''], ['POST', '/rotate-secret'],
       ['POST', '/test'], ['GET', '/deliveries']] as const) {
       assertEnvelope(await call(stranger, method, `/v1/webhook-endpoints/${id}${suffix}`, payload), 404, 'NOT_FOUND');
@@ -89,11 +100,11 @@ describeEachDb('webhook endpoints API', (h) => {
 
   it('GET /v1/webhook-endpoints: newest first, cursor pages, no deleted or foreign endpoints, 422 on a bad cursor', async () => {
     const t = await h.tenant();
-    await create(await h.tenant(), { url: URL_A, eventTypes: ['*'] });
+    await create(await h.tenant(), { url: URL_A, events: ['*'] });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       h.clock.set(new Date(Date.parse(T0) + (i < 2 ? 0 : i) * 1000)); // two share a createdAt: id breaks the tie
-      ids.push(json(await create(t, { url: `${URL_A}/${i}`, eventTypes: ['*'] })).id);
+      ids.push(json(await create(t, { url: `${URL_A}/${i}`, events: ['*'] })).id);
     }
     await call(t, 'DELETE', `/v1/webhook-endpoints/${ids[2]}`);
     const expected = [ids[3], ...[ids[0], ids[1]].sort().reverse()];
@@ -112,19 +123,19 @@ describeEachDb('webhook endpoints API', (h) => {
     assertValidation(await call(t, 'GET', '/v1/webhook-endpoints?limit=201'), 422, 'limit');
   });
 
-  it('PATCH changes url, description, eventTypes and status; pausing is manual, re-activating resets failures; audited', async () => {
+  it('PATCH changes url, description, events and status; pausing is manual, re-activating resets failures; audited', async () => {
     const t = await h.tenant();
     h.clock.set(T0);
-    const created = json(await create(t, { url: URL_A, description: 'old', eventTypes: ['post.canceled'] }));
+    const created = json(await create(t, { url: URL_A, description: 'old', events: ['post.canceled'] }));
     await h.db.updateTable('webhook_endpoints').set({ consecutive_failures: 7 }).where('id', '=', created.id).execute();
     h.clock.set('2026-04-18T20:00:00Z');
     const res = await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, {
-      url: 'https://hooks.example.com/v2', description: null, eventTypes: ['*'], status: 'paused',
+      url: 'https://hooks.example.com/v2', description: null, events: ['*'], status: 'paused',
     });
     assert.equal(res.statusCode, 200, res.body);
     const { secret: _s, ...view } = created;
     assert.deepEqual(json(res), {
-      ...view, url: 'https://hooks.example.com/v2', description: null, eventTypes: ['*'], status: 'paused', pausedReason: 'manual',
+      ...view, url: 'https://hooks.example.com/v2', description: null, events: ['*'], status: 'paused', pausedReason: 'manual',
       pausedAt: '2026-04-18T20:00:00Z', consecutiveFailures: 7, updatedAt: '2026-04-18T20:00:00Z',
     });
     const active = json(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, { status: 'active' }));
@@ -134,11 +145,11 @@ describeEachDb('webhook endpoints API', (h) => {
 
     assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, {}), 422, '');
     assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, { status: 'disabled' }), 422, 'status');
-    assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, { eventTypes: [] }), 422, 'eventTypes');
+    assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, { events: [] }), 422, 'events');
     assertValidation(await call(t, 'PATCH', `/v1/webhook-endpoints/${created.id}`, { url: 'http://hooks.example.com' }), 422, 'url');
     const rows = await audit(t, 'webhook_endpoint.updated');
     assert.deepEqual(rows.map((r) => r.data), [
-      { webhookEndpointId: created.id, changes: { url: 'https://hooks.example.com/v2', description: null, eventTypes: ['*'], status: 'paused' } },
+      { webhookEndpointId: created.id, changes: { url: 'https://hooks.example.com/v2', description: null, events: ['*'], status: 'paused' } },
       { webhookEndpointId: created.id, changes: { status: 'active' } },
       { webhookEndpointId: created.id, changes: { description: 'same status' } },
     ]);
@@ -146,7 +157,7 @@ describeEachDb('webhook endpoints API', (h) => {
 
   it('DELETE soft-deletes: {id, deleted, deletedAt}, gone from the API, pending deliveries abandoned, audited', async () => {
     const t = await h.tenant();
-    const { id } = json(await create(t, { url: URL_A, eventTypes: ['*'] }));
+    const { id } = json(await create(t, { url: URL_A, events: ['*'] }));
     const pending = json(await call(t, 'POST', `/v1/webhook-endpoints/${id}/test`));
     h.clock.set(T0);
     const res = await call(t, 'DELETE', `/v1/webhook-endpoints/${id}`);
@@ -163,16 +174,16 @@ describeEachDb('webhook endpoints API', (h) => {
   it(`at most ${MAX_ENDPOINTS_PER_ORGANIZATION} live endpoints per organization: 409 endpoint_limit, freed by a delete`, async () => {
     const t = await h.tenant();
     const ids = [];
-    for (let i = 0; i < MAX_ENDPOINTS_PER_ORGANIZATION; i++) ids.push(json(await create(t, { url: URL_A, eventTypes: ['*'] })).id);
-    assertEnvelope(await create(t, { url: URL_A, eventTypes: ['*'] }), 409, 'CONFLICT', { reason: 'endpoint_limit', limit: MAX_ENDPOINTS_PER_ORGANIZATION });
+    for (let i = 0; i < MAX_ENDPOINTS_PER_ORGANIZATION; i++) ids.push(json(await create(t, { url: URL_A, events: ['*'] })).id);
+    assertEnvelope(await create(t, { url: URL_A, events: ['*'] }), 409, 'CONFLICT', { reason: 'endpoint_limit', limit: MAX_ENDPOINTS_PER_ORGANIZATION });
     await call(t, 'DELETE', `/v1/webhook-endpoints/${ids[0]}`);
-    assert.equal((await create(t, { url: URL_A, eventTypes: ['*'] })).statusCode, 201);
+    assert.equal((await create(t, { url: URL_A, events: ['*'] })).statusCode, 201);
   });
 
   it('POST …/test enqueues one test.ping delivery for that endpoint only, 202 with the delivery; audited', async () => {
     const t = await h.tenant();
-    const { id } = json(await create(t, { url: URL_A, eventTypes: ['post.canceled'] }));
-    const bystander = json(await create(t, { url: `${URL_A}/other`, eventTypes: ['*'] })).id;
+    const { id } = json(await create(t, { url: URL_A, events: ['post.canceled'] }));
+    const bystander = json(await create(t, { url: `${URL_A}/other`, events: ['*'] })).id;
     h.clock.set(T0);
     const res = await call(t, 'POST', `/v1/webhook-endpoints/${id}/test`);
     assert.equal(res.statusCode, 202, res.body);
@@ -194,7 +205,7 @@ describeEachDb('webhook endpoints API', (h) => {
 
   it('GET …/deliveries: newest first, cursor pages, status filter, 422 on bad query', async () => {
     const t = await h.tenant();
-    const { id } = json(await create(t, { url: URL_A, eventTypes: ['*'] }));
+    const { id } = json(await create(t, { url: URL_A, events: ['*'] }));
     h.clock.set(T0);
     const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push(json(await call(t, 'POST', `/v1/webhook-endpoints/${id}/test`)).id);
@@ -217,8 +228,8 @@ describeEachDb('webhook endpoints API', (h) => {
     const bystander = await new Receiver().start();
     try {
       const t = await h.tenant();
-      const e = json(await create(t, { url: r.url, eventTypes: ['social_account.revoked'] }));
-      await create(t, { url: bystander.url, eventTypes: ['*'] });
+      const e = json(await create(t, { url: r.url, events: ['social_account.revoked'] }));
+      await create(t, { url: bystander.url, events: ['*'] });
       r.secrets = [e.secret];
       const account = await h.account(t);
       await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth });
@@ -266,8 +277,8 @@ describeEachDb('webhook endpoints API', (h) => {
 
   it('signing secrets never rest in plaintext: not in any row of any table, idempotent replays included', async () => {
     const t = await h.tenant();
-    const first = await create(t, { url: URL_A, eventTypes: ['*'] }, { 'idempotency-key': 'create-1' });
-    const replayed = await create(t, { url: URL_A, eventTypes: ['*'] }, { 'idempotency-key': 'create-1' });
+    const first = await create(t, { url: URL_A, events: ['*'] }, { 'idempotency-key': 'create-1' });
+    const replayed = await create(t, { url: URL_A, events: ['*'] }, { 'idempotency-key': 'create-1' });
     assert.equal(replayed.headers['idempotent-replayed'], 'true');
     assert.equal(replayed.body, first.body, 'the replay shows the same secret, verbatim');
     const { id, secret } = json(first);

@@ -109,6 +109,21 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.equal((await layers.scheduledPosts.get({ id: scheduledPosts[0]!.id })).status, 'canceled');
   });
 
+  it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {
+    const created = await layers.webhooks.create({ url: 'https://hooks.example.com/sdk-ts', events: ['lease_request.assigned'] });
+    assert.deepEqual(created.events, ['lease_request.assigned']);
+    assert.match(created.secret, /^whsec_/);
+    assert.deepEqual((await layers.webhooks.get({ webhookEndpointId: created.id })).events, ['lease_request.assigned']);
+    const updated = await layers.webhooks.update({ webhookEndpointId: created.id, events: ['post.published', 'post.failed'] });
+    assert.deepEqual(updated.events, ['post.published', 'post.failed']);
+    const listed = (await layers.webhooks.list({ limit: 200 })).items.find((e) => e.id === created.id);
+    assert.deepEqual(listed?.events, ['post.published', 'post.failed']);
+    const old = await layers.webhooks.create({ url: 'https://hooks.example.com/sdk-ts', eventTypes: ['*'] } as never).catch((e) => e);
+    assert.ok(old instanceof ValidationError && old.status === 422, String(old));
+    assert.ok(old.issues.some((i) => i.path === 'eventTypes' && /not a known field/.test(i.message)), JSON.stringify(old.issues));
+    assert.equal((await layers.webhooks.delete({ webhookEndpointId: created.id })).deleted, true);
+  });
+
   it('idempotency: a caller’s key replays the first result verbatim; each call otherwise gets its own key', async () => {
     const rec = recordingFetch();
     const client = new Layers({ apiKey: server.apiKey, baseUrl: server.baseUrl, fetch: rec.fetch });

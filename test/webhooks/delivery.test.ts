@@ -27,8 +27,8 @@ describeEachDb('webhook delivery', (h) => {
   }
 
   /** An endpoint created through the API; deleted after the test so its rows never leak into the next. */
-  async function endpoint(t: Tenant, url: string, eventTypes: string[] = ['*']) {
-    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url, eventTypes } });
+  async function endpoint(t: Tenant, url: string, events: string[] = ['*']) {
+    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url, events } });
     assert.equal(res.statusCode, 201, res.body);
     const body = json(res);
     cleanup.push(() => h.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${body.id}`, headers: t.auth }));
@@ -347,7 +347,7 @@ describeEachDb('webhook delivery: signing secrets', (h) => {
     try {
       const t = await h.tenant();
       h.clock.set(T0);
-      const created = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, eventTypes: ['*'] } }));
+      const created = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, events: ['*'] } }));
       const rotated = await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${created.id}/rotate-secret`, headers: t.auth });
       assert.equal(rotated.statusCode, 200, rotated.body);
       const { secret, ...view } = json(rotated);

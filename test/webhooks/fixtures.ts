@@ -19,9 +19,9 @@ function fixtureCtx(h: Harness, t: Tenant): Ctx {
   };
 }
 
-export async function webhookEndpointFixture(h: Harness, t: Tenant, opts: { url?: string; eventTypes?: string[] } = {}) {
+export async function webhookEndpointFixture(h: Harness, t: Tenant, opts: { url?: string; events?: string[] } = {}) {
   return createWebhookEndpoint(fixtureCtx(h, t), {
-    url: opts.url ?? 'https://hooks.example.com/layers', eventTypes: opts.eventTypes ?? ['*'],
+    url: opts.url ?? 'https://hooks.example.com/layers', events: opts.events ?? ['*'],
   }, { policy: 'development', lookup: systemLookup });
 }
 

@@ -66,7 +66,7 @@ describeEachDb('webhook URL safety', (h) => {
     h.deps.webhookDnsLookup = fakeDns({ 'hooks.partner.example': ['93.184.215.14', '2606:2800:220:1::1'], ...table });
   };
   const create = async (url: string) => h.inject({
-    method: 'POST', url: '/v1/webhook-endpoints', headers: (await h.tenant()).auth, payload: { url, eventTypes: ['*'] },
+    method: 'POST', url: '/v1/webhook-endpoints', headers: (await h.tenant()).auth, payload: { url, events: ['*'] },
   });
 
   const refused: [string, RegExp][] = [
@@ -114,7 +114,7 @@ describeEachDb('webhook URL safety', (h) => {
   it('production: PATCH re-checks a new url', async () => {
     production({ 'internal.partner.example': ['10.1.2.3'] });
     const t = await h.tenant();
-    const created = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', eventTypes: ['*'] } });
+    const created = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', events: ['*'] } });
     assert.equal(created.statusCode, 201, created.body);
     const patch = await h.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${json(created).id}`, headers: t.auth, payload: { url: 'https://internal.partner.example/x' } });
     assert.match(assertValidation(patch, 422, 'url')[0]!.message, /private address/);
@@ -145,7 +145,7 @@ describeEachDb('webhook URL safety', (h) => {
   it('delivery re-checks at connect time: a name that now resolves to a private address (DNS rebinding) is refused, nothing is sent', async () => {
     production();
     const t = await h.tenant();
-    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', eventTypes: ['*'] } });
+    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', events: ['*'] } });
     assert.equal(res.statusCode, 201, res.body);
     const { id } = json(res);
     const d = json(await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${id}/test`, headers: t.auth }));
@@ -165,7 +165,7 @@ describeEachDb('webhook URL safety', (h) => {
     const r = await new Receiver().start();
     try {
       const t = await h.tenant();
-      const { id } = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, eventTypes: ['*'] } }));
+      const { id } = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, events: ['*'] } }));
       const d = json(await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${id}/test`, headers: t.auth }));
       await deliverDue(workerDeps(h, { webhookUrlPolicy: 'production' }));
       const row = await h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();

@@ -72,6 +72,21 @@ class LiveServerTest(unittest.TestCase):
         self.assertEqual([p["id"] for p in listed["items"]], [post_id])
         self.assertEqual(self.layers.scheduled_posts.cancel(id=post_id)["status"], "canceled")
 
+    def test_webhook_endpoints_events(self):
+        created = self.layers.webhooks.create(url="https://hooks.example.com/sdk-py", events=["lease_request.assigned"])
+        self.assertEqual(created["events"], ["lease_request.assigned"])
+        self.assertTrue(created["secret"].startswith("whsec_"))
+        self.assertEqual(self.layers.webhooks.get(webhook_endpoint_id=created["id"])["events"], ["lease_request.assigned"])
+        updated = self.layers.webhooks.update(webhook_endpoint_id=created["id"], events=["post.published", "post.failed"])
+        self.assertEqual(updated["events"], ["post.published", "post.failed"])
+        listed = [e for e in self.layers.webhooks.list(limit=200)["items"] if e["id"] == created["id"]]
+        self.assertEqual(listed[0]["events"], ["post.published", "post.failed"])
+        with self.assertRaises(ValidationError) as old:
+            self.layers.webhooks.create(url="https://hooks.example.com/sdk-py", event_types=["*"])
+        self.assertEqual(old.exception.status, 422)
+        self.assertIn("eventTypes", [i["path"] for i in old.exception.issues])
+        self.assertTrue(self.layers.webhooks.delete(webhook_endpoint_id=created["id"])["deleted"])
+
     def test_idempotent_replay_with_a_callers_key(self):
         account = FIXTURES["idempotencyAccountId"]
         first = self.layers.social.revoke(social_account_id=account, idempotency_key=f"py-{account}")

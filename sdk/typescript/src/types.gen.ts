@@ -53,7 +53,7 @@ export type CreateWebhookEndpointRequest = {
   url: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  eventTypes: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
 };
 export type DeletedWebhookEndpoint = {
   id: string;
@@ -150,7 +150,7 @@ export type ReleaseLeasedAccountResponse = {
   canceledScheduledPosts: number;
 };
 export type RescheduleScheduledPostRequest = {
-  /** Must be in the future (30 s skew allowed). */
+  /** Must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
   scheduledFor: string;
 };
 export type RevokeSocialAccountResponse = {
@@ -162,7 +162,7 @@ export type RevokeSocialAccountResponse = {
   disconnectedAt: string;
 };
 export type ScheduleContentRequest = {
-  /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. */
+  /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
   scheduledFor: string;
   targets: ScheduleTarget[];
 };
@@ -251,7 +251,7 @@ export type UpdateWebhookEndpointRequest = {
   url?: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  eventTypes?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
   status?: "active" | "paused";
 };
 export type UploadContentRequest = {
@@ -286,7 +286,8 @@ export type WebhookEndpoint = {
   id: string;
   url: string;
   description: string | null;
-  eventTypes: string[];
+  /** The event types this endpoint receives (`["*"]`: every type). */
+  events: string[];
   status: "active" | "paused";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
@@ -306,7 +307,8 @@ export type WebhookEndpointWithSecret = {
   id: string;
   url: string;
   description: string | null;
-  eventTypes: string[];
+  /** The event types this endpoint receives (`["*"]`: every type). */
+  events: string[];
   status: "active" | "paused";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
@@ -344,7 +346,9 @@ export interface Operations {
     query: {
       eventType?: string;
       projectId?: string;
+      /** Entries created at or after (inclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       since?: string;
+      /** Entries created before (exclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       until?: string;
       limit?: number;
       cursor?: string;
@@ -494,9 +498,9 @@ export interface Operations {
     query: {
       status?: Array<"queued" | "publishing" | "published" | "failed" | "canceled" | "draft">;
       socialAccountId?: string;
-      /** scheduledFor at or after (inclusive). */
+      /** scheduledFor at or after (inclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       since?: string;
-      /** scheduledFor before (exclusive). */
+      /** scheduledFor before (exclusive). RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
       until?: string;
       limit?: number;
       cursor?: string;
@@ -524,6 +528,7 @@ export interface Operations {
     body: {
       platform: "tiktok" | "instagram";
       returnUrl: string;
+      /** Platform scopes to ask the user for; default: the profile and publishing. TikTok: user.info.basic, user.info.profile, user.info.stats, video.list, video.publish, video.upload. Instagram: instagram_business_basic, instagram_business_content_publish, instagram_business_manage_comments, instagram_business_manage_insights, instagram_business_manage_messages. */
       scopes?: string[];
     };
     response: OAuthAuthorization;

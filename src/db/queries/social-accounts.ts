@@ -42,7 +42,10 @@ export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: strin
     .executeTakeFirst();
 }
 
-/** Disconnects and erases the stored token; the version bump fences any late token write-back. */
+/**
+ * Disconnects and erases the stored token, and its expiry with it (no token, nothing expires);
+ * the version bump fences any late token write-back.
+ */
 export async function disconnectSocialAccount(tx: Tx, id: string, reason: string, now: Date) {
   return tx
     .updateTable('social_accounts')
@@ -52,6 +55,7 @@ export async function disconnectSocialAccount(tx: Tx, id: string, reason: string
       disconnected_at: now,
       token_ciphertext: null,
       token_wrapped_key: null,
+      token_expires_at: null,
       token_version: eb('token_version', '+', 1),
       updated_at: now,
     }))

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { unknownScopes } from '../scopes.js';
 import { SANDBOX_CLIENTS } from './clients.js';
 import { graphError, instagramOauthError, redirectBack, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
 import { isError, type Grant, type SandboxState } from './state.js';
@@ -43,6 +44,8 @@ export function createInstagramRoutes(): SandboxRoute[] {
         if (!q.redirect_uri || !URL.canParse(q.redirect_uri)) return { status: 400, body: { error_type: 'OAuthException', error_message: 'Invalid redirect_uri' } };
         if (q.sandbox_deny) return redirectBack(q.redirect_uri, { error: 'access_denied', error_reason: 'user_denied', state: q.state });
         const scopes = (q.scope ?? '').split(',').filter(Boolean);
+        const unknown = unknownScopes('instagram', scopes);
+        if (unknown.length) return { status: 400, body: { error_type: 'OAuthException', error_message: `Invalid Scopes: ${unknown.join(', ')}` } };
         const code = state.issueCode({
           platform: 'instagram', clientId: q.client_id, redirectUri: q.redirect_uri, scopes,
           externalAccountId: q.sandbox_user, handle: q.sandbox_handle,

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PlatformToken } from '../../crypto/token-envelope.js';
 import type { Platform } from '../types.js';
+import { DEFAULT_SCOPES } from '../scopes.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
 import { createSandboxState, FAULT_MODES, type FaultSpec, type SandboxCall } from './state.js';
@@ -38,8 +39,6 @@ export type SandboxPlatform = {
 };
 
 export const SANDBOX_ENDPOINTS = [...tiktokRoutes, ...createInstagramRoutes()].map((r) => r.endpoint);
-const TIKTOK_SCOPES = ['user.info.basic', 'video.publish', 'video.upload'];
-const INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_content_publish'];
 
 export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<SandboxPlatform> {
   const now = opts.now ?? Date.now;
@@ -115,7 +114,7 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     clearFaults: () => state.clearFaults(),
     reset: () => state.reset(),
     issueToken(platform, o = {}) {
-      const scopes = o.scopes ?? (platform === 'tiktok' ? TIKTOK_SCOPES : INSTAGRAM_SCOPES);
+      const scopes = o.scopes ?? [...DEFAULT_SCOPES[platform]];
       const grant = state.createGrant(platform, o.externalAccountId, scopes, o.handle);
       const ttl = platform === 'tiktok' ? 24 * 3600 : 60 * 24 * 3600;
       const token: PlatformToken = {

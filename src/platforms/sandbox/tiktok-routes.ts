@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pkceChallenge } from '../pkce.js';
+import { unknownScopes } from '../scopes.js';
 import { SANDBOX_CLIENTS } from './clients.js';
 import { logId, redirectBack, tiktokApiError, tiktokOauthError, type SandboxReply, type SandboxRoute } from './routing.js';
 import { isError, type Grant, type SandboxState } from './state.js';
@@ -55,6 +56,8 @@ function authorize(req: Parameters<SandboxRoute['handle']>[0], state: SandboxSta
   // Browser-less consent: sandbox_deny=1 plays a user who declines; sandbox_user picks who consents.
   if (q.sandbox_deny) return redirectBack(q.redirect_uri, { error: 'access_denied', state: q.state });
   const scopes = (q.scope ?? '').split(',').filter(Boolean);
+  const unknown = unknownScopes('tiktok', scopes);
+  if (unknown.length) return redirectBack(q.redirect_uri, { error: 'invalid_scope', error_description: `unknown scope ${unknown.join(',')}`, state: q.state });
   const code = state.issueCode({
     platform: 'tiktok', clientId: q.client_key, redirectUri: q.redirect_uri, scopes,
     codeChallenge: q.code_challenge, externalAccountId: q.sandbox_user, handle: q.sandbox_handle,
