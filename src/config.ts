@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
 });
 
 export type Config = {
@@ -40,6 +41,8 @@ export type Config = {
   rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
+  /** Development opt-in: webhooks may go to loopback receivers (http too); never in production. */
+  webhookAllowLoopback: boolean;
 };
 
 export class ConfigError extends Error {
@@ -57,6 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
   if (rateLimitStore === 'redis' && !e.REDIS_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
   if (rateLimitStore === 'postgres' && !e.DATABASE_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+  const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
+  if (webhookAllowLoopback && e.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -71,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitStore,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    webhookAllowLoopback,
     ...overrides,
   };
 }

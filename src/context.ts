@@ -5,7 +5,7 @@ import type { Db } from './db/client.js';
 import type { RateLimiter } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
-import type { DnsLookup, WebhookUrlPolicy } from './webhooks/url-safety.js';
+import type { DnsLookup } from './webhooks/url-safety.js';
 
 export type Principal = {
   apiKeyId: string;
@@ -36,8 +36,8 @@ export type AppDeps = {
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;
-  /** Webhook URL rules (src/webhooks/url-safety.ts); unset means production's, the strict ones. */
-  webhookUrlPolicy?: WebhookUrlPolicy;
+  /** Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback receivers (src/webhooks/url-safety.ts). */
+  webhookAllowLoopback?: boolean;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;
   /** Platform adapters by key env: `lp_test_` keys talk to the sandbox platform. */

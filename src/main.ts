@@ -67,8 +67,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
-    // Development also accepts http://localhost receivers and private addresses (docs/webhooks.md).
-    webhookUrlPolicy: config.nodeEnv === 'production' ? 'production' : 'development',
+    webhookAllowLoopback: config.webhookAllowLoopback, // off unless LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (docs/webhooks.md)
     fault,
     // Live keys use the configured platforms (the sandbox in development); lp_test_ keys always the sandbox.
     platforms: { live: platforms.live, test: platforms.test },
@@ -90,7 +89,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   }
   const worker = opts.worker === false ? undefined : startProcessWorker({
     db: handle.db, tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
-    keyRotationIntervalMs: config.keyRotationIntervalMs,
+    keyRotationIntervalMs: config.keyRotationIntervalMs, webhookAllowLoopback: config.webhookAllowLoopback,
   });
   app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
   return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close) };

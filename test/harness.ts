@@ -18,6 +18,7 @@ import type { ScheduledPostStatus } from '../src/db/schema.js';
 import * as admin from '../src/services/admin.js';
 import { newId } from '../src/ids.js';
 import { openTokenCrypto } from '../src/secrets.js';
+import { registrationDns } from './support/dns.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -104,7 +105,10 @@ export function createHarness(kind: DbKind) {
         // Authorize URLs need no live platform; OAuth tests swap in a running sandbox's adapters.
         platforms: { live: createSandboxAdapters(UNUSED_SANDBOX_URL), test: createSandboxAdapters(UNUSED_SANDBOX_URL) },
         publicUrl: 'http://layers.test',
-        webhookUrlPolicy: 'development', // receivers in tests are http://127.0.0.1; production rules are tested explicitly
+        // Receivers in tests listen on http://127.0.0.1: the explicit development opt-in, as
+        // LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 gives; the default policy is tested in test/webhooks/ssrf.test.ts.
+        webhookAllowLoopback: true,
+        webhookDnsLookup: registrationDns, // no real DNS: names are public, localhost is loopback
       } satisfies AppDeps);
       app = await buildApp(deps);
       await app.ready();
