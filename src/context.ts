@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
-import type { RateLimiter } from './http/guards/rate-limit.js';
+import type { FailedAuthLimiter, RateLimiter } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
 import type { DnsLookup } from './webhooks/url-safety.js';
@@ -33,6 +33,8 @@ export type AppDeps = {
   /** Set when this process runs the sandbox platform: admin fixtures get grants it issued. */
   issueFixtureToken?: FixtureTokenIssuer;
   rateLimiter: RateLimiter;
+  /** Failed authentications per client address (429 before any lookup); the default budget when unset. */
+  failedAuthLimiter?: FailedAuthLimiter;
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;

@@ -11,7 +11,7 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { loadPlatformSettings } from './platforms/config.js';
 import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
-import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
+import { createFailedAuthLimiter, createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 import { faultHookFromEnv } from './test-faults.js';
@@ -66,6 +66,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     tokenCrypto,
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
+    failedAuthLimiter: createFailedAuthLimiter({ perMinute: config.authFailuresPerMinute }),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
     webhookAllowLoopback: config.webhookAllowLoopback, // off unless LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (docs/webhooks.md)
     fault,
@@ -74,7 +75,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     publicUrl: config.publicUrl,
     issueFixtureToken: platforms.issueFixtureToken,
   };
-  const app = await buildApp(deps, { logger: loggerOptions(config) });
+  const app = await buildApp(deps, { logger: loggerOptions(config), trustProxy: config.trustProxy });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
