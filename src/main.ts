@@ -11,6 +11,7 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { loadPlatformSettings } from './platforms/config.js';
 import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
+import { serializeRequest } from './http/log-redaction.js';
 import { createFailedAuthLimiter, createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
 import { seedDemo } from './services/demo.js';
@@ -24,6 +25,7 @@ export function loggerOptions(config: Config) {
     level: config.logLevel,
     // Belt and braces: no request serializer logs headers, but a credential must never reach a log line.
     redact: ['req.headers.authorization', 'headers.authorization', '*.accessToken', '*.refreshToken', '*.key'],
+    serializers: { req: serializeRequest }, // request lines: query credentials (OAuth code and state, tokens) redacted
   };
 }
 
