@@ -124,7 +124,6 @@ export function createFailedAuthLimiter(opts: { perMinute?: number; windowSecond
   const points = opts.perMinute ?? AUTH_FAILURES_PER_MINUTE;
   const limiter = new RateLimiterMemory({ points, duration: opts.windowSeconds ?? 60, keyPrefix: 'auth-failures' });
   return {
-    budget: points,
     /** 429 RATE_LIMITED with Retry-After once the address has spent its budget. */
     async refuseWhenSpent(address: string, reply: FastifyReply) {
       const res = await limiter.get(clientKey(address));
