@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { deliverDue } from '../../src/worker/webhook-delivery.js';
 import { classifyAddress, NOT_PUBLIC, type DnsLookup } from '../../src/webhooks/url-safety.js';
 import { assertValidation } from '../assertions.js';
 import { describeEachDb, json } from '../harness.js';
 import { fakeDns, registrationDns } from '../support/dns.js';
+import { installNetworkFence } from '../support/network-fence.js';
 import { Receiver, workerDeps } from './receiver.js';
 
 describe('classifyAddress (ipaddr.js ranges)', () => {
@@ -59,8 +60,12 @@ describe('classifyAddress (ipaddr.js ranges)', () => {
   }
 });
 
+const fence = installNetworkFence(); // the delivery tests below must never connect beyond loopback, even if a check regressed
+after(() => fence.uninstall());
+
 describeEachDb('webhook URL safety', (h) => {
   afterEach(() => {
+    assert.deepEqual(fence.attempts, [], 'no connection beyond loopback was attempted');
     h.deps.webhookAllowLoopback = true; // the harness's defaults
     h.deps.webhookDnsLookup = registrationDns;
   });
