@@ -97,7 +97,6 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     adminToken: randomBytes(24).toString('base64url'),
     rateLimiter: createRateLimiter(store, { budgets: BENCH_BUDGETS }),
     idempotencyWaitMs: 10_000,
-    webhookUrlPolicy: 'production',
   };
   const logger = opts.logLevel === 'silent' ? false : loggerOptions(loadConfig({ LOG_LEVEL: opts.logLevel }));
   const app = await buildApp(deps, { logger });

@@ -5,9 +5,9 @@ import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
 import { registerDocsPage } from './http/docs-page.js';
 import { ApiError, envelope, renderClientError, renderError } from './http/errors.js';
-import { authenticate } from './http/guards/authenticate.js';
+import { authenticateWithinBudget } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
-import { endpointClassOf } from './http/guards/rate-limit.js';
+import { createFailedAuthLimiter, endpointClassOf } from './http/guards/rate-limit.js';
 import { checkScope } from './http/guards/scope.js';
 import { rejectUnstorableStrings } from './http/unstorable-strings.js';
 import { openapiTransform, openapiTransformObject } from './http/openapi.js';
@@ -25,7 +25,11 @@ import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
 
-export type BuildOptions = { logger?: FastifyServerOptions['logger'] };
+export type BuildOptions = {
+  logger?: FastifyServerOptions['logger'];
+  /** Which proxies' X-Forwarded-For to believe for the client address (LAYERS_TRUST_PROXY); none by default. */
+  trustProxy?: string | number;
+};
 
 // A probe must answer within the load balancer's own timeout: a database that hangs is not ready.
 const READY_TIMEOUT_MS = 2_000;
@@ -39,8 +43,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const { trustProxy } = opts;
   const app = Fastify({
     logger: opts.logger ?? false,
+    // A hop count trusts that many proxies nearest to us (fastify's own reading of a number).
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy ?? false,
     genReqId: () => newRequestId(),
     requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
     bodyLimit: BODY_LIMIT,
@@ -119,14 +126,16 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     transformObject: openapiTransformObject,
   });
 
-  // The partner API. Guards in the spec's order: authenticate (401) and kill switches (503) in one
+  // The partner API. Guards in the spec's order, behind a budget of failed authentications per
+  // client address (429, no database query): authenticate (401) and kill switches (503) in one
   // lookup → rate limit (429, counted whatever the outcome) → scope (403) → schema validation
   // (400/422) → idempotency (wraps the handler of every write route).
   app.decorateRequest('tx', undefined);
+  const defaultFailedAuth = createFailedAuthLimiter();
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) => {
-        request.principal = await authenticate(deps.db, request);
+        request.principal = await authenticateWithinBudget(deps.db, request, reply, deps.failedAuthLimiter ?? defaultFailedAuth);
         const cls = endpointClassOf(request.method, request.routeOptions.config.rateClass);
         await deps.rateLimiter.consume(request.principal, cls, reply);
         checkScope(request.principal, request.routeOptions.config.scope);

@@ -1,5 +1,11 @@
-import { z } from 'zod';
+import net from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']); // proxy-addr's names, as fastify takes them
+const isProxyEntry = (p: string) => PROXY_KEYWORDS.has(p) || (net.isIP(p.split('/')[0]!) !== 0 && (!p.includes('/') || ipaddr.isValidCIDR(p)));
+const isProxyList = (v: string) => v.split(',').every((p) => isProxyEntry(p.trim()));
 
 // Environment parsed once at start-up; a bad value stops the process with a clear message.
 const EnvSchema = z.object({
@@ -22,6 +28,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
+  LAYERS_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  // Never "true": any client could then name its own address in X-Forwarded-For.
+  LAYERS_TRUST_PROXY: z.string().refine((v) => /^[1-9]\d?$/.test(v) || isProxyList(v),
+    'must be a hop count (1-99) or comma-separated proxy addresses/CIDRs (loopback, linklocal, uniquelocal allowed)').optional(),
 });
 
 export type Config = {
@@ -40,6 +51,12 @@ export type Config = {
   rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
+  /** Development opt-in: webhooks may go to loopback receivers (http too); never in production. */
+  webhookAllowLoopback: boolean;
+  /** Failed authentications per client address per minute before 429 (docs/guards.md). */
+  authFailuresPerMinute: number;
+  /** Proxies whose X-Forwarded-For names the client address: a hop count or addresses; none when unset. */
+  trustProxy: string | number | undefined;
 };
 
 export class ConfigError extends Error {
@@ -57,6 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
   if (rateLimitStore === 'redis' && !e.REDIS_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
   if (rateLimitStore === 'postgres' && !e.DATABASE_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+  const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
+  if (webhookAllowLoopback && e.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -71,6 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitStore,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    webhookAllowLoopback,
+    authFailuresPerMinute: e.LAYERS_AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.LAYERS_TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.LAYERS_TRUST_PROXY) ? Number(e.LAYERS_TRUST_PROXY) : e.LAYERS_TRUST_PROXY,
     ...overrides,
   };
 }

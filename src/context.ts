@@ -2,10 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
-import type { RateLimiter } from './http/guards/rate-limit.js';
+import type { FailedAuthLimiter, RateLimiter } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
-import type { DnsLookup, WebhookUrlPolicy } from './webhooks/url-safety.js';
+import type { DnsLookup } from './webhooks/url-safety.js';
 
 export type Principal = {
   apiKeyId: string;
@@ -33,11 +33,13 @@ export type AppDeps = {
   /** Set when this process runs the sandbox platform: admin fixtures get grants it issued. */
   issueFixtureToken?: FixtureTokenIssuer;
   rateLimiter: RateLimiter;
+  /** Failed authentications per client address (429 before any lookup); the default budget when unset. */
+  failedAuthLimiter?: FailedAuthLimiter;
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;
-  /** Webhook URL rules (src/webhooks/url-safety.ts); unset means production's, the strict ones. */
-  webhookUrlPolicy?: WebhookUrlPolicy;
+  /** Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback receivers (src/webhooks/url-safety.ts). */
+  webhookAllowLoopback?: boolean;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;
   /** Platform adapters by key env: `lp_test_` keys talk to the sandbox platform. */

@@ -12,7 +12,8 @@ import { openDatabase, pgliteDirOf, type DatabaseHandle } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { loadPlatformSettings } from './platforms/config.js';
 import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
-import { createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
+import { serializeRequest } from './http/log-redaction.js';
+import { createFailedAuthLimiter, createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 import { faultHookFromEnv } from './test-faults.js';
@@ -25,6 +26,7 @@ export function loggerOptions(config: Config) {
     level: config.logLevel,
     // Belt and braces: no request serializer logs headers, but a credential must never reach a log line.
     redact: ['req.headers.authorization', 'headers.authorization', '*.accessToken', '*.refreshToken', '*.key'],
+    serializers: { req: serializeRequest }, // request lines: query credentials (OAuth code and state, tokens) redacted
   };
 }
 
@@ -70,16 +72,16 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     tokenCrypto,
     adminToken: secrets.adminToken,
     rateLimiter: createRateLimiter(limits.store),
+    failedAuthLimiter: createFailedAuthLimiter({ perMinute: config.authFailuresPerMinute }),
     idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
-    // Development also accepts http://localhost receivers and private addresses (docs/webhooks.md).
-    webhookUrlPolicy: config.nodeEnv === 'production' ? 'production' : 'development',
+    webhookAllowLoopback: config.webhookAllowLoopback, // off unless LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (docs/webhooks.md)
     fault,
     // Live keys use the configured platforms (the sandbox in development); lp_test_ keys always the sandbox.
     platforms: { live: platforms.live, test: platforms.test },
     publicUrl: config.publicUrl,
     issueFixtureToken: platforms.issueFixtureToken,
   };
-  const app = await buildApp(deps, { logger: loggerOptions(config) });
+  const app = await buildApp(deps, { logger: loggerOptions(config), trustProxy: config.trustProxy });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -94,7 +96,7 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   }
   const worker = opts.worker === false ? undefined : startProcessWorker({
     db: handle.db, tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
-    keyRotationIntervalMs: config.keyRotationIntervalMs,
+    keyRotationIntervalMs: config.keyRotationIntervalMs, webhookAllowLoopback: config.webhookAllowLoopback,
   });
   app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
   return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close).finally(() => lock?.release()) };

@@ -11,13 +11,14 @@ import type { AppDeps, FaultHook } from '../src/context.js';
 import type { PlatformToken } from '../src/crypto/token-envelope.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { createRateLimiter } from '../src/http/guards/rate-limit.js';
+import { createFailedAuthLimiter, createRateLimiter } from '../src/http/guards/rate-limit.js';
 import { createSandboxAdapters } from '../src/platforms/index.js';
 import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
 import * as admin from '../src/services/admin.js';
 import { newId } from '../src/ids.js';
 import { openTokenCrypto } from '../src/secrets.js';
+import { registrationDns } from './support/dns.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -102,11 +103,18 @@ export function createHarness(kind: DbKind) {
         tokenCrypto,
         adminToken: ADMIN_TOKEN,
         rateLimiter: createRateLimiter({ kind: 'memory' }),
+        // Every injected request comes from 127.0.0.1, and suites send hundreds without a valid key
+        // (the guard matrix alone ~80 a minute): a budget no suite reaches. The production budget
+        // and its 429 are tested in test/http/failed-auth-budget.test.ts.
+        failedAuthLimiter: createFailedAuthLimiter({ perMinute: 1_000_000 }),
         idempotencyWaitMs: 10_000,
         // Authorize URLs need no live platform; OAuth tests swap in a running sandbox's adapters.
         platforms: { live: createSandboxAdapters(UNUSED_SANDBOX_URL), test: createSandboxAdapters(UNUSED_SANDBOX_URL) },
         publicUrl: 'http://layers.test',
-        webhookUrlPolicy: 'development', // receivers in tests are http://127.0.0.1; production rules are tested explicitly
+        // Receivers in tests listen on http://127.0.0.1: the explicit development opt-in, as
+        // LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 gives; the default policy is tested in test/webhooks/ssrf.test.ts.
+        webhookAllowLoopback: true,
+        webhookDnsLookup: registrationDns, // no real DNS: names are public, localhost is loopback
       } satisfies AppDeps);
       app = await buildApp(deps);
       await app.ready();

@@ -44,7 +44,8 @@ export async function runWorker(argv: string[]) {
   const log = pino(loggerOptions(config)).child({ component: 'worker' });
   const platforms = await startPlatforms(settings, { runSandbox: false, log });
   const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, handle.db, systemClock);
-  const options = { db: handle.db, tokenCrypto, platforms, log, nodeEnv: config.nodeEnv, pause, keyRotationIntervalMs: config.keyRotationIntervalMs };
+  const options = { db: handle.db, tokenCrypto, platforms, log, nodeEnv: config.nodeEnv, pause, keyRotationIntervalMs: config.keyRotationIntervalMs,
+    webhookAllowLoopback: config.webhookAllowLoopback };
   if (args.values.once) {
     try {
       process.stdout.write(JSON.stringify(await runOnce(processWorkerDeps(options, new AbortController().signal))) + '\n');

@@ -86,14 +86,18 @@ export function toApiError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** The one error renderer. Unexpected faults are logged with their stack and never echoed. */
+/**
+ * The one error renderer. A fault of ours (500 INTERNAL) is logged at error with its cause and
+ * stack, never echoed. Every other code is an answer we meant to give (4xx, 503 KILL_SWITCH):
+ * one info line with the code, no stack — a flood of them must not look like an incident.
+ */
 export function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const apiError = toApiError(err);
-  if (!apiError) {
+  if (!apiError || apiError.code === 'INTERNAL') {
     request.log.error({ err }, 'unhandled error');
     return reply.code(500).send(envelope(new ApiError('INTERNAL', INTERNAL_MESSAGE), request.id));
   }
-  if (apiError.status >= 500) request.log.error({ err }, apiError.message);
+  request.log.info({ errorCode: apiError.code, statusCode: apiError.status }, apiError.message);
   return reply.code(apiError.status).send(envelope(apiError, request.id));
 }
 

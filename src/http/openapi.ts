@@ -26,7 +26,7 @@ const MEANING: Record<ErrorCode, string> = {
   CONFLICT: 'the resource’s state forbids this (`details.reason`)',
   IDEMPOTENCY_CONFLICT: '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its first use is still running (`in_progress`, with `Retry-After`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
-  RATE_LIMITED: 'the key’s budget for this endpoint class is spent; wait `Retry-After` seconds',
+  RATE_LIMITED: 'the key’s budget for this endpoint class is spent, or this client address has sent too many requests that failed authentication (`details.reason` `authentication_failures`); wait `Retry-After` seconds',
   INTERNAL: 'server fault; nothing changed, safe to retry with the same `Idempotency-Key`',
   KILL_SWITCH: 'the key, its organization or the whole API is switched off (`details.scope`)',
 };

@@ -25,7 +25,7 @@ const EndpointParams = z.object({ webhookEndpointId: idParam('whe').meta({ descr
 const DeliveryParams = z.object({ webhookDeliveryId: idParam('dlv').meta({ description: 'Delivery id, `dlv_<uuid>`.' }) });
 
 const Url = z.string().min(1).max(2048)
-  .meta({ description: 'Where events are POSTed. https only (http://localhost in development); private addresses are refused.' });
+  .meta({ description: 'Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.' });
 const Description = z.string().max(500).nullable();
 const Events = z
   .array(z.enum([ALL_EVENT_TYPES, ...WEBHOOK_EVENT_TYPES]))

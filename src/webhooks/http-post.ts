@@ -8,7 +8,8 @@ import { connectLookup, staticUrlProblem, UnsafeAddressError, type UrlRules } fr
 
 export type PostResult =
   | { kind: 'response'; statusCode: number; retryAfterSeconds?: number }
-  | { kind: 'error'; message: string; retryable: boolean };
+  /** `detail`: why a target was refused, for our log only — never stored where a partner reads it. */
+  | { kind: 'error'; message: string; retryable: boolean; detail?: string };
 
 const NETWORK_MESSAGES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -31,8 +32,8 @@ export function postWebhook(
   } catch {
     return Promise.resolve({ kind: 'error', message: 'refused: the URL does not parse', retryable: false });
   }
-  const problem = staticUrlProblem(url, opts.rules.policy);
-  if (problem) return Promise.resolve({ kind: 'error', message: `refused: url ${problem}`, retryable: false });
+  const problem = staticUrlProblem(url, opts.rules);
+  if (problem) return Promise.resolve({ kind: 'error', message: `refused: url ${problem}`, retryable: false, detail: `host ${url.hostname}` });
 
   return new Promise((resolve) => {
     const request = (url.protocol === 'https:' ? https : http).request(url, {
@@ -56,7 +57,9 @@ export function postWebhook(
 }
 
 function describeNetworkError(err: NodeJS.ErrnoException, timeoutMs: number): PostResult {
-  if (err instanceof UnsafeAddressError) return { kind: 'error', message: err.message, retryable: false };
+  // One text for every refused target, the same as a refused literal: nothing was attempted, so
+  // nothing (refused, reset, timeout, TLS) can tell a partner what listens on our network.
+  if (err instanceof UnsafeAddressError) return { kind: 'error', message: `refused: ${err.message}`, retryable: false, detail: err.detail };
   if (err.name === 'AbortError' || err.name === 'TimeoutError' || err.code === 'ABORT_ERR') {
     return { kind: 'error', message: `no response within ${timeoutMs / 1000} s`, retryable: true };
   }

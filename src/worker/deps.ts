@@ -5,7 +5,7 @@ import type { TokenCrypto } from '../crypto/token-envelope.js';
 import type { Db } from '../db/client.js';
 import type { AccountEnv } from '../db/schema.js';
 import { isPlatformError, type PlatformAdapters } from '../platforms/types.js';
-import type { DnsLookup, WebhookUrlPolicy } from '../webhooks/url-safety.js';
+import type { DnsLookup } from '../webhooks/url-safety.js';
 
 /** What the worker's jobs need; built once by the process (or by a test). */
 export type WorkerDeps = {
@@ -23,8 +23,8 @@ export type WorkerDeps = {
   random?: () => number;
   /** Aborted when the process shuts down: jobs finish what they claimed and claim nothing more. */
   signal?: AbortSignal;
-  /** Webhook URL rules re-checked on every send; unset means production's. */
-  webhookUrlPolicy?: WebhookUrlPolicy;
+  /** Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhooks may also go to loopback receivers. */
+  webhookAllowLoopback?: boolean;
   webhookDnsLookup?: DnsLookup;
   /** Rotate the key ring once its current epoch is this old (docs/key-ring.md); unset: never automatically. */
   keyRotationIntervalMs?: number;

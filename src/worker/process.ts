@@ -15,6 +15,7 @@ type ProcessWorkerOptions = {
   nodeEnv: 'development' | 'production' | 'test';
   pause?: ReturnType<typeof testPauseFromEnv>;
   keyRotationIntervalMs?: number;
+  webhookAllowLoopback?: boolean;
 };
 
 /** The worker dependencies of a process: live accounts through the configured platforms, test accounts through the sandbox. */
@@ -26,8 +27,7 @@ export function processWorkerDeps(o: ProcessWorkerOptions, stopping: AbortSignal
     adapters: o.platforms.live,
     testAdapters: o.platforms.test,
     log: o.log,
-    // Development also delivers to http://localhost receivers (docs/webhooks.md), as the API accepts them.
-    webhookUrlPolicy: o.nodeEnv === 'production' ? 'production' : 'development',
+    webhookAllowLoopback: o.webhookAllowLoopback, // LAYERS_WEBHOOK_ALLOW_LOOPBACK, as the API accepts them (docs/webhooks.md)
     fault: o.pause?.(o.log, stopping),
     keyRotationIntervalMs: o.keyRotationIntervalMs,
   };

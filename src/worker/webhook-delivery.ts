@@ -15,7 +15,7 @@ import { secretContext } from '../services/webhook-endpoints.js';
 import { postWebhook, type PostResult } from '../webhooks/http-post.js';
 import { DELIVERY_TIMEOUT_MS, judgeAttempt, PAUSE_AFTER_CONSECUTIVE_FAILURES, type AttemptOutcome } from '../webhooks/retry-policy.js';
 import { envelopeJson, signatureHeader } from '../webhooks/signature.js';
-import { urlRulesOf, type DnsLookup, type WebhookUrlPolicy } from '../webhooks/url-safety.js';
+import { urlRulesOf, type DnsLookup } from '../webhooks/url-safety.js';
 
 // Webhooks leave through two steps of the worker loop. dispatchOutbox: committed outbox events
 // become one delivery row per subscribed endpoint. deliverDue: claim due rows (one short
@@ -28,8 +28,8 @@ export type WebhookWorkerDeps = {
   clock: Clock;
   tokenCrypto: TokenCrypto;
   log: Pick<BaseLogger, 'info' | 'warn' | 'error'>;
-  /** URL rules re-checked on every send; unset means production's (https, public addresses only). */
-  webhookUrlPolicy?: WebhookUrlPolicy;
+  /** URL rules re-checked on every send (https, public addresses); true adds loopback receivers (development opt-in). */
+  webhookAllowLoopback?: boolean;
   webhookDnsLookup?: DnsLookup;
   /** Jitter source, [0, 1); Math.random unless a test pins it. */
   random?: () => number;
@@ -89,8 +89,9 @@ async function deliverOne(deps: WebhookWorkerDeps, claim: ClaimedDelivery): Prom
   const outcome = judgeAttempt(result, claim.attempts, deps.clock.now(), random);
   const recorded = await record(deps, claim, outcome, attemptedAt);
   if (outcome.status !== 'succeeded') {
-    deps.log.info({ webhookDeliveryId: claim.id, webhookEndpointId: claim.endpoint_id, attempt: claim.attempts, outcome: outcome.status, error: outcome.error },
-      'webhook delivery attempt failed');
+    const refusedBecause = result.kind === 'error' ? result.detail : undefined; // ours to read, never recorded on the delivery
+    deps.log.info({ webhookDeliveryId: claim.id, webhookEndpointId: claim.endpoint_id, attempt: claim.attempts, outcome: outcome.status, error: outcome.error,
+      ...(refusedBecause ? { refusedBecause } : {}) }, 'webhook delivery attempt failed');
   }
   return recorded ? outcome.status : 'superseded';
 }

@@ -261,6 +261,8 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
       [{ LAYERS_MASTER_KEY: 'short' }, /LAYERS_MASTER_KEY/],
+      // One line: loopback webhook receivers are a development opt-in only.
+      [{ NODE_ENV: 'production', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1' }, /^layers: Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 [^\n]+ NODE_ENV=production\n$/],
     ];
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-badenv-'));
     try {

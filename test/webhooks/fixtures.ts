@@ -3,7 +3,7 @@ import type { Ctx } from '../../src/context.js';
 import { newRequestId } from '../../src/ids.js';
 import { testWebhookEndpoint } from '../../src/services/webhook-deliveries.js';
 import { createWebhookEndpoint } from '../../src/services/webhook-endpoints.js';
-import { systemLookup } from '../../src/webhooks/url-safety.js';
+import { urlRulesOf } from '../../src/webhooks/url-safety.js';
 import type { Harness, Tenant } from '../harness.js';
 
 // Endpoints and deliveries made through the services, not HTTP: fixtures must not spend the
@@ -22,7 +22,7 @@ function fixtureCtx(h: Harness, t: Tenant): Ctx {
 export async function webhookEndpointFixture(h: Harness, t: Tenant, opts: { url?: string; events?: string[] } = {}) {
   return createWebhookEndpoint(fixtureCtx(h, t), {
     url: opts.url ?? 'https://hooks.example.com/layers', events: opts.events ?? ['*'],
-  }, { policy: 'development', lookup: systemLookup });
+  }, urlRulesOf(h.deps));
 }
 
 /** A pending test.ping delivery on a fresh endpoint of t. */

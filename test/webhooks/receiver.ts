@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Harness } from '../harness.js';
 import type { WebhookWorkerDeps } from '../../src/worker/webhook-delivery.js';
+import { deliveryDns } from '../support/dns.js';
 
 // A partner's webhook receiver, written from docs/webhooks.md and not from our signing code:
 // it verifies X-Layers-Signature against every secret it is told to expect, and dedupes by
@@ -94,10 +95,14 @@ function safeJson(s: string) {
   }
 }
 
-/** Worker deps on the harness's database and clock; jitter pinned to the middle of its range. */
+/**
+ * Worker deps on the harness's database and clock; jitter pinned to the middle of its range.
+ * Loopback receivers allowed (the development opt-in); only localhost resolves, so a delivery
+ * to any other name fails as "host not found" and nothing leaves the machine.
+ */
 export function workerDeps(h: Harness, overrides: Partial<WebhookWorkerDeps> = {}): WebhookWorkerDeps {
   return {
     db: h.db, clock: h.clock, tokenCrypto: h.deps.tokenCrypto, log: pino({ level: 'silent' }),
-    webhookUrlPolicy: 'development', random: () => 0.5, ...overrides,
+    webhookAllowLoopback: true, webhookDnsLookup: deliveryDns, random: () => 0.5, ...overrides,
   };
 }

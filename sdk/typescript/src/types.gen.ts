@@ -49,7 +49,7 @@ export type ContentContainerPage = {
   nextCursor: string | null;
 };
 export type CreateWebhookEndpointRequest = {
-  /** Where events are POSTed. https only (http://localhost in development); private addresses are refused. */
+  /** Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused. */
   url: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
@@ -247,7 +247,7 @@ export type SocialAccountSummary = {
   disconnectedReason: string | null;
 };
 export type UpdateWebhookEndpointRequest = {
-  /** Where events are POSTed. https only (http://localhost in development); private addresses are refused. */
+  /** Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused. */
   url?: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */

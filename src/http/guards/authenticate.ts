@@ -1,11 +1,32 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../context.js';
 import { parseApiKey, secretMatches } from '../../crypto/api-key.js';
 import type { Db } from '../../db/client.js';
 import { findKeyWithSwitches } from '../../db/queries/api-keys.js';
 import { ApiError } from '../errors.js';
+import type { FailedAuthLimiter } from './rate-limit.js';
 
 const UNAUTHENTICATED = 'Missing or invalid API key. Send "Authorization: Bearer lp_<live|test>_…".';
+
+// RFC 9110 §11.1: the scheme is case-insensitive (bearer, BEARER), then whitespace and the key.
+const BEARER = /^bearer\s+(\S+)\s*$/i;
+
+/**
+ * The per-address budget of failed attempts (429), then authenticate. A request without a key
+ * or with a malformed one never reaches the database; a well-formed unknown key costs one
+ * lookup; every failure counts against its address's budget, and a spent budget answers 429
+ * before any lookup — even for a valid key from that address, which is the price of the check
+ * being free.
+ */
+export async function authenticateWithinBudget(db: Db, request: FastifyRequest, reply: FastifyReply, failures: FailedAuthLimiter) {
+  await failures.refuseWhenSpent(request.ip, reply);
+  try {
+    return await authenticate(db, request);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') await failures.count(request.ip);
+    throw err;
+  }
+}
 
 /**
  * One query resolves the key, its organization and all three kill switches, so a switch
@@ -13,7 +34,7 @@ const UNAUTHENTICATED = 'Missing or invalid API key. Send "Authorization: Bearer
  */
 export async function authenticate(db: Db, request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
-  const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
   const parsed = token ? parseApiKey(token) : undefined;
   if (!parsed) throw new ApiError('UNAUTHENTICATED', UNAUTHENTICATED);
   const row = await findKeyWithSwitches(db, parsed.keyId);

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 import type pg from 'pg';
 import {
   RateLimiterMemory,
@@ -94,4 +95,48 @@ export function createRateLimiter(
 
 export function endpointClassOf(method: string, configured: EndpointClass | undefined): EndpointClass {
   return configured ?? (method === 'GET' || method === 'HEAD' ? 'read-light' : 'write-light');
+}
+
+/**
+ * Failed authentications per client address per minute before the address gets 429 for the
+ * rest of the window: no client that stops at a 401 comes near it, and a key-guesser costs at
+ * most this many key lookups a minute per address (docs/guards.md).
+ */
+export const AUTH_FAILURES_PER_MINUTE = 30;
+
+export type FailedAuthLimiter = ReturnType<typeof createFailedAuthLimiter>;
+
+/** IPv4 as is (unmapped from ::ffff:), IPv6 by its /64: one host holds a whole /64 to rotate through. */
+export function clientKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`).toString()}/64`;
+}
+
+/**
+ * The budget of failed authentications per client address, checked before a request touches the
+ * database. In process memory on purpose, whatever the store: counting must cost no database
+ * query, and a shared store would add a round trip to every request; with N instances an
+ * address gets at most N budgets.
+ */
+export function createFailedAuthLimiter(opts: { perMinute?: number; windowSeconds?: number } = {}) {
+  const points = opts.perMinute ?? AUTH_FAILURES_PER_MINUTE;
+  const limiter = new RateLimiterMemory({ points, duration: opts.windowSeconds ?? 60, keyPrefix: 'auth-failures' });
+  return {
+    /** 429 RATE_LIMITED with Retry-After once the address has spent its budget. */
+    async refuseWhenSpent(address: string, reply: FastifyReply) {
+      const res = await limiter.get(clientKey(address));
+      if (!res || res.consumedPoints < points) return;
+      const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000)); // rounded up: waiting this long is enough
+      reply.header('retry-after', String(seconds));
+      throw new ApiError('RATE_LIMITED', `Too many failed authentication attempts from this address. Retry after ${seconds} s.`, {
+        reason: 'authentication_failures', limit: points, retryAfterSeconds: seconds,
+      });
+    },
+    /** One failed authentication from this address. */
+    async count(address: string) {
+      await limiter.penalty(clientKey(address), 1);
+    },
+  };
 }
