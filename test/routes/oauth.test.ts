@@ -13,7 +13,7 @@ async function oauthTenant(h: Harness, env: 'live' | 'test' = 'test'): Promise<T
   const k = await admin.createApiKey(h.adminCtx(), {
     organizationId: t.organizationId, scopes: ['*'], tier: 'partner', env, returnUrls: ['app.partner.test', '*.crm.test', 'localhost'],
   });
-  return { ...t, apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
+  return { ...t, env, apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
 }
 
 /** Plays the user's browser: consent at the sandbox, then the callback on our server. */
@@ -98,6 +98,29 @@ describeEachDb('OAuth connect', (h) => {
     } finally {
       h.deps.platforms = saved;
     }
+  });
+
+  it('environments are walls for connections too: a test key connecting the identity of a live account makes a test account, never re-binds the live one', async () => {
+    const live = await oauthTenant(h, 'live');
+    const k = await admin.createApiKey(h.adminCtx(), { organizationId: live.organizationId, scopes: ['*'], tier: 'partner', env: 'test', returnUrls: ['app.partner.test'] });
+    const test = { ...live, env: 'test' as const, apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
+    const connect = async (t: Tenant) => {
+      const auth = json(await start(t, { platform: 'tiktok', returnUrl: RETURN }));
+      return back((await consent(h, auth.authorizeUrl, { sandbox_user: 'u_both_envs' })).res).searchParams.get('socialAccountId')!;
+    };
+    const liveId = await connect(live);
+    const before = await h.db.selectFrom('social_accounts').select(['env', 'token_version', 'token_wrapped_key']).where('id', '=', liveId).executeTakeFirstOrThrow();
+    const testId = await connect(test);
+    assert.notEqual(testId, liveId, 'a new account, in the test environment');
+    const rows = await h.db.selectFrom('social_accounts').select(['id', 'env', 'external_account_id']).where('id', 'in', [liveId, testId]).orderBy('env').execute();
+    assert.deepEqual(rows.map((r) => [r.id, r.env]), [[liveId, 'live'], [testId, 'test']]);
+    assert.equal(rows[0]!.external_account_id, rows[1]!.external_account_id, 'the same platform identity');
+    const after = await h.db.selectFrom('social_accounts').select(['env', 'token_version', 'token_wrapped_key']).where('id', '=', liveId).executeTakeFirstOrThrow();
+    assert.deepEqual(after, before, 'the live account and its grant are untouched');
+    assert.equal((await start(test, { platform: 'tiktok', returnUrl: RETURN })).statusCode, 200);
+    const reauth = await h.inject({ method: 'POST', url: `/v1/projects/${live.projectId}/social/reauth-url`, headers: test.auth, payload: { socialAccountId: liveId, returnUrl: RETURN } });
+    assert.equal(reauth.statusCode, 404, reauth.body);
+    assert.equal(json(reauth).error.code, 'NOT_FOUND');
   });
 
   it('returnUrl must be https and on the allowlist (exact host or *.subdomain); 403 RETURN_URL_NOT_ALLOWED', async () => {
