@@ -31,7 +31,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   for (const k of Object.keys(env)) {
     if (/^(LAYERS_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|NODE_TEST_CONTEXT$|NODE_OPTIONS$|TEST_)/.test(k)) delete env[k];
   }
-  return { ...env, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...extra };
+  // Webhook endpoints the SDK tests register point at a loopback port nobody listens on (127.0.0.1:9,
+  // the discard port): allowed only by the development opt-in, and no delivery leaves the machine.
+  return { ...env, LOG_LEVEL: 'warn', NODE_ENV: 'test', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1', ...extra };
 }
 
 export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {

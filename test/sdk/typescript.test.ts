@@ -110,7 +110,7 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
   });
 
   it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {
-    const created = await layers.webhooks.create({ url: 'https://hooks.example.com/sdk-ts', events: ['lease_request.assigned'] });
+    const created = await layers.webhooks.create({ url: 'http://127.0.0.1:9/sdk-ts', events: ['lease_request.assigned'] });
     assert.deepEqual(created.events, ['lease_request.assigned']);
     assert.match(created.secret, /^whsec_/);
     assert.deepEqual((await layers.webhooks.get({ webhookEndpointId: created.id })).events, ['lease_request.assigned']);
@@ -118,7 +118,7 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.deepEqual(updated.events, ['post.published', 'post.failed']);
     const listed = (await layers.webhooks.list({ limit: 200 })).items.find((e) => e.id === created.id);
     assert.deepEqual(listed?.events, ['post.published', 'post.failed']);
-    const old = await layers.webhooks.create({ url: 'https://hooks.example.com/sdk-ts', eventTypes: ['*'] } as never).catch((e) => e);
+    const old = await layers.webhooks.create({ url: 'http://127.0.0.1:9/sdk-ts', eventTypes: ['*'] } as never).catch((e) => e);
     assert.ok(old instanceof ValidationError && old.status === 422, String(old));
     assert.ok(old.issues.some((i) => i.path === 'eventTypes' && /not a known field/.test(i.message)), JSON.stringify(old.issues));
     assert.equal((await layers.webhooks.delete({ webhookEndpointId: created.id })).deleted, true);
