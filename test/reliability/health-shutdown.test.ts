@@ -165,11 +165,11 @@ if (DATABASES.includes('postgres')) {
         await observer.connect();
         try {
           ({ rows: blocked } = await observer.query(
-            'SELECT left(query, 200) AS query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [lockerPid]));
+            'SELECT left(query, 400) AS query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [lockerPid]));
         } finally {
           await observer.end();
         }
-        return blocked.filter((r) => /from "social_accounts" where "id" = \$1 and "organization_id" = \$2 for update/i.test(r.query)).length === 3;
+        return blocked.filter((r) => /from "social_accounts" where "id" = \$1 and "organization_id" = \$2 and "env" = \$3 for update/i.test(r.query)).length === 3;
       });
 
       let answered = 0;
