@@ -38,7 +38,7 @@ export type RotationResult = {
   retainedEpochs: number[];
 };
 
-/** Claims the number (its row) first, then writes the file: a file never exists without its row. */
+/** Claims the number (its row) first, then writes the file: two processes never write one epoch. */
 async function createEpoch(d: KeyRingDeps, epoch: number): Promise<KeyEpoch | undefined> {
   const key = randomBytes(32);
   const createdAt = d.clock.now();
