@@ -54,4 +54,4 @@ export async function spawnHost(opts: HostOptions, execArgv: string[] = []): Pro
   return host;
 }
 
-export type { Call, Answer };
+export type { Answer, Call };

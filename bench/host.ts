@@ -9,7 +9,7 @@ import { buildApp } from '../src/app.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import type { AppDeps, Ctx, Principal } from '../src/context.js';
-import { openDatabase, openEmbeddedDatabase, type DatabaseHandle } from '../src/db/client.js';
+import { type DatabaseHandle, openDatabase, openEmbeddedDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { authenticate } from '../src/http/guards/authenticate.js';
 import { BUDGETS, createRateLimiter, type RateLimitStore } from '../src/http/guards/rate-limit.js';
@@ -18,8 +18,8 @@ import { loggerOptions } from '../src/main.js';
 import { openTokenCrypto } from '../src/secrets.js';
 import { createApiKey, createProject } from '../src/services/admin.js';
 import { revokeSocialAccount } from '../src/services/social-accounts.js';
-import { createConnectedAccounts, createTenant, KEY_SETTINGS, type BenchTenant } from './fixtures.js';
-import { runLoad, timeSequential, median, type LoadResult } from './load.js';
+import { type BenchTenant, createConnectedAccounts, createTenant, KEY_SETTINGS } from './fixtures.js';
+import { type LoadResult, median, runLoad, timeSequential } from './load.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -75,7 +75,10 @@ export const KEYS = 50;
 // Budgets no bench run can exhaust: the guard runs exactly as in production (same store, same
 // counters, same headers), only the numbers are larger, so no measurement turns into 429s.
 const BENCH_BUDGETS = Object.fromEntries(
-  Object.keys(BUDGETS).map((tier) => [tier, { 'read-light': 1e9, 'write-light': 1e9, 'long-running': 1e9, dailyWrites: 1e9 }]),
+  Object.keys(BUDGETS).map((tier) => [
+    tier,
+    { 'read-light': 1e9, 'write-light': 1e9, 'long-running': 1e9, dailyWrites: 1e9 },
+  ]),
 ) as typeof BUDGETS;
 
 /**
@@ -88,7 +91,10 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await migrate(handle.db);
   const keyRingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-ring-'));
   const tokenCrypto = await openTokenCrypto({ keyRingDir }, randomBytes(32), handle.db, systemClock);
-  const store: RateLimitStore = handle.counterPool && opts.rateLimitStore !== 'memory' ? { kind: 'postgres', pool: handle.counterPool } : { kind: 'memory' };
+  const store: RateLimitStore =
+    handle.counterPool && opts.rateLimitStore !== 'memory'
+      ? { kind: 'postgres', pool: handle.counterPool }
+      : { kind: 'memory' };
   const deps: AppDeps = {
     db: handle.db,
     dbKind: handle.kind,
@@ -108,31 +114,54 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const adminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto };
   const tenant = await createTenant(adminCtx, 'Bench org');
   // The list reads a project of its own: a page of LIST_ACCOUNTS, untouched by the revoke fixtures.
-  const listProject = await createProject(adminCtx, { organizationId: tenant.organizationId, name: 'Bench list project', timezone: 'UTC' });
+  const listProject = await createProject(adminCtx, {
+    organizationId: tenant.organizationId,
+    name: 'Bench list project',
+    timezone: 'UTC',
+  });
   const listTenant: BenchTenant = { ...tenant, projectId: listProject.projectId };
   await createConnectedAccounts(deps.db, deps.tokenCrypto, listTenant, { count: LIST_ACCOUNTS, postsEach: 0 });
 
   const keys = [tenant.key];
-  while (keys.length < KEYS) keys.push((await createApiKey(adminCtx, { ...KEY_SETTINGS, organizationId: tenant.organizationId })).key);
+  while (keys.length < KEYS)
+    keys.push((await createApiKey(adminCtx, { ...KEY_SETTINGS, organizationId: tenant.organizationId })).key);
   const authorization = `Bearer ${tenant.key}`;
   const fakeRequest = { headers: { authorization } } as FastifyRequest;
   const principal: Principal = await authenticate(deps.db, fakeRequest);
-  const ctx = (): Ctx => ({ db: deps.db, clock: deps.clock, log: app.log, requestId: newRequestId(), principal, tokenCrypto: deps.tokenCrypto });
+  const ctx = (): Ctx => ({
+    db: deps.db,
+    clock: deps.clock,
+    log: app.log,
+    requestId: newRequestId(),
+    principal,
+    tokenCrypto: deps.tokenCrypto,
+  });
   const version = await sql<{ server_version: string }>`SHOW server_version`.execute(deps.db);
 
   return {
     info: {
-      kind: opts.kind, apiUrl, helloUrl, authorizations: keys.map((k) => `Bearer ${k}`), projectId: tenant.projectId, listProjectId: listTenant.projectId,
+      kind: opts.kind,
+      apiUrl,
+      helloUrl,
+      authorizations: keys.map((k) => `Bearer ${k}`),
+      projectId: tenant.projectId,
+      listProjectId: listTenant.projectId,
       serverVersion: version.rows[0]!.server_version,
-      driver: handle.pgPool ? `pg ${packageVersion('pg')}` : `@electric-sql/pglite ${packageVersion('@electric-sql/pglite')}`,
+      driver: handle.pgPool
+        ? `pg ${packageVersion('pg')}`
+        : `@electric-sql/pglite ${packageVersion('@electric-sql/pglite')}`,
       poolSize: handle.pgPool?.options.max ?? 1,
       rateLimitStore: store.kind,
     },
-    createAccounts: (count, postsEach) => createConnectedAccounts(deps.db, deps.tokenCrypto, tenant, { count, postsEach }),
+    createAccounts: (count, postsEach) =>
+      createConnectedAccounts(deps.db, deps.tokenCrypto, tenant, { count, postsEach }),
     bareRevoke: ({ ids, ...run }) =>
       runLoad({ ...run, maxOps: ids.length, op: (i) => revokeSocialAccount(ctx(), { socialAccountId: ids[i]! }) }),
     barePointRead: (run) =>
-      runLoad({ ...run, op: () => sql`SELECT id, name, timezone FROM projects WHERE id = ${tenant.projectId}`.execute(deps.db) }),
+      runLoad({
+        ...run,
+        op: () => sql`SELECT id, name, timezone FROM projects WHERE id = ${tenant.projectId}`.execute(deps.db),
+      }),
     async timeGuards(reps) {
       const reply = { header: () => reply } as unknown as FastifyReply;
       const auth = await timeSequential(reps, () => authenticate(deps.db, fakeRequest));
@@ -155,12 +184,24 @@ async function openBenchDatabase(opts: HostOptions): Promise<{ handle: DatabaseH
   if (opts.kind === 'pglite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-'));
     const handle = await openEmbeddedDatabase(dir);
-    return { handle, dispose: async () => { await handle.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      handle,
+      dispose: async () => {
+        await handle.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(opts.databaseUrl, `CREATE SCHEMA ${schema}`);
   const handle = await openDatabase({ databaseUrl: opts.databaseUrl, searchPath: schema });
-  return { handle, dispose: async () => { await handle.close(); await adminQuery(opts.databaseUrl, `DROP SCHEMA ${schema} CASCADE`); } };
+  return {
+    handle,
+    dispose: async () => {
+      await handle.close();
+      await adminQuery(opts.databaseUrl, `DROP SCHEMA ${schema} CASCADE`);
+    },
+  };
 }
 
 async function adminQuery(url: string, text: string) {

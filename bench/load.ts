@@ -90,7 +90,12 @@ function combine(results: LoadResult[]): LoadResult {
   const seconds = results.reduce((n, r) => n + r.seconds, 0);
   const cpu = results.reduce((n, r) => n + (r.serverCpuMs ?? NaN) * r.ops, 0);
   return {
-    ops, seconds, perSecond: ops / seconds, p50Ms: median(results.map((r) => r.p50Ms)), p99Ms: median(results.map((r) => r.p99Ms)), serverCpuMs: cpu / ops,
+    ops,
+    seconds,
+    perSecond: ops / seconds,
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    serverCpuMs: cpu / ops,
   };
 }
 
@@ -106,7 +111,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Times `op` sequentially `reps` times and returns each latency (ms). */
@@ -130,7 +138,9 @@ export function httpClient(origin: string, connections: number) {
     async send(method: 'GET' | 'DELETE', path: string, headers: Record<string, string>, expect = 200) {
       const res = await pool.request({ method, path, headers });
       if (res.statusCode !== expect) {
-        throw new Error(`${method} ${path} → ${res.statusCode} (expected ${expect}): ${(await res.body.text()).slice(0, 300)}`);
+        throw new Error(
+          `${method} ${path} → ${res.statusCode} (expected ${expect}): ${(await res.body.text()).slice(0, 300)}`,
+        );
       }
       await res.body.dump();
     },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DbKind } from './host.js';
-import { renderMarkdown, renderText, type Report } from './report.js';
+import { type Report, renderMarkdown, renderText } from './report.js';
 import { runBench } from './run.js';
 
 const USAGE = `Usage: npm run bench [-- options]
@@ -46,32 +46,44 @@ async function main() {
   if (values.from) return void process.stdout.write(render(JSON.parse(fs.readFileSync(values.from, 'utf8')) as Report));
 
   const databases = values.db.split(',').map((s) => s.trim()) as DbKind[];
-  if (databases.some((d) => d !== 'pglite' && d !== 'postgres')) throw new UsageError(`--db: pglite and/or postgres, not ${values.db}`);
+  if (databases.some((d) => d !== 'pglite' && d !== 'postgres'))
+    throw new UsageError(`--db: pglite and/or postgres, not ${values.db}`);
   const logLevel = values['log-level'];
-  if (logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'silent') throw new UsageError('--log-level: info, warn or silent');
+  if (logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'silent')
+    throw new UsageError('--log-level: info, warn or silent');
   const durationMs = values.duration === undefined ? undefined : Number(values.duration);
-  if (durationMs !== undefined && !(durationMs > 0)) throw new UsageError('--duration: a positive number of milliseconds');
+  if (durationMs !== undefined && !(durationMs > 0))
+    throw new UsageError('--duration: a positive number of milliseconds');
   const profileDir = values.profile && path.resolve(values.profile);
 
   const started = Date.now();
   const report = await runBench({
     quick: values.quick,
     databases,
-    databaseUrl: values['database-url'] ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl:
+      values['database-url'] ??
+      process.env.BENCH_DATABASE_URL ??
+      process.env.TEST_DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/test',
     durationMs,
     logLevel,
     hostExecArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    progress: (msg) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`),
+    progress: (msg) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`),
   });
   fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
-  fs.writeFileSync(values.out, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(render(report));
-  process.stderr.write(`[bench] report written to ${values.out}${profileDir ? `; server CPU profiles in ${profileDir}` : ''}\n`);
+  process.stderr.write(
+    `[bench] report written to ${values.out}${profileDir ? `; server CPU profiles in ${profileDir}` : ''}\n`,
+  );
 }
 
 class UsageError extends Error {}
 
 main().catch((err) => {
-  process.stderr.write(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench failed: ${err?.stack ?? err}\n`);
+  process.stderr.write(
+    err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench failed: ${err?.stack ?? err}\n`,
+  );
   process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Host } from './host.js';
-import { httpClient, interleave, median, runLoad, timeSequential, type HttpClient, type LoadResult } from './load.js';
+import { type HttpClient, httpClient, interleave, type LoadResult, median, runLoad, timeSequential } from './load.js';
 
 /** One figure: a value and the baseline measured in the same run that it is divided by. */
 export type Figure = {
@@ -32,13 +32,29 @@ export type BenchConfig = {
 };
 
 export const FULL: BenchConfig = {
-  concurrency: 50, durationMs: 6000, rounds: 3, warmupMs: 1000, calibrationRevokes: 400,
-  postCounts: [0, 4, 100, 10_000], scalingReps: 15, scalingRepsLargest: 5, guardReps: 400, idempotencyPairs: 60,
+  concurrency: 50,
+  durationMs: 6000,
+  rounds: 3,
+  warmupMs: 1000,
+  calibrationRevokes: 400,
+  postCounts: [0, 4, 100, 10_000],
+  scalingReps: 15,
+  scalingRepsLargest: 5,
+  guardReps: 400,
+  idempotencyPairs: 60,
 };
 
 export const QUICK: BenchConfig = {
-  concurrency: 50, durationMs: 250, rounds: 1, warmupMs: 100, calibrationRevokes: 50,
-  postCounts: [0, 4, 100, 1_000], scalingReps: 2, scalingRepsLargest: 1, guardReps: 20, idempotencyPairs: 3,
+  concurrency: 50,
+  durationMs: 250,
+  rounds: 1,
+  warmupMs: 100,
+  calibrationRevokes: 50,
+  postCounts: [0, 4, 100, 1_000],
+  scalingReps: 2,
+  scalingRepsLargest: 1,
+  guardReps: 20,
+  idempotencyPairs: 3,
 };
 
 export type Context = { host: Host; client: HttpClient; config: BenchConfig; progress: (msg: string) => void };
@@ -50,10 +66,24 @@ function keyHeaders(host: Host): (i: number) => Record<string, string> {
 }
 
 const throughput = (db: string, measurement: string, r: LoadResult, baseline: string, b: LoadResult): Figure => ({
-  db, measurement, value: r.perSecond, baseline, baselineValue: b.perSecond, unit: '/s', ratio: r.perSecond / b.perSecond, better: 'higher',
+  db,
+  measurement,
+  value: r.perSecond,
+  baseline,
+  baselineValue: b.perSecond,
+  unit: '/s',
+  ratio: r.perSecond / b.perSecond,
+  better: 'higher',
 });
 const latency = (db: string, measurement: string, value: number, baseline: string, baselineValue: number): Figure => ({
-  db, measurement, value, baseline, baselineValue, unit: 'ms', ratio: value / baselineValue, better: 'lower',
+  db,
+  measurement,
+  value,
+  baseline,
+  baselineValue,
+  unit: 'ms',
+  ratio: value / baselineValue,
+  better: 'lower',
 });
 
 const cpu = (db: string, measurement: string, r: LoadResult, baseline: string, b: LoadResult): Figure =>
@@ -70,7 +100,12 @@ export async function revokeUnderLoad({ host, client, config, progress }: Contex
   const auth = keyHeaders(host);
   const sliceMs = config.durationMs / config.rounds;
   const http = (ids: string[], durationMs: number) =>
-    runLoad({ concurrency: c, durationMs, maxOps: ids.length, op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)) });
+    runLoad({
+      concurrency: c,
+      durationMs,
+      maxOps: ids.length,
+      op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
+    });
   const bare = (ids: string[], durationMs: number) => host.bareRevoke({ ids, concurrency: c, durationMs, warmupMs: 0 });
   // Per slice: the calibrated rate for the slice's length, with a margin (a slice never runs out).
   const perSlice = (r: LoadResult) => Math.ceil((r.perSecond * sliceMs * 1.5) / 1000) + c;
@@ -82,10 +117,14 @@ export async function revokeUnderLoad({ host, client, config, progress }: Contex
   const httpIds = await host.createAccounts(httpN * config.rounds, 4);
   const bareIds = await host.createAccounts(bareN * config.rounds, 4);
   progress(`${db}: revoke over HTTP vs bare transaction, ${c} each, ${config.rounds} × ${sliceMs} ms each`);
-  const { api, base } = await interleave(config.rounds, {
-    api: (round) => http(httpIds.slice(round * httpN, (round + 1) * httpN), sliceMs),
-    base: (round) => bare(bareIds.slice(round * bareN, (round + 1) * bareN), sliceMs),
-  }, host.cpuTimeMs);
+  const { api, base } = await interleave(
+    config.rounds,
+    {
+      api: (round) => http(httpIds.slice(round * httpN, (round + 1) * httpN), sliceMs),
+      base: (round) => bare(bareIds.slice(round * bareN, (round + 1) * bareN), sliceMs),
+    },
+    host.cpuTimeMs,
+  );
   const label = `revoke (4 posts) @${c}`;
   return [
     throughput(db, `${label} req/s`, api, 'bare revoke tx/s', base),
@@ -149,7 +188,9 @@ export async function revokeScaling({ host, client, config, progress }: Context)
     }
   }
   const med = (n: number) => median(samples.get(n)!);
-  return config.postCounts.map((n) => latency(db, `revoke ${n.toLocaleString('en-US')} posts, sequential`, med(n), 'revoke 0 posts', med(0)));
+  return config.postCounts.map((n) =>
+    latency(db, `revoke ${n.toLocaleString('en-US')} posts, sequential`, med(n), 'revoke 0 posts', med(0)),
+  );
 }
 
 /**

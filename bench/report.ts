@@ -26,13 +26,13 @@ export type Report = {
 };
 
 export const METHOD = [
-  'Server: the API built as startServer builds it (rate limits in the database\'s default store: memory on PGlite, the PostgreSQL store on PostgreSQL; request logs at info level to /dev/null) in a child process on 127.0.0.1; the load generator (undici, one keep-alive connection per loop) in the parent. Rate-limit budgets are raised so no run turns into 429s (the guard and its store run as in production); load is spread over 50 keys of one organization.',
-  'Load: closed loops — N concurrent loops each awaiting one request (or driver call) at a time; every operation must succeed. Contenders take turns in interleaved slices (rounds), so load from elsewhere on the machine hits them alike; p50/p99 are the median of the slices\' percentiles. Server CPU/op is the server process\'s CPU time per operation.',
+  "Server: the API built as startServer builds it (rate limits in the database's default store: memory on PGlite, the PostgreSQL store on PostgreSQL; request logs at info level to /dev/null) in a child process on 127.0.0.1; the load generator (undici, one keep-alive connection per loop) in the parent. Rate-limit budgets are raised so no run turns into 429s (the guard and its store run as in production); load is spread over 50 keys of one organization.",
+  "Load: closed loops — N concurrent loops each awaiting one request (or driver call) at a time; every operation must succeed. Contenders take turns in interleaved slices (rounds), so load from elsewhere on the machine hits them alike; p50/p99 are the median of the slices' percentiles. Server CPU/op is the server process's CPU time per operation.",
   'Revoke @N: each request revokes a fresh connected account with 4 queued posts (fixtures pre-created set-based, counts calibrated by a warm-up run). Baseline: the same transaction (revokeSocialAccount: the same statements via Kysely) called straight through the driver in the server process, N loops, same pool.',
   'Reads @N: GET /v1/projects/:id/social-accounts (a page of 10 accounts) and GET /v1/whoami vs a bare primary-key read (SELECT … FROM projects WHERE id = $1 via Kysely, N loops in the server process) and vs a fastify hello-world in the server process, driven by the same load generator.',
   'Revoke scaling: sequential revokes of fresh accounts with 0, 4, 100 and 10,000 queued posts (--quick: 1,000), rounds interleaving the sizes; median per size, as a ratio to the 0-post revoke (the goal compares the largest with 4).',
   'Guards: authenticate() and rateLimiter.consume() called directly in the server process (sequential medians) vs a whole sequential whoami seen by the client; idempotency as (keyed revoke − plain revoke) / keyed revoke, alternating requests. Scope and validation are in-memory checks, not measured.',
-  'With N closed loops, mean latency = N / throughput (Little\'s law): p99 at 50 connections is a throughput figure. PGlite is one connection: every query in the process is serialized, so 50 connections queue for it — API and bare baseline alike — on the server process\'s own thread.',
+  "With N closed loops, mean latency = N / throughput (Little's law): p99 at 50 connections is a throughput figure. PGlite is one connection: every query in the process is serialized, so 50 connections queue for it — API and bare baseline alike — on the server process's own thread.",
 ];
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -52,11 +52,23 @@ export function evaluateGoals(figures: Figure[], postCounts: number[]): Goal[] {
     const four = of((f) => f.measurement === 'revoke 4 posts, sequential');
     if (big && four) {
       const r = big.value / four.value;
-      goals.push({ goal: `${largest.toLocaleString('en-US')}-post revoke ≤ 25× a 4-post revoke`, db, actual: `${r.toFixed(1)}×`, pass: r <= 25 });
+      goals.push({
+        goal: `${largest.toLocaleString('en-US')}-post revoke ≤ 25× a 4-post revoke`,
+        db,
+        actual: `${r.toFixed(1)}×`,
+        pass: r <= 25,
+      });
     }
     if (db !== 'postgres') continue;
-    for (const f of figures.filter((x) => x.db === db && x.measurement.includes(' @') && x.measurement.endsWith(' p99'))) {
-      goals.push({ goal: `p99 ≤ 50 ms at 50 connections: ${f.measurement.replace(/ @\d+ p99$/, '')}`, db, actual: `${fmt(f.value)} ms`, pass: f.value <= 50 });
+    for (const f of figures.filter(
+      (x) => x.db === db && x.measurement.includes(' @') && x.measurement.endsWith(' p99'),
+    )) {
+      goals.push({
+        goal: `p99 ≤ 50 ms at 50 connections: ${f.measurement.replace(/ @\d+ p99$/, '')}`,
+        db,
+        actual: `${fmt(f.value)} ms`,
+        pass: f.value <= 50,
+      });
     }
   }
   return goals;
@@ -64,7 +76,11 @@ export function evaluateGoals(figures: Figure[], postCounts: number[]): Goal[] {
 
 function rows(report: Report): string[][] {
   return report.figures.map((f) => [
-    f.db, f.measurement, `${fmt(f.value)} ${f.unit}`, f.baseline, `${fmt(f.baselineValue)} ${f.unit}`,
+    f.db,
+    f.measurement,
+    `${fmt(f.value)} ${f.unit}`,
+    f.baseline,
+    `${fmt(f.baselineValue)} ${f.unit}`,
     `${ratio(f)} (${f.better} is better)`,
   ]);
 }
@@ -74,9 +90,25 @@ const HEAD = ['db', 'measurement', 'value', 'baseline (same run)', 'baseline val
 export function renderText(report: Report): string {
   const all = [HEAD, ...rows(report)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const goals = report.goals.map((g) => `${g.pass ? 'PASS' : 'MISS'}  ${g.db.padEnd(8)}  ${g.goal}: ${g.actual}`);
-  return [machineLine(report), '', line(HEAD), ...all.slice(1).map(line), '', 'Goals', ...goals, '', 'Method', ...report.method.map((m) => `- ${m}`), ''].join('\n');
+  return [
+    machineLine(report),
+    '',
+    line(HEAD),
+    ...all.slice(1).map(line),
+    '',
+    'Goals',
+    ...goals,
+    '',
+    'Method',
+    ...report.method.map((m) => `- ${m}`),
+    '',
+  ].join('\n');
 }
 
 export function renderMarkdown(report: Report): string {
@@ -96,6 +128,9 @@ export function renderMarkdown(report: Report): string {
 }
 
 function machineLine({ machine: m, databases }: Report): string {
-  const dbs = databases.map((d) => `${d.kind}: PostgreSQL ${d.serverVersion} via ${d.driver}, pool ${d.poolSize}, rate limits in ${d.rateLimitStore}`);
+  const dbs = databases.map(
+    (d) =>
+      `${d.kind}: PostgreSQL ${d.serverVersion} via ${d.driver}, pool ${d.poolSize}, rate limits in ${d.rateLimitStore}`,
+  );
   return `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform}); load average ${m.loadAverage.start.toFixed(2)} → ${m.loadAverage.end.toFixed(2)}. ${dbs.join('; ')}.`;
 }

@@ -2,8 +2,18 @@ import os from 'node:os';
 import type { DbKind, HostOptions } from './host.js';
 import { spawnHost } from './host-process.js';
 import { httpClient } from './load.js';
-import { FULL, QUICK, guardCosts, readsUnderLoad, revokeScaling, revokeUnderLoad, type BenchConfig, type Context, type Figure } from './measurements.js';
-import { METHOD, evaluateGoals, type Report } from './report.js';
+import {
+  type BenchConfig,
+  type Context,
+  type Figure,
+  FULL,
+  guardCosts,
+  QUICK,
+  readsUnderLoad,
+  revokeScaling,
+  revokeUnderLoad,
+} from './measurements.js';
+import { evaluateGoals, METHOD, type Report } from './report.js';
 
 export type RunOptions = {
   quick: boolean;
@@ -21,7 +31,10 @@ const MEASUREMENTS = [revokeUnderLoad, readsUnderLoad, revokeScaling, guardCosts
 /** Every measurement on every database, each against its own server process and fresh database. */
 export async function runBench(opts: RunOptions): Promise<Report> {
   const progress = opts.progress ?? (() => {});
-  const config: BenchConfig = { ...(opts.quick ? QUICK : FULL), ...(opts.durationMs ? { durationMs: opts.durationMs } : {}) };
+  const config: BenchConfig = {
+    ...(opts.quick ? QUICK : FULL),
+    ...(opts.durationMs ? { durationMs: opts.durationMs } : {}),
+  };
   const startedAt = new Date().toISOString();
   const loadStart = os.loadavg()[0]!;
   const figures: Figure[] = [];

@@ -39,5 +39,5 @@ export async function buildOpenapiDocument(): Promise<Record<string, any>> {
 
 /** The committed file's bytes: pretty-printed, key order as the document builds it (sorted there). */
 export function serializeOpenapi(doc: unknown): string {
-  return JSON.stringify(doc, null, 2) + '\n';
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

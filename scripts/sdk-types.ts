@@ -47,8 +47,13 @@ export function operationsOf(doc: Json): OperationInfo[] {
         response: ok?.content?.['application/json']?.schema,
         summary: op.summary ?? '',
       };
-      const clash = bodyFields(doc, info).filter((f) => info.pathParams.includes(f) || info.query.some((q) => q.name === f));
-      if (clash.length) throw new Error(`${info.operationId}: body field(s) ${clash.join(', ')} share a name with a path/query parameter; the SDKs take one flat argument object`);
+      const clash = bodyFields(doc, info).filter(
+        (f) => info.pathParams.includes(f) || info.query.some((q) => q.name === f),
+      );
+      if (clash.length)
+        throw new Error(
+          `${info.operationId}: body field(s) ${clash.join(', ')} share a name with a path/query parameter; the SDKs take one flat argument object`,
+        );
       ops.push(info);
     }
   }
@@ -63,7 +68,8 @@ function bodyFields(doc: Json, op: OperationInfo): string[] {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const key = (k: string) => (IDENT.test(k) ? k : JSON.stringify(k));
-const doc1 = (text: string | undefined, indent: string) => (text ? `${indent}/** ${text.replace(/\*\//g, '*\\/').replace(/\n+/g, ' ')} */\n` : '');
+const doc1 = (text: string | undefined, indent: string) =>
+  text ? `${indent}/** ${text.replace(/\*\//g, '*\\/').replace(/\n+/g, ' ')} */\n` : '';
 
 /** A JSON Schema (the subset zod emits) as a TypeScript type. */
 export function tsType(s: Json | undefined, indent = ''): string {
@@ -75,15 +81,21 @@ export function tsType(s: Json | undefined, indent = ''): string {
   if (s.enum) return union(s.enum.map((v: unknown) => JSON.stringify(v)));
   if (Array.isArray(s.type)) return union(s.type.map((t: string) => tsType({ ...s, type: t }, indent)));
   switch (s.type) {
-    case 'string': return 'string';
-    case 'integer': case 'number': return 'number';
-    case 'boolean': return 'boolean';
-    case 'null': return 'null';
+    case 'string':
+      return 'string';
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'null':
+      return 'null';
     case 'array': {
       const item = tsType(s.items, indent);
       return /[|&]/.test(item) ? `Array<${item}>` : `${item}[]`;
     }
-    case 'object': return objectType(s, indent);
+    case 'object':
+      return objectType(s, indent);
   }
   return 'unknown';
 }
@@ -91,10 +103,15 @@ export function tsType(s: Json | undefined, indent = ''): string {
 function objectType(s: Json, indent: string): string {
   const props = Object.entries<Json>(s.properties ?? {});
   const extra = s.additionalProperties;
-  if (!props.length) return extra === false ? 'Record<string, never>' : `Record<string, ${extra && extra !== true ? tsType(extra, indent) : 'unknown'}>`;
-  const inner = indent + '  ';
+  if (!props.length)
+    return extra === false
+      ? 'Record<string, never>'
+      : `Record<string, ${extra && extra !== true ? tsType(extra, indent) : 'unknown'}>`;
+  const inner = `${indent}  `;
   const required = new Set<string>(s.required ?? []);
-  const lines = props.map(([k, v]) => `${doc1(v.description, inner)}${inner}${key(k)}${required.has(k) ? '' : '?'}: ${tsType(v, inner)};\n`);
+  const lines = props.map(
+    ([k, v]) => `${doc1(v.description, inner)}${inner}${key(k)}${required.has(k) ? '' : '?'}: ${tsType(v, inner)};\n`,
+  );
   if (extra && extra !== true) lines.push(`${inner}[key: string]: ${tsType(extra, inner)};\n`);
   return `{\n${lines.join('')}${indent}}`;
 }
@@ -116,23 +133,33 @@ export function renderTypeScript(doc: Json): string {
     out.push(`${doc1(schema.description, '')}export type ${name} = ${tsType(schema)};\n`);
   }
   const ops = operationsOf(doc);
-  out.push('\n/** Every operation: where it lives, what it takes (path, query, body) and what it returns. */\nexport interface Operations {\n');
+  out.push(
+    '\n/** Every operation: where it lives, what it takes (path, query, body) and what it returns. */\nexport interface Operations {\n',
+  );
   for (const op of ops) {
     const pathT = op.pathParams.length ? `{ ${op.pathParams.map((n) => `${n}: string`).join('; ')} }` : '{}';
     const queryT = op.query.length
       ? `{\n${op.query.map((q) => `${doc1(q.description, '      ')}      ${key(q.name)}${q.required ? '' : '?'}: ${queryType(q)};\n`).join('')}    }`
       : '{}';
     const bodyT = op.body ? (op.bodyRequired ? tsType(op.body, '    ') : `Partial<${tsType(op.body, '    ')}>`) : '{}';
-    out.push(`  /** ${op.method} ${op.path}: ${op.summary} */\n  ${op.operationId}: {\n    pathParams: ${pathT};\n    query: ${queryT};\n    body: ${bodyT};\n    response: ${tsType(op.response, '    ')};\n  };\n`);
+    out.push(
+      `  /** ${op.method} ${op.path}: ${op.summary} */\n  ${op.operationId}: {\n    pathParams: ${pathT};\n    query: ${queryT};\n    body: ${bodyT};\n    response: ${tsType(op.response, '    ')};\n  };\n`,
+    );
   }
   out.push('}\n\nexport type OperationId = keyof Operations;\n\n');
-  out.push('/** The same, as values: what the client needs at run time to build a request. */\nexport const OPERATIONS = {\n');
+  out.push(
+    '/** The same, as values: what the client needs at run time to build a request. */\nexport const OPERATIONS = {\n',
+  );
   for (const op of ops) {
     const body = op.body ? (op.bodyRequired ? "'required'" : "'optional'") : 'false';
-    out.push(`  ${op.operationId}: { method: '${op.method}', path: '${op.path}', pathParams: [${op.pathParams.map((n) => `'${n}'`).join(', ')}], query: [${op.query.map((q) => `'${q.name}'`).join(', ')}], body: ${body}, idempotent: ${op.idempotent} },\n`);
+    out.push(
+      `  ${op.operationId}: { method: '${op.method}', path: '${op.path}', pathParams: [${op.pathParams.map((n) => `'${n}'`).join(', ')}], query: [${op.query.map((q) => `'${q.name}'`).join(', ')}], body: ${body}, idempotent: ${op.idempotent} },\n`,
+    );
   }
   out.push('} as const satisfies Record<OperationId, OperationSpec>;\n\n');
-  out.push("export type OperationSpec = {\n  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';\n  path: string;\n  pathParams: readonly string[];\n  query: readonly string[];\n  body: false | 'required' | 'optional';\n  idempotent: boolean;\n};\n");
+  out.push(
+    "export type OperationSpec = {\n  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';\n  path: string;\n  pathParams: readonly string[];\n  query: readonly string[];\n  body: false | 'required' | 'optional';\n  idempotent: boolean;\n};\n",
+  );
   return out.join('');
 }
 
@@ -141,7 +168,9 @@ export function renderPython(doc: Json): string {
   for (const op of operationsOf(doc)) {
     const tuple = (xs: string[]) => `(${xs.map((x) => `"${x}"`).join(', ')}${xs.length === 1 ? ',' : ''})`;
     const body = op.body ? (op.bodyRequired ? '"required"' : '"optional"') : 'None';
-    lines.push(`    "${op.operationId}": {"method": "${op.method}", "path": "${op.path}", "path_params": ${tuple(op.pathParams)}, "query": ${tuple(op.query.map((q) => q.name))}, "body": ${body}, "idempotent": ${op.idempotent ? 'True' : 'False'}, "summary": ${JSON.stringify(op.summary)}},`);
+    lines.push(
+      `    "${op.operationId}": {"method": "${op.method}", "path": "${op.path}", "path_params": ${tuple(op.pathParams)}, "query": ${tuple(op.query.map((q) => q.name))}, "body": ${body}, "idempotent": ${op.idempotent ? 'True' : 'False'}, "summary": ${JSON.stringify(op.summary)}},`,
+    );
   }
   lines.push('}\n');
   return lines.join('\n');

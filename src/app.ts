@@ -9,17 +9,17 @@ import { authenticateWithinBudget } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
 import { createFailedAuthLimiter, endpointClassOf } from './http/guards/rate-limit.js';
 import { checkScope } from './http/guards/scope.js';
-import { rejectUnstorableStrings } from './http/unstorable-strings.js';
 import { openapiTransform, openapiTransformObject } from './http/openapi.js';
+import { rejectUnstorableStrings } from './http/unstorable-strings.js';
 import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { contentRoutes } from './routes/content.js';
-import { scheduledPostRoutes } from './routes/scheduled-posts.js';
-import { projectRoutes } from './routes/projects.js';
 import { leasedAccountRoutes } from './routes/leased-accounts.js';
 import { oauthCallbackRoute, oauthRoutes } from './routes/oauth.js';
+import { projectRoutes } from './routes/projects.js';
+import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
@@ -47,7 +47,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   const app = Fastify({
     logger: opts.logger ?? false,
     // A hop count trusts that many proxies nearest to us (fastify's own reading of a number).
-    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy ?? false,
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : (trustProxy ?? false),
     genReqId: () => newRequestId(),
     requestIdHeader: false, // never trust a client-sent id: ours correlate with our logs
     bodyLimit: BODY_LIMIT,
@@ -116,7 +117,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       info: {
         title: 'Layers partner API',
         version: '1.0.0',
-        description: 'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked against kill switches, rate limits and the route’s scope, and answers errors in one envelope. Guard order, retry advice per code and idempotency: docs/guards.md.',
+        description:
+          'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked against kill switches, rate limits and the route’s scope, and answers errors in one envelope. Guard order, retry advice per code and idempotency: docs/guards.md.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -135,7 +137,12 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request, reply) => {
-        request.principal = await authenticateWithinBudget(deps.db, request, reply, deps.failedAuthLimiter ?? defaultFailedAuth);
+        request.principal = await authenticateWithinBudget(
+          deps.db,
+          request,
+          reply,
+          deps.failedAuthLimiter ?? defaultFailedAuth,
+        );
         const cls = endpointClassOf(request.method, request.routeOptions.config.rateClass);
         await deps.rateLimiter.consume(request.principal, cls, reply);
         checkScope(request.principal, request.routeOptions.config.scope);

@@ -4,7 +4,8 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']); // proxy-addr's names, as fastify takes them
-const isProxyEntry = (p: string) => PROXY_KEYWORDS.has(p) || (net.isIP(p.split('/')[0]!) !== 0 && (!p.includes('/') || ipaddr.isValidCIDR(p)));
+const isProxyEntry = (p: string) =>
+  PROXY_KEYWORDS.has(p) || (net.isIP(p.split('/')[0]!) !== 0 && (!p.includes('/') || ipaddr.isValidCIDR(p)));
 const isProxyList = (v: string) => v.split(',').every((p) => isProxyEntry(p.trim()));
 
 // Environment parsed once at start-up; a bad value stops the process with a clear message.
@@ -21,18 +22,30 @@ const EnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
   LAYERS_KEYRING_DIR: z.string().min(1).optional(),
-  LAYERS_KEY_ROTATION_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  LAYERS_KEY_ROTATION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24),
   LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LAYERS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
   LAYERS_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   // Never "true": any client could then name its own address in X-Forwarded-For.
-  LAYERS_TRUST_PROXY: z.string().refine((v) => /^[1-9]\d?$/.test(v) || isProxyList(v),
-    'must be a hop count (1-99) or comma-separated proxy addresses/CIDRs (loopback, linklocal, uniquelocal allowed)').optional(),
+  LAYERS_TRUST_PROXY: z
+    .string()
+    .refine(
+      (v) => /^[1-9]\d?$/.test(v) || isProxyList(v),
+      'must be a hop count (1-99) or comma-separated proxy addresses/CIDRs (loopback, linklocal, uniquelocal allowed)',
+    )
+    .optional(),
 });
 
 export type Config = {
@@ -72,11 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const e = parsed.data;
   // Rate limits default to the most shared store configured: Redis, else PostgreSQL, else memory.
   const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
-  if (rateLimitStore === 'redis' && !e.REDIS_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
-  if (rateLimitStore === 'postgres' && !e.DATABASE_URL) throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+  if (rateLimitStore === 'redis' && !e.REDIS_URL)
+    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (rateLimitStore === 'postgres' && !e.DATABASE_URL)
+    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
   const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
   if (webhookAllowLoopback && e.NODE_ENV === 'production') {
-    throw new ConfigError('Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production');
+    throw new ConfigError(
+      'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production',
+    );
   }
   return {
     port: e.PORT,
@@ -94,7 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     nodeEnv: e.NODE_ENV,
     webhookAllowLoopback,
     authFailuresPerMinute: e.LAYERS_AUTH_FAILURES_PER_MINUTE,
-    trustProxy: e.LAYERS_TRUST_PROXY === undefined ? undefined : /^\d+$/.test(e.LAYERS_TRUST_PROXY) ? Number(e.LAYERS_TRUST_PROXY) : e.LAYERS_TRUST_PROXY,
+    trustProxy:
+      e.LAYERS_TRUST_PROXY === undefined
+        ? undefined
+        : /^\d+$/.test(e.LAYERS_TRUST_PROXY)
+          ? Number(e.LAYERS_TRUST_PROXY)
+          : e.LAYERS_TRUST_PROXY,
     ...overrides,
   };
 }

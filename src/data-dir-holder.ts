@@ -17,7 +17,13 @@ export type Holder = {
 let self: Holder | undefined;
 
 export function currentProcess(): Holder {
-  self ??= { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? null, where: pidScope(), host: os.hostname(), since: new Date().toISOString() };
+  self ??= {
+    pid: process.pid,
+    startTime: procStat(process.pid)?.startTime ?? null,
+    where: pidScope(),
+    host: os.hostname(),
+    since: new Date().toISOString(),
+  };
   return self;
 }
 
@@ -25,8 +31,12 @@ export function currentProcess(): Holder {
 export function parseHolder(text: string): Holder | undefined {
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    const valid = Number.isInteger(h.pid) && h.pid! > 0 && (h.startTime === null || typeof h.startTime === 'string')
-      && typeof h.where === 'string' && typeof h.host === 'string';
+    const valid =
+      Number.isInteger(h.pid) &&
+      h.pid! > 0 &&
+      (h.startTime === null || typeof h.startTime === 'string') &&
+      typeof h.where === 'string' &&
+      typeof h.host === 'string';
     return valid ? (h as Holder) : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { currentProcess, isHolderAlive, parseHolder, type Holder } from './data-dir-holder.js';
+import { currentProcess, type Holder, isHolderAlive, parseHolder } from './data-dir-holder.js';
 
 // One process owns an embedded data directory: PGlite has no lock of its own, and two processes
 // on one pgdata/ silently lose each other's acknowledged writes. The lock is proper-lockfile's
@@ -24,9 +24,16 @@ const REAPER_MARKER = /^reaper-[0-9a-f]{16}\.json$/;
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError'; // the CLI keys on it: one line on stderr, its own exit code
-  constructor(readonly dir: string, readonly holder: Holder | undefined) {
+  constructor(
+    readonly dir: string,
+    readonly holder: Holder | undefined,
+  ) {
     const here = currentProcess().where;
-    const who = !holder ? 'pid unknown' : holder.where === here ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.host}`;
+    const who = !holder
+      ? 'pid unknown'
+      : holder.where === here
+        ? `pid ${holder.pid}`
+        : `pid ${holder.pid} on ${holder.host}`;
     super(`data directory ${dir} is in use by another layers process (${who}); stop it first or use --data-dir`);
   }
 }
@@ -48,25 +55,35 @@ export function isInsideLockedDataDir(p: string): boolean {
  * holder → DataDirInUseError (nothing touched); a dead one → its lock is taken over at once.
  * `onCompromised`: the lock was taken from us while held (default: exit 1 at once).
  */
-export async function lockDataDir(dir: string, opts: { onCompromised?: (err: Error) => void } = {}): Promise<DataDirLock> {
+export async function lockDataDir(
+  dir: string,
+  opts: { onCompromised?: (err: Error) => void } = {},
+): Promise<DataDirLock> {
   const given = path.resolve(dir);
   fs.mkdirSync(given, { recursive: true, mode: 0o700 });
   const real = fs.realpathSync(given);
   const lockPath = path.join(real, LOCK_NAME);
-  const marker = { name: `holder-${nonce()}.json`, body: JSON.stringify(currentProcess()) + '\n' };
+  const marker = { name: `holder-${nonce()}.json`, body: `${JSON.stringify(currentProcess())}\n` };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const seen = inspect(lockPath);
     if (seen.kind === 'held') throw new DataDirInUseError(given, seen.holder);
     if (seen.kind === 'dead') reap(lockPath, seen.marker);
     else if (seen.kind === 'empty') removeEmpty(lockPath);
     else if (seen.kind === 'free') {
-      const release = await lockfile.lock(real, {
-        lockfilePath: lockPath, realpath: false, stale: STALE_MS, update: UPDATE_MS, retries: 0,
-        fs: markedLockFs(marker), onCompromised: opts.onCompromised ?? exitOnLostLock(given),
-      }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ELOCKED') return undefined; // another process got there first: look again
-        throw err;
-      });
+      const release = await lockfile
+        .lock(real, {
+          lockfilePath: lockPath,
+          realpath: false,
+          stale: STALE_MS,
+          update: UPDATE_MS,
+          retries: 0,
+          fs: markedLockFs(marker),
+          onCompromised: opts.onCompromised ?? exitOnLostLock(given),
+        })
+        .catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ELOCKED') return undefined; // another process got there first: look again
+          throw err;
+        });
       if (release) return heldLock(given, real, release);
     }
   }
@@ -94,7 +111,9 @@ function heldLock(given: string, real: string, release: () => Promise<void>): Da
 /** Default reaction to a lost lock: another process may own the directory now, so not one more write. */
 function exitOnLostLock(dir: string) {
   return (err: Error) => {
-    process.stderr.write(`layers: lost the lock on data directory ${dir} (${err.message}); exiting so no further write reaches it\n`);
+    process.stderr.write(
+      `layers: lost the lock on data directory ${dir} (${err.message}); exiting so no further write reaches it\n`,
+    );
     process.exit(1);
   };
 }
@@ -135,7 +154,9 @@ function inspect(lockPath: string): Seen {
   const reaperMarker = names.find((n) => REAPER_MARKER.test(n));
   if (reaperMarker) return { kind: 'dead', marker: reaperMarker };
   if (names.length === 0) return { kind: 'empty' };
-  throw new Error(`${lockPath} holds files this program did not write (${names.join(', ')}); if no layers process uses the directory, remove it`);
+  throw new Error(
+    `${lockPath} holds files this program did not write (${names.join(', ')}); if no layers process uses the directory, remove it`,
+  );
 }
 
 /**

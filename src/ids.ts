@@ -2,7 +2,20 @@ import { randomFillSync, randomUUID } from 'node:crypto';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 
-export type IdPrefix = 'org' | 'key' | 'prj' | 'sa' | 'cnt' | 'sp' | 'lreq' | 'lse' | 'chg' | 'st' | 'whe' | 'evt' | 'dlv';
+export type IdPrefix =
+  | 'org'
+  | 'key'
+  | 'prj'
+  | 'sa'
+  | 'cnt'
+  | 'sp'
+  | 'lreq'
+  | 'lse'
+  | 'chg'
+  | 'st'
+  | 'whe'
+  | 'evt'
+  | 'dlv';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomUUID()}`;

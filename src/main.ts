@@ -8,12 +8,12 @@ import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { openDatabase, pgliteDirOf, type DatabaseHandle } from './db/client.js';
+import { type DatabaseHandle, openDatabase, pgliteDirOf } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { loadPlatformSettings } from './platforms/config.js';
-import { startPlatforms, type PlatformRuntime } from './platforms/runtime.js';
-import { serializeRequest } from './http/log-redaction.js';
 import { createFailedAuthLimiter, createRateLimiter, type RateLimitStore } from './http/guards/rate-limit.js';
+import { serializeRequest } from './http/log-redaction.js';
+import { loadPlatformSettings } from './platforms/config.js';
+import { type PlatformRuntime, startPlatforms } from './platforms/runtime.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
 import { seedDemo } from './services/demo.js';
 import { faultHookFromEnv } from './test-faults.js';
@@ -39,7 +39,8 @@ function rateLimitStore(config: Config, handle: DatabaseHandle): { store: RateLi
     client.on('error', () => {}); // the limiter falls back to memory; ioredis reconnects by itself
     return { store: { kind: 'redis', client }, close: async () => void client.disconnect() };
   }
-  if (config.rateLimitStore === 'postgres' && handle.counterPool) return { store: { kind: 'postgres', pool: handle.counterPool }, close: async () => {} };
+  if (config.rateLimitStore === 'postgres' && handle.counterPool)
+    return { store: { kind: 'postgres', pool: handle.counterPool }, close: async () => {} };
   return { store: { kind: 'memory' }, close: async () => {} };
 }
 
@@ -87,24 +88,51 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   const port = typeof address === 'object' && address ? address.port : config.port;
   const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   deps.publicUrl ??= baseUrl;
-  writeJson(config.dataDir, 'server.json', { url: baseUrl, pid: process.pid, database: handle.kind, sandboxUrl: platforms.sandboxUrl });
+  writeJson(config.dataDir, 'server.json', {
+    url: baseUrl,
+    pid: process.pid,
+    database: handle.kind,
+    sandboxUrl: platforms.sandboxUrl,
+  });
   let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
   if (opts.demo) {
-    demo = await seedDemo({ db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken }, baseUrl);
+    demo = await seedDemo(
+      { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken },
+      baseUrl,
+    );
     writeJson(config.dataDir, 'demo.json', demo);
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
-  const worker = opts.worker === false ? undefined : startProcessWorker({
-    db: handle.db, tokenCrypto, platforms, log: log.child({ component: 'worker' }), nodeEnv: config.nodeEnv, pause,
-    keyRotationIntervalMs: config.keyRotationIntervalMs, webhookAllowLoopback: config.webhookAllowLoopback,
-  });
+  const worker =
+    opts.worker === false
+      ? undefined
+      : startProcessWorker({
+          db: handle.db,
+          tokenCrypto,
+          platforms,
+          log: log.child({ component: 'worker' }),
+          nodeEnv: config.nodeEnv,
+          pause,
+          keyRotationIntervalMs: config.keyRotationIntervalMs,
+          webhookAllowLoopback: config.webhookAllowLoopback,
+        });
   app.log.info({ url: baseUrl, database: handle.kind, worker: worker !== undefined }, 'layers API listening');
-  return { app, baseUrl, demo, sandboxUrl: platforms.sandboxUrl, close: () => closeServer(app, worker, platforms, handle, limits.close).finally(() => lock?.release()) };
+  return {
+    app,
+    baseUrl,
+    demo,
+    sandboxUrl: platforms.sandboxUrl,
+    close: () => closeServer(app, worker, platforms, handle, limits.close).finally(() => lock?.release()),
+  };
 }
 
 /** Stop accepting and finish in-flight requests while the worker finishes its claimed jobs; then the rest. */
 async function closeServer(
-  app: FastifyInstance, worker: RunningWorker | undefined, platforms: PlatformRuntime, handle: DatabaseHandle, closeLimits: () => Promise<void>,
+  app: FastifyInstance,
+  worker: RunningWorker | undefined,
+  platforms: PlatformRuntime,
+  handle: DatabaseHandle,
+  closeLimits: () => Promise<void>,
 ) {
   await Promise.all([app.close(), worker?.stop()]);
   await platforms.close(); // after the worker: its last platform calls may go to the in-process sandbox
@@ -116,6 +144,6 @@ async function closeServer(
 function writeJson(dir: string, name: string, value: unknown) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, name);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(`${file}.tmp`, file);
 }

@@ -12,18 +12,25 @@ import type { FaultHook } from './context.js';
  */
 export function faultHookFromEnv(spec: string | undefined, nodeEnv: string): FaultHook | undefined {
   if (!spec) return undefined;
-  if (nodeEnv !== 'test') throw new ConfigError('Invalid configuration:\n  LAYERS_TEST_FAULTS is honoured only with NODE_ENV=test');
+  if (nodeEnv !== 'test')
+    throw new ConfigError('Invalid configuration:\n  LAYERS_TEST_FAULTS is honoured only with NODE_ENV=test');
   const remaining = new Map<string, number>();
   const pauses = new Set<string>();
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(.+):(\d+|pause)$/.exec(item);
-    if (!m) throw new ConfigError(`Invalid configuration:\n  LAYERS_TEST_FAULTS: "${item}" is not <point>:<count> or <point>:pause`);
+    if (!m)
+      throw new ConfigError(
+        `Invalid configuration:\n  LAYERS_TEST_FAULTS: "${item}" is not <point>:<count> or <point>:pause`,
+      );
     if (m[2] === 'pause') pauses.add(m[1]!);
     else remaining.set(m[1]!, (remaining.get(m[1]!) ?? 0) + Number(m[2]));
   }
   return (point: string) => {
     if (pauses.delete(point)) {
-      process.stderr.write(JSON.stringify({ testFault: 'paused', point }) + '\n');
+      process.stderr.write(`${JSON.stringify({ testFault: 'paused', point })}\n`);
       return new Promise<void>(() => {});
     }
     const left = remaining.get(point) ?? 0;

@@ -7,8 +7,16 @@ export async function createContainer(h: Harness, t: Tenant, projectId = t.proje
   const id = newId('cnt');
   const now = h.clock.now();
   await insertContainer(h.db, {
-    id, organization_id: t.organizationId, env: t.env, project_id: projectId, status: 'completed', creative_type: 'uploaded',
-    media: JSON.stringify(['https://cdn.example.com/fixture.mp4']), caption: 'Fixture', created_at: now, updated_at: now,
+    id,
+    organization_id: t.organizationId,
+    env: t.env,
+    project_id: projectId,
+    status: 'completed',
+    creative_type: 'uploaded',
+    media: JSON.stringify(['https://cdn.example.com/fixture.mp4']),
+    caption: 'Fixture',
+    created_at: now,
+    updated_at: now,
   });
   return id;
 }

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { currentProcess } from '../src/data-dir-holder.js';
 import { DataDirInUseError, lockDataDir } from '../src/data-dir-lock.js';
 import { openDatabase, openEmbeddedDatabase } from '../src/db/client.js';
@@ -83,7 +83,10 @@ describe('data directory lock', () => {
     const foreign = { pid: 4242, where: 'another-boot/pid:[1]', host: 'other-host' };
     const fresh = tempDir();
     plantLock(fresh, foreign);
-    await assert.rejects(lockDataDir(fresh), { name: 'DataDirInUseError', message: inUse(fresh, 'pid 4242 on other-host') });
+    await assert.rejects(lockDataDir(fresh), {
+      name: 'DataDirInUseError',
+      message: inUse(fresh, 'pid 4242 on other-host'),
+    });
     assert.equal(holderOf(fresh).pid, 4242, 'refused: untouched');
 
     const stale = tempDir();
@@ -107,12 +110,19 @@ describe('data directory lock', () => {
     const dir = tempDir();
     let compromised: Error | undefined;
     const seen = new Promise<void>((resolve) => {
-      void lockDataDir(dir, { onCompromised: (err) => ((compromised = err), resolve()) });
+      void lockDataDir(dir, {
+        onCompromised: (err) => {
+          compromised = err;
+          resolve();
+        },
+      });
     });
     await new Promise((r) => setTimeout(r, 100));
     fs.rmSync(path.join(dir, 'layers.lock'), { recursive: true });
     let timer: NodeJS.Timeout | undefined; // a live timer also keeps this process up: the heartbeat's is unref'd
-    const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('not reported within 10 s')), 10_000)));
+    const timeout = new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error('not reported within 10 s')), 10_000)),
+    );
     await Promise.race([seen, timeout]).finally(() => clearTimeout(timer));
     assert.equal((compromised as NodeJS.ErrnoException).code, 'ECOMPROMISED');
   });
@@ -120,13 +130,16 @@ describe('data directory lock', () => {
   it('4 processes racing for one dead lock: exactly one takes it, the others name the winner; 5 rounds', async () => {
     const dir = tempDir();
     const procs = Array.from({ length: 4 }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/lock-holder.ts', dir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/lock-holder.ts', dir], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const lines = readline.createInterface({ input: child.stdout! });
       const queue: string[] = [];
       const waiting: ((line: string) => void)[] = [];
       lines.on('line', (l) => (waiting.length ? waiting.shift()!(l) : queue.push(l)));
       const next = () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise<string>((r) => waiting.push(r)));
-      return { child, next, send: (line: string) => child.stdin!.write(line + '\n') };
+      return { child, next, send: (line: string) => child.stdin!.write(`${line}\n`) };
     });
     try {
       for (const p of procs) assert.equal(await p.next(), 'ready');
@@ -138,14 +151,21 @@ describe('data directory lock', () => {
         assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(results)}`);
         const winner = winners[0]!.child.pid!;
         assert.equal(holderOf(dir).pid, winner);
-        for (const r of results.filter((x) => x !== 'locked')) assert.equal(r, `refused ${inUse(dir, `pid ${winner}`)}`, `round ${round}`);
+        for (const r of results.filter((x) => x !== 'locked'))
+          assert.equal(r, `refused ${inUse(dir, `pid ${winner}`)}`, `round ${round}`);
         winners[0]!.send('release');
         assert.equal(await winners[0]!.next(), 'released');
-        assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('layers.lock')), [], `round ${round}: nothing left behind`);
+        assert.deepEqual(
+          fs.readdirSync(dir).filter((n) => n.startsWith('layers.lock')),
+          [],
+          `round ${round}: nothing left behind`,
+        );
       }
     } finally {
       for (const p of procs) p.child.stdin!.end();
-      await Promise.all(procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.on('exit', r)))));
+      await Promise.all(
+        procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.on('exit', r)))),
+      );
     }
   });
 });

@@ -6,8 +6,17 @@ import { ADMIN_TOKEN, describeEachDb, json } from './harness.js';
 import { ROUTES } from './route-registry.js';
 
 const ALL_SCOPES = [
-  'projects:read', 'projects:write', 'social:read', 'social:write', 'leased:write', 'content:read',
-  'content:write', 'publish:read', 'publish:write', 'webhooks:read', 'webhooks:write',
+  'projects:read',
+  'projects:write',
+  'social:read',
+  'social:write',
+  'leased:write',
+  'content:read',
+  'content:write',
+  'publish:read',
+  'publish:write',
+  'webhooks:read',
+  'webhooks:write',
 ];
 // Small budgets so every route can be driven to 429 quickly; the real table is tested in rate-limit.test.ts.
 const SMALL = { 'read-light': 3, 'write-light': 2, 'long-running': 1, dailyWrites: 1_000 };
@@ -29,7 +38,12 @@ describeEachDb('guard matrix', (h) => {
   for (const r of ROUTES) {
     const name = `${r.method} ${r.route}`;
     const send = (path: string, headers: Record<string, string>) =>
-      h.inject({ method: r.method, url: path, headers, ...(r.payload === undefined ? {} : { payload: r.payload as object }) });
+      h.inject({
+        method: r.method,
+        url: path,
+        headers,
+        ...(r.payload === undefined ? {} : { payload: r.payload as object }),
+      });
 
     it(`${name}: 401 without a valid key`, async () => {
       const t = await h.tenant();
@@ -41,7 +55,10 @@ describeEachDb('guard matrix', (h) => {
     if (r.scope) {
       it(`${name}: 403 FORBIDDEN_SCOPE {requiredScope: ${r.scope}} for a key with every other scope`, async () => {
         const t = await h.tenant();
-        const k = await h.key(t, ALL_SCOPES.filter((s) => s !== r.scope));
+        const k = await h.key(
+          t,
+          ALL_SCOPES.filter((s) => s !== r.scope),
+        );
         assertEnvelope(await send(await r.path(h, t), k.auth), 403, 'FORBIDDEN_SCOPE', { requiredScope: r.scope });
       });
     }
@@ -81,7 +98,9 @@ describeEachDb('guard matrix', (h) => {
         }
         const limited = await send(paths.at(-1)!, t.auth);
         assertEnvelope(limited, 429, 'RATE_LIMITED', {
-          endpointClass: r.rateClass, limit: SMALL[r.rateClass], retryAfterSeconds: Number(limited.headers['retry-after']),
+          endpointClass: r.rateClass,
+          limit: SMALL[r.rateClass],
+          retryAfterSeconds: Number(limited.headers['retry-after']),
         });
         assert.ok(Number(limited.headers['retry-after']) >= 1);
       } finally {

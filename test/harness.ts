@@ -9,15 +9,15 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import type { AppDeps, FaultHook } from '../src/context.js';
 import type { PlatformToken } from '../src/crypto/token-envelope.js';
-import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
+import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { createFailedAuthLimiter, createRateLimiter } from '../src/http/guards/rate-limit.js';
-import { createSandboxAdapters } from '../src/platforms/index.js';
 import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
-import * as admin from '../src/services/admin.js';
+import { createFailedAuthLimiter, createRateLimiter } from '../src/http/guards/rate-limit.js';
 import { newId } from '../src/ids.js';
+import { createSandboxAdapters } from '../src/platforms/index.js';
 import { openTokenCrypto } from '../src/secrets.js';
+import * as admin from '../src/services/admin.js';
 import { registrationDns } from './support/dns.js';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -137,31 +137,57 @@ export function createHarness(kind: DbKind) {
     },
 
     /** A fresh organization with one key (all scopes unless given) and one project. */
-    async tenant(opts: { scopes?: string[]; tier?: 'standard' | 'pilot' | 'partner'; env?: 'live' | 'test' } = {}): Promise<Tenant> {
+    async tenant(
+      opts: { scopes?: string[]; tier?: 'standard' | 'pilot' | 'partner'; env?: 'live' | 'test' } = {},
+    ): Promise<Tenant> {
       const ctx = h.adminCtx();
       const org = await admin.createOrganization(ctx, { name: `Test org ${randomBytes(3).toString('hex')}` });
       const env = opts.env ?? 'test';
       const key = await admin.createApiKey(ctx, {
-        organizationId: org.organizationId, scopes: opts.scopes ?? ['*'], tier: opts.tier ?? 'partner', env, returnUrls: [],
+        organizationId: org.organizationId,
+        scopes: opts.scopes ?? ['*'],
+        tier: opts.tier ?? 'partner',
+        env,
+        returnUrls: [],
       });
-      const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Test project', timezone: 'UTC' });
+      const project = await admin.createProject(ctx, {
+        organizationId: org.organizationId,
+        name: 'Test project',
+        timezone: 'UTC',
+      });
       return {
-        organizationId: org.organizationId, env, apiKeyId: key.apiKeyId, key: key.key, projectId: project.projectId,
+        organizationId: org.organizationId,
+        env,
+        apiKeyId: key.apiKeyId,
+        key: key.key,
+        projectId: project.projectId,
         auth: { authorization: `Bearer ${key.key}` },
       };
     },
 
     /** Another key of the same organization. */
     async key(t: Tenant, scopes: string[]) {
-      const k = await admin.createApiKey(h.adminCtx(), { organizationId: t.organizationId, scopes, tier: 'partner', env: 'test', returnUrls: [] });
+      const k = await admin.createApiKey(h.adminCtx(), {
+        organizationId: t.organizationId,
+        scopes,
+        tier: 'partner',
+        env: 'test',
+        returnUrls: [],
+      });
       return { apiKeyId: k.apiKeyId, key: k.key, auth: { authorization: `Bearer ${k.key}` } };
     },
 
     /** A connected fixture account in t's project, in t's environment unless `env` says otherwise. */
-    async account(t: Tenant, opts: { leased?: boolean; platform?: 'tiktok' | 'instagram'; env?: 'live' | 'test' } = {}) {
+    async account(
+      t: Tenant,
+      opts: { leased?: boolean; platform?: 'tiktok' | 'instagram'; env?: 'live' | 'test' } = {},
+    ) {
       const a = await admin.createSocialAccount(h.adminCtx(), {
-        projectId: t.projectId, platform: opts.platform ?? 'tiktok', handle: `h_${randomBytes(3).toString('hex')}`,
-        leased: opts.leased ?? false, env: opts.env ?? t.env,
+        projectId: t.projectId,
+        platform: opts.platform ?? 'tiktok',
+        handle: `h_${randomBytes(3).toString('hex')}`,
+        leased: opts.leased ?? false,
+        env: opts.env ?? t.env,
       });
       return a.socialAccountId;
     },
@@ -173,39 +199,74 @@ export function createHarness(kind: DbKind) {
     /** Posts in any status (publishing, published, failed, …) for tests that need them. */
     async postsWithStatus(t: Tenant, socialAccountId: string, status: ScheduledPostStatus, count: number) {
       const [first] = await h.queuedPosts(socialAccountId, 1);
-      const container = await deps.db.selectFrom('scheduled_posts').select('container_id').where('id', '=', first!).executeTakeFirstOrThrow();
+      const container = await deps.db
+        .selectFrom('scheduled_posts')
+        .select('container_id')
+        .where('id', '=', first!)
+        .executeTakeFirstOrThrow();
       await deps.db.deleteFrom('scheduled_posts').where('id', '=', first!).execute();
       const now = clock.now();
       const rows = Array.from({ length: count }, () => ({
-        id: newId('sp'), organization_id: t.organizationId, env: t.env, project_id: t.projectId, container_id: container.container_id,
-        social_account_id: socialAccountId, mode: 'publish' as const, status, caption_override: null, scheduled_for: now,
-        external_id: status === 'published' ? 'ext_1' : null, external_url: null, attempted_at: null,
-        published_at: status === 'published' ? now : null, canceled_at: status === 'canceled' ? now : null,
-        cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,
+        id: newId('sp'),
+        organization_id: t.organizationId,
+        env: t.env,
+        project_id: t.projectId,
+        container_id: container.container_id,
+        social_account_id: socialAccountId,
+        mode: 'publish' as const,
+        status,
+        caption_override: null,
+        scheduled_for: now,
+        external_id: status === 'published' ? 'ext_1' : null,
+        external_url: null,
+        attempted_at: null,
+        published_at: status === 'published' ? now : null,
+        canceled_at: status === 'canceled' ? now : null,
+        cancel_reason: null,
+        last_error: null,
+        claimed_token_version: null,
+        created_at: now,
+        updated_at: now,
       }));
       return (await insertScheduledPosts(deps.db, rows)).map((r) => r.id);
     },
 
     /** The account's plaintext platform token (opened as the worker would), or null when none is stored. */
     async accountToken(socialAccountId: string): Promise<PlatformToken | null> {
-      const a = await deps.db.selectFrom('social_accounts').select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
-        .where('id', '=', socialAccountId).executeTakeFirstOrThrow();
+      const a = await deps.db
+        .selectFrom('social_accounts')
+        .select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
+        .where('id', '=', socialAccountId)
+        .executeTakeFirstOrThrow();
       if (!a.token_ciphertext || !a.token_wrapped_key) return null;
-      return deps.tokenCrypto.open(socialAccountId, a.token_version, { ciphertext: a.token_ciphertext, wrappedKey: a.token_wrapped_key });
+      return deps.tokenCrypto.open(socialAccountId, a.token_version, {
+        ciphertext: a.token_ciphertext,
+        wrappedKey: a.token_wrapped_key,
+      });
     },
 
     /** Stores `token` on the account, sealed under its current version (e.g. one the sandbox platform issued). */
     async setAccountToken(socialAccountId: string, token: PlatformToken, expiresAt: Date | null) {
-      const a = await deps.db.selectFrom('social_accounts').select('token_version').where('id', '=', socialAccountId).executeTakeFirstOrThrow();
+      const a = await deps.db
+        .selectFrom('social_accounts')
+        .select('token_version')
+        .where('id', '=', socialAccountId)
+        .executeTakeFirstOrThrow();
       const sealed = deps.tokenCrypto.seal(socialAccountId, a.token_version, token);
-      await deps.db.updateTable('social_accounts')
+      await deps.db
+        .updateTable('social_accounts')
         .set({ token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, token_expires_at: expiresAt })
-        .where('id', '=', socialAccountId).execute();
+        .where('id', '=', socialAccountId)
+        .execute();
     },
 
     async postStatuses(socialAccountId: string) {
-      const rows = await deps.db.selectFrom('scheduled_posts').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('social_account_id', '=', socialAccountId).groupBy('status').execute();
+      const rows = await deps.db
+        .selectFrom('scheduled_posts')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('social_account_id', '=', socialAccountId)
+        .groupBy('status')
+        .execute();
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
 

@@ -28,9 +28,15 @@ describe('LAYERS_TEST_FAULTS', () => {
       process.stderr.write = write;
     }
     assert.ok(held instanceof Promise);
-    const settled = await Promise.race([(held as Promise<void>).then(() => 'settled'), new Promise((r) => setTimeout(() => r('held'), 50))]);
+    const settled = await Promise.race([
+      (held as Promise<void>).then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('held'), 50)),
+    ]);
     assert.equal(settled, 'held');
-    assert.deepEqual(written.map((w) => JSON.parse(w)), [{ testFault: 'paused', point: 'revoke:before-commit' }]);
+    assert.deepEqual(
+      written.map((w) => JSON.parse(w)),
+      [{ testFault: 'paused', point: 'revoke:before-commit' }],
+    );
     assert.equal(hook('revoke:before-commit'), undefined, 'the next pass goes through');
   });
 
@@ -38,7 +44,10 @@ describe('LAYERS_TEST_FAULTS', () => {
     assert.equal(faultHookFromEnv(undefined, 'production'), undefined);
     assert.equal(faultHookFromEnv('', 'test'), undefined);
     for (const env of ['production', 'development']) {
-      assert.throws(() => faultHookFromEnv('revoke:before-commit:1', env), (e: Error) => e.name === 'ConfigError' && /only with NODE_ENV=test/.test(e.message));
+      assert.throws(
+        () => faultHookFromEnv('revoke:before-commit:1', env),
+        (e: Error) => e.name === 'ConfigError' && /only with NODE_ENV=test/.test(e.message),
+      );
     }
     assert.throws(() => faultHookFromEnv('revoke', 'test'), /not <point>:<count>/);
   });

@@ -15,86 +15,167 @@ type Verb = {
 };
 
 const num = (s: unknown) => (s === undefined ? undefined : Number(s));
-const list = (s: unknown) => String(s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: unknown) =>
+  String(s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 const VERBS: Record<string, Verb> = {
   'org create': {
-    usage: 'layers admin org create --name NAME', options: { name: { type: 'string' } }, required: ['name'],
+    usage: 'layers admin org create --name NAME',
+    options: { name: { type: 'string' } },
+    required: ['name'],
     request: (v) => ({ method: 'POST', path: '/organizations', body: { name: v.name } }),
   },
   'key create': {
-    usage: 'layers admin key create --org ORG_ID --scopes a,b [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
-    options: { org: { type: 'string' }, scopes: { type: 'string' }, tier: { type: 'string' }, env: { type: 'string' }, 'return-urls': { type: 'string' }, name: { type: 'string' } },
+    usage:
+      'layers admin key create --org ORG_ID --scopes a,b [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
+    options: {
+      org: { type: 'string' },
+      scopes: { type: 'string' },
+      tier: { type: 'string' },
+      env: { type: 'string' },
+      'return-urls': { type: 'string' },
+      name: { type: 'string' },
+    },
     required: ['org', 'scopes'],
     request: (v) => ({
-      method: 'POST', path: '/api-keys',
-      body: { organizationId: v.org, scopes: list(v.scopes), tier: v.tier, env: v.env, returnUrls: v['return-urls'] === undefined ? undefined : list(v['return-urls']), name: v.name },
+      method: 'POST',
+      path: '/api-keys',
+      body: {
+        organizationId: v.org,
+        scopes: list(v.scopes),
+        tier: v.tier,
+        env: v.env,
+        returnUrls: v['return-urls'] === undefined ? undefined : list(v['return-urls']),
+        name: v.name,
+      },
     }),
   },
   'project create': {
     usage: 'layers admin project create --org ORG_ID --name NAME [--timezone TZ]',
-    options: { org: { type: 'string' }, name: { type: 'string' }, timezone: { type: 'string' } }, required: ['org', 'name'],
-    request: (v) => ({ method: 'POST', path: '/projects', body: { organizationId: v.org, name: v.name, timezone: v.timezone } }),
+    options: { org: { type: 'string' }, name: { type: 'string' }, timezone: { type: 'string' } },
+    required: ['org', 'name'],
+    request: (v) => ({
+      method: 'POST',
+      path: '/projects',
+      body: { organizationId: v.org, name: v.name, timezone: v.timezone },
+    }),
   },
   'account create': {
-    usage: 'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] [--env test|live]',
-    options: { project: { type: 'string' }, platform: { type: 'string' }, handle: { type: 'string' }, leased: { type: 'boolean' }, env: { type: 'string' } },
+    usage:
+      'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] [--env test|live]',
+    options: {
+      project: { type: 'string' },
+      platform: { type: 'string' },
+      handle: { type: 'string' },
+      leased: { type: 'boolean' },
+      env: { type: 'string' },
+    },
     required: ['project', 'platform', 'handle'],
     request: (v) => ({
-      method: 'POST', path: '/social-accounts',
-      body: { projectId: v.project, platform: v.platform, handle: v.handle, leased: v.leased ?? false, env: v.env ?? 'test' },
+      method: 'POST',
+      path: '/social-accounts',
+      body: {
+        projectId: v.project,
+        platform: v.platform,
+        handle: v.handle,
+        leased: v.leased ?? false,
+        env: v.env ?? 'test',
+      },
     }),
   },
   'posts create': {
     usage: 'layers admin posts create --account SA_ID --count N   (development fixture: N queued posts)',
-    options: { account: { type: 'string' }, count: { type: 'string' } }, required: ['account', 'count'],
-    request: (v) => ({ method: 'POST', path: '/fixtures/queued-posts', body: { socialAccountId: v.account, count: Number(v.count) } }),
+    options: { account: { type: 'string' }, count: { type: 'string' } },
+    required: ['account', 'count'],
+    request: (v) => ({
+      method: 'POST',
+      path: '/fixtures/queued-posts',
+      body: { socialAccountId: v.account, count: Number(v.count) },
+    }),
   },
   'lease pool-add': {
     usage: 'layers admin lease pool-add --platform tiktok|instagram --handle H [--followers N] [--price-cents N]',
-    options: { platform: { type: 'string' }, handle: { type: 'string' }, followers: { type: 'string' }, 'price-cents': { type: 'string' } },
+    options: {
+      platform: { type: 'string' },
+      handle: { type: 'string' },
+      followers: { type: 'string' },
+      'price-cents': { type: 'string' },
+    },
     required: ['platform', 'handle'],
     request: (v) => ({
-      method: 'POST', path: '/lease-pool',
-      body: { platform: v.platform, handle: v.handle, followers: num(v.followers), monthlyPriceCents: num(v['price-cents']) },
+      method: 'POST',
+      path: '/lease-pool',
+      body: {
+        platform: v.platform,
+        handle: v.handle,
+        followers: num(v.followers),
+        monthlyPriceCents: num(v['price-cents']),
+      },
     }),
   },
   'lease pool': {
     usage: 'layers admin lease pool [--status available|assigned|retired]',
-    options: { status: { type: 'string' } }, required: [],
-    request: (v) => ({ method: 'GET', path: `/lease-pool${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`, body: undefined }),
+    options: { status: { type: 'string' } },
+    required: [],
+    request: (v) => ({
+      method: 'GET',
+      path: `/lease-pool${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`,
+      body: undefined,
+    }),
   },
   'lease requests': {
     usage: 'layers admin lease requests [--status requested|assigned|partial|rejected]',
-    options: { status: { type: 'string' } }, required: [],
-    request: (v) => ({ method: 'GET', path: `/lease-requests${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`, body: undefined }),
+    options: { status: { type: 'string' } },
+    required: [],
+    request: (v) => ({
+      method: 'GET',
+      path: `/lease-requests${v.status ? `?status=${encodeURIComponent(String(v.status))}` : ''}`,
+      body: undefined,
+    }),
   },
   'lease fulfil': {
     usage: 'layers admin lease fulfil --request LREQ_ID [--pool pool_a,pool_b] [--count N]',
-    options: { request: { type: 'string' }, pool: { type: 'string' }, count: { type: 'string' } }, required: ['request'],
+    options: { request: { type: 'string' }, pool: { type: 'string' }, count: { type: 'string' } },
+    required: ['request'],
     request: (v) => ({
-      method: 'POST', path: `/lease-requests/${encodeURIComponent(String(v.request))}/fulfil`,
+      method: 'POST',
+      path: `/lease-requests/${encodeURIComponent(String(v.request))}/fulfil`,
       body: { poolAccountIds: v.pool === undefined ? undefined : list(v.pool), count: num(v.count) },
     }),
   },
   'lease reject': {
     usage: 'layers admin lease reject --request LREQ_ID [--reason TEXT]',
-    options: { request: { type: 'string' }, reason: { type: 'string' } }, required: ['request'],
-    request: (v) => ({ method: 'POST', path: `/lease-requests/${encodeURIComponent(String(v.request))}/reject`, body: { reason: v.reason } }),
+    options: { request: { type: 'string' }, reason: { type: 'string' } },
+    required: ['request'],
+    request: (v) => ({
+      method: 'POST',
+      path: `/lease-requests/${encodeURIComponent(String(v.request))}/reject`,
+      body: { reason: v.reason },
+    }),
   },
   'key-ring show': {
     usage: 'layers admin key-ring show',
-    options: {}, required: [],
+    options: {},
+    required: [],
     request: () => ({ method: 'GET', path: '/key-ring', body: undefined }),
   },
   'key-ring rotate': {
     usage: 'layers admin key-ring rotate',
-    options: {}, required: [],
+    options: {},
+    required: [],
     request: () => ({ method: 'POST', path: '/key-ring/rotate', body: undefined }),
   },
   'kill-switch set': {
     usage: 'layers admin kill-switch set --scope global|organization|key [--target ID] --on|--off',
-    options: { scope: { type: 'string' }, target: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' } },
+    options: {
+      scope: { type: 'string' },
+      target: { type: 'string' },
+      on: { type: 'boolean' },
+      off: { type: 'boolean' },
+    },
     required: ['scope'],
     request: (v) => {
       if (Boolean(v.on) === Boolean(v.off)) throw new CliError('Give exactly one of --on or --off.');
@@ -107,7 +188,9 @@ export const ADMIN_HELP = `Usage: layers admin <noun> <verb> [options]
 
 Talks to a running server's operator API and prints one JSON object.
 
-${Object.values(VERBS).map((v) => '  ' + v.usage).join('\n')}
+${Object.values(VERBS)
+  .map((v) => `  ${v.usage}`)
+  .join('\n')}
 
 ${COMMON}`;
 
@@ -115,15 +198,20 @@ export async function runAdmin(argv: string[]) {
   const name = argv.slice(0, 2).join(' ');
   const verb = VERBS[name];
   if (!verb) {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') return void process.stdout.write(ADMIN_HELP + '\n');
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h')
+      return void process.stdout.write(`${ADMIN_HELP}\n`);
     throw new CliError(`Unknown admin command "${name}".\n\n${ADMIN_HELP}`);
   }
   const help = `Usage: ${verb.usage}\n\n${COMMON}`;
-  const args = parse(argv.slice(2), { ...verb.options, url: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } }, help);
+  const args = parse(
+    argv.slice(2),
+    { ...verb.options, url: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } },
+    help,
+  );
   if (!args) return;
   const v = args.values as Record<string, string | boolean | undefined>;
   const missing = verb.required.filter((r) => v[r] === undefined);
-  if (missing.length) throw new CliError(`Missing ${missing.map((m) => '--' + m).join(', ')}.\n\n${help}`);
+  if (missing.length) throw new CliError(`Missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${help}`);
 
   const dataDir = path.resolve(String(v['data-dir'] ?? process.env.LAYERS_DATA_DIR ?? './.layers'));
   const url = String(v.url ?? process.env.LAYERS_URL ?? serverUrl(dataDir) ?? '');
@@ -134,18 +222,21 @@ export async function runAdmin(argv: string[]) {
   const req = verb.request(v);
   const res = await fetch(new URL(`/admin/v1${req.path}`, url), {
     method: req.method,
-    headers: { authorization: `Bearer ${token}`, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: req.body === undefined ? undefined : JSON.stringify(req.body),
   }).catch((err: Error) => {
     throw new CliError(`Cannot reach ${url}: ${err.message}`);
   });
   const text = await res.text();
   if (!res.ok) {
-    process.stderr.write(text + '\n');
+    process.stderr.write(`${text}\n`);
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(text + '\n');
+  process.stdout.write(`${text}\n`);
 }
 
 function serverUrl(dataDir: string): string | undefined {

@@ -1,10 +1,10 @@
-import { runAdmin, ADMIN_HELP } from './admin.js';
-import { runMigrate, MIGRATE_HELP } from './migrate.js';
-import { runServe, SERVE_HELP } from './serve.js';
-import { runSandbox, SANDBOX_HELP } from './sandbox.js';
-import { runWorker, WORKER_HELP } from './worker.js';
 import { DataDirInUseError } from '../data-dir-lock.js';
+import { ADMIN_HELP, runAdmin } from './admin.js';
 import { CliError } from './args.js';
+import { MIGRATE_HELP, runMigrate } from './migrate.js';
+import { runSandbox, SANDBOX_HELP } from './sandbox.js';
+import { runServe, SERVE_HELP } from './serve.js';
+import { runWorker, WORKER_HELP } from './worker.js';
 
 const HELP = `Usage: layers <command> [options]
 
@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
 async function main(argv: string[]) {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(HELP + '\n');
+    process.stdout.write(`${HELP}\n`);
     return;
   }
   const command = COMMANDS[name];

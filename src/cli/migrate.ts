@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
-import { migrate } from '../db/migrate.js';
 import { openEmbeddedDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
 import { openConfiguredDatabase } from '../main.js';
 import { parse } from './args.js';
 
@@ -20,7 +20,7 @@ export async function runMigrate(argv: string[]) {
   const handle = config.databaseUrl ? await openConfiguredDatabase(config) : await openEmbeddedDatabase(config.dataDir);
   try {
     const applied = await migrate(handle.db);
-    process.stdout.write(JSON.stringify({ applied, database: handle.kind }) + '\n');
+    process.stdout.write(`${JSON.stringify({ applied, database: handle.kind })}\n`);
   } finally {
     await handle.close();
   }

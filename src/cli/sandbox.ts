@@ -14,9 +14,10 @@ export async function runSandbox(argv: string[]) {
   const args = parse(argv, { port: { type: 'string' }, host: { type: 'string' } }, SANDBOX_HELP);
   if (!args) return;
   const port = Number(args.values.port ?? process.env.LAYERS_SANDBOX_PORT ?? 8090);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0–65535.\n\n${SANDBOX_HELP}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be 0–65535.\n\n${SANDBOX_HELP}`);
   const sandbox = await startSandboxPlatform({ port, host: args.values.host });
-  process.stdout.write(JSON.stringify({ url: sandbox.url }) + '\n');
+  process.stdout.write(`${JSON.stringify({ url: sandbox.url })}\n`);
   const shutdown = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

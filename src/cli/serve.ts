@@ -17,10 +17,17 @@ written to DIR/server.json).
   --no-worker     serve the API only; run "layers worker" (PostgreSQL) for the jobs`;
 
 export async function runServe(argv: string[]) {
-  const args = parse(argv, {
-    port: { type: 'string' }, host: { type: 'string' }, 'data-dir': { type: 'string' }, demo: { type: 'boolean' },
-    'no-worker': { type: 'boolean' },
-  }, SERVE_HELP);
+  const args = parse(
+    argv,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      demo: { type: 'boolean' },
+      'no-worker': { type: 'boolean' },
+    },
+    SERVE_HELP,
+  );
   if (!args) return;
   const env = { ...process.env };
   if (args.values.port !== undefined) env.PORT = args.values.port;
@@ -32,10 +39,13 @@ export async function runServe(argv: string[]) {
     if (closing) return;
     closing = true;
     server.app.log.info({ signal }, 'shutting down');
-    server.close().then(() => process.exit(0), (err) => {
-      server.app.log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

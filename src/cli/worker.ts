@@ -36,7 +36,9 @@ export async function runWorker(argv: string[]) {
   const settings = loadPlatformSettings(process.env, config.nodeEnv);
   const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv);
   if (!config.databaseUrl) {
-    throw new CliError('layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process only, and "layers serve" already runs the worker there.');
+    throw new CliError(
+      'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process only, and "layers serve" already runs the worker there.',
+    );
   }
   const secrets = loadSecrets(config);
   const handle = await openConfiguredDatabase(config);
@@ -44,11 +46,21 @@ export async function runWorker(argv: string[]) {
   const log = pino(loggerOptions(config)).child({ component: 'worker' });
   const platforms = await startPlatforms(settings, { runSandbox: false, log });
   const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, handle.db, systemClock);
-  const options = { db: handle.db, tokenCrypto, platforms, log, nodeEnv: config.nodeEnv, pause, keyRotationIntervalMs: config.keyRotationIntervalMs,
-    webhookAllowLoopback: config.webhookAllowLoopback };
+  const options = {
+    db: handle.db,
+    tokenCrypto,
+    platforms,
+    log,
+    nodeEnv: config.nodeEnv,
+    pause,
+    keyRotationIntervalMs: config.keyRotationIntervalMs,
+    webhookAllowLoopback: config.webhookAllowLoopback,
+  };
   if (args.values.once) {
     try {
-      process.stdout.write(JSON.stringify(await runOnce(processWorkerDeps(options, new AbortController().signal))) + '\n');
+      process.stdout.write(
+        `${JSON.stringify(await runOnce(processWorkerDeps(options, new AbortController().signal)))}\n`,
+      );
     } finally {
       await handle.close();
     }
@@ -61,10 +73,16 @@ export async function runWorker(argv: string[]) {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
-    worker.stop().then(() => handle.close()).then(() => process.exit(0), (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    worker
+      .stop()
+      .then(() => handle.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -59,7 +59,9 @@ export function openKeyRing(dir: string, masterKey: Buffer) {
       try {
         key = unseal(masterKey, Buffer.from(file.key, 'base64'), epochAad(epoch));
       } catch {
-        throw new KeyRingError(`${path.join(dir, name)} does not open with this master key (LAYERS_MASTER_KEY): the ring belongs to another installation.`);
+        throw new KeyRingError(
+          `${path.join(dir, name)} does not open with this master key (LAYERS_MASTER_KEY): the ring belongs to another installation.`,
+        );
       }
       next.set(epoch, { epoch, createdAt: new Date(file.createdAt), key });
     }
@@ -110,11 +112,15 @@ export function openKeyRing(dir: string, masterKey: Buffer) {
      * exists, so two writers never both publish one epoch).
      */
     create(epoch: number, createdAt: Date, key: Buffer): KeyEpoch {
-      const body = JSON.stringify({ epoch, createdAt: createdAt.toISOString(), key: seal(masterKey, key, epochAad(epoch)).toString('base64') });
+      const body = JSON.stringify({
+        epoch,
+        createdAt: createdAt.toISOString(),
+        key: seal(masterKey, key, epochAad(epoch)).toString('base64'),
+      });
       const tmp = path.join(dir, `.${fileName(epoch)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       const fd = fs.openSync(tmp, 'wx', 0o600);
       try {
-        fs.writeSync(fd, body + '\n');
+        fs.writeSync(fd, `${body}\n`);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { seal, unseal } from './aead.js';
-import { KeyRingError, type KeyEpoch, type KeyRing } from './key-ring.js';
+import { type KeyEpoch, type KeyRing, KeyRingError } from './key-ring.js';
 
 // Envelope encryption (AES-256-GCM): each account's token is sealed with its own data key, and the
 // data key is wrapped by the key ring's current epoch (docs/key-ring.md). A wrapped key is
@@ -37,7 +37,8 @@ export function createTokenCrypto(masterKey: Buffer, ring: KeyRing) {
   // or replayed after a revoke bumped the version, fails to open. The wrapped key binds the
   // subject (account or pool id) and its epoch.
   const aad = (subject: string, version: number) => `${subject}:v${version}`;
-  const dekAad = (subject: string, epoch: number) => (epoch === LEGACY_EPOCH ? `dek:${subject}` : `dek:${subject}:e${epoch}`);
+  const dekAad = (subject: string, epoch: number) =>
+    epoch === LEGACY_EPOCH ? `dek:${subject}` : `dek:${subject}:e${epoch}`;
 
   function wrap(subject: string, dataKey: Buffer, epoch: KeyEpoch): Buffer {
     const header = Buffer.alloc(HEADER_BYTES);
@@ -50,7 +51,10 @@ export function createTokenCrypto(masterKey: Buffer, ring: KeyRing) {
     const epoch = wrappedKeyEpoch(wrappedKey);
     if (epoch === LEGACY_EPOCH) return unseal(masterKey, wrappedKey, dekAad(subject, epoch));
     const key = ring.key(epoch);
-    if (!key) throw new KeyRingError(`Key epoch ${epoch} is not in the key ring at ${ring.dir} (destroyed, or another installation's ring).`);
+    if (!key)
+      throw new KeyRingError(
+        `Key epoch ${epoch} is not in the key ring at ${ring.dir} (destroyed, or another installation's ring).`,
+      );
     return unseal(key, Buffer.from(wrappedKey).subarray(HEADER_BYTES), dekAad(subject, epoch));
   }
 

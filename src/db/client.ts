@@ -73,7 +73,9 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     const counterPool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: 10,
-      options: [opts.searchPath && `-c search_path=${opts.searchPath}`, '-c synchronous_commit=off'].filter(Boolean).join(' '),
+      options: [opts.searchPath && `-c search_path=${opts.searchPath}`, '-c synchronous_commit=off']
+        .filter(Boolean)
+        .join(' '),
     });
     // As for the main pool: a connection that dies fails its query, never the process.
     counterPool.on('error', () => {});
@@ -89,7 +91,9 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
-  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, { parsers: pgliteParsers });
+  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, {
+    parsers: pgliteParsers,
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   return {
     db,

@@ -1,5 +1,10 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { AuditLogTable, OutboxEventsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema-events.js';
+import type {
+  AuditLogTable,
+  OutboxEventsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from './schema-events.js';
 
 export type * from './schema-events.js';
 

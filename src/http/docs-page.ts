@@ -13,7 +13,8 @@ const ASSETS: Record<string, string> = {
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
   'favicon-32x32.png': 'image/png',
 };
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -48,14 +49,18 @@ export function registerDocsPage(app: FastifyInstance) {
   const cache = new Map<string, Buffer>();
   const hide = { schema: { hide: true } };
   app.get('/docs', hide, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE));
+    reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE),
+  );
   app.get('/docs/init.js', hide, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(INIT));
   app.get<{ Params: { file: string } }>('/docs/assets/:file', hide, async (request, reply) => {
     const { file } = request.params;
     const type = ASSETS[file];
     if (!type) return reply.callNotFound();
     let body = cache.get(file);
-    if (!body) cache.set(file, (body = fs.readFileSync(path.join(DIST, file))));
+    if (!body) {
+      body = fs.readFileSync(path.join(DIST, file));
+      cache.set(file, body);
+    }
     return reply.type(type).header('cache-control', 'public, max-age=3600').send(body);
   });
 }

@@ -56,12 +56,15 @@ export function toApiError(err: unknown): ApiError | undefined {
     const issues = err.validation.flatMap((v) => {
       const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const unknown = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
-      if (unknown.length) return unknown.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'is not a known field' }));
+      if (unknown.length)
+        return unknown.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'is not a known field' }));
       return [{ path, message: v.message ?? 'Invalid value' }];
     });
     if (where === 'params' || where === 'headers') {
       const first = issues[0];
-      const message = first ? `Invalid ${where === 'params' ? 'path parameter' : 'header'} ${first.path}: ${first.message}` : 'Invalid request';
+      const message = first
+        ? `Invalid ${where === 'params' ? 'path parameter' : 'header'} ${first.path}: ${first.message}`
+        : 'Invalid request';
       return new ApiError('VALIDATION', message, { issues });
     }
     return new ApiError('VALIDATION', `Invalid request ${where === 'body' ? 'body' : 'query'}.`, { issues }, 422);
@@ -110,14 +113,21 @@ export function renderError(err: unknown, request: FastifyRequest, reply: Fastif
 export function renderClientError(this: { log: FastifyBaseLogger }, err: ConnectionError, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const requestId = newRequestId();
-  const apiError = new ApiError('VALIDATION', err.code === 'HPE_HEADER_OVERFLOW'
-    ? 'Request headers exceed the 16 KiB limit.'
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request was not received in time.' : 'Malformed HTTP request.');
+  const apiError = new ApiError(
+    'VALIDATION',
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'Request headers exceed the 16 KiB limit.'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'The request was not received in time.'
+        : 'Malformed HTTP request.',
+  );
   this.log.info({ reqId: requestId, code: err.code }, 'malformed HTTP request rejected');
   if (socket.writable) {
     const body = JSON.stringify(envelope(apiError, requestId));
-    socket.write(`HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
-      + `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

@@ -5,7 +5,18 @@ import type { FastifyRequest } from 'fastify';
 // put where it does not belong. Their values never reach a log; the names stay, for debugging.
 
 const SENSITIVE_NAMES = new Set([
-  'code', 'state', 'token', 'key', 'secret', 'signature', 'sig', 'password', 'passwd', 'auth', 'authorization', 'code_verifier',
+  'code',
+  'state',
+  'token',
+  'key',
+  'secret',
+  'signature',
+  'sig',
+  'password',
+  'passwd',
+  'auth',
+  'authorization',
+  'code_verifier',
 ]);
 // Any name that says what it holds: access_token, refresh_token, id_token, client_secret, api_key, apiKey, x-signature, …
 const SENSITIVE_PATTERN = /token|secret|passw|signature|api[-_]?key|credential/i;
@@ -27,10 +38,13 @@ function sensitive(rawName: string): boolean {
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const query = url.slice(q + 1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq > 0 && sensitive(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
-  });
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq > 0 && sensitive(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    });
   return `${url.slice(0, q)}?${query.join('&')}`;
 }
 

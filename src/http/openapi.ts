@@ -7,26 +7,41 @@ import { GUARD_ERRORS } from './schemas.js';
 // The OpenAPI document's cross-cutting parts, added here once from each route's config rather
 // than written beside every route: scope, rate class, idempotency, guard headers, error responses.
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema document walked generically.
 type Json = Record<string, any>;
-type TransformInput = Parameters<typeof jsonSchemaTransform>[0] & { route?: { method: string | string[]; config?: Json } };
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0] & {
+  route?: { method: string | string[]; config?: Json };
+};
 type TransformObjectInput = Parameters<typeof jsonSchemaTransformObject>[0];
 
 const WRITE_METHODS = new Set(['post', 'patch', 'delete']);
 const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete'];
-const TAG_ORDER = ['Identity', 'Projects', 'Social accounts', 'Leased accounts', 'Content', 'Publishing', 'Webhooks', 'Audit log'];
+const TAG_ORDER = [
+  'Identity',
+  'Projects',
+  'Social accounts',
+  'Leased accounts',
+  'Content',
+  'Publishing',
+  'Webhooks',
+  'Audit log',
+];
 const ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
 
 /** What each code means, for the error responses' descriptions (typed: a new code must be described). */
 const MEANING: Record<ErrorCode, string> = {
-  VALIDATION: 'malformed path parameter, header or JSON (400), or a body/query that breaks the schema (422, `details.issues[]`)',
+  VALIDATION:
+    'malformed path parameter, header or JSON (400), or a body/query that breaks the schema (422, `details.issues[]`)',
   UNAUTHENTICATED: 'missing, malformed, unknown or revoked API key',
   FORBIDDEN_SCOPE: 'the key lacks the route’s scope (`details.requiredScope`)',
   RETURN_URL_NOT_ALLOWED: '`returnUrl` is not on the key’s allowlist',
   NOT_FOUND: 'absent, or in another organization',
   CONFLICT: 'the resource’s state forbids this (`details.reason`)',
-  IDEMPOTENCY_CONFLICT: '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its first use is still running (`in_progress`, with `Retry-After`)',
+  IDEMPOTENCY_CONFLICT:
+    '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its first use is still running (`in_progress`, with `Retry-After`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
-  RATE_LIMITED: 'the key’s budget for this endpoint class is spent, or this client address has sent too many requests that failed authentication (`details.reason` `authentication_failures`); wait `Retry-After` seconds',
+  RATE_LIMITED:
+    'the key’s budget for this endpoint class is spent, or this client address has sent too many requests that failed authentication (`details.reason` `authentication_failures`); wait `Retry-After` seconds',
   INTERNAL: 'server fault; nothing changed, safe to retry with the same `Idempotency-Key`',
   KILL_SWITCH: 'the key, its organization or the whole API is switched off (`details.scope`)',
 };
@@ -37,19 +52,41 @@ function codesFor(status: number): ErrorCode[] {
 }
 
 const HEADERS: Json = {
-  'X-Request-Id': { description: 'This request’s id (`req_` + ULID); quote it to support. On every response.', schema: { type: 'string' } },
-  'X-RateLimit-Endpoint-Class': { description: 'The rate-limit class this request counted against.', schema: { type: 'string', enum: ['read-light', 'write-light', 'long-running'] } },
-  'RateLimit-Limit': { description: 'The budget of the current window (or the daily write cap, when that ran out).', schema: { type: 'integer' } },
+  'X-Request-Id': {
+    description: 'This request’s id (`req_` + ULID); quote it to support. On every response.',
+    schema: { type: 'string' },
+  },
+  'X-RateLimit-Endpoint-Class': {
+    description: 'The rate-limit class this request counted against.',
+    schema: { type: 'string', enum: ['read-light', 'write-light', 'long-running'] },
+  },
+  'RateLimit-Limit': {
+    description: 'The budget of the current window (or the daily write cap, when that ran out).',
+    schema: { type: 'integer' },
+  },
   'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
-  'RateLimit-Reset': { description: 'Whole seconds until the window resets (rounded up).', schema: { type: 'integer' } },
-  'Retry-After': { description: 'Whole seconds to wait before retrying; waiting this long is always enough.', schema: { type: 'integer' } },
-  'Idempotent-Replayed': { description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
+  'RateLimit-Reset': {
+    description: 'Whole seconds until the window resets (rounded up).',
+    schema: { type: 'integer' },
+  },
+  'Retry-After': {
+    description: 'Whole seconds to wait before retrying; waiting this long is always enough.',
+    schema: { type: 'integer' },
+  },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`.',
+    schema: { type: 'string', enum: ['true'] },
+  },
 };
 const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 const IDEMPOTENCY_KEY = {
-  name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 },
-  description: 'Makes the write safe to retry: the same key with the same request within 24 h replays the first response (`Idempotent-Replayed: true`); with a different request → 409 `IDEMPOTENCY_CONFLICT`.',
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+  description:
+    'Makes the write safe to retry: the same key with the same request within 24 h replays the first response (`Idempotent-Replayed: true`); with a different request → 409 `IDEMPOTENCY_CONFLICT`.',
 };
 
 /** Per route: the JSON schemas, plus the route's config as `x-` fields and the scope in the description. */
@@ -98,28 +135,40 @@ function decorateOperation(method: string, op: Json) {
   if (op['x-body-optional'] && op.requestBody) op.requestBody.required = false;
   delete op['x-body-optional'];
   const responses: Json = op.responses ?? {};
-  const statuses = new Set([...Object.keys(responses).map(Number), ...GUARD_ERRORS, ...(WRITE_METHODS.has(method) ? [413] : [])]);
+  const statuses = new Set([
+    ...Object.keys(responses).map(Number),
+    ...GUARD_ERRORS,
+    ...(WRITE_METHODS.has(method) ? [413] : []),
+  ]);
   op.responses = {};
   for (const status of [...statuses].sort((a, b) => a - b)) {
     const response: Json = responses[status] ?? {};
     const headers: Json = { 'X-Request-Id': headerRef('XRequestId') };
     if (status !== 401 && status !== 503) {
-      for (const h of ['X-RateLimit-Endpoint-Class', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) headers[h] = headerRef(h.replace(/-/g, ''));
+      for (const h of ['X-RateLimit-Endpoint-Class', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'])
+        headers[h] = headerRef(h.replace(/-/g, ''));
     }
     if (status === 429 || status === 409) headers['Retry-After'] = headerRef('RetryAfter');
     if (status < 300 && idempotent) headers['Idempotent-Replayed'] = headerRef('IdempotentReplayed');
     if (status >= 400) {
       const codes = codesFor(status).map((c) => `\`${c}\`: ${MEANING[c]}.`);
-      op.responses[status] = { description: codes.join(' ') || STATUS_CODES[status], headers, content: { 'application/json': { schema: { $ref: ENVELOPE_REF } } } };
+      op.responses[status] = {
+        description: codes.join(' ') || STATUS_CODES[status],
+        headers,
+        content: { 'application/json': { schema: { $ref: ENVELOPE_REF } } },
+      };
     } else {
-      const description = response.description && response.description !== 'Default Response' ? response.description : STATUS_CODES[status];
+      const description =
+        response.description && response.description !== 'Default Response'
+          ? response.description
+          : STATUS_CODES[status];
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }
 }
 
 function refsIn(value: unknown, found: Set<string>) {
-  if (Array.isArray(value)) value.forEach((v) => refsIn(v, found));
+  if (Array.isArray(value)) for (const v of value) refsIn(v, found);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) found.add(v.slice(21));
@@ -158,7 +207,12 @@ function pruneSchemas(doc: Json): Json {
     const out: Json = {};
     for (const [k, v] of Object.entries(value)) {
       if (k === '$schema' || k === '$id') continue; // the provider's JSON Schema ids confuse OpenAPI tools
-      out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\/components\/schemas\/(\w+)$/, (m, n) => (rename.has(n) ? `#/components/schemas/${rename.get(n)}` : m)) : rewrite(v);
+      out[k] =
+        k === '$ref' && typeof v === 'string'
+          ? v.replace(/^#\/components\/schemas\/(\w+)$/, (m, n) =>
+              rename.has(n) ? `#/components/schemas/${rename.get(n)}` : m,
+            )
+          : rewrite(v);
     }
     return out;
   };
@@ -168,13 +222,15 @@ function pruneSchemas(doc: Json): Json {
 
 function orderedTags(paths: Json) {
   const used = new Set<string>();
-  for (const ops of Object.values<Json>(paths)) for (const op of Object.values<Json>(ops)) for (const t of op.tags ?? []) used.add(t);
+  for (const ops of Object.values<Json>(paths))
+    for (const op of Object.values<Json>(ops)) for (const t of op.tags ?? []) used.add(t);
   const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
   return [...used].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((name) => ({ name }));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: maps arbitrary JSON values.
 function sortKeys(obj: Json, mapValue?: (v: any) => any, order?: string[]): Json {
-  const rank = (k: string) => (order && order.includes(k) ? order.indexOf(k) : Infinity);
+  const rank = (k: string) => (order?.includes(k) ? order.indexOf(k) : Infinity);
   const keys = Object.keys(obj).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(keys.map((k) => [k, mapValue ? mapValue(obj[k]) : obj[k]]));
 }

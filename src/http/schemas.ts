@@ -4,7 +4,9 @@ import { ERROR_CODES, type ErrorCode } from './errors.js';
 
 // Shared wire schemas, registered as named OpenAPI components.
 
-export const Timestamp = z.string().meta({ description: 'RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z' });
+export const Timestamp = z
+  .string()
+  .meta({ description: 'RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z' });
 
 const INSTANT_RANGE = `between ${toWire(MIN_INSTANT)} and ${toWire(MAX_INSTANT)} once converted to UTC`;
 
@@ -17,7 +19,10 @@ const INSTANT_RANGE = `between ${toWire(MIN_INSTANT)} and ${toWire(MAX_INSTANT)}
 export function timestampInput(description: string) {
   return z.iso
     .datetime({ offset: true })
-    .refine((s) => isStorableInstant(new Date(s)), { message: `must be ${INSTANT_RANGE}`, when: (p) => p.issues.length === 0 })
+    .refine((s) => isStorableInstant(new Date(s)), {
+      message: `must be ${INSTANT_RANGE}`,
+      when: (p) => p.issues.length === 0,
+    })
     .meta({ description: `${description} RFC 3339, \`Z\` or an offset; ${INSTANT_RANGE}.` });
 }
 

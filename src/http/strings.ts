@@ -4,6 +4,7 @@ import { z } from 'zod';
 // got that far) and lengths counted in characters (code points), as platforms and JSON Schema
 // count them, not UTF-16 units.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it refuses.
 const NO_NUL = /^[^\u0000]*$/;
 
 export function text(maxChars: number) {
@@ -20,4 +21,5 @@ const MAX_URL_LENGTH = 2048; // what browsers and the platforms' URL fetchers re
 export const HttpsUrl = z
   .url({ protocol: /^https$/, hostname: z.regexes.domain })
   .max(MAX_URL_LENGTH)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
   .regex(/^https:\/\/[^\s\u0000-\u001f\u007f]+$/i, 'must be an https:// URL without spaces or control characters');

@@ -6,7 +6,10 @@ import { ApiError } from './errors.js';
 // 500; they are the client's mistake, so a body or query string carrying one is a 422 VALIDATION
 // at the field, before the route's schema runs (and after the guards, which precede validation).
 
-const PROBLEMS = { nul: 'must not contain a NUL character (\\u0000)', surrogate: 'must be well-formed Unicode (a lone surrogate)' };
+const PROBLEMS = {
+  nul: 'must not contain a NUL character (\\u0000)',
+  surrogate: 'must be well-formed Unicode (a lone surrogate)',
+};
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one (UTF-16 code units).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -40,7 +43,10 @@ export function findUnstorableString(value: unknown): { path: string; message: s
 export function rejectUnstorableStrings(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema;
-    for (const [part, value] of [['body', schema?.body && request.body], ['query', schema?.querystring && request.query]] as const) {
+    for (const [part, value] of [
+      ['body', schema?.body && request.body],
+      ['query', schema?.querystring && request.query],
+    ] as const) {
       const issue = value ? findUnstorableString(value) : undefined;
       if (issue) throw new ApiError('VALIDATION', `Invalid request ${part}.`, { issues: [issue] }, 422);
     }

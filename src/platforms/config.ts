@@ -38,8 +38,14 @@ export function loadPlatformSettings(
   const e = parsed.data;
   const production = nodeEnv === 'production';
   if (production) {
-    const missing = (['LAYERS_TIKTOK_CLIENT_KEY', 'LAYERS_TIKTOK_CLIENT_SECRET', 'LAYERS_INSTAGRAM_CLIENT_ID', 'LAYERS_INSTAGRAM_CLIENT_SECRET'] as const)
-      .filter((k) => !e[k]);
+    const missing = (
+      [
+        'LAYERS_TIKTOK_CLIENT_KEY',
+        'LAYERS_TIKTOK_CLIENT_SECRET',
+        'LAYERS_INSTAGRAM_CLIENT_ID',
+        'LAYERS_INSTAGRAM_CLIENT_SECRET',
+      ] as const
+    ).filter((k) => !e[k]);
     if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
   }
   const sandboxUrl = `http://127.0.0.1:${e.LAYERS_SANDBOX_PORT}`;
@@ -56,7 +62,10 @@ export function loadPlatformSettings(
       clientId: e.LAYERS_INSTAGRAM_CLIENT_ID ?? SANDBOX_CLIENTS.instagram.clientId,
       clientSecret: e.LAYERS_INSTAGRAM_CLIENT_SECRET ?? SANDBOX_CLIENTS.instagram.clientSecret,
     },
-    sandbox: { start: !production && (tiktokBase === sandboxUrl || instagramBase === sandboxUrl), port: e.LAYERS_SANDBOX_PORT },
+    sandbox: {
+      start: !production && (tiktokBase === sandboxUrl || instagramBase === sandboxUrl),
+      port: e.LAYERS_SANDBOX_PORT,
+    },
     timeoutMs: e.LAYERS_PLATFORM_TIMEOUT_MS,
   };
 }

@@ -1,4 +1,4 @@
-import { PlatformError, type Platform } from './types.js';
+import { type Platform, PlatformError } from './types.js';
 
 // 10 s: platform OAuth and publish-init calls answer in well under a second; a worker must
 // not sit on a hung socket, and a retry later is cheap.
@@ -23,7 +23,14 @@ export type PlatformResponse = { status: number; body: Record<string, unknown> }
 
 // Failures before a connection existed: the request cannot have reached the platform. Anything
 // else without an answer (a timeout, a connection lost after sending) may have been acted on.
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * One HTTP call to a platform. Transport failures (timeout, refused, reset) become RETRYABLE
@@ -45,14 +52,25 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
   let res: Response;
   try {
     res = await fetch(req.url, {
-      method: req.method, headers, body, redirect: 'manual',
+      method: req.method,
+      headers,
+      body,
+      redirect: 'manual',
       signal: AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: unknown } };
     const what = e.name === 'TimeoutError' ? 'timed out' : `network error (${e.name})`;
     const unsent = typeof e.cause?.code === 'string' && NOT_CONNECTED.has(e.cause.code);
-    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, what, undefined, undefined, Boolean(req.publishes) && !unsent);
+    throw new PlatformError(
+      'RETRYABLE',
+      req.platform,
+      req.endpoint,
+      what,
+      undefined,
+      undefined,
+      Boolean(req.publishes) && !unsent,
+    );
   }
   let text: string;
   try {
@@ -60,7 +78,15 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
   } catch {
     // The status line came, the body did not: a 2xx here is a post made without its id reaching us.
     const accepted = res.status >= 200 && res.status < 300;
-    throw new PlatformError('RETRYABLE', req.platform, req.endpoint, 'response body interrupted', res.status, undefined, Boolean(req.publishes) && accepted);
+    throw new PlatformError(
+      'RETRYABLE',
+      req.platform,
+      req.endpoint,
+      'response body interrupted',
+      res.status,
+      undefined,
+      Boolean(req.publishes) && accepted,
+    );
   }
   return { status: res.status, body: parseBody(text) };
 }

@@ -5,8 +5,8 @@ import { SANDBOX_CLIENTS } from './sandbox/clients.js';
 import { createTikTokAdapter } from './tiktok.js';
 import type { PlatformAdapters } from './types.js';
 
-export * from './types.js';
 export { createPkcePair, pkceChallenge } from './pkce.js';
+export * from './types.js';
 
 /** The adapters a process uses for live keys, as configured. */
 export function createPlatformAdapters(settings: PlatformSettings, clock?: Clock): PlatformAdapters {
@@ -17,9 +17,17 @@ export function createPlatformAdapters(settings: PlatformSettings, clock?: Clock
 }
 
 /** Adapters pointed at a sandbox platform (tests, the dev server, `lp_test_` keys). */
-export function createSandboxAdapters(sandboxUrl: string, opts: { clock?: Clock; timeoutMs?: number } = {}): PlatformAdapters {
+export function createSandboxAdapters(
+  sandboxUrl: string,
+  opts: { clock?: Clock; timeoutMs?: number } = {},
+): PlatformAdapters {
   return {
     tiktok: createTikTokAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.tiktok, ...opts }),
-    instagram: createInstagramAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.instagram, ...opts, containerPollIntervalMs: 10 }),
+    instagram: createInstagramAdapter({
+      baseUrl: sandboxUrl,
+      ...SANDBOX_CLIENTS.instagram,
+      ...opts,
+      containerPollIntervalMs: 10,
+    }),
   };
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { systemClock, type Clock } from '../clock.js';
-import { endpointUrl, expiresAtFrom, isRetryableStatus, platformRequest, str, type PlatformResponse } from './http.js';
+import { type Clock, systemClock } from '../clock.js';
+import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
 import { DEFAULT_SCOPES } from './scopes.js';
-import { PlatformError, type PlatformAdapter, type PlatformToken, type PublishInput } from './types.js';
+import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
 
 // The Instagram API with Instagram Login ("Business Login"): authorize on www.instagram.com,
 // code → short-lived token on api.instagram.com, short → long-lived (60 days) and refresh and
@@ -40,12 +40,15 @@ export type InstagramOptions = {
  * OAuthException on the code exchange is a bad, used or expired code.
  */
 function failure(endpoint: string, res: PlatformResponse): PlatformError | undefined {
-  const graph = res.body.error && typeof res.body.error === 'object' ? (res.body.error as Record<string, unknown>) : undefined;
+  const graph =
+    res.body.error && typeof res.body.error === 'object' ? (res.body.error as Record<string, unknown>) : undefined;
   const errorType = str(res.body.error_type);
   if (res.status >= 200 && res.status < 300 && !graph && !errorType) return undefined;
   const code = Number(graph?.code ?? res.body.code);
-  const detail = `HTTP ${res.status} ${str(graph?.type) ?? errorType ?? ''} ${Number.isFinite(code) ? code : ''} ${str(graph?.message) ?? str(res.body.error_message) ?? ''}`
-    .replace(/\s+/g, ' ').trim();
+  const detail =
+    `HTTP ${res.status} ${str(graph?.type) ?? errorType ?? ''} ${Number.isFinite(code) ? code : ''} ${str(graph?.message) ?? str(res.body.error_message) ?? ''}`
+      .replace(/\s+/g, ' ')
+      .trim();
   const platformCode = Number.isFinite(code) ? String(code) : errorType;
   if (code === 190 || code === 10 || (code >= 200 && code < 300) || errorType === 'OAuthException') {
     return new PlatformError('CREDENTIAL_INVALID', 'instagram', endpoint, detail, res.status, platformCode);
@@ -89,13 +92,21 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       const form = single
         ? { ...containerFields(url), caption, access_token: token.accessToken }
         : { ...containerFields(url), is_carousel_item: 'true', access_token: token.accessToken };
-      const body = ok('media', await call('media', { method: 'POST', url: graph(`/${user}/media`), form, idempotencyKey: `${key}:${i}` }));
+      const body = ok(
+        'media',
+        await call('media', { method: 'POST', url: graph(`/${user}/media`), form, idempotencyKey: `${key}:${i}` }),
+      );
       childIds.push(str(body.id) ?? '');
       if (!IMAGE_URL.test(url)) await waitUntilFinished(token, childIds[childIds.length - 1]!);
     }
     if (single) return childIds[0]!;
     const form = { media_type: 'CAROUSEL', children: childIds.join(','), caption, access_token: token.accessToken };
-    return str(ok('media', await call('media', { method: 'POST', url: graph(`/${user}/media`), form, idempotencyKey: key })).id) ?? '';
+    return (
+      str(
+        ok('media', await call('media', { method: 'POST', url: graph(`/${user}/media`), form, idempotencyKey: key }))
+          .id,
+      ) ?? ''
+    );
   }
 
   async function waitUntilFinished(token: PlatformToken, containerId: string) {
@@ -103,9 +114,12 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       const url = new URL(graph(`/${encodeURIComponent(containerId)}`));
       url.searchParams.set('fields', 'status_code');
       url.searchParams.set('access_token', token.accessToken);
-      const status = str(ok('media/status', await call('media/status', { method: 'GET', url: url.toString() })).status_code);
+      const status = str(
+        ok('media/status', await call('media/status', { method: 'GET', url: url.toString() })).status_code,
+      );
       if (status === 'FINISHED') return;
-      if (status === 'ERROR' || status === 'EXPIRED') throw new PlatformError('PERMANENT', 'instagram', 'media/status', `container ${status}`);
+      if (status === 'ERROR' || status === 'EXPIRED')
+        throw new PlatformError('PERMANENT', 'instagram', 'media/status', `container ${status}`);
       await sleep(pollMs);
     }
     throw new PlatformError('RETRYABLE', 'instagram', 'media/status', 'container still processing');
@@ -129,15 +143,26 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
 
     async exchangeCode(p) {
       const code = p.code.replace(/#_$/, ''); // Instagram appends "#_" to the redirect's code
-      const short = ok('oauth/access_token', await call('oauth/access_token', {
-        method: 'POST', url: endpointUrl(hosts.oauth, '/oauth/access_token').toString(),
-        form: { client_id: opts.clientId, client_secret: opts.clientSecret, grant_type: 'authorization_code', redirect_uri: p.redirectUri, code },
-      }));
+      const short = ok(
+        'oauth/access_token',
+        await call('oauth/access_token', {
+          method: 'POST',
+          url: endpointUrl(hosts.oauth, '/oauth/access_token').toString(),
+          form: {
+            client_id: opts.clientId,
+            client_secret: opts.clientSecret,
+            grant_type: 'authorization_code',
+            redirect_uri: p.redirectUri,
+            code,
+          },
+        }),
+      );
       // Business Login wraps the answer in `data: [...]`; the older shape is flat.
       const first = (Array.isArray(short.data) ? short.data[0] : short) as Record<string, unknown>;
       const shortToken = str(first?.access_token);
       const userId = str(first?.user_id);
-      if (!shortToken || !userId) throw new PlatformError('PERMANENT', 'instagram', 'oauth/access_token', 'answer carried no token or user_id');
+      if (!shortToken || !userId)
+        throw new PlatformError('PERMANENT', 'instagram', 'oauth/access_token', 'answer carried no token or user_id');
       const url = endpointUrl(hosts.graph, '/access_token');
       url.searchParams.set('grant_type', 'ig_exchange_token');
       url.searchParams.set('client_secret', opts.clientSecret);
@@ -156,24 +181,37 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       url.searchParams.set('fields', 'user_id,username,profile_picture_url');
       url.searchParams.set('access_token', token.accessToken);
       const body = ok('me', await call('me', { method: 'GET', url: url.toString() }));
-      return { externalAccountId: str(body.user_id) ?? str(body.id) ?? '', handle: str(body.username) ?? '', avatarUrl: str(body.profile_picture_url) ?? null };
+      return {
+        externalAccountId: str(body.user_id) ?? str(body.id) ?? '',
+        handle: str(body.username) ?? '',
+        avatarUrl: str(body.profile_picture_url) ?? null,
+      };
     },
 
     async refreshToken(token) {
       const url = endpointUrl(hosts.graph, '/refresh_access_token');
       url.searchParams.set('grant_type', 'ig_refresh_token');
       url.searchParams.set('access_token', token.accessToken);
-      const body = ok('refresh_access_token', await call('refresh_access_token', { method: 'GET', url: url.toString() }));
+      const body = ok(
+        'refresh_access_token',
+        await call('refresh_access_token', { method: 'GET', url: url.toString() }),
+      );
       return longLived(body, clock.now(), 'refresh_access_token', token.scope);
     },
 
     async publish(token, post, idempotencyKey) {
       const creationId = await createContainer(token, post, idempotencyKey);
       const user = encodeURIComponent(post.externalAccountId);
-      const body = ok('media_publish', await call('media_publish', {
-        method: 'POST', url: graph(`/${user}/media_publish`),
-        form: { creation_id: creationId, access_token: token.accessToken }, idempotencyKey, publishes: true,
-      }));
+      const body = ok(
+        'media_publish',
+        await call('media_publish', {
+          method: 'POST',
+          url: graph(`/${user}/media_publish`),
+          form: { creation_id: creationId, access_token: token.accessToken },
+          idempotencyKey,
+          publishes: true,
+        }),
+      );
       const mediaId = str(body.id);
       if (!mediaId) throw new PlatformError('RETRYABLE', 'instagram', 'media_publish', 'answer carried no id');
       return { externalId: mediaId, externalUrl: null };

@@ -2,11 +2,14 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { PlatformSettings } from './config.js';
 import { createPlatformAdapters, createSandboxAdapters } from './index.js';
-import { startSandboxPlatform, type SandboxPlatform } from './sandbox/server.js';
+import { type SandboxPlatform, startSandboxPlatform } from './sandbox/server.js';
 import type { Platform, PlatformAdapters, PlatformToken } from './types.js';
 
 /** A grant the sandbox really issued, for development fixtures (admin-created accounts, the lease pool). */
-export type FixtureTokenIssuer = (platform: Platform, handle: string) => { token: PlatformToken; externalAccountId: string };
+export type FixtureTokenIssuer = (
+  platform: Platform,
+  handle: string,
+) => { token: PlatformToken; externalAccountId: string };
 
 export type PlatformRuntime = {
   /** Accounts with env `live`: as configured (the sandbox in development, the real hosts in production). */
@@ -26,17 +29,22 @@ export type PlatformRuntime = {
  * servers can run side by side; every adapter pointed at the configured sandbox follows it.
  */
 export async function startPlatforms(
-  settings: PlatformSettings, opts: { runSandbox: boolean; log: Pick<Logger, 'info' | 'warn'>; clock?: Clock },
+  settings: PlatformSettings,
+  opts: { runSandbox: boolean; log: Pick<Logger, 'info' | 'warn'>; clock?: Clock },
 ): Promise<PlatformRuntime> {
   const configuredUrl = `http://127.0.0.1:${settings.sandbox.port}`;
-  const sandbox = opts.runSandbox && settings.sandbox.start ? await startSandbox(settings.sandbox.port, opts.log) : undefined;
+  const sandbox =
+    opts.runSandbox && settings.sandbox.start ? await startSandbox(settings.sandbox.port, opts.log) : undefined;
   const sandboxUrl = sandbox?.url ?? configuredUrl;
   const follow = (base: string | undefined) => (base === configuredUrl ? sandboxUrl : base);
-  const live = createPlatformAdapters({
-    ...settings,
-    tiktok: { ...settings.tiktok, baseUrl: follow(settings.tiktok.baseUrl) },
-    instagram: { ...settings.instagram, baseUrl: follow(settings.instagram.baseUrl) },
-  }, opts.clock);
+  const live = createPlatformAdapters(
+    {
+      ...settings,
+      tiktok: { ...settings.tiktok, baseUrl: follow(settings.tiktok.baseUrl) },
+      instagram: { ...settings.instagram, baseUrl: follow(settings.instagram.baseUrl) },
+    },
+    opts.clock,
+  );
   const test = createSandboxAdapters(sandboxUrl, { clock: opts.clock, timeoutMs: settings.timeoutMs });
   if (sandbox) opts.log.info({ sandboxUrl }, 'sandbox platform listening');
   return {

@@ -9,8 +9,11 @@ import type { Platform } from '../db/schema.js';
 export const PLATFORM_SCOPES: Record<Platform, readonly string[]> = {
   tiktok: ['user.info.basic', 'user.info.profile', 'user.info.stats', 'video.list', 'video.publish', 'video.upload'],
   instagram: [
-    'instagram_business_basic', 'instagram_business_content_publish', 'instagram_business_manage_comments',
-    'instagram_business_manage_insights', 'instagram_business_manage_messages',
+    'instagram_business_basic',
+    'instagram_business_content_publish',
+    'instagram_business_manage_comments',
+    'instagram_business_manage_insights',
+    'instagram_business_manage_messages',
   ],
 };
 

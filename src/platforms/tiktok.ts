@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from '../clock.js';
-import { endpointUrl, expiresAtFrom, isRetryableStatus, platformRequest, str, type PlatformResponse } from './http.js';
+import { type Clock, systemClock } from '../clock.js';
+import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
 import { DEFAULT_SCOPES } from './scopes.js';
-import { PlatformError, type PlatformAdapter, type PlatformToken, type PublishInput } from './types.js';
+import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
 
 // TikTok Login Kit v2 (OAuth 2.0, client_key instead of client_id) and the Content Posting API.
 // Authorization is on www.tiktok.com; token, revoke, user info and publish on open.tiktokapis.com.
@@ -28,7 +28,8 @@ function oauthFailure(endpoint: string, res: PlatformResponse): PlatformError | 
   const error = str(res.body.error);
   if (res.status >= 200 && res.status < 300 && !error) return undefined;
   const detail = `HTTP ${res.status} ${error ?? ''} ${str(res.body.error_description) ?? ''}`.trim();
-  if (error === 'invalid_grant') return new PlatformError('CREDENTIAL_INVALID', 'tiktok', endpoint, detail, res.status, error);
+  if (error === 'invalid_grant')
+    return new PlatformError('CREDENTIAL_INVALID', 'tiktok', endpoint, detail, res.status, error);
   if (error === 'server_error' || error === 'temporarily_unavailable' || isRetryableStatus(res.status)) {
     return new PlatformError('RETRYABLE', 'tiktok', endpoint, detail, res.status, error);
   }
@@ -78,7 +79,10 @@ function publishRequest(post: PublishInput) {
   const source_info = { source: 'PULL_FROM_URL', video_url: post.mediaUrls[0] };
   return post.mode === 'draft'
     ? { path: '/v2/post/publish/inbox/video/init/', json: { source_info } }
-    : { path: '/v2/post/publish/video/init/', json: { post_info: { title, privacy_level: PRIVACY_LEVEL }, source_info } };
+    : {
+        path: '/v2/post/publish/video/init/',
+        json: { post_info: { title, privacy_level: PRIVACY_LEVEL }, source_info },
+      };
 }
 
 export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
@@ -111,14 +115,22 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
 
     async exchangeCode(p) {
       const res = await call('oauth/token', {
-        method: 'POST', url: endpointUrl(apiBase, '/v2/oauth/token/').toString(),
-        form: { ...client, code: p.code, grant_type: 'authorization_code', redirect_uri: p.redirectUri, code_verifier: p.codeVerifier },
+        method: 'POST',
+        url: endpointUrl(apiBase, '/v2/oauth/token/').toString(),
+        form: {
+          ...client,
+          code: p.code,
+          grant_type: 'authorization_code',
+          redirect_uri: p.redirectUri,
+          code_verifier: p.codeVerifier,
+        },
       });
       const failure = oauthFailure('oauth/token', res);
       if (failure) throw failure;
       const token = tokenFrom(res.body, clock.now());
       const openId = str(res.body.open_id);
-      if (!openId) throw new PlatformError('PERMANENT', 'tiktok', 'oauth/token', 'answer carried no open_id', res.status);
+      if (!openId)
+        throw new PlatformError('PERMANENT', 'tiktok', 'oauth/token', 'answer carried no open_id', res.status);
       return { token, externalAccountId: openId, scopes: (token.scope ?? '').split(',').filter(Boolean) };
     },
 
@@ -137,9 +149,11 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
     },
 
     async refreshToken(token) {
-      if (!token.refreshToken) throw new PlatformError('CREDENTIAL_INVALID', 'tiktok', 'oauth/token', 'no refresh token stored');
+      if (!token.refreshToken)
+        throw new PlatformError('CREDENTIAL_INVALID', 'tiktok', 'oauth/token', 'no refresh token stored');
       const res = await call('oauth/token', {
-        method: 'POST', url: endpointUrl(apiBase, '/v2/oauth/token/').toString(),
+        method: 'POST',
+        url: endpointUrl(apiBase, '/v2/oauth/token/').toString(),
         form: { ...client, grant_type: 'refresh_token', refresh_token: token.refreshToken },
       });
       const failure = oauthFailure('oauth/token', res);
@@ -150,19 +164,26 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
     async publish(token, post, idempotencyKey) {
       const { path, json } = publishRequest(post);
       const res = await call('post/publish', {
-        method: 'POST', url: endpointUrl(apiBase, path).toString(), json, bearer: token.accessToken, idempotencyKey, publishes: true,
+        method: 'POST',
+        url: endpointUrl(apiBase, path).toString(),
+        json,
+        bearer: token.accessToken,
+        idempotencyKey,
+        publishes: true,
       });
       const failure = apiFailure('post/publish', res);
       if (failure) throw failure;
       const publishId = str((res.body.data as Record<string, unknown> | undefined)?.publish_id);
-      if (!publishId) throw new PlatformError('RETRYABLE', 'tiktok', 'post/publish', 'answer carried no publish_id', res.status);
+      if (!publishId)
+        throw new PlatformError('RETRYABLE', 'tiktok', 'post/publish', 'answer carried no publish_id', res.status);
       // The public post id arrives later (publish/status/fetch); the publish_id is the handle until then.
       return { externalId: publishId, externalUrl: null };
     },
 
     async revokeToken(token) {
       const res = await call('oauth/revoke', {
-        method: 'POST', url: endpointUrl(apiBase, '/v2/oauth/revoke/').toString(),
+        method: 'POST',
+        url: endpointUrl(apiBase, '/v2/oauth/revoke/').toString(),
         form: { ...client, token: token.accessToken },
       });
       const failure = oauthFailure('oauth/revoke', res);

@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
@@ -10,8 +10,18 @@ import { keyRingStatus, rotateKeyRing } from '../services/key-ring.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 
 const SCOPES = [
-  '*', 'projects:read', 'projects:write', 'social:read', 'social:write', 'leased:write', 'content:read',
-  'content:write', 'publish:read', 'publish:write', 'webhooks:read', 'webhooks:write',
+  '*',
+  'projects:read',
+  'projects:write',
+  'social:read',
+  'social:write',
+  'leased:write',
+  'content:read',
+  'content:write',
+  'publish:read',
+  'publish:write',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -24,54 +34,120 @@ export const adminRoutes =
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!timingSafeEqual(digest(token), expected)) throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
+      if (!timingSafeEqual(digest(token), expected))
+        throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
     });
-    const ctx: admin.AdminCtx = { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken };
+    const ctx: admin.AdminCtx = {
+      db: deps.db,
+      clock: deps.clock,
+      tokenCrypto: deps.tokenCrypto,
+      issueFixtureToken: deps.issueFixtureToken,
+    };
     const hide = true;
     await app.register(adminLeaseRoutes(ctx));
 
-    app.post('/organizations', { schema: { hide, body: z.object({ name: z.string().min(1).max(200) }).strict() } },
-      async (req, reply) => reply.code(201).send(await admin.createOrganization(ctx, req.body)));
+    app.post(
+      '/organizations',
+      { schema: { hide, body: z.object({ name: z.string().min(1).max(200) }).strict() } },
+      async (req, reply) => reply.code(201).send(await admin.createOrganization(ctx, req.body)),
+    );
 
-    app.post('/api-keys', {
-      schema: {
-        hide,
-        body: z.object({
-          organizationId: idParam('org'),
-          scopes: z.array(z.enum(SCOPES)).min(1),
-          tier: z.enum(['standard', 'pilot', 'partner']).default('standard'),
-          env: z.enum(['live', 'test']).default('test'),
-          returnUrls: z.array(z.string().min(1)).default([]),
-          name: z.string().max(200).optional(),
-        }).strict(),
+    app.post(
+      '/api-keys',
+      {
+        schema: {
+          hide,
+          body: z
+            .object({
+              organizationId: idParam('org'),
+              scopes: z.array(z.enum(SCOPES)).min(1),
+              tier: z.enum(['standard', 'pilot', 'partner']).default('standard'),
+              env: z.enum(['live', 'test']).default('test'),
+              returnUrls: z.array(z.string().min(1)).default([]),
+              name: z.string().max(200).optional(),
+            })
+            .strict(),
+        },
       },
-    }, async (req, reply) => reply.code(201).send(await admin.createApiKey(ctx, req.body)));
+      async (req, reply) => reply.code(201).send(await admin.createApiKey(ctx, req.body)),
+    );
 
-    app.post('/projects', {
-      schema: { hide, body: z.object({ organizationId: idParam('org'), name: z.string().min(1).max(200), timezone: z.string().min(1).default('UTC') }).strict() },
-    }, async (req, reply) => reply.code(201).send(await admin.createProject(ctx, req.body)));
-
-    app.post('/social-accounts', {
-      schema: {
-        hide,
-        body: z.object({
-          projectId: idParam('prj'), platform: z.enum(['tiktok', 'instagram']),
-          handle: z.string().min(1).max(100), leased: z.boolean().default(false),
-          // The environment whose keys see the account (test: the sandbox platform).
-          env: z.enum(['live', 'test']).default('test'),
-        }).strict(),
+    app.post(
+      '/projects',
+      {
+        schema: {
+          hide,
+          body: z
+            .object({
+              organizationId: idParam('org'),
+              name: z.string().min(1).max(200),
+              timezone: z.string().min(1).default('UTC'),
+            })
+            .strict(),
+        },
       },
-    }, async (req, reply) => reply.code(201).send(await admin.createSocialAccount(ctx, req.body)));
+      async (req, reply) => reply.code(201).send(await admin.createProject(ctx, req.body)),
+    );
 
-    app.post('/fixtures/queued-posts', {
-      schema: { hide, body: z.object({ socialAccountId: idParam('sa'), count: z.number().int().min(1).max(10_000), firstDueAt: timestampInput('When the first fixture post is due.').optional() }).strict() },
-    }, async (req, reply) => reply.code(201).send(await admin.createQueuedPosts(ctx, {
-      ...req.body, firstDueAt: req.body.firstDueAt ? new Date(req.body.firstDueAt) : undefined,
-    })));
+    app.post(
+      '/social-accounts',
+      {
+        schema: {
+          hide,
+          body: z
+            .object({
+              projectId: idParam('prj'),
+              platform: z.enum(['tiktok', 'instagram']),
+              handle: z.string().min(1).max(100),
+              leased: z.boolean().default(false),
+              // The environment whose keys see the account (test: the sandbox platform).
+              env: z.enum(['live', 'test']).default('test'),
+            })
+            .strict(),
+        },
+      },
+      async (req, reply) => reply.code(201).send(await admin.createSocialAccount(ctx, req.body)),
+    );
 
-    app.put('/kill-switches', {
-      schema: { hide, body: z.object({ scope: z.enum(['global', 'organization', 'key']), target: z.string().min(1).optional(), on: z.boolean() }).strict() },
-    }, async (req) => admin.setKillSwitch(ctx, req.body));
+    app.post(
+      '/fixtures/queued-posts',
+      {
+        schema: {
+          hide,
+          body: z
+            .object({
+              socialAccountId: idParam('sa'),
+              count: z.number().int().min(1).max(10_000),
+              firstDueAt: timestampInput('When the first fixture post is due.').optional(),
+            })
+            .strict(),
+        },
+      },
+      async (req, reply) =>
+        reply.code(201).send(
+          await admin.createQueuedPosts(ctx, {
+            ...req.body,
+            firstDueAt: req.body.firstDueAt ? new Date(req.body.firstDueAt) : undefined,
+          }),
+        ),
+    );
+
+    app.put(
+      '/kill-switches',
+      {
+        schema: {
+          hide,
+          body: z
+            .object({
+              scope: z.enum(['global', 'organization', 'key']),
+              target: z.string().min(1).optional(),
+              on: z.boolean(),
+            })
+            .strict(),
+        },
+      },
+      async (req) => admin.setKillSwitch(ctx, req.body),
+    );
 
     // The key ring (docs/key-ring.md): its epochs, and a rotation now (the worker also rotates on a schedule).
     app.get('/key-ring', { schema: { hide } }, async () => keyRingStatus(deps));

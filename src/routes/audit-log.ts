@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
+import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { idParam } from '../ids.js';
 import { listAuditLog } from '../services/audit-log.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
@@ -31,25 +31,31 @@ const AuditEntry = z
   })
   .meta({ id: 'AuditLogEntry' });
 
-const AuditPage = z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }).meta({ id: 'AuditLogPage' });
+const AuditPage = z
+  .object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditLogPage' });
 
 export const auditLogRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/audit-log', {
-      schema: {
-        operationId: 'listAuditLog',
-        summary: 'List audit log entries, newest first',
-        tags: ['Audit log'],
-        querystring: Query,
-        response: { 200: AuditPage, ...errorResponses(...GUARD_ERRORS, 422) },
+    app.get(
+      '/audit-log',
+      {
+        schema: {
+          operationId: 'listAuditLog',
+          summary: 'List audit log entries, newest first',
+          tags: ['Audit log'],
+          querystring: Query,
+          response: { 200: AuditPage, ...errorResponses(...GUARD_ERRORS, 422) },
+        },
       },
-    }, async (request) => {
-      const q = request.query;
-      return listAuditLog(ctxOf(request, deps), {
-        ...q,
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
-      });
-    });
+      async (request) => {
+        const q = request.query;
+        return listAuditLog(ctxOf(request, deps), {
+          ...q,
+          since: q.since ? new Date(q.since) : undefined,
+          until: q.until ? new Date(q.until) : undefined,
+        });
+      },
+    );
   };

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
+import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { HttpsUrl, text } from '../http/strings.js';
-import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
 import { getContent, listContent, uploadContent } from '../services/content.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
@@ -50,7 +50,9 @@ const ListQuery = z
 const Target = z
   .object({
     socialAccountId: idParam('sa'),
-    mode: z.enum(['publish', 'draft']).meta({ description: '`draft` sends the post to the platform’s drafts/inbox instead of publishing it.' }),
+    mode: z
+      .enum(['publish', 'draft'])
+      .meta({ description: '`draft` sends the post to the platform’s drafts/inbox instead of publishing it.' }),
     captionOverride: text(CAPTION_MAX).optional(),
   })
   .strict()
@@ -66,13 +68,20 @@ const Targets = z
     targets.forEach((t, i) => {
       const seen = first.get(t.socialAccountId);
       if (seen === undefined) first.set(t.socialAccountId, i);
-      else ctx.addIssue({ code: 'custom', path: [i, 'socialAccountId'], message: `duplicates targets.${seen}.socialAccountId` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'socialAccountId'],
+          message: `duplicates targets.${seen}.socialAccountId`,
+        });
     });
   });
 
 const ScheduleRequest = z
   .object({
-    scheduledFor: timestampInput('When to publish; must be in the future (30 s skew allowed). Stored in whole seconds.'),
+    scheduledFor: timestampInput(
+      'When to publish; must be in the future (30 s skew allowed). Stored in whole seconds.',
+    ),
     targets: Targets,
   })
   .strict()
@@ -91,60 +100,102 @@ const Scheduled = z
 export const contentRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.post('/projects/:projectId/content/upload', {
-      config: { scope: 'content:write' },
-      schema: {
-        operationId: 'uploadContent', summary: 'Upload finished content by URL', tags: ['Content'],
-        params: ProjectParams, body: UploadRequest,
-        response: { 201: Container, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+    app.post(
+      '/projects/:projectId/content/upload',
+      {
+        config: { scope: 'content:write' },
+        schema: {
+          operationId: 'uploadContent',
+          summary: 'Upload finished content by URL',
+          tags: ['Content'],
+          params: ProjectParams,
+          body: UploadRequest,
+          response: { 201: Container, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+        },
       },
-    }, async (request, reply) => {
-      const container = await uploadContent(ctxOf(request, deps), { ...request.params, ...request.body });
-      reply.code(201); // returned, not sent: the idempotency layer stores what the handler returns
-      return container;
-    });
+      async (request, reply) => {
+        const container = await uploadContent(ctxOf(request, deps), { ...request.params, ...request.body });
+        reply.code(201); // returned, not sent: the idempotency layer stores what the handler returns
+        return container;
+      },
+    );
 
-    app.get('/content/:containerId', {
-      config: { scope: 'content:read' },
-      schema: {
-        operationId: 'getContent', summary: 'Get a content container', tags: ['Content'],
-        params: ContainerParams, response: { 200: Container, ...errorResponses(...GUARD_ERRORS, 404) },
+    app.get(
+      '/content/:containerId',
+      {
+        config: { scope: 'content:read' },
+        schema: {
+          operationId: 'getContent',
+          summary: 'Get a content container',
+          tags: ['Content'],
+          params: ContainerParams,
+          response: { 200: Container, ...errorResponses(...GUARD_ERRORS, 404) },
+        },
       },
-    }, async (request) => getContent(ctxOf(request, deps), request.params));
+      async (request) => getContent(ctxOf(request, deps), request.params),
+    );
 
-    app.get('/projects/:projectId/content', {
-      config: { scope: 'content:read' },
-      schema: {
-        operationId: 'listContent', summary: 'List a project’s content, newest first', tags: ['Content'],
-        params: ProjectParams, querystring: ListQuery,
-        response: { 200: ContainerPage, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+    app.get(
+      '/projects/:projectId/content',
+      {
+        config: { scope: 'content:read' },
+        schema: {
+          operationId: 'listContent',
+          summary: 'List a project’s content, newest first',
+          tags: ['Content'],
+          params: ProjectParams,
+          querystring: ListQuery,
+          response: { 200: ContainerPage, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+        },
       },
-    }, async (request) => listContent(ctxOf(request, deps), { ...request.params, ...request.query }));
+      async (request) => listContent(ctxOf(request, deps), { ...request.params, ...request.query }),
+    );
 
-    app.post('/content/:containerId/schedule', {
-      config: { scope: 'publish:write', rateClass: 'long-running' },
-      schema: {
-        operationId: 'scheduleContent', summary: 'Schedule content to 1–50 accounts, all or nothing', tags: ['Publishing'],
-        params: ContainerParams, body: ScheduleRequest,
-        response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+    app.post(
+      '/content/:containerId/schedule',
+      {
+        config: { scope: 'publish:write', rateClass: 'long-running' },
+        schema: {
+          operationId: 'scheduleContent',
+          summary: 'Schedule content to 1–50 accounts, all or nothing',
+          tags: ['Publishing'],
+          params: ContainerParams,
+          body: ScheduleRequest,
+          response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+        },
       },
-    }, async (request, reply) => {
-      const { scheduledFor, targets } = request.body;
-      const result = await scheduleContent(ctxOf(request, deps), { ...request.params, scheduledFor: new Date(scheduledFor), targets });
-      reply.code(201);
-      return result;
-    });
+      async (request, reply) => {
+        const { scheduledFor, targets } = request.body;
+        const result = await scheduleContent(ctxOf(request, deps), {
+          ...request.params,
+          scheduledFor: new Date(scheduledFor),
+          targets,
+        });
+        reply.code(201);
+        return result;
+      },
+    );
 
-    app.post('/content/:containerId/publish', {
-      config: { scope: 'publish:write', rateClass: 'long-running' },
-      schema: {
-        operationId: 'publishContent', summary: 'Publish content to 1–50 accounts now, all or nothing', tags: ['Publishing'],
-        params: ContainerParams, body: PublishRequest,
-        response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+    app.post(
+      '/content/:containerId/publish',
+      {
+        config: { scope: 'publish:write', rateClass: 'long-running' },
+        schema: {
+          operationId: 'publishContent',
+          summary: 'Publish content to 1–50 accounts now, all or nothing',
+          tags: ['Publishing'],
+          params: ContainerParams,
+          body: PublishRequest,
+          response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+        },
       },
-    }, async (request, reply) => {
-      const result = await scheduleContent(ctxOf(request, deps), { ...request.params, targets: request.body.targets });
-      reply.code(201);
-      return result;
-    });
+      async (request, reply) => {
+        const result = await scheduleContent(ctxOf(request, deps), {
+          ...request.params,
+          targets: request.body.targets,
+        });
+        reply.code(201);
+        return result;
+      },
+    );
   };

@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
+import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { idParam } from '../ids.js';
-import { getLeaseRequest, listLeasedAccounts, releaseLeasedAccount, requestLeasedAccounts } from '../services/leases.js';
+import {
+  getLeaseRequest,
+  listLeasedAccounts,
+  releaseLeasedAccount,
+  requestLeasedAccounts,
+} from '../services/leases.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 
 const Niche = z
@@ -38,7 +43,9 @@ const LeasedAccount = z
     handle: z.string(),
     platform: z.enum(['tiktok', 'instagram']),
     followers: z.number().int(),
-    status: z.enum(['assigned', 'disconnected']).meta({ description: 'assigned: billed monthly; disconnected: released, no longer billed.' }),
+    status: z
+      .enum(['assigned', 'disconnected'])
+      .meta({ description: 'assigned: billed monthly; disconnected: released, no longer billed.' }),
     assignedAt: Timestamp,
     nextRenewalAt: Timestamp.nullable(),
     releasedAt: Timestamp.nullable(),
@@ -63,52 +70,86 @@ const config = { scope: 'leased:write' };
 export const leasedAccountRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.post('/projects/:projectId/leased-accounts/request', {
-      config,
-      schema: {
-        operationId: 'requestLeasedAccounts', summary: 'Request warmed accounts for a project', tags, params: ProjectParams,
-        body: z.object({ count: z.number().int().min(1).max(50), niche: Niche, note: z.string().max(2000).optional() }).strict(),
-        response: { 201: LeaseRequest, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
-      },
-    }, async (request, reply) => {
-      reply.code(201);
-      return requestLeasedAccounts(ctxOf(request, deps), { ...request.params, ...request.body });
-    });
-
-    app.get('/projects/:projectId/leased-accounts/requests/:requestId', {
-      config,
-      schema: {
-        operationId: 'getLeaseRequest', summary: 'Get a lease request', tags,
-        params: ProjectParams.extend({ requestId: idParam('lreq') }),
-        response: { 200: LeaseRequest, ...errorResponses(...GUARD_ERRORS, 404) },
-      },
-    }, async (request) => getLeaseRequest(ctxOf(request, deps), request.params));
-
-    app.get('/projects/:projectId/leased-accounts', {
-      config,
-      schema: {
-        operationId: 'listLeasedAccounts', summary: 'The billing view of a project’s leased accounts', tags, params: ProjectParams,
-        querystring: z.object({
-          status: z.enum(['assigned', 'disconnected']).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
-          cursor: z.string().min(1).max(500).optional(),
-        }).strict(),
-        response: {
-          200: z.object({ items: z.array(LeasedAccount), nextCursor: z.string().nullable() }).meta({ id: 'LeasedAccountPage' }),
-          ...errorResponses(...GUARD_ERRORS, 404, 422),
+    app.post(
+      '/projects/:projectId/leased-accounts/request',
+      {
+        config,
+        schema: {
+          operationId: 'requestLeasedAccounts',
+          summary: 'Request warmed accounts for a project',
+          tags,
+          params: ProjectParams,
+          body: z
+            .object({ count: z.number().int().min(1).max(50), niche: Niche, note: z.string().max(2000).optional() })
+            .strict(),
+          response: { 201: LeaseRequest, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
         },
       },
-    }, async (request) => listLeasedAccounts(ctxOf(request, deps), { ...request.params, ...request.query }));
-
-    app.delete('/leased-accounts/:socialAccountId', {
-      config,
-      schema: {
-        operationId: 'releaseLeasedAccount',
-        summary: 'Release a leased account: disconnect it, cancel its queued posts, stop its billing',
-        tags,
-        params: z.object({ socialAccountId: idParam('sa') }),
-        body: z.object({ reason: z.string().max(500).optional() }).strict().nullish(),
-        response: { 200: Released, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+      async (request, reply) => {
+        reply.code(201);
+        return requestLeasedAccounts(ctxOf(request, deps), { ...request.params, ...request.body });
       },
-    }, async (request) => releaseLeasedAccount(ctxOf(request, deps), { ...request.params, reason: request.body?.reason }));
+    );
+
+    app.get(
+      '/projects/:projectId/leased-accounts/requests/:requestId',
+      {
+        config,
+        schema: {
+          operationId: 'getLeaseRequest',
+          summary: 'Get a lease request',
+          tags,
+          params: ProjectParams.extend({ requestId: idParam('lreq') }),
+          response: { 200: LeaseRequest, ...errorResponses(...GUARD_ERRORS, 404) },
+        },
+      },
+      async (request) => getLeaseRequest(ctxOf(request, deps), request.params),
+    );
+
+    app.get(
+      '/projects/:projectId/leased-accounts',
+      {
+        config,
+        schema: {
+          operationId: 'listLeasedAccounts',
+          summary: 'The billing view of a project’s leased accounts',
+          tags,
+          params: ProjectParams,
+          querystring: z
+            .object({
+              status: z.enum(['assigned', 'disconnected']).optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
+              cursor: z.string().min(1).max(500).optional(),
+            })
+            .strict(),
+          response: {
+            200: z
+              .object({ items: z.array(LeasedAccount), nextCursor: z.string().nullable() })
+              .meta({ id: 'LeasedAccountPage' }),
+            ...errorResponses(...GUARD_ERRORS, 404, 422),
+          },
+        },
+      },
+      async (request) => listLeasedAccounts(ctxOf(request, deps), { ...request.params, ...request.query }),
+    );
+
+    app.delete(
+      '/leased-accounts/:socialAccountId',
+      {
+        config,
+        schema: {
+          operationId: 'releaseLeasedAccount',
+          summary: 'Release a leased account: disconnect it, cancel its queued posts, stop its billing',
+          tags,
+          params: z.object({ socialAccountId: idParam('sa') }),
+          body: z
+            .object({ reason: z.string().max(500).optional() })
+            .strict()
+            .nullish(),
+          response: { 200: Released, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+        },
+      },
+      async (request) =>
+        releaseLeasedAccount(ctxOf(request, deps), { ...request.params, reason: request.body?.reason }),
+    );
   };

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
+import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { text } from '../http/strings.js';
-import { ctxOf } from '../http/request-context.js';
 import { idParam } from '../ids.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import {
@@ -60,7 +60,9 @@ const RescheduleRequest = z
   .meta({ id: 'RescheduleScheduledPostRequest' });
 
 const CancelRequest = z
-  .object({ reason: text(500).optional().meta({ description: 'Free text for your records (audit log, webhook event).' }) })
+  .object({
+    reason: text(500).optional().meta({ description: 'Free text for your records (audit log, webhook event).' }),
+  })
   .strict()
   .meta({ id: 'CancelScheduledPostRequest' });
 // The body is optional: fastify hands a bodiless DELETE to the validator as null.
@@ -73,43 +75,78 @@ const Canceled = z
 export const scheduledPostRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/scheduled-posts/:id', {
-      config: { scope: 'publish:read' },
-      schema: {
-        operationId: 'getScheduledPost', summary: 'Get a scheduled post', tags: ['Publishing'],
-        params: PostParams, response: { 200: ScheduledPost, ...errorResponses(...GUARD_ERRORS, 404) },
+    app.get(
+      '/scheduled-posts/:id',
+      {
+        config: { scope: 'publish:read' },
+        schema: {
+          operationId: 'getScheduledPost',
+          summary: 'Get a scheduled post',
+          tags: ['Publishing'],
+          params: PostParams,
+          response: { 200: ScheduledPost, ...errorResponses(...GUARD_ERRORS, 404) },
+        },
       },
-    }, async (request) => getScheduledPost(ctxOf(request, deps), request.params));
+      async (request) => getScheduledPost(ctxOf(request, deps), request.params),
+    );
 
-    app.get('/projects/:projectId/scheduled-posts', {
-      config: { scope: 'publish:read' },
-      schema: {
-        operationId: 'listScheduledPosts', summary: 'List a project’s scheduled posts, latest scheduledFor first', tags: ['Publishing'],
-        params: z.object({ projectId: idParam('prj') }), querystring: ListQuery,
-        response: { 200: ScheduledPostPage, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+    app.get(
+      '/projects/:projectId/scheduled-posts',
+      {
+        config: { scope: 'publish:read' },
+        schema: {
+          operationId: 'listScheduledPosts',
+          summary: 'List a project’s scheduled posts, latest scheduledFor first',
+          tags: ['Publishing'],
+          params: z.object({ projectId: idParam('prj') }),
+          querystring: ListQuery,
+          response: { 200: ScheduledPostPage, ...errorResponses(...GUARD_ERRORS, 404, 422) },
+        },
       },
-    }, async (request) => {
-      const { since, until, ...q } = request.query;
-      return listScheduledPosts(ctxOf(request, deps), {
-        ...request.params, ...q, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined,
-      });
-    });
+      async (request) => {
+        const { since, until, ...q } = request.query;
+        return listScheduledPosts(ctxOf(request, deps), {
+          ...request.params,
+          ...q,
+          since: since ? new Date(since) : undefined,
+          until: until ? new Date(until) : undefined,
+        });
+      },
+    );
 
-    app.post('/scheduled-posts/:id/reschedule', {
-      config: { scope: 'publish:write' },
-      schema: {
-        operationId: 'rescheduleScheduledPost', summary: 'Move a queued post to another time', tags: ['Publishing'],
-        params: PostParams, body: RescheduleRequest,
-        response: { 200: ScheduledPost, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+    app.post(
+      '/scheduled-posts/:id/reschedule',
+      {
+        config: { scope: 'publish:write' },
+        schema: {
+          operationId: 'rescheduleScheduledPost',
+          summary: 'Move a queued post to another time',
+          tags: ['Publishing'],
+          params: PostParams,
+          body: RescheduleRequest,
+          response: { 200: ScheduledPost, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+        },
       },
-    }, async (request) => rescheduleScheduledPost(ctxOf(request, deps), { ...request.params, scheduledFor: new Date(request.body.scheduledFor) }));
+      async (request) =>
+        rescheduleScheduledPost(ctxOf(request, deps), {
+          ...request.params,
+          scheduledFor: new Date(request.body.scheduledFor),
+        }),
+    );
 
-    app.delete('/scheduled-posts/:id', {
-      config: { scope: 'publish:write' },
-      schema: {
-        operationId: 'cancelScheduledPost', summary: 'Cancel a queued post', tags: ['Publishing'],
-        params: PostParams, body: OptionalCancelRequest,
-        response: { 200: Canceled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+    app.delete(
+      '/scheduled-posts/:id',
+      {
+        config: { scope: 'publish:write' },
+        schema: {
+          operationId: 'cancelScheduledPost',
+          summary: 'Cancel a queued post',
+          tags: ['Publishing'],
+          params: PostParams,
+          body: OptionalCancelRequest,
+          response: { 200: Canceled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+        },
       },
-    }, async (request) => cancelScheduledPost(ctxOf(request, deps), { ...request.params, reason: request.body?.reason }));
+      async (request) => cancelScheduledPost(ctxOf(request, deps), { ...request.params, reason: request.body?.reason }),
+    );
   };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
-import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { ctxOf } from '../http/request-context.js';
+import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { idParam } from '../ids.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { getSocialAccount, listProjectSocialAccounts, revokeSocialAccount } from '../services/social-accounts.js';
@@ -39,7 +39,10 @@ const ListQuery = z
   .object({
     platform: z.enum(['tiktok', 'instagram']).optional(),
     status: z.enum(['connected', 'reauth_required', 'disconnected']).optional(),
-    leased: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    leased: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
     cursor: z.string().min(1).max(500).optional(),
   })
@@ -48,7 +51,11 @@ const ListQuery = z
 const SocialAccount = z
   .object({
     ...AccountFields,
-    queuedScheduledPosts: z.number().int().min(0).meta({ description: 'How many queued posts a revoke would cancel right now.' }),
+    queuedScheduledPosts: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'How many queued posts a revoke would cancel right now.' }),
     upstreamRevocation: z
       .object({
         status: z.enum(['pending', 'revoked', 'unconfirmed', 'unsupported']),
@@ -103,7 +110,9 @@ export const socialAccountRoutes =
           params: z.object({ projectId: idParam('prj') }),
           querystring: ListQuery,
           response: {
-            200: z.object({ items: z.array(SocialAccountSummary), nextCursor: z.string().nullable() }).meta({ id: 'SocialAccountPage' }),
+            200: z
+              .object({ items: z.array(SocialAccountSummary), nextCursor: z.string().nullable() })
+              .meta({ id: 'SocialAccountPage' }),
             ...errorResponses(...GUARD_ERRORS, 404, 422),
           },
         },

@@ -1,19 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
-import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
 import { mintApiKey } from '../crypto/api-key.js';
-import { withTransaction, type Db } from '../db/client.js';
+import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
+import { type Db, withTransaction } from '../db/client.js';
 import { insertApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
-import { findOrganization, insertOrganization, setGlobalKillSwitch, setOrganizationKillSwitch } from '../db/queries/organizations.js';
-import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertContainer } from '../db/queries/content-containers.js';
+import {
+  findOrganization,
+  insertOrganization,
+  setGlobalKillSwitch,
+  setOrganizationKillSwitch,
+} from '../db/queries/organizations.js';
+import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { Platform } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
-import type { FixtureTokenIssuer } from '../platforms/runtime.js';
 import { newId } from '../ids.js';
+import type { FixtureTokenIssuer } from '../platforms/runtime.js';
 import { leaseFixtureAccount } from './lease-operator.js';
 
 // The operator plane: organizations, keys, fixtures and kill switches. No principal: the
@@ -27,7 +32,11 @@ export type AdminCtx = {
 };
 
 /** A fixture account's grant: one the in-process sandbox issued, else random sbx_ strings no platform knows. */
-export function fixtureGrant(ctx: AdminCtx, platform: Platform, handle: string): { token: PlatformToken; externalAccountId: string } {
+export function fixtureGrant(
+  ctx: AdminCtx,
+  platform: Platform,
+  handle: string,
+): { token: PlatformToken; externalAccountId: string } {
   if (ctx.issueFixtureToken) return ctx.issueFixtureToken(platform, handle);
   return {
     token: {
@@ -50,30 +59,67 @@ export async function createOrganization(ctx: AdminCtx, input: { name: string })
 
 export async function createApiKey(
   ctx: AdminCtx,
-  input: { organizationId: string; scopes: string[]; tier: 'standard' | 'pilot' | 'partner'; env: 'live' | 'test'; returnUrls: string[]; name?: string },
+  input: {
+    organizationId: string;
+    scopes: string[];
+    tier: 'standard' | 'pilot' | 'partner';
+    env: 'live' | 'test';
+    returnUrls: string[];
+    name?: string;
+  },
 ) {
-  if (!(await findOrganization(ctx.db, input.organizationId))) throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId)))
+    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
   const id = newId('key');
   const { key, secretHash } = mintApiKey(input.env, id);
   const now = ctx.clock.now();
   await insertApiKey(ctx.db, {
-    id, organization_id: input.organizationId, name: input.name ?? null, env: input.env, secret_hash: secretHash,
-    scopes: input.scopes, rate_limit_tier: input.tier, return_url_allowlist: input.returnUrls, killed_at: null, revoked_at: null, created_at: now,
+    id,
+    organization_id: input.organizationId,
+    name: input.name ?? null,
+    env: input.env,
+    secret_hash: secretHash,
+    scopes: input.scopes,
+    rate_limit_tier: input.tier,
+    return_url_allowlist: input.returnUrls,
+    killed_at: null,
+    revoked_at: null,
+    created_at: now,
   });
   return {
-    apiKeyId: id, key, organizationId: input.organizationId, scopes: input.scopes, rateLimitTier: input.tier,
-    env: input.env, returnUrlAllowlist: input.returnUrls, createdAt: toWire(now),
+    apiKeyId: id,
+    key,
+    organizationId: input.organizationId,
+    scopes: input.scopes,
+    rateLimitTier: input.tier,
+    env: input.env,
+    returnUrlAllowlist: input.returnUrls,
+    createdAt: toWire(now),
   };
 }
 
 export async function createProject(ctx: AdminCtx, input: { organizationId: string; name: string; timezone: string }) {
-  if (!(await findOrganization(ctx.db, input.organizationId))) throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId)))
+    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
   const now = ctx.clock.now();
   const p = await insertProject(ctx.db, {
-    id: newId('prj'), organization_id: input.organizationId, name: input.name, timezone: input.timezone,
-    customer_external_id: null, owner_email: null, archived_at: null, created_at: now, updated_at: now,
+    id: newId('prj'),
+    organization_id: input.organizationId,
+    name: input.name,
+    timezone: input.timezone,
+    customer_external_id: null,
+    owner_email: null,
+    archived_at: null,
+    created_at: now,
+    updated_at: now,
   });
-  return { projectId: p.id, organizationId: p.organization_id, name: p.name, timezone: p.timezone, createdAt: toWire(now) };
+  return {
+    projectId: p.id,
+    organizationId: p.organization_id,
+    name: p.name,
+    timezone: p.timezone,
+    createdAt: toWire(now),
+  };
 }
 
 /**
@@ -96,53 +142,109 @@ export async function createSocialAccount(
     const expiresAt = token.expiresAt ? new Date(token.expiresAt) : null;
     const sealed = ctx.tokenCrypto.seal(id, 0, token);
     await insertSocialAccount(ctx.db, {
-      id, env: input.env, organization_id: project.organization_id, project_id: project.id, platform: input.platform,
-      external_account_id: externalAccountId, handle: input.handle, avatar_url: null,
-      status: 'connected', leased: false, connected_at: now, token_expires_at: expiresAt,
-      disconnected_at: null, disconnected_reason: null, token_ciphertext: sealed.ciphertext,
-      token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,
+      id,
+      env: input.env,
+      organization_id: project.organization_id,
+      project_id: project.id,
+      platform: input.platform,
+      external_account_id: externalAccountId,
+      handle: input.handle,
+      avatar_url: null,
+      status: 'connected',
+      leased: false,
+      connected_at: now,
+      token_expires_at: expiresAt,
+      disconnected_at: null,
+      disconnected_reason: null,
+      token_ciphertext: sealed.ciphertext,
+      token_wrapped_key: sealed.wrappedKey,
+      created_at: now,
+      updated_at: now,
     });
   }
   return {
-    socialAccountId: id, projectId: project.id, organizationId: project.organization_id, platform: input.platform,
-    handle: input.handle, env: input.env, status: 'connected' as const, leased: input.leased, connectedAt: toWire(now),
+    socialAccountId: id,
+    projectId: project.id,
+    organizationId: project.organization_id,
+    platform: input.platform,
+    handle: input.handle,
+    env: input.env,
+    status: 'connected' as const,
+    leased: input.leased,
+    connectedAt: toWire(now),
   };
 }
 
 /** Development fixture: `count` queued posts on an account, due from `firstDueAt` an hour apart. */
-export async function createQueuedPosts(ctx: AdminCtx, input: { socialAccountId: string; count: number; firstDueAt?: Date }) {
+export async function createQueuedPosts(
+  ctx: AdminCtx,
+  input: { socialAccountId: string; count: number; firstDueAt?: Date },
+) {
   const account = await findSocialAccountById(ctx.db, input.socialAccountId);
-  if (!account || !account.project_id || !account.organization_id) throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId}.`);
+  if (!account?.project_id || !account.organization_id)
+    throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId}.`);
   const now = ctx.clock.now();
   const first = input.firstDueAt ?? new Date(now.getTime() + 24 * 3600 * 1000);
   const ids = await withTransaction(ctx.db, async (tx) => {
     const containerId = newId('cnt');
     await insertContainer(tx, {
-      id: containerId, organization_id: account.organization_id!, env: account.env, project_id: account.project_id!, status: 'completed',
-      creative_type: 'uploaded', media: JSON.stringify(['https://example.com/fixture.mp4']), caption: 'Fixture post',
-      created_at: now, updated_at: now,
+      id: containerId,
+      organization_id: account.organization_id!,
+      env: account.env,
+      project_id: account.project_id!,
+      status: 'completed',
+      creative_type: 'uploaded',
+      media: JSON.stringify(['https://example.com/fixture.mp4']),
+      caption: 'Fixture post',
+      created_at: now,
+      updated_at: now,
     });
     const rows = Array.from({ length: input.count }, (_, i) => ({
-      id: newId('sp'), organization_id: account.organization_id!, env: account.env, project_id: account.project_id!, container_id: containerId,
-      social_account_id: account.id, mode: 'publish' as const, status: 'queued' as const, caption_override: null,
-      scheduled_for: new Date(first.getTime() + i * 3600 * 1000), external_id: null, external_url: null,
-      attempted_at: null, published_at: null, canceled_at: null, cancel_reason: null, last_error: null,
-      claimed_token_version: null, created_at: now, updated_at: now,
+      id: newId('sp'),
+      organization_id: account.organization_id!,
+      env: account.env,
+      project_id: account.project_id!,
+      container_id: containerId,
+      social_account_id: account.id,
+      mode: 'publish' as const,
+      status: 'queued' as const,
+      caption_override: null,
+      scheduled_for: new Date(first.getTime() + i * 3600 * 1000),
+      external_id: null,
+      external_url: null,
+      attempted_at: null,
+      published_at: null,
+      canceled_at: null,
+      cancel_reason: null,
+      last_error: null,
+      claimed_token_version: null,
+      created_at: now,
+      updated_at: now,
     }));
     return (await insertScheduledPosts(tx, rows)).map((r) => r.id);
   });
   return { socialAccountId: account.id, scheduledPostIds: ids };
 }
 
-export async function setKillSwitch(ctx: AdminCtx, input: { scope: 'global' | 'organization' | 'key'; target?: string; on: boolean }) {
+export async function setKillSwitch(
+  ctx: AdminCtx,
+  input: { scope: 'global' | 'organization' | 'key'; target?: string; on: boolean },
+) {
   const now = ctx.clock.now();
   if (input.scope === 'global') {
     await setGlobalKillSwitch(ctx.db, input.on, now);
   } else {
-    if (!input.target) throw new ApiError('VALIDATION', `--target is required for scope ${input.scope}.`, { issues: [{ path: 'target', message: 'required' }] }, 422);
-    const row = input.scope === 'organization'
-      ? await setOrganizationKillSwitch(ctx.db, input.target, input.on)
-      : await setKeyKillSwitch(ctx.db, null, input.target, input.on, now);
+    if (!input.target)
+      throw new ApiError(
+        'VALIDATION',
+        `--target is required for scope ${input.scope}.`,
+        { issues: [{ path: 'target', message: 'required' }] },
+        422,
+      );
+    const row =
+      input.scope === 'organization'
+        ? await setOrganizationKillSwitch(ctx.db, input.target, input.on)
+        : await setKeyKillSwitch(ctx.db, null, input.target, input.on, now);
     if (!row) throw new ApiError('NOT_FOUND', `No ${input.scope} ${input.target}.`);
   }
   return { scope: input.scope, target: input.target ?? null, killSwitch: input.on, updatedAt: toWire(now) };

@@ -26,12 +26,19 @@ export async function killApiKey(ctx: Ctx, input: { keyId: string }) {
     const { organizationId, apiKeyId } = ctx.principal;
     const key = await findApiKeyForUpdate(tx, organizationId, input.keyId);
     if (!key) throw new ApiError('NOT_FOUND', `No API key ${input.keyId} in this organization.`);
-    if (key.kill_switch && key.killed_at) return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(key.killed_at) };
+    if (key.kill_switch && key.killed_at)
+      return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(key.killed_at) };
     const now = ctx.clock.now();
     await setKeyKillSwitch(tx, organizationId, key.id, true, now);
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'api_key.killed', projectId: null, data: { apiKeyId: key.id, killedBy: apiKeyId },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'api_key.killed',
+        projectId: null,
+        data: { apiKeyId: key.id, killedBy: apiKeyId },
+      },
+    );
     return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(now) };
   });
 }

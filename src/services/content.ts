@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import { withTransaction, type Queryable } from '../db/client.js';
+import { type Queryable, withTransaction } from '../db/client.js';
 import { findContainer, insertContainer, listContainers } from '../db/queries/content-containers.js';
 import { insertAuditRow } from '../db/queries/events.js';
 import { findProject, findProjectForShare } from '../db/queries/projects.js';
@@ -34,7 +34,8 @@ export async function requireActiveProjectForWrite(ctx: Ctx, db: Queryable, proj
   if (!project) throw projectNotFound(projectId);
   if (project.status !== 'active') {
     throw new ApiError('CONFLICT', `Project ${projectId} is archived; un-archive it (PATCH status "active") first.`, {
-      reason: 'project_archived', projectId,
+      reason: 'project_archived',
+      projectId,
     });
   }
 }
@@ -46,14 +47,27 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
     await requireActiveProjectForWrite(ctx, tx, input.projectId);
     const now = ctx.clock.now();
     const row = {
-      id: newId('cnt'), organization_id: organizationId, env: ctx.principal.env, project_id: input.projectId, status: 'completed' as const,
-      creative_type: 'uploaded' as const, media: input.media, caption: input.caption ?? null, created_at: now, updated_at: now,
+      id: newId('cnt'),
+      organization_id: organizationId,
+      env: ctx.principal.env,
+      project_id: input.projectId,
+      status: 'completed' as const,
+      creative_type: 'uploaded' as const,
+      media: input.media,
+      caption: input.caption ?? null,
+      created_at: now,
+      updated_at: now,
     };
     await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'content_container.created', projectId: input.projectId,
-      data: { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'content_container.created',
+        projectId: input.projectId,
+        data: { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
+      },
+    );
     return containerView(row);
   });
 }
@@ -72,9 +86,13 @@ export async function listContent(ctx: Ctx, input: { projectId: string; limit: n
   const { organizationId } = ctx.principal;
   if (!(await findProject(ctx.db, organizationId, input.projectId))) throw projectNotFound(input.projectId);
   const rows = await listContainers(ctx.db, {
-    owner: ctx.principal, projectId: input.projectId, limit: input.limit + 1,
+    owner: ctx.principal,
+    projectId: input.projectId,
+    limit: input.limit + 1,
     before: after && { createdAt: new Date(after.createdAt), id: after.id },
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
+  const { items, nextCursor } = page(rows, input.limit, (last) =>
+    cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input),
+  );
   return { items: items.map(containerView), nextCursor };
 }

@@ -7,14 +7,34 @@ import * as admin from './admin.js';
 export async function seedDemo(ctx: admin.AdminCtx, baseUrl: string) {
   const org = await admin.createOrganization(ctx, { name: 'Demo Agency' });
   const key = await admin.createApiKey(ctx, {
-    organizationId: org.organizationId, scopes: ['*'], tier: 'standard', env: 'test',
-    returnUrls: ['localhost', 'example.com'], name: 'demo',
+    organizationId: org.organizationId,
+    scopes: ['*'],
+    tier: 'standard',
+    env: 'test',
+    returnUrls: ['localhost', 'example.com'],
+    name: 'demo',
   });
-  const project = await admin.createProject(ctx, { organizationId: org.organizationId, name: 'Demo Customer', timezone: 'UTC' });
+  const project = await admin.createProject(ctx, {
+    organizationId: org.organizationId,
+    name: 'Demo Customer',
+    timezone: 'UTC',
+  });
   // Everything of the demo is in the test environment, like its key: the sandbox platform, never a real account.
-  const account = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'tiktok', handle: 'demo.creator', leased: false, env: 'test' });
+  const account = await admin.createSocialAccount(ctx, {
+    projectId: project.projectId,
+    platform: 'tiktok',
+    handle: 'demo.creator',
+    leased: false,
+    env: 'test',
+  });
   await admin.createQueuedPosts(ctx, { socialAccountId: account.socialAccountId, count: 4 });
-  const leased = await admin.createSocialAccount(ctx, { projectId: project.projectId, platform: 'instagram', handle: 'demo.leased', leased: true, env: 'test' });
+  const leased = await admin.createSocialAccount(ctx, {
+    projectId: project.projectId,
+    platform: 'instagram',
+    handle: 'demo.leased',
+    leased: true,
+    env: 'test',
+  });
   return {
     baseUrl,
     apiKey: key.key,

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
 import type { FaultHook } from '../context.js';
-import { checkValue, KeyRingError, type KeyEpoch } from '../crypto/key-ring.js';
+import { checkValue, type KeyEpoch, KeyRingError } from '../crypto/key-ring.js';
 import type { TokenCrypto } from '../crypto/token-envelope.js';
-import { withTransaction, type Db } from '../db/client.js';
+import { type Db, withTransaction } from '../db/client.js';
 import {
-  WRAPPED_KEY_TABLES,
   countWrappedKeysByEpoch,
   deleteKeyEpoch,
   insertKeyEpoch,
   listKeyEpochs,
   lockKeyRingSetup,
   lockWrappedKeysBefore,
-  writeWrappedKeys,
+  WRAPPED_KEY_TABLES,
   type WrappedKeyTable,
+  writeWrappedKeys,
 } from '../db/queries/key-epochs.js';
 
 // Rotation of the key ring (docs/key-ring.md): create epoch N+1 → re-wrap every stored data key
@@ -65,7 +65,9 @@ export async function prepareKeyRing(d: KeyRingDeps) {
     if (epochs.length === 0) {
       const known = [...rows.keys()].filter((id) => id > 0);
       if (known.length > 0) {
-        throw new KeyRingError(`The database knows key epoch(s) ${known.join(', ')}, but the key ring at ${ring.dir} is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use.`);
+        throw new KeyRingError(
+          `The database knows key epoch(s) ${known.join(', ')}, but the key ring at ${ring.dir} is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use.`,
+        );
       }
       const key = randomBytes(32);
       const createdAt = d.clock.now();
@@ -78,7 +80,9 @@ export async function prepareKeyRing(d: KeyRingDeps) {
       const check = checkValue(e.key);
       if (!row) await insertKeyEpoch(tx, { id: e.epoch, checkValue: check, createdAt: e.createdAt });
       else if (row.check_value && !check.equals(Buffer.from(row.check_value))) {
-        throw new KeyRingError(`The key ring at ${ring.dir} is not this database's (epoch ${e.epoch} differs): every process must share one LAYERS_KEYRING_DIR.`);
+        throw new KeyRingError(
+          `The key ring at ${ring.dir} is not this database's (epoch ${e.epoch} differs): every process must share one LAYERS_KEYRING_DIR.`,
+        );
       }
     }
   });
@@ -89,7 +93,11 @@ async function rewrapTable(d: KeyRingDeps, table: WrappedKeyTable, epoch: KeyEpo
   for (;;) {
     const n = await withTransaction(d.db, async (tx) => {
       const rows = await lockWrappedKeysBefore(tx, table, epoch.epoch, REWRAP_BATCH);
-      await writeWrappedKeys(tx, table, rows.map((r) => ({ id: r.id, wrappedKey: d.tokenCrypto.rewrap(r.subject, r.wrapped_key, epoch) })));
+      await writeWrappedKeys(
+        tx,
+        table,
+        rows.map((r) => ({ id: r.id, wrappedKey: d.tokenCrypto.rewrap(r.subject, r.wrapped_key, epoch) })),
+      );
       return rows.length;
     });
     total += n;
@@ -108,7 +116,14 @@ async function rewrapAll(d: KeyRingDeps, epoch: KeyEpoch) {
 export async function rotateKeyRing(d: KeyRingDeps): Promise<RotationResult> {
   const number = await nextEpochNumber(d);
   const epoch = await createEpoch(d, number);
-  if (!epoch) return { rotated: false, currentEpoch: d.tokenCrypto.ring.current().epoch, rewrapped: 0, destroyedEpochs: [], retainedEpochs: [] };
+  if (!epoch)
+    return {
+      rotated: false,
+      currentEpoch: d.tokenCrypto.ring.current().epoch,
+      rewrapped: 0,
+      destroyedEpochs: [],
+      retainedEpochs: [],
+    };
   await d.fault?.('key-rotation:after-create');
   let rewrapped = await rewrapAll(d, epoch);
   await d.fault?.('key-rotation:after-rewrap');
@@ -116,7 +131,10 @@ export async function rotateKeyRing(d: KeyRingDeps): Promise<RotationResult> {
   let retained: number[] = [];
   for (let round = 0; round < DESTROY_ROUNDS; round++) {
     if (round > 0) rewrapped += await rewrapAll(d, epoch);
-    const older = new Set([...(await listKeyEpochs(d.db)).map((r) => r.id), ...d.tokenCrypto.ring.epochs().map((e) => e.epoch)]);
+    const older = new Set([
+      ...(await listKeyEpochs(d.db)).map((r) => r.id),
+      ...d.tokenCrypto.ring.epochs().map((e) => e.epoch),
+    ]);
     retained = [];
     for (const id of [...older].filter((id) => id < epoch.epoch).sort((a, b) => a - b)) {
       if ((await deleteKeyEpoch(d.db, id)) === 'in-use') {
@@ -146,9 +164,15 @@ export async function keyRingStatus(d: Pick<KeyRingDeps, 'db' | 'tokenCrypto'>) 
   const epochs = d.tokenCrypto.ring.epochs();
   return {
     currentEpoch: epochs.at(-1)?.epoch ?? null,
-    epochs: epochs.map((e) => ({ epoch: e.epoch, createdAt: toWire(e.createdAt), wrappedKeys: used.get(e.epoch) ?? 0 })),
+    epochs: epochs.map((e) => ({
+      epoch: e.epoch,
+      createdAt: toWire(e.createdAt),
+      wrappedKeys: used.get(e.epoch) ?? 0,
+    })),
     // Keys whose epoch the ring no longer has (a restore from before a rotation): they cannot be opened.
-    unreadableWrappedKeys: [...used].filter(([e]) => e > 0 && !epochs.some((x) => x.epoch === e)).reduce((n, [, c]) => n + c, 0),
+    unreadableWrappedKeys: [...used]
+      .filter(([e]) => e > 0 && !epochs.some((x) => x.epoch === e))
+      .reduce((n, [, c]) => n + c, 0),
     legacyWrappedKeys: used.get(0) ?? 0,
   };
 }

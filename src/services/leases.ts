@@ -3,8 +3,8 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow } from '../db/queries/events.js';
-import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
 import { setPoolAccountStatus } from '../db/queries/lease-pool.js';
+import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
 import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/queries/leases.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
@@ -37,43 +37,71 @@ export async function requestLeasedAccounts(
 ) {
   return withTransaction(ctx.db, async (tx) => {
     const project = await requireProject({ ...ctx, db: tx }, input.projectId);
-    if (project.status !== 'active') throw new ApiError('CONFLICT', 'The project is archived.', { reason: 'project_archived' });
+    if (project.status !== 'active')
+      throw new ApiError('CONFLICT', 'The project is archived.', { reason: 'project_archived' });
     const now = ctx.clock.now();
     const { organizationId, apiKeyId } = ctx.principal;
     const row = await insertLeaseRequest(tx, {
-      id: newId('lreq'), organization_id: organizationId, env: ctx.principal.env, project_id: project.id, count: input.count,
-      niche: JSON.stringify(input.niche), note: input.note ?? null, status: 'requested', rejected_reason: null, created_at: now, updated_at: now,
+      id: newId('lreq'),
+      organization_id: organizationId,
+      env: ctx.principal.env,
+      project_id: project.id,
+      count: input.count,
+      niche: JSON.stringify(input.niche),
+      note: input.note ?? null,
+      status: 'requested',
+      rejected_reason: null,
+      created_at: now,
+      updated_at: now,
     });
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'lease_request.created', projectId: project.id, data: { leaseRequestId: row.id, count: input.count, niche: input.niche },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'lease_request.created',
+        projectId: project.id,
+        data: { leaseRequestId: row.id, count: input.count, niche: input.niche },
+      },
+    );
     return leaseRequestView({ ...row, assigned_ids: [] });
   });
 }
 
 export async function getLeaseRequest(ctx: Ctx, input: { projectId: string; requestId: string }) {
   const row = await findLeaseRequest(ctx.db, input.requestId, ctx.principal);
-  if (!row || row.project_id !== input.projectId) throw new ApiError('NOT_FOUND', `No lease request ${input.requestId} in this project.`);
+  if (!row || row.project_id !== input.projectId)
+    throw new ApiError('NOT_FOUND', `No lease request ${input.requestId} in this project.`);
   return leaseRequestView(row);
 }
 
 const cursors = listCursor('leased-accounts', { id: cursorId });
 
 /** The billing view of a project's leases: `assigned` (billed) or `disconnected` (released). */
-export async function listLeasedAccounts(ctx: Ctx, input: { projectId: string; status?: 'assigned' | 'disconnected'; limit: number; cursor?: string }) {
+export async function listLeasedAccounts(
+  ctx: Ctx,
+  input: { projectId: string; status?: 'assigned' | 'disconnected'; limit: number; cursor?: string },
+) {
   const after = cursors.decode(input);
   await requireProject(ctx, input.projectId);
   const rows = await listProjectLeases(ctx.db, {
-    owner: ctx.principal, projectId: input.projectId,
+    owner: ctx.principal,
+    projectId: input.projectId,
     status: input.status === undefined ? undefined : input.status === 'assigned' ? 'assigned' : 'released',
-    afterId: after?.id, limit: input.limit + 1,
+    afterId: after?.id,
+    limit: input.limit + 1,
   });
   const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ id: last.id }, input));
   return {
     items: items.map((l) => ({
-      socialAccountId: l.social_account_id, projectId: l.project_id, handle: l.handle, platform: l.platform,
-      followers: l.followers ?? 0, status: l.status === 'assigned' ? ('assigned' as const) : ('disconnected' as const),
-      assignedAt: toWire(l.assigned_at), nextRenewalAt: toWire(l.next_renewal_at), releasedAt: toWire(l.released_at),
+      socialAccountId: l.social_account_id,
+      projectId: l.project_id,
+      handle: l.handle,
+      platform: l.platform,
+      followers: l.followers ?? 0,
+      status: l.status === 'assigned' ? ('assigned' as const) : ('disconnected' as const),
+      assignedAt: toWire(l.assigned_at),
+      nextRenewalAt: toWire(l.next_renewal_at),
+      releasedAt: toWire(l.released_at),
       monthlyPriceCents: l.monthly_price_cents,
     })),
     nextCursor,
@@ -91,18 +119,27 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
     const { organizationId, apiKeyId } = ctx.principal;
     const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     const lease = account?.leased ? await findAssignedLeaseForUpdate(tx, account.id) : undefined;
-    if (!account || !lease) throw new ApiError('NOT_FOUND', `No leased account ${input.socialAccountId} with a live lease in this organization.`);
+    if (!account || !lease)
+      throw new ApiError(
+        'NOT_FOUND',
+        `No leased account ${input.socialAccountId} with a live lease in this organization.`,
+      );
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, RELEASED_BY_PARTNER, {
-      eventType: 'leased_account.released', projectId: account.project_id, data: { socialAccountId: account.id, reason: input.reason ?? null },
+      eventType: 'leased_account.released',
+      projectId: account.project_id,
+      data: { socialAccountId: account.id, reason: input.reason ?? null },
     });
     await endLease(tx, lease.id, input.reason ?? null, now);
     if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
     return {
-      socialAccountId: account.id, status: 'disconnected' as const, disconnectedReason: RELEASED_BY_PARTNER,
-      disconnectedAt: toWire(now), canceledScheduledPosts: canceled,
+      socialAccountId: account.id,
+      status: 'disconnected' as const,
+      disconnectedReason: RELEASED_BY_PARTNER,
+      disconnectedAt: toWire(now),
+      canceledScheduledPosts: canceled,
     };
   });
 }

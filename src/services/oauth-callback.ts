@@ -1,15 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { withTransaction, type Tx } from '../db/client.js';
-import { findBoundAccount, findOAuthState, lockAccountForRebind, rebindAccount, settleOAuthState } from '../db/queries/oauth-states.js';
-import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
-import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { AppDeps } from '../context.js';
+import { type Tx, withTransaction } from '../db/client.js';
+import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
+import {
+  findBoundAccount,
+  findOAuthState,
+  lockAccountForRebind,
+  rebindAccount,
+  settleOAuthState,
+} from '../db/queries/oauth-states.js';
+import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type Platform, type PlatformGrant, type PlatformProfile } from '../platforms/index.js';
 import { adaptersFor, redirectUri } from './oauth.js';
 
-type CallbackDeps = Pick<AppDeps, 'db' | 'clock' | 'tokenCrypto' | 'platforms' | 'publicUrl'> & { log: FastifyBaseLogger };
+type CallbackDeps = Pick<AppDeps, 'db' | 'clock' | 'tokenCrypto' | 'platforms' | 'publicUrl'> & {
+  log: FastifyBaseLogger;
+};
 type State = NonNullable<Awaited<ReturnType<typeof findOAuthState>>>;
 
 /** Where the browser goes next: the partner's returnUrl with the outcome in its query. */
@@ -31,9 +39,12 @@ export async function completeOAuthCallback(
 ): Promise<string> {
   const state = input.state ? await findOAuthState(deps.db, input.state) : undefined;
   if (!state || state.platform !== input.platform) {
-    throw new ApiError('VALIDATION', 'Unknown or mismatched OAuth state.', { issues: [{ path: 'state', message: 'is not a pending authorization' }] });
+    throw new ApiError('VALIDATION', 'Unknown or mismatched OAuth state.', {
+      issues: [{ path: 'state', message: 'is not a pending authorization' }],
+    });
   }
-  if (state.status !== 'pending') return backTo(state, { status: state.status, socialAccountId: state.social_account_id, error: state.error });
+  if (state.status !== 'pending')
+    return backTo(state, { status: state.status, socialAccountId: state.social_account_id, error: state.error });
   const fail = async (error: string) => {
     await settleOAuthState(deps.db, state.id, { status: 'failed', error });
     return backTo(state, { status: 'failed', error });
@@ -42,16 +53,24 @@ export async function completeOAuthCallback(
     await settleOAuthState(deps.db, state.id, { status: 'expired' });
     return backTo(state, { status: 'expired' });
   }
-  if (input.error || !input.code) return fail(input.error === 'access_denied' ? 'access_denied' : 'authorization_failed');
+  if (input.error || !input.code)
+    return fail(input.error === 'access_denied' ? 'access_denied' : 'authorization_failed');
 
   const adapter = adaptersFor(deps, state.env)[state.platform];
   let grant: PlatformGrant;
   let profile: PlatformProfile;
   try {
-    grant = await adapter.exchangeCode({ code: input.code, redirectUri: redirectUri(deps, state.platform), codeVerifier: state.code_verifier ?? undefined });
+    grant = await adapter.exchangeCode({
+      code: input.code,
+      redirectUri: redirectUri(deps, state.platform),
+      codeVerifier: state.code_verifier ?? undefined,
+    });
     profile = await adapter.fetchProfile(grant.token);
   } catch (err) {
-    deps.log.warn({ err: isPlatformError(err) ? err.message : (err as Error)?.name, state: state.id }, 'oauth code exchange failed');
+    deps.log.warn(
+      { err: isPlatformError(err) ? err.message : (err as Error)?.name, state: state.id },
+      'oauth code exchange failed',
+    );
     return fail('exchange_failed');
   }
   try {
@@ -75,7 +94,8 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
   const target = state.social_account_id
     ? await lockAccountForRebind(tx, { organizationId: state.organization_id, env: state.env }, state.social_account_id)
     : await findBoundAccount(tx, state.project_id, state.env, state.platform, profile.externalAccountId);
-  if (state.social_account_id && (!target || target.status === 'disconnected')) throw new BindRefused('account_disconnected');
+  if (state.social_account_id && (!target || target.status === 'disconnected'))
+    throw new BindRefused('account_disconnected');
   if (target && target.external_account_id !== profile.externalAccountId) throw new BindRefused('different_account');
   const expiresAt = grant.token.expiresAt ? new Date(grant.token.expiresAt) : null;
   let socialAccountId: string;
@@ -83,24 +103,65 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
     // Re-binding bumps the version: a refresh still in flight for the old grant cannot write back.
     const version = target.token_version + 1;
     const sealed = deps.tokenCrypto.seal(target.id, version, grant.token);
-    await rebindAccount(tx, { id: target.id, version, ...sealed, expiresAt, handle: profile.handle, avatarUrl: profile.avatarUrl, now });
+    await rebindAccount(tx, {
+      id: target.id,
+      version,
+      ...sealed,
+      expiresAt,
+      handle: profile.handle,
+      avatarUrl: profile.avatarUrl,
+      now,
+    });
     socialAccountId = target.id;
   } else {
     socialAccountId = newId('sa');
     const sealed = deps.tokenCrypto.seal(socialAccountId, 0, grant.token);
     await insertSocialAccount(tx, {
       // The key's env decides the platform for good: an lp_test_ connection is a sandbox account.
-      id: socialAccountId, env: state.env, organization_id: state.organization_id, project_id: state.project_id, platform: state.platform,
-      external_account_id: profile.externalAccountId, handle: profile.handle, avatar_url: profile.avatarUrl, status: 'connected',
-      leased: false, connected_at: now, token_expires_at: expiresAt, disconnected_at: null, disconnected_reason: null,
-      token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, created_at: now, updated_at: now,
+      id: socialAccountId,
+      env: state.env,
+      organization_id: state.organization_id,
+      project_id: state.project_id,
+      platform: state.platform,
+      external_account_id: profile.externalAccountId,
+      handle: profile.handle,
+      avatar_url: profile.avatarUrl,
+      status: 'connected',
+      leased: false,
+      connected_at: now,
+      token_expires_at: expiresAt,
+      disconnected_at: null,
+      disconnected_reason: null,
+      token_ciphertext: sealed.ciphertext,
+      token_wrapped_key: sealed.wrappedKey,
+      created_at: now,
+      updated_at: now,
     });
   }
-  if (!(await settleOAuthState(tx, state.id, { status: 'completed', socialAccountId }))) throw new BindRefused('already_settled');
-  const data = { socialAccountId, projectId: state.project_id, platform: state.platform, handle: profile.handle, reconnected: Boolean(target) };
-  await insertAuditRow(tx, { organizationId: state.organization_id, apiKeyId: state.api_key_id, requestId: null, now }, {
-    eventType: 'social_account.connected', projectId: state.project_id, data,
+  if (!(await settleOAuthState(tx, state.id, { status: 'completed', socialAccountId })))
+    throw new BindRefused('already_settled');
+  const data = {
+    socialAccountId,
+    projectId: state.project_id,
+    platform: state.platform,
+    handle: profile.handle,
+    reconnected: Boolean(target),
+  };
+  await insertAuditRow(
+    tx,
+    { organizationId: state.organization_id, apiKeyId: state.api_key_id, requestId: null, now },
+    {
+      eventType: 'social_account.connected',
+      projectId: state.project_id,
+      data,
+    },
+  );
+  await insertOutboxEvent(tx, {
+    id: newId('evt'),
+    organizationId: state.organization_id,
+    type: 'social_account.connected',
+    data,
+    now,
   });
-  await insertOutboxEvent(tx, { id: newId('evt'), organizationId: state.organization_id, type: 'social_account.connected', data, now });
   return socialAccountId;
 }

@@ -12,7 +12,14 @@ import { findUnstorableString } from '../http/unstorable-strings.js';
 export const DEFAULT_LIMIT = 50;
 
 const LIST_KINDS = [
-  'projects', 'social-accounts', 'leased-accounts', 'content', 'scheduled-posts', 'webhook-endpoints', 'webhook-deliveries', 'audit-log',
+  'projects',
+  'social-accounts',
+  'leased-accounts',
+  'content',
+  'scheduled-posts',
+  'webhook-endpoints',
+  'webhook-deliveries',
+  'audit-log',
 ] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 
@@ -36,7 +43,10 @@ function invalidCursor(message: string) {
  */
 function scopeDigest(request: ListRequest): string {
   const rec = request as Record<string, unknown>;
-  const entries = Object.keys(rec).sort().filter((k) => k !== 'limit' && k !== 'cursor' && rec[k] !== undefined).map((k) => [k, rec[k]]);
+  const entries = Object.keys(rec)
+    .sort()
+    .filter((k) => k !== 'limit' && k !== 'cursor' && rec[k] !== undefined)
+    .map((k) => [k, rec[k]]);
   return createHash('sha256').update(JSON.stringify(entries)).digest('base64url').slice(0, 16);
 }
 
@@ -66,14 +76,19 @@ export function listCursor<P extends z.ZodRawShape>(list: ListKind, position: P)
     decode(request: ListRequest): Position | undefined {
       if (request.cursor === undefined) return undefined;
       const value = parseJson(request.cursor);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidCursor('is not a cursor this API issued');
-      if (findUnstorableString(value)) throw invalidCursor('is not a cursor this API issued (it carries a NUL character or a lone surrogate)');
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw invalidCursor('is not a cursor this API issued');
+      if (findUnstorableString(value))
+        throw invalidCursor('is not a cursor this API issued (it carries a NUL character or a lone surrogate)');
       const { l, f } = value as { l?: unknown; f?: unknown };
       if (l !== list) {
         if (!LIST_KINDS.includes(l as ListKind)) throw invalidCursor('is not a cursor this API issued');
         throw invalidCursor(`was issued by another list (${l}); use a cursor only with the list that returned it`);
       }
-      if (f !== scopeDigest(request)) throw invalidCursor('was issued for other filters or another parent; repeat the first request’s filters, or start again without a cursor');
+      if (f !== scopeDigest(request))
+        throw invalidCursor(
+          'was issued for other filters or another parent; repeat the first request’s filters, or start again without a cursor',
+        );
       const parsed = shape.safeParse(value);
       if (!parsed.success) throw invalidCursor('is not a cursor this API issued');
       const { l: _l, f: _f, ...pos } = parsed.data as Record<string, unknown>;

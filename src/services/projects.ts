@@ -3,7 +3,13 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow } from '../db/queries/events.js';
-import { findProject, findProjectForUpdate, insertProject, listProjects, updateProject } from '../db/queries/projects.js';
+import {
+  findProject,
+  findProjectForUpdate,
+  insertProject,
+  listProjects,
+  updateProject,
+} from '../db/queries/projects.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
@@ -48,13 +54,26 @@ export async function createProject(ctx: Ctx, input: ProjectInput) {
     const now = ctx.clock.now();
     const { organizationId, apiKeyId } = ctx.principal;
     const p = await insertProject(tx, {
-      id: newId('prj'), organization_id: organizationId, name: input.name, timezone: input.timezone,
-      customer_external_id: input.customerExternalId ?? null, owner_email: input.ownerEmail ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}), archived_at: null, created_at: now, updated_at: now,
+      id: newId('prj'),
+      organization_id: organizationId,
+      name: input.name,
+      timezone: input.timezone,
+      customer_external_id: input.customerExternalId ?? null,
+      owner_email: input.ownerEmail ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      archived_at: null,
+      created_at: now,
+      updated_at: now,
     });
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'project.created', projectId: p.id, data: { name: p.name },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'project.created',
+        projectId: p.id,
+        data: { name: p.name },
+      },
+    );
     return projectView(p);
   });
 }
@@ -71,15 +90,23 @@ export async function listProjectsPage(
 ) {
   const after = cursors.decode(input);
   const rows = await listProjects(ctx.db, {
-    organizationId: ctx.principal.organizationId, status: input.status, customerExternalId: input.customerExternalId,
-    after: after && { createdAt: new Date(after.createdAt), id: after.id }, limit: input.limit + 1,
+    organizationId: ctx.principal.organizationId,
+    status: input.status,
+    customerExternalId: input.customerExternalId,
+    after: after && { createdAt: new Date(after.createdAt), id: after.id },
+    limit: input.limit + 1,
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
+  const { items, nextCursor } = page(rows, input.limit, (last) =>
+    cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input),
+  );
   return { items: items.map(projectView), nextCursor };
 }
 
 /** PATCH: the given fields only; `status: "active"` un-archives (posts canceled by the archive stay canceled). */
-export async function patchProject(ctx: Ctx, input: { projectId: string; changes: Partial<ProjectInput> & { status?: 'active' } }) {
+export async function patchProject(
+  ctx: Ctx,
+  input: { projectId: string; changes: Partial<ProjectInput> & { status?: 'active' } },
+) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
     const current = await findProjectForUpdate(tx, organizationId, input.projectId);
@@ -95,10 +122,15 @@ export async function patchProject(ctx: Ctx, input: { projectId: string; changes
       ...(c.status === 'active' && { status: 'active' as const, archived_at: null }),
       updated_at: now,
     });
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
-      projectId: current.id, data: { fields: Object.keys(c).sort() },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
+        projectId: current.id,
+        data: { fields: Object.keys(c).sort() },
+      },
+    );
     return projectView(updated);
   });
 }
@@ -114,16 +146,29 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     const project = await findProjectForUpdate(tx, organizationId, input.projectId);
     if (!project) throw projectNotFound(input.projectId);
     if (project.status === 'archived') {
-      return { id: project.id, status: 'archived' as const, archivedAt: toWire(project.archived_at!), canceledScheduledPosts: 0 };
+      return {
+        id: project.id,
+        status: 'archived' as const,
+        archivedAt: toWire(project.archived_at!),
+        canceledScheduledPosts: 0,
+      };
     }
     const now = ctx.clock.now();
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     // Projects are shared by both environments; the posts canceled are the caller's environment's only.
-    const canceled = await cancelQueuedPosts(tx, base, { projectId: project.id, env: ctx.principal.env }, 'project_archived', {
-      eventType: 'project.archived', projectId: project.id, data: {},
-    });
+    const canceled = await cancelQueuedPosts(
+      tx,
+      base,
+      { projectId: project.id, env: ctx.principal.env },
+      'project_archived',
+      {
+        eventType: 'project.archived',
+        projectId: project.id,
+        data: {},
+      },
+    );
     return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
   });
 }

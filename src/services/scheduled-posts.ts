@@ -1,8 +1,9 @@
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import { withTransaction, type Tx } from '../db/client.js';
+import { type Tx, withTransaction } from '../db/client.js';
 import { findContainer } from '../db/queries/content-containers.js';
 import { insertAuditRows, insertOutboxEvents } from '../db/queries/events.js';
+import { findProject } from '../db/queries/projects.js';
 import {
   cancelQueuedPost,
   findScheduledPostForUpdate,
@@ -13,7 +14,6 @@ import {
   rescheduleQueuedPost,
   type ScheduledPostView,
 } from '../db/queries/scheduled-posts.js';
-import { findProject } from '../db/queries/projects.js';
 import { findSocialAccountForUpdate, lockSocialAccounts } from '../db/queries/social-accounts.js';
 import type { ScheduledPostStatus } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
@@ -36,9 +36,19 @@ export function wholeSeconds(d: Date): Date {
 /** 422 on `scheduledFor` unless it is in the future (within the skew). */
 export function requireFutureTime(scheduledFor: Date, now: Date) {
   if (scheduledFor.getTime() >= now.getTime() - SCHEDULE_SKEW_MS) return;
-  throw new ApiError('VALIDATION', 'Invalid request body.', {
-    issues: [{ path: 'scheduledFor', message: `must be in the future (now is ${toWire(now)}; ${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed)` }],
-  }, 422);
+  throw new ApiError(
+    'VALIDATION',
+    'Invalid request body.',
+    {
+      issues: [
+        {
+          path: 'scheduledFor',
+          message: `must be in the future (now is ${toWire(now)}; ${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed)`,
+        },
+      ],
+    },
+    422,
+  );
 }
 
 function lastErrorView(raw: unknown): { code: string; message: string } | null {
@@ -79,7 +89,15 @@ const cursors = listCursor('scheduled-posts', { scheduledFor: cursorInstant, id:
 
 export async function listScheduledPosts(
   ctx: Ctx,
-  input: { projectId: string; status?: ScheduledPostStatus[]; socialAccountId?: string; since?: Date; until?: Date; limit: number; cursor?: string },
+  input: {
+    projectId: string;
+    status?: ScheduledPostStatus[];
+    socialAccountId?: string;
+    since?: Date;
+    until?: Date;
+    limit: number;
+    cursor?: string;
+  },
 ) {
   const after = cursors.decode(input);
   const { organizationId } = ctx.principal;
@@ -87,11 +105,18 @@ export async function listScheduledPosts(
     throw new ApiError('NOT_FOUND', `No project ${input.projectId} in this organization.`);
   }
   const rows = await listScheduledPostViews(ctx.db, {
-    owner: ctx.principal, projectId: input.projectId, statuses: input.status, socialAccountId: input.socialAccountId,
-    since: input.since, until: input.until, limit: input.limit + 1,
+    owner: ctx.principal,
+    projectId: input.projectId,
+    statuses: input.status,
+    socialAccountId: input.socialAccountId,
+    since: input.since,
+    until: input.until,
+    limit: input.limit + 1,
     before: after && { scheduledFor: new Date(after.scheduledFor), id: after.id },
   });
-  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ scheduledFor: last.scheduled_for.toISOString(), id: last.id }, input));
+  const { items, nextCursor } = page(rows, input.limit, (last) =>
+    cursors.encode({ scheduledFor: last.scheduled_for.toISOString(), id: last.id }, input),
+  );
   return { items: items.map(postView), nextCursor };
 }
 
@@ -106,7 +131,8 @@ async function lockQueuedPost(ctx: Ctx, tx: Tx, id: string) {
   const post = (await findScheduledPostForUpdate(tx, id))!;
   if (post.status !== 'queued') {
     throw new ApiError('CONFLICT', `Scheduled post ${id} is ${post.status}; only a queued post can be changed.`, {
-      reason: 'not_queued', status: post.status,
+      reason: 'not_queued',
+      status: post.status,
     });
   }
   return post;
@@ -121,12 +147,24 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
     const { organizationId, apiKeyId } = ctx.principal;
     const post = await lockQueuedPost(ctx, tx, input.id);
     await rescheduleQueuedPost(tx, post.id, scheduledFor, now);
-    const change = { socialAccountId: post.social_account_id, scheduledFor: toWire(scheduledFor), previousScheduledFor: toWire(post.scheduled_for) };
+    const change = {
+      socialAccountId: post.social_account_id,
+      scheduledFor: toWire(scheduledFor),
+      previousScheduledFor: toWire(post.scheduled_for),
+    };
     await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [
-      { eventType: 'scheduled_post.rescheduled', projectId: post.project_id, data: { scheduledPostId: post.id, ...change } },
+      {
+        eventType: 'scheduled_post.rescheduled',
+        projectId: post.project_id,
+        data: { scheduledPostId: post.id, ...change },
+      },
     ]);
     await insertOutboxEvents(tx, { organizationId, now }, [
-      { id: newId('evt'), type: 'post.rescheduled', data: { id: post.id, projectId: post.project_id, status: 'queued', ...change } },
+      {
+        id: newId('evt'),
+        type: 'post.rescheduled',
+        data: { id: post.id, projectId: post.project_id, status: 'queued', ...change },
+      },
     ]);
     return postView((await findScheduledPostView(tx, ctx.principal, post.id))!);
   });
@@ -140,17 +178,28 @@ export async function cancelScheduledPost(ctx: Ctx, input: { id: string; reason?
     const now = ctx.clock.now();
     await cancelQueuedPost(tx, post.id, CANCELED_BY_PARTNER, now);
     const note = input.reason ?? null;
-    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [{
-      eventType: 'scheduled_post.canceled', projectId: post.project_id,
-      data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, reason: CANCELED_BY_PARTNER, note },
-    }]);
-    await insertOutboxEvents(tx, { organizationId, now }, [{
-      id: newId('evt'), type: 'post.canceled',
-      data: {
-        id: post.id, projectId: post.project_id, socialAccountId: post.social_account_id, status: 'canceled',
-        cancelReason: CANCELED_BY_PARTNER, canceledAt: toWire(now), note,
+    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [
+      {
+        eventType: 'scheduled_post.canceled',
+        projectId: post.project_id,
+        data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, reason: CANCELED_BY_PARTNER, note },
       },
-    }]);
+    ]);
+    await insertOutboxEvents(tx, { organizationId, now }, [
+      {
+        id: newId('evt'),
+        type: 'post.canceled',
+        data: {
+          id: post.id,
+          projectId: post.project_id,
+          socialAccountId: post.social_account_id,
+          status: 'canceled',
+          cancelReason: CANCELED_BY_PARTNER,
+          canceledAt: toWire(now),
+          note,
+        },
+      },
+    ]);
     return { id: post.id, status: 'canceled' as const, canceledAt: toWire(now) };
   });
 }
@@ -163,16 +212,35 @@ function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], proj
   const byId = new Map(accounts.map((a) => [a.id, a]));
   targets.forEach(({ socialAccountId }, i) => {
     const a = byId.get(socialAccountId);
-    if (!a) throw new ApiError('NOT_FOUND', `No social account ${socialAccountId} in this organization.`, { socialAccountId });
+    if (!a)
+      throw new ApiError('NOT_FOUND', `No social account ${socialAccountId} in this organization.`, {
+        socialAccountId,
+      });
     if (a.project_id !== projectId) {
-      throw new ApiError('VALIDATION', 'Invalid request body.', {
-        issues: [{ path: `targets.${i}.socialAccountId`, message: `belongs to another project than the content (${projectId})` }],
-      }, 422);
+      throw new ApiError(
+        'VALIDATION',
+        'Invalid request body.',
+        {
+          issues: [
+            {
+              path: `targets.${i}.socialAccountId`,
+              message: `belongs to another project than the content (${projectId})`,
+            },
+          ],
+        },
+        422,
+      );
     }
     if (a.status !== 'connected') {
-      throw new ApiError('CONFLICT', `Social account ${socialAccountId} is ${a.status}; posts are only queued for connected accounts.`, {
-        reason: 'account_not_connected', socialAccountId, accountStatus: a.status,
-      });
+      throw new ApiError(
+        'CONFLICT',
+        `Social account ${socialAccountId} is ${a.status}; posts are only queued for connected accounts.`,
+        {
+          reason: 'account_not_connected',
+          socialAccountId,
+          accountStatus: a.status,
+        },
+      );
     }
   });
   return byId;
@@ -184,9 +252,14 @@ async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) 
   if (!container) throw new ApiError('NOT_FOUND', `No content ${containerId} in this organization.`);
   await requireActiveProjectForWrite(ctx, tx, container.project_id);
   if (container.status !== 'completed') {
-    throw new ApiError('CONFLICT', `Content ${container.id} is ${container.status}; only completed content can be scheduled.`, {
-      reason: 'content_not_ready', status: container.status,
-    });
+    throw new ApiError(
+      'CONFLICT',
+      `Content ${container.id} is ${container.status}; only completed content can be scheduled.`,
+      {
+        reason: 'content_not_ready',
+        status: container.status,
+      },
+    );
   }
   return container;
 }
@@ -196,7 +269,10 @@ async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) 
  * locked in id order and re-checked under the lock, so a concurrent revoke either commits first
  * (→ 409 here) or waits for this commit and then cancels what it queued.
  */
-export async function scheduleContent(ctx: Ctx, input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[] }) {
+export async function scheduleContent(
+  ctx: Ctx,
+  input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[] },
+) {
   const now = ctx.clock.now();
   const scheduledFor = wholeSeconds(input.scheduledFor ?? now);
   if (input.scheduledFor) requireFutureTime(scheduledFor, now);
@@ -204,24 +280,71 @@ export async function scheduleContent(ctx: Ctx, input: { containerId: string; sc
     const { organizationId, apiKeyId } = ctx.principal;
     const container = await requireSchedulableContent(ctx, tx, input.containerId);
     const ids = input.targets.map((t) => t.socialAccountId);
-    const accounts = checkTargets(input.targets, await lockSocialAccounts(tx, ctx.principal, [...ids].sort()), container.project_id);
+    const accounts = checkTargets(
+      input.targets,
+      await lockSocialAccounts(tx, ctx.principal, [...ids].sort()),
+      container.project_id,
+    );
     const posts = input.targets.map((t) => ({
-      id: newId('sp'), organization_id: organizationId, env: ctx.principal.env, project_id: container.project_id, container_id: container.id,
-      social_account_id: t.socialAccountId, mode: t.mode, status: 'queued' as const, caption_override: t.captionOverride ?? null,
-      scheduled_for: scheduledFor, external_id: null, external_url: null, attempted_at: null, published_at: null,
-      canceled_at: null, cancel_reason: null, last_error: null, claimed_token_version: null, created_at: now, updated_at: now,
+      id: newId('sp'),
+      organization_id: organizationId,
+      env: ctx.principal.env,
+      project_id: container.project_id,
+      container_id: container.id,
+      social_account_id: t.socialAccountId,
+      mode: t.mode,
+      status: 'queued' as const,
+      caption_override: t.captionOverride ?? null,
+      scheduled_for: scheduledFor,
+      external_id: null,
+      external_url: null,
+      attempted_at: null,
+      published_at: null,
+      canceled_at: null,
+      cancel_reason: null,
+      last_error: null,
+      claimed_token_version: null,
+      created_at: now,
+      updated_at: now,
     }));
     await insertScheduledPosts(tx, posts);
     await ctx.fault?.('schedule:after-insert');
-    const summaries = posts.map((p) => ({ id: p.id, socialAccountId: p.social_account_id, status: 'queued' as const, scheduledFor: toWire(scheduledFor) }));
-    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, posts.map((p) => ({
-      eventType: 'scheduled_post.created', projectId: p.project_id,
-      data: { scheduledPostId: p.id, containerId: p.container_id, socialAccountId: p.social_account_id, mode: p.mode, scheduledFor: toWire(scheduledFor) },
-    })));
-    await insertOutboxEvents(tx, { organizationId, now }, posts.map((p, i) => ({
-      id: newId('evt'), type: 'post.scheduled',
-      data: { ...summaries[i]!, projectId: p.project_id, containerId: p.container_id, platform: accounts.get(p.social_account_id)!.platform, mode: p.mode },
-    })));
+    const summaries = posts.map((p) => ({
+      id: p.id,
+      socialAccountId: p.social_account_id,
+      status: 'queued' as const,
+      scheduledFor: toWire(scheduledFor),
+    }));
+    await insertAuditRows(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      posts.map((p) => ({
+        eventType: 'scheduled_post.created',
+        projectId: p.project_id,
+        data: {
+          scheduledPostId: p.id,
+          containerId: p.container_id,
+          socialAccountId: p.social_account_id,
+          mode: p.mode,
+          scheduledFor: toWire(scheduledFor),
+        },
+      })),
+    );
+    await insertOutboxEvents(
+      tx,
+      { organizationId, now },
+      posts.map((p, i) => ({
+        id: newId('evt'),
+        type: 'post.scheduled',
+        data: {
+          ...summaries[i]!,
+          projectId: p.project_id,
+          containerId: p.container_id,
+          platform: accounts.get(p.social_account_id)!.platform,
+          mode: p.mode,
+        },
+      })),
+    );
     return { scheduledPosts: summaries };
   });
 }

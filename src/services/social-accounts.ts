@@ -48,7 +48,9 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
     await ctx.fault?.('revoke:after-account-update');
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, REVOKED_BY_PARTNER, {
-      eventType: 'social_account.revoked', projectId: account.project_id, data: { socialAccountId: account.id, leased: account.leased },
+      eventType: 'social_account.revoked',
+      projectId: account.project_id,
+      data: { socialAccountId: account.id, leased: account.leased },
     });
 
     const result = {
@@ -110,14 +112,20 @@ export async function listProjectSocialAccounts(
 ) {
   const after = cursors.decode(input);
   const rows = await listSocialAccounts(ctx.db, {
-    owner: ctx.principal, projectId: input.projectId, platform: input.platform,
-    status: input.status, leased: input.leased, after: after && { createdAt: new Date(after.createdAt), id: after.id },
+    owner: ctx.principal,
+    projectId: input.projectId,
+    platform: input.platform,
+    status: input.status,
+    leased: input.leased,
+    after: after && { createdAt: new Date(after.createdAt), id: after.id },
     limit: input.limit + 1,
   });
   // Rows of this organization in the project prove the project is its own: only an empty page
   // needs the lookup that tells 404 from [] — one query fewer on a list's usual path.
   if (rows.length === 0) await requireProject(ctx, input.projectId);
-  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
+  const { items, nextCursor } = page(rows, input.limit, (last) =>
+    cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input),
+  );
   return {
     items: items.map((a) => ({
       socialAccountId: a.id,

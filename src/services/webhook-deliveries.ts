@@ -1,24 +1,24 @@
 import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import { withTransaction, type Tx } from '../db/client.js';
+import { type Tx, withTransaction } from '../db/client.js';
 import { insertAuditRow } from '../db/queries/events.js';
 import {
+  type DeliveryRow,
   findDeliveryById,
   findDeliveryForOrganization,
   insertDelivery,
   insertDirectEvent,
   insertReplayEvent,
   listDeliveryRows,
-  type DeliveryRow,
 } from '../db/queries/webhook-deliveries.js';
 import { findWebhookEndpoint, findWebhookEndpointForUpdate } from '../db/queries/webhook-endpoints.js';
 import type { WebhookDeliveryStatus } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { TEST_EVENT_TYPE } from '../webhooks/event-types.js';
-import { endpointNotFound } from './webhook-endpoints.js';
 import { listCursor, page } from './pagination.js';
+import { endpointNotFound } from './webhook-endpoints.js';
 
 export function deliveryView(row: DeliveryRow) {
   return {
@@ -44,7 +44,9 @@ async function sendableEndpoint(tx: Tx, ctx: Ctx, id: string) {
   const endpoint = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, id);
   if (!endpoint) throw endpointNotFound(id);
   if (endpoint.status !== 'active') {
-    throw new ApiError('CONFLICT', `Webhook endpoint ${id} is paused; re-activate it (PATCH status "active") first.`, { reason: 'endpoint_paused' });
+    throw new ApiError('CONFLICT', `Webhook endpoint ${id} is paused; re-activate it (PATCH status "active") first.`, {
+      reason: 'endpoint_paused',
+    });
   }
   return endpoint;
 }
@@ -58,13 +60,25 @@ export async function testWebhookEndpoint(ctx: Ctx, input: { id: string }) {
     const eventId = newId('evt');
     const deliveryId = newId('dlv');
     await insertDirectEvent(tx, {
-      id: eventId, organizationId, type: TEST_EVENT_TYPE, now,
-      data: { webhookEndpointId: endpoint.id, message: 'A test event from Layers: your endpoint is reachable and verifies signatures.' },
+      id: eventId,
+      organizationId,
+      type: TEST_EVENT_TYPE,
+      now,
+      data: {
+        webhookEndpointId: endpoint.id,
+        message: 'A test event from Layers: your endpoint is reachable and verifies signatures.',
+      },
     });
     await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'webhook_endpoint.tested', projectId: null, data: { webhookEndpointId: endpoint.id, webhookDeliveryId: deliveryId, eventId },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'webhook_endpoint.tested',
+        projectId: null,
+        data: { webhookEndpointId: endpoint.id, webhookDeliveryId: deliveryId, eventId },
+      },
+    );
     return deliveryView(await findDeliveryById(tx, deliveryId));
   });
 }
@@ -78,7 +92,12 @@ export async function listWebhookDeliveries(
   const after = cursors.decode(input);
   const endpoint = await findWebhookEndpoint(ctx.db, ctx.principal.organizationId, input.id);
   if (!endpoint) throw endpointNotFound(input.id);
-  const rows = await listDeliveryRows(ctx.db, { endpointId: endpoint.id, status: input.status, beforeSeq: after?.seq, limit: input.limit + 1 });
+  const rows = await listDeliveryRows(ctx.db, {
+    endpointId: endpoint.id,
+    status: input.status,
+    beforeSeq: after?.seq,
+    limit: input.limit + 1,
+  });
   const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ seq: Number(last.seq) }, input));
   return { items: items.map(deliveryView), nextCursor };
 }
@@ -99,10 +118,15 @@ export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
     await insertReplayEvent(tx, { id: eventId, originalId: original.event_id, now });
     await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
     const replay = deliveryView(await findDeliveryById(tx, deliveryId));
-    await insertAuditRow(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, {
-      eventType: 'webhook_delivery.replayed', projectId: null,
-      data: { webhookDeliveryId: original.id, replayDeliveryId: deliveryId, eventId, replayOf: replay.replayOf },
-    });
+    await insertAuditRow(
+      tx,
+      { organizationId, apiKeyId, requestId: ctx.requestId, now },
+      {
+        eventType: 'webhook_delivery.replayed',
+        projectId: null,
+        data: { webhookDeliveryId: original.id, replayDeliveryId: deliveryId, eventId, replayOf: replay.replayOf },
+      },
+    );
     return replay;
   });
 }

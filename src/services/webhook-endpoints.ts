@@ -29,7 +29,8 @@ type EndpointRow = Selectable<WebhookEndpointsTable>;
 export const secretContext = (endpointId: string) => `webhook-endpoint:${endpointId}`;
 
 export function endpointView(row: EndpointRow, now: Date) {
-  const previousLive = row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now;
+  const previousLive =
+    row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now;
   return {
     id: row.id,
     url: row.url,
@@ -49,7 +50,12 @@ export function endpointNotFound(id: string) {
   return new ApiError('NOT_FOUND', `No webhook endpoint ${id} in this organization.`);
 }
 
-const auditBase = (ctx: Ctx, now: Date) => ({ organizationId: ctx.principal.organizationId, apiKeyId: ctx.principal.apiKeyId, requestId: ctx.requestId, now });
+const auditBase = (ctx: Ctx, now: Date) => ({
+  organizationId: ctx.principal.organizationId,
+  apiKeyId: ctx.principal.apiKeyId,
+  requestId: ctx.requestId,
+  now,
+});
 
 /** Creates an endpoint and returns its signing secret: the only time the secret is shown. */
 export async function createWebhookEndpoint(
@@ -62,21 +68,38 @@ export async function createWebhookEndpoint(
     const { organizationId } = ctx.principal;
     await lockOrganizationForEndpoints(tx, organizationId);
     if ((await countLiveWebhookEndpoints(tx, organizationId)) >= MAX_ENDPOINTS_PER_ORGANIZATION) {
-      throw new ApiError('CONFLICT', `An organization can have at most ${MAX_ENDPOINTS_PER_ORGANIZATION} webhook endpoints; delete one first.`, {
-        reason: 'endpoint_limit', limit: MAX_ENDPOINTS_PER_ORGANIZATION,
-      });
+      throw new ApiError(
+        'CONFLICT',
+        `An organization can have at most ${MAX_ENDPOINTS_PER_ORGANIZATION} webhook endpoints; delete one first.`,
+        {
+          reason: 'endpoint_limit',
+          limit: MAX_ENDPOINTS_PER_ORGANIZATION,
+        },
+      );
     }
     const id = newId('whe');
     const secret = newWebhookSecret();
     const now = ctx.clock.now();
     const row = await insertWebhookEndpoint(tx, {
-      id, organization_id: organizationId, url: input.url, description: input.description ?? null,
-      event_types: [...new Set(input.events)], status: 'active', secret: ctx.tokenCrypto.sealSecret(secretContext(id), secret),
-      previous_secret: null, previous_secret_expires_at: null, paused_reason: null, paused_at: null,
-      created_at: now, updated_at: now, deleted_at: null,
+      id,
+      organization_id: organizationId,
+      url: input.url,
+      description: input.description ?? null,
+      event_types: [...new Set(input.events)],
+      status: 'active',
+      secret: ctx.tokenCrypto.sealSecret(secretContext(id), secret),
+      previous_secret: null,
+      previous_secret_expires_at: null,
+      paused_reason: null,
+      paused_at: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
     });
     await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.created', projectId: null, data: { webhookEndpointId: id, url: row.url, events: row.event_types },
+      eventType: 'webhook_endpoint.created',
+      projectId: null,
+      data: { webhookEndpointId: id, url: row.url, events: row.event_types },
     });
     return { ...endpointView(row, now), secret };
   });
@@ -92,7 +115,9 @@ export async function listWebhookEndpoints(ctx: Ctx, input: { limit: number; cur
     limit: input.limit + 1,
   });
   const now = ctx.clock.now();
-  const { items, nextCursor } = page(rows, input.limit, (last) => cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input));
+  const { items, nextCursor } = page(rows, input.limit, (last) =>
+    cursors.encode({ createdAt: last.created_at.toISOString(), id: last.id }, input),
+  );
   return { items: items.map((r) => endpointView(r, now)), nextCursor };
 }
 
@@ -102,7 +127,12 @@ export async function getWebhookEndpoint(ctx: Ctx, input: { id: string }) {
   return endpointView(row, ctx.clock.now());
 }
 
-export type EndpointChanges = { url?: string; description?: string | null; events?: string[]; status?: 'active' | 'paused' };
+export type EndpointChanges = {
+  url?: string;
+  description?: string | null;
+  events?: string[];
+  status?: 'active' | 'paused';
+};
 
 /** PATCH: any of url, description, events, status. Re-activating a paused endpoint resets its failure count. */
 export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & EndpointChanges, rules: UrlRules) {
@@ -118,13 +148,19 @@ export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & En
     const updated = await updateWebhookEndpointRow(tx, row.id, changes);
     const { id: _id, ...changed } = input;
     await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.updated', projectId: null, data: { webhookEndpointId: row.id, changes: changed },
+      eventType: 'webhook_endpoint.updated',
+      projectId: null,
+      data: { webhookEndpointId: row.id, changes: changed },
     });
     return endpointView(updated, now);
   });
 }
 
-function statusChange(row: EndpointRow, status: 'active' | 'paused' | undefined, now: Date): Updateable<WebhookEndpointsTable> {
+function statusChange(
+  row: EndpointRow,
+  status: 'active' | 'paused' | undefined,
+  now: Date,
+): Updateable<WebhookEndpointsTable> {
   if (status === undefined || status === row.status) return {};
   if (status === 'active') return { status, consecutive_failures: 0, paused_reason: null, paused_at: null };
   return { status, paused_reason: 'manual', paused_at: now };
@@ -139,7 +175,9 @@ export async function deleteWebhookEndpoint(ctx: Ctx, input: { id: string }) {
     await updateWebhookEndpointRow(tx, row.id, { deleted_at: now, updated_at: now });
     await abandonPendingDeliveries(tx, row.id, now);
     await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.deleted', projectId: null, data: { webhookEndpointId: row.id, url: row.url },
+      eventType: 'webhook_endpoint.deleted',
+      projectId: null,
+      data: { webhookEndpointId: row.id, url: row.url },
     });
     return { id: row.id, deleted: true as const, deletedAt: toWire(now) };
   });
@@ -163,7 +201,8 @@ export async function rotateWebhookSecret(ctx: Ctx, input: { id: string }) {
     });
     const view = endpointView(updated, now);
     await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.secret_rotated', projectId: null,
+      eventType: 'webhook_endpoint.secret_rotated',
+      projectId: null,
       data: { webhookEndpointId: row.id, previousSecretExpiresAt: view.previousSecretExpiresAt },
     });
     return { ...view, secret };

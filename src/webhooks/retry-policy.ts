@@ -35,16 +35,29 @@ export function judgeAttempt(result: PostResult, attempts: number, now: Date, ra
   let retryable: boolean;
   if (result.kind === 'response') {
     statusCode = result.statusCode;
-    if (statusCode >= 200 && statusCode < 300) return { status: 'succeeded', statusCode, error: null, nextAttemptAt: null };
+    if (statusCode >= 200 && statusCode < 300)
+      return { status: 'succeeded', statusCode, error: null, nextAttemptAt: null };
     retryable = statusCode >= 500 || statusCode === 429;
-    error = statusCode >= 300 && statusCode < 400
-      ? `receiver answered ${statusCode}: redirects are not followed`
-      : `receiver answered ${statusCode}`;
+    error =
+      statusCode >= 300 && statusCode < 400
+        ? `receiver answered ${statusCode}: redirects are not followed`
+        : `receiver answered ${statusCode}`;
   } else {
     ({ message: error, retryable } = result);
   }
   if (!retryable) return { status: 'failed', statusCode, error, nextAttemptAt: null };
-  if (attempts >= MAX_ATTEMPTS) return { status: 'abandoned', statusCode, error: `${error}; gave up after ${attempts} attempts`, nextAttemptAt: null };
+  if (attempts >= MAX_ATTEMPTS)
+    return {
+      status: 'abandoned',
+      statusCode,
+      error: `${error}; gave up after ${attempts} attempts`,
+      nextAttemptAt: null,
+    };
   const retryAfter = result.kind === 'response' ? result.retryAfterSeconds : undefined;
-  return { status: 'retry', statusCode, error, nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts, random, retryAfter)) };
+  return {
+    status: 'retry',
+    statusCode,
+    error,
+    nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts, random, retryAfter)),
+  };
 }

@@ -21,7 +21,12 @@ export type EventRecord = { id: string; type: string; created_at: Date; data: un
 
 /** The body every delivery of an event sends: the same bytes on every retry. */
 export function envelopeJson(event: EventRecord): string {
-  const envelope: Record<string, unknown> = { id: event.id, type: event.type, createdAt: toWire(event.created_at), data: event.data };
+  const envelope: Record<string, unknown> = {
+    id: event.id,
+    type: event.type,
+    createdAt: toWire(event.created_at),
+    data: event.data,
+  };
   if (event.replay_of) envelope.replayOf = event.replay_of;
   return JSON.stringify(envelope);
 }

@@ -70,7 +70,8 @@ export function classifyAddress(ip: string): AddressClass {
   if (range === 'loopback') return { kind: 'loopback', range };
   // 6to4 and Teredo (tunnels to an embedded IPv4 address), IPv4-compatible ::a.b.c.d and
   // anything outside 2000::/3 (unallocated) are refused whole: no real receiver lives there.
-  if (range !== 'unicast' || !v6.match(GLOBAL_UNICAST_V6)) return { kind: 'refused', range: range === 'unicast' ? 'not global unicast' : range };
+  if (range !== 'unicast' || !v6.match(GLOBAL_UNICAST_V6))
+    return { kind: 'refused', range: range === 'unicast' ? 'not global unicast' : range };
   return { kind: 'public', range };
 }
 
@@ -121,7 +122,12 @@ export async function webhookUrlProblem(raw: string, rules: UrlRules): Promise<s
 export async function assertSafeWebhookUrl(raw: string, rules: UrlRules): Promise<void> {
   const problem = await webhookUrlProblem(raw, rules);
   if (problem) {
-    throw new ApiError('VALIDATION', `Webhook URL refused: url ${problem}.`, { issues: [{ path: 'url', message: problem }] }, 422);
+    throw new ApiError(
+      'VALIDATION',
+      `Webhook URL refused: url ${problem}.`,
+      { issues: [{ path: 'url', message: problem }] },
+      422,
+    );
   }
 }
 
@@ -139,18 +145,22 @@ export class UnsafeAddressError extends Error {
  */
 export function connectLookup(rules: UrlRules): net.LookupFunction {
   return (hostname, options, callback) => {
-    rules.lookup(hostname).then((all) => {
-      const refused = all.filter((a) => !allowed(a.address, rules));
-      if (refused.length > 0) {
-        const detail = `${hostname} resolves to ${refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`).join(', ')}`;
-        return callback(new UnsafeAddressError(detail), '', 0);
-      }
-      const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
-      const usable = family ? all.filter((a) => a.family === family) : all;
-      if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' }), '', 0);
-      if (options.all) return callback(null, usable);
-      return callback(null, usable[0]!.address, usable[0]!.family);
-    }, (err: NodeJS.ErrnoException) => callback(err, '', 0));
+    rules.lookup(hostname).then(
+      (all) => {
+        const refused = all.filter((a) => !allowed(a.address, rules));
+        if (refused.length > 0) {
+          const detail = `${hostname} resolves to ${refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`).join(', ')}`;
+          return callback(new UnsafeAddressError(detail), '', 0);
+        }
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const usable = family ? all.filter((a) => a.family === family) : all;
+        if (usable.length === 0)
+          return callback(Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' }), '', 0);
+        if (options.all) return callback(null, usable);
+        return callback(null, usable[0]!.address, usable[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
   };
 }
 

@@ -16,7 +16,9 @@ export type IdempotencyReapSummary = { reaped: number };
  * Deletes Idempotency-Key rows older than their 24 hours (the guard already ignores them; this
  * keeps the table from growing forever). Several workers share a backlog (SKIP LOCKED).
  */
-export async function reapExpiredIdempotencyKeys(deps: Pick<WorkerDeps, 'db' | 'clock' | 'signal'>): Promise<IdempotencyReapSummary> {
+export async function reapExpiredIdempotencyKeys(
+  deps: Pick<WorkerDeps, 'db' | 'clock' | 'signal'>,
+): Promise<IdempotencyReapSummary> {
   const expiredBefore = new Date(deps.clock.now().getTime() - IDEMPOTENCY_TTL_MS);
   let reaped = 0;
   for (let i = 0; i < REAP_MAX_STATEMENTS_PER_PASS && !deps.signal?.aborted; i++) {

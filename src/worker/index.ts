@@ -1,11 +1,11 @@
+import { type RotationResult, rotateKeyRingIfDue } from '../services/key-ring.js';
 import type { WorkerDeps } from './deps.js';
-import { rotateKeyRingIfDue, type RotationResult } from '../services/key-ring.js';
-import { reapExpiredIdempotencyKeys, type IdempotencyReapSummary } from './idempotency-reaper.js';
-import { runLeaseRenewals, type LeaseRenewalSummary } from './lease-renewals.js';
-import { runPublisher, type PublisherSummary } from './publisher.js';
+import { type IdempotencyReapSummary, reapExpiredIdempotencyKeys } from './idempotency-reaper.js';
+import { type LeaseRenewalSummary, runLeaseRenewals } from './lease-renewals.js';
+import { type PublisherSummary, runPublisher } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
 import { runUpstreamRevocations, type UpstreamRevocationSummary } from './upstream-revocation.js';
-import { deliverDue, dispatchOutbox, type DeliverySummary } from './webhook-delivery.js';
+import { type DeliverySummary, deliverDue, dispatchOutbox } from './webhook-delivery.js';
 
 export type { WorkerDeps } from './deps.js';
 
@@ -50,7 +50,10 @@ export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
     webhookDelivery: await guard('webhook-delivery', () => deliverDue(deps)),
     // Housekeeping last: it never delays a job a partner waits for.
     keyRotation: await guard('key-rotation', async () =>
-      deps.keyRotationIntervalMs === undefined ? { due: false as const } : rotateKeyRingIfDue(deps, deps.keyRotationIntervalMs)),
+      deps.keyRotationIntervalMs === undefined
+        ? { due: false as const }
+        : rotateKeyRingIfDue(deps, deps.keyRotationIntervalMs),
+    ),
     idempotencyKeys: await guard('idempotency-reaper', () => reapExpiredIdempotencyKeys(deps)),
   };
 }

@@ -4,8 +4,8 @@ import type { TokenCrypto } from '../crypto/token-envelope.js';
 import type { Db } from '../db/client.js';
 import type { PlatformRuntime } from '../platforms/runtime.js';
 import type { WorkerDeps } from './deps.js';
-import { startWorker, type RunningWorker } from './index.js';
-import { testPauseFromEnv } from './test-pause.js';
+import { type RunningWorker, startWorker } from './index.js';
+import type { testPauseFromEnv } from './test-pause.js';
 
 type ProcessWorkerOptions = {
   db: Db;

@@ -1,15 +1,15 @@
 import type { PlatformToken } from '../crypto/token-envelope.js';
-import { withTransaction, type Tx } from '../db/client.js';
+import { type Tx, withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
+  type ClaimedPost,
+  type LastError,
   lockAccountForPublish,
   lockClaimedPost,
   markCallStarted,
   recordFailed,
   recordPublished,
   requeueClaimedPost,
-  type ClaimedPost,
-  type LastError,
 } from '../db/queries/publishing.js';
 import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
@@ -41,7 +41,10 @@ type Called = { result: PublishResult } | { err: unknown; token?: PlatformToken 
 
 export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): Promise<PublishOutcome> {
   const started = deps.clock.now();
-  if (!(await markCallStarted(deps.db, post, { now: started, leaseUntil: new Date(started.getTime() + CLAIM_LEASE_MS) }))) return 'superseded';
+  if (
+    !(await markCallStarted(deps.db, post, { now: started, leaseUntil: new Date(started.getTime() + CLAIM_LEASE_MS) }))
+  )
+    return 'superseded';
   return withTransaction(deps.db, async (tx) => {
     const account = await lockAccountForPublish(tx, post.social_account_id);
     const target = await lockClaimedPost(tx, post);
@@ -51,12 +54,31 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
     if (post.env !== account.env) {
       // The API never queues a post across environments; should one exist anyway, a test key's
       // post must not reach a live account (nor the reverse): it fails without a platform call.
-      return fail(deps, tx, post, { code: 'ENVIRONMENT_MISMATCH', message: `A ${post.env} post cannot be published to a ${account.env} account.` }, now);
+      return fail(
+        deps,
+        tx,
+        post,
+        {
+          code: 'ENVIRONMENT_MISMATCH',
+          message: `A ${post.env} post cannot be published to a ${account.env} account.`,
+        },
+        now,
+      );
     }
-    if (account.status === 'reauth_required' && account.token_version === post.claimed_token_version) return hold(tx, post, now);
+    if (account.status === 'reauth_required' && account.token_version === post.claimed_token_version)
+      return hold(tx, post, now);
     if (account.status !== 'connected' || account.token_version !== post.claimed_token_version) {
       // Revoked (or re-granted) after the claim: the revoke wins; the platform is never called.
-      return fail(deps, tx, post, { code: 'ACCOUNT_DISCONNECTED', message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.` }, now);
+      return fail(
+        deps,
+        tx,
+        post,
+        {
+          code: 'ACCOUNT_DISCONNECTED',
+          message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.`,
+        },
+        now,
+      );
     }
     await deps.fault?.('publisher:before-call');
     let called = await callPlatform(deps, account, target, post.id);
@@ -69,17 +91,33 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
   });
 }
 
-async function callPlatform(deps: WorkerDeps, account: LockedAccount, target: LockedPost, idempotencyKey: string): Promise<Called> {
+async function callPlatform(
+  deps: WorkerDeps,
+  account: LockedAccount,
+  target: LockedPost,
+  idempotencyKey: string,
+): Promise<Called> {
   if (!account.token_ciphertext || !account.token_wrapped_key) return { err: new MissingToken() };
   let token: PlatformToken;
   try {
-    token = deps.tokenCrypto.open(account.id, account.token_version, { ciphertext: account.token_ciphertext, wrappedKey: account.token_wrapped_key });
+    token = deps.tokenCrypto.open(account.id, account.token_version, {
+      ciphertext: account.token_ciphertext,
+      wrappedKey: account.token_wrapped_key,
+    });
   } catch (err) {
     return { err };
   }
   const adapter = adaptersForEnv(deps, account.env)[account.platform];
-  const input = { externalAccountId: account.external_account_id ?? '', mediaUrls: target.media as string[], caption: target.caption, mode: target.mode };
-  return adapter.publish(token, input, idempotencyKey).then((result) => ({ result }), (err: unknown) => ({ err, token }));
+  const input = {
+    externalAccountId: account.external_account_id ?? '',
+    mediaUrls: target.media as string[],
+    caption: target.caption,
+    mode: target.mode,
+  };
+  return adapter.publish(token, input, idempotencyKey).then(
+    (result) => ({ result }),
+    (err: unknown) => ({ err, token }),
+  );
 }
 
 class MissingToken extends Error {}
@@ -87,7 +125,8 @@ class MissingToken extends Error {}
 const outcomeUnknown = (called: Called) => 'err' in called && isPlatformError(called.err) && called.err.outcomeUnknown;
 
 async function record(
-  deps: WorkerDeps, tx: Tx,
+  deps: WorkerDeps,
+  tx: Tx,
   c: { post: ClaimedPost; account: LockedAccount; target: LockedPost; called: Called; attemptedAt: Date },
 ): Promise<PublishOutcome> {
   const { post, account, target, called, attemptedAt } = c;
@@ -95,19 +134,34 @@ async function record(
   const log = deps.log.child({ scheduledPostId: post.id, socialAccountId: account.id, platform: account.platform });
   if ('result' in called) {
     const status = target.mode === 'draft' ? 'draft' : 'published';
-    await recordPublished(tx, post.id, { status, externalId: called.result.externalId, externalUrl: called.result.externalUrl, attemptedAt, now });
+    await recordPublished(tx, post.id, {
+      status,
+      externalId: called.result.externalId,
+      externalUrl: called.result.externalUrl,
+      attemptedAt,
+      now,
+    });
     await emit(tx, post, 'post.published', now, { externalId: called.result.externalId, mode: target.mode });
     log.info({ externalId: called.result.externalId, status }, 'post published');
     return status;
   }
   const { err } = called;
   if (err instanceof MissingToken) {
-    return fail(deps, tx, post, { code: 'ACCOUNT_TOKEN_MISSING', message: 'The account holds no platform token.' }, now);
+    return fail(
+      deps,
+      tx,
+      post,
+      { code: 'ACCOUNT_TOKEN_MISSING', message: 'The account holds no platform token.' },
+      now,
+    );
   }
   const message = describeError(err, [called.token?.accessToken, called.token?.refreshToken]);
   if (outcomeUnknown(called)) {
     // Never back to the queue: a retry could post twice, and a revoke would call it canceled.
-    const lastError = { code: 'PUBLISH_OUTCOME_UNKNOWN', message: `${message}; the post may or may not be on the platform. Check before scheduling it again.` };
+    const lastError = {
+      code: 'PUBLISH_OUTCOME_UNKNOWN',
+      message: `${message}; the post may or may not be on the platform. Check before scheduling it again.`,
+    };
     return fail(deps, tx, post, lastError, now, attemptedAt);
   }
   const kind = isPlatformError(err) ? err.kind : 'INTERNAL';
@@ -119,7 +173,11 @@ async function record(
   const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
   if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
   if (target.publish_attempts + 1 >= MAX_PUBLISH_ATTEMPTS) return fail(deps, tx, post, lastError, now, attemptedAt);
-  const delay = backoffMs(target.publish_attempts + 1, { baseMs: RETRY_BASE_MS, capMs: RETRY_CAP_MS, random: deps.random ?? Math.random });
+  const delay = backoffMs(target.publish_attempts + 1, {
+    baseMs: RETRY_BASE_MS,
+    capMs: RETRY_CAP_MS,
+    random: deps.random ?? Math.random,
+  });
   await requeueClaimedPost(tx, post.id, { retryAt: new Date(now.getTime() + delay), lastError, attemptedAt, now });
   log.warn({ error: message, attempt: target.publish_attempts + 1, retryInMs: delay }, 'publish failed; will retry');
   return 'retry';
@@ -131,7 +189,14 @@ async function hold(tx: Tx, post: ClaimedPost, now: Date): Promise<PublishOutcom
   return 'held';
 }
 
-async function fail(deps: WorkerDeps, tx: Tx, post: ClaimedPost, lastError: LastError, now: Date, attemptedAt?: Date): Promise<PublishOutcome> {
+async function fail(
+  deps: WorkerDeps,
+  tx: Tx,
+  post: ClaimedPost,
+  lastError: LastError,
+  now: Date,
+  attemptedAt?: Date,
+): Promise<PublishOutcome> {
   await recordFailed(tx, post.id, { lastError, attemptedAt, now });
   await emit(tx, post, 'post.failed', now, { lastError });
   deps.log.warn({ scheduledPostId: post.id, socialAccountId: post.social_account_id, lastError }, 'post failed');
@@ -140,15 +205,25 @@ async function fail(deps: WorkerDeps, tx: Tx, post: ClaimedPost, lastError: Last
 
 /** The outbox event (the post as GET shows it) and its audit row, in the recording transaction. */
 export async function emit(
-  tx: Tx, post: Pick<ClaimedPost, 'id' | 'organization_id' | 'env' | 'project_id' | 'social_account_id'>,
-  type: 'post.published' | 'post.failed', now: Date, audit: Record<string, unknown>,
+  tx: Tx,
+  post: Pick<ClaimedPost, 'id' | 'organization_id' | 'env' | 'project_id' | 'social_account_id'>,
+  type: 'post.published' | 'post.failed',
+  now: Date,
+  audit: Record<string, unknown>,
 ) {
-  const view = postView((await findScheduledPostView(tx, { organizationId: post.organization_id, env: post.env }, post.id))!);
+  const view = postView(
+    (await findScheduledPostView(tx, { organizationId: post.organization_id, env: post.env }, post.id))!,
+  );
   await insertOutboxEvent(tx, { id: newId('evt'), organizationId: post.organization_id, type, data: view, now });
-  await insertAuditRow(tx, { organizationId: post.organization_id, apiKeyId: null, requestId: null, now }, {
-    eventType: type === 'post.published' ? 'scheduled_post.published' : 'scheduled_post.failed',
-    projectId: post.project_id, data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, ...audit },
-  });
+  await insertAuditRow(
+    tx,
+    { organizationId: post.organization_id, apiKeyId: null, requestId: null, now },
+    {
+      eventType: type === 'post.published' ? 'scheduled_post.published' : 'scheduled_post.failed',
+      projectId: post.project_id,
+      data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, ...audit },
+    },
+  );
 }
 
 /** The platform refused the grant: the account needs its owner (we hold its lock), once. */
@@ -156,11 +231,27 @@ async function markNeedsReauth(tx: Tx, post: ClaimedPost, account: LockedAccount
   const row = await markAccountReauthRequired(tx, { id: account.id, tokenVersion: account.token_version, now });
   if (!row) return;
   const data = {
-    socialAccountId: account.id, projectId: account.project_id, platform: account.platform, handle: account.handle,
-    status: 'reauth_required', reason: 'publish_rejected',
+    socialAccountId: account.id,
+    projectId: account.project_id,
+    platform: account.platform,
+    handle: account.handle,
+    status: 'reauth_required',
+    reason: 'publish_rejected',
   };
-  await insertOutboxEvent(tx, { id: newId('evt'), organizationId: account.organization_id, type: 'social_account.needs_reauth', data, now });
-  await insertAuditRow(tx, { organizationId: account.organization_id, apiKeyId: null, requestId: null, now }, {
-    eventType: 'social_account.needs_reauth', projectId: account.project_id, data: { ...data, scheduledPostId: post.id, error },
+  await insertOutboxEvent(tx, {
+    id: newId('evt'),
+    organizationId: account.organization_id,
+    type: 'social_account.needs_reauth',
+    data,
+    now,
   });
+  await insertAuditRow(
+    tx,
+    { organizationId: account.organization_id, apiKeyId: null, requestId: null, now },
+    {
+      eventType: 'social_account.needs_reauth',
+      projectId: account.project_id,
+      data: { ...data, scheduledPostId: post.id, error },
+    },
+  );
 }

@@ -1,7 +1,13 @@
 import { withTransaction } from '../db/client.js';
-import { claimDuePosts, lockExpiredUncertainClaims, recordFailed, requeueExpiredClaims, type ClaimedPost } from '../db/queries/publishing.js';
+import {
+  type ClaimedPost,
+  claimDuePosts,
+  lockExpiredUncertainClaims,
+  recordFailed,
+  requeueExpiredClaims,
+} from '../db/queries/publishing.js';
 import type { WorkerDeps } from './deps.js';
-import { CLAIM_LEASE_MS, emit, publishClaimedPost, type PublishOutcome } from './publish-post.js';
+import { CLAIM_LEASE_MS, emit, type PublishOutcome, publishClaimedPost } from './publish-post.js';
 
 // The publisher: claim due posts (one short statement, SKIP LOCKED), then publish each under its
 // account's lock (src/worker/publish-post.ts). Several workers share the queue; a post is
@@ -14,7 +20,9 @@ const PARALLEL_ACCOUNTS = 4;
 const PASS_BUDGET_MS = 30_000; // stop claiming after this, so the loop's other jobs get their turn
 const RECOVERY_BATCH = 100; // expired claims recovered per statement; a pass repeats while it finds a full batch
 
-export type PublisherSummary = { claimed: number; recovered: number } & Partial<Record<PublishOutcome | 'errors', number>>;
+export type PublisherSummary = { claimed: number; recovered: number } & Partial<
+  Record<PublishOutcome | 'errors', number>
+>;
 
 /** One pass: recover expired claims, then claim and publish batches until none is due. */
 export async function runPublisher(deps: WorkerDeps): Promise<PublisherSummary> {
@@ -22,7 +30,11 @@ export async function runPublisher(deps: WorkerDeps): Promise<PublisherSummary> 
   const started = Date.now();
   while (!deps.signal?.aborted && Date.now() - started < PASS_BUDGET_MS) {
     const now = deps.clock.now();
-    const claimed = await claimDuePosts(deps.db, { now, leaseUntil: new Date(now.getTime() + CLAIM_LEASE_MS), limit: CLAIM_BATCH });
+    const claimed = await claimDuePosts(deps.db, {
+      now,
+      leaseUntil: new Date(now.getTime() + CLAIM_LEASE_MS),
+      limit: CLAIM_BATCH,
+    });
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     await deps.fault?.('publisher:after-claim'); // tests stop or kill the worker here
@@ -30,7 +42,8 @@ export async function runPublisher(deps: WorkerDeps): Promise<PublisherSummary> 
       const key = r.status === 'fulfilled' ? r.value : 'errors';
       summary[key] = (summary[key] ?? 0) + 1;
       // The claim stays; its lease runs out and recovery takes it from there.
-      if (r.status === 'rejected') deps.log.error({ err: r.reason, scheduledPostId: claimed[i]!.id }, 'publishing a post failed');
+      if (r.status === 'rejected')
+        deps.log.error({ err: r.reason, scheduledPostId: claimed[i]!.id }, 'publishing a post failed');
     }
     if (claimed.length < CLAIM_BATCH) break;
   }
@@ -38,16 +51,22 @@ export async function runPublisher(deps: WorkerDeps): Promise<PublisherSummary> 
 }
 
 /** Posts of one account one after another (they would queue on its lock anyway), accounts in parallel. */
-async function publishByAccount(deps: WorkerDeps, posts: ClaimedPost[]): Promise<PromiseSettledResult<PublishOutcome>[]> {
+async function publishByAccount(
+  deps: WorkerDeps,
+  posts: ClaimedPost[],
+): Promise<PromiseSettledResult<PublishOutcome>[]> {
   const byAccount = new Map<string, number[]>();
-  posts.forEach((p, i) => byAccount.set(p.social_account_id, [...(byAccount.get(p.social_account_id) ?? []), i]));
+  for (const [i, p] of posts.entries())
+    byAccount.set(p.social_account_id, [...(byAccount.get(p.social_account_id) ?? []), i]);
   const results: PromiseSettledResult<PublishOutcome>[] = new Array(posts.length);
   const groups = [...byAccount.values()];
   const lane = async () => {
     for (let g = groups.shift(); g; g = groups.shift()) {
       for (const i of g) {
         results[i] = await publishClaimedPost(deps, posts[i]!).then(
-          (value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        );
       }
     }
   };
@@ -66,7 +85,8 @@ async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
   for (;;) {
     const requeued = await requeueExpiredClaims(deps.db, { now: deps.clock.now(), limit: RECOVERY_BATCH });
     recovered += requeued.length;
-    if (requeued.length > 0) deps.log.warn({ scheduledPostIds: requeued.map((p) => p.id) }, 'expired publish claims re-queued');
+    if (requeued.length > 0)
+      deps.log.warn({ scheduledPostIds: requeued.map((p) => p.id) }, 'expired publish claims re-queued');
     if (requeued.length < RECOVERY_BATCH) break;
   }
   const failed = await withTransaction(deps.db, async (tx) => {
@@ -75,7 +95,8 @@ async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
     for (const post of posts) {
       const lastError = {
         code: 'PUBLISH_OUTCOME_UNKNOWN',
-        message: 'The worker stopped during the platform call; the post may or may not be on the platform. Check before scheduling it again.',
+        message:
+          'The worker stopped during the platform call; the post may or may not be on the platform. Check before scheduling it again.',
       };
       await recordFailed(tx, post.id, { lastError, now });
       await emit(tx, post, 'post.failed', now, { lastError });

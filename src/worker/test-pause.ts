@@ -10,14 +10,16 @@ import type { FaultHook } from '../context.js';
  */
 export function testPauseFromEnv(spec: string | undefined, nodeEnv: string) {
   if (!spec) return undefined;
-  if (nodeEnv !== 'test') throw new ConfigError('Invalid configuration:\n  LAYERS_TEST_PAUSE is honoured only with NODE_ENV=test');
+  if (nodeEnv !== 'test')
+    throw new ConfigError('Invalid configuration:\n  LAYERS_TEST_PAUSE is honoured only with NODE_ENV=test');
   return (log: Pick<Logger, 'warn'>, stopping: AbortSignal): FaultHook => {
     let reached = false;
     return async (point) => {
       if (point !== spec || reached) return;
       reached = true;
       log.warn({ testPause: point }, 'test pause: holding the worker until shutdown');
-      if (!stopping.aborted) await new Promise((resolve) => stopping.addEventListener('abort', resolve, { once: true }));
+      if (!stopping.aborted)
+        await new Promise((resolve) => stopping.addEventListener('abort', resolve, { once: true }));
     };
   };
 }

@@ -2,11 +2,11 @@ import type { PlatformToken } from '../crypto/token-envelope.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
+  type AccountForTokenRefresh,
   claimAccountsForTokenRefresh,
   deferTokenRefresh,
   markAccountReauthRequired,
   writeRefreshedToken,
-  type AccountForTokenRefresh,
 } from '../db/queries/social-account-tokens.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type PlatformAdapter } from '../platforms/types.js';
@@ -31,35 +31,52 @@ export type TokenRefreshSummary = { claimed: number } & Partial<Record<TokenRefr
 export async function runTokenRefresh(deps: WorkerDeps): Promise<TokenRefreshSummary> {
   const summary: TokenRefreshSummary = { claimed: 0 };
   // Each account refreshes where its grant came from: live accounts the platform, test accounts the sandbox.
-  const lanes = (['live', 'test'] as const).flatMap((env) => Object.values(adaptersForEnv(deps, env)).map((adapter) => ({ env, adapter })));
+  const lanes = (['live', 'test'] as const).flatMap((env) =>
+    Object.values(adaptersForEnv(deps, env)).map((adapter) => ({ env, adapter })),
+  );
   for (const { env, adapter } of lanes) {
     const now = deps.clock.now();
     const accounts = await claimAccountsForTokenRefresh(deps.db, {
-      platform: adapter.platform, env, now, limit: BATCH_SIZE,
-      expiringBefore: new Date(now.getTime() + adapter.refreshWindowMs), leaseUntil: new Date(now.getTime() + LEASE_MS),
+      platform: adapter.platform,
+      env,
+      now,
+      limit: BATCH_SIZE,
+      expiringBefore: new Date(now.getTime() + adapter.refreshWindowMs),
+      leaseUntil: new Date(now.getTime() + LEASE_MS),
     });
     summary.claimed += accounts.length;
     const results = await Promise.allSettled(accounts.map((a) => refreshAccount(deps, adapter, a)));
     results.forEach((r, i) => {
       const key = r.status === 'fulfilled' ? r.value : 'failed';
       summary[key] = (summary[key] ?? 0) + 1;
-      if (r.status === 'rejected') deps.log.error({ err: r.reason, socialAccountId: accounts[i]!.id }, 'token refresh failed');
+      if (r.status === 'rejected')
+        deps.log.error({ err: r.reason, socialAccountId: accounts[i]!.id }, 'token refresh failed');
     });
   }
   return summary;
 }
 
-async function refreshAccount(deps: WorkerDeps, adapter: PlatformAdapter, account: AccountForTokenRefresh): Promise<TokenRefreshOutcome> {
+async function refreshAccount(
+  deps: WorkerDeps,
+  adapter: PlatformAdapter,
+  account: AccountForTokenRefresh,
+): Promise<TokenRefreshOutcome> {
   const log = deps.log.child({ socialAccountId: account.id, platform: account.platform });
   let token: PlatformToken;
   try {
-    token = deps.tokenCrypto.open(account.id, account.token_version, { ciphertext: account.token_ciphertext!, wrappedKey: account.token_wrapped_key! });
+    token = deps.tokenCrypto.open(account.id, account.token_version, {
+      ciphertext: account.token_ciphertext!,
+      wrappedKey: account.token_wrapped_key!,
+    });
   } catch {
     // Not the user's doing (a wrong master key would hit every account): hold off, never reauth.
     log.error('stored token could not be opened; refresh deferred');
     return defer(deps, account, PERMANENT_RETRY_DELAY_MS);
   }
-  const refreshed = await adapter.refreshToken(token).then((fresh) => ({ fresh }), (err: unknown) => ({ err }));
+  const refreshed = await adapter.refreshToken(token).then(
+    (fresh) => ({ fresh }),
+    (err: unknown) => ({ err }),
+  );
   await deps.fault?.('token-refresh:before-write'); // tests force a revoke to land exactly here
   if ('err' in refreshed) {
     const { err } = refreshed;
@@ -72,8 +89,12 @@ async function refreshAccount(deps: WorkerDeps, adapter: PlatformAdapter, accoun
   const { fresh } = refreshed;
   const sealed = deps.tokenCrypto.seal(account.id, account.token_version, fresh);
   const written = await writeRefreshedToken(deps.db, {
-    id: account.id, tokenVersion: account.token_version, ciphertext: sealed.ciphertext, wrappedKey: sealed.wrappedKey,
-    expiresAt: fresh.expiresAt ? new Date(fresh.expiresAt) : null, now: deps.clock.now(),
+    id: account.id,
+    tokenVersion: account.token_version,
+    ciphertext: sealed.ciphertext,
+    wrappedKey: sealed.wrappedKey,
+    expiresAt: fresh.expiresAt ? new Date(fresh.expiresAt) : null,
+    now: deps.clock.now(),
   });
   if (written) return 'refreshed';
   // Revoked (or marked for reauth) while we were at the platform: the new token must not live on.
@@ -83,28 +104,54 @@ async function refreshAccount(deps: WorkerDeps, adapter: PlatformAdapter, accoun
 }
 
 /** invalid_grant: the account needs its owner again. CAS-guarded, with its event and audit row. */
-async function markNeedsReauth(deps: WorkerDeps, account: AccountForTokenRefresh, error: string): Promise<TokenRefreshOutcome> {
+async function markNeedsReauth(
+  deps: WorkerDeps,
+  account: AccountForTokenRefresh,
+  error: string,
+): Promise<TokenRefreshOutcome> {
   const now = deps.clock.now();
   const marked = await withTransaction(deps.db, async (tx) => {
     const row = await markAccountReauthRequired(tx, { id: account.id, tokenVersion: account.token_version, now });
     if (!row || !account.organization_id) return row !== undefined;
     const data = {
-      socialAccountId: account.id, projectId: account.project_id, platform: account.platform, handle: account.handle,
-      status: 'reauth_required', reason: 'refresh_rejected',
+      socialAccountId: account.id,
+      projectId: account.project_id,
+      platform: account.platform,
+      handle: account.handle,
+      status: 'reauth_required',
+      reason: 'refresh_rejected',
     };
-    await insertOutboxEvent(tx, { id: newId('evt'), organizationId: account.organization_id, type: 'social_account.needs_reauth', data, now });
-    await insertAuditRow(tx, { organizationId: account.organization_id, apiKeyId: null, requestId: null, now }, {
-      eventType: 'social_account.needs_reauth', projectId: account.project_id, data: { ...data, error },
+    await insertOutboxEvent(tx, {
+      id: newId('evt'),
+      organizationId: account.organization_id,
+      type: 'social_account.needs_reauth',
+      data,
+      now,
     });
+    await insertAuditRow(
+      tx,
+      { organizationId: account.organization_id, apiKeyId: null, requestId: null, now },
+      {
+        eventType: 'social_account.needs_reauth',
+        projectId: account.project_id,
+        data: { ...data, error },
+      },
+    );
     return true;
   });
-  deps.log.child({ socialAccountId: account.id }).warn({ error, marked }, 'platform refused the refresh; account needs reauth');
+  deps.log
+    .child({ socialAccountId: account.id })
+    .warn({ error, marked }, 'platform refused the refresh; account needs reauth');
   return marked ? 'reauth_required' : 'discarded';
 }
 
 async function defer(deps: WorkerDeps, account: AccountForTokenRefresh, delayMs: number): Promise<TokenRefreshOutcome> {
   const jittered = backoffMs(1, { baseMs: delayMs, capMs: delayMs, random: deps.random ?? Math.random });
-  await deferTokenRefresh(deps.db, { id: account.id, tokenVersion: account.token_version, until: new Date(deps.clock.now().getTime() + jittered) });
+  await deferTokenRefresh(deps.db, {
+    id: account.id,
+    tokenVersion: account.token_version,
+    until: new Date(deps.clock.now().getTime() + jittered),
+  });
   return 'deferred';
 }
 
@@ -113,6 +160,9 @@ async function revokeOrphan(deps: WorkerDeps, adapter: PlatformAdapter, token: P
   try {
     await adapter.revokeToken(token);
   } catch (err) {
-    deps.log.warn({ error: describeError(err, [token.accessToken, token.refreshToken]) }, 'revoking a discarded refreshed token failed');
+    deps.log.warn(
+      { error: describeError(err, [token.accessToken, token.refreshToken]) },
+      'revoking a discarded refreshed token failed',
+    );
   }
 }

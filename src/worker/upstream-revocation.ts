@@ -1,14 +1,14 @@
+import { toWire } from '../clock.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
-import {
-  claimDueUpstreamRevocations,
-  scheduleUpstreamRevocationRetry,
-  settleUpstreamRevocation,
-  type ClaimedUpstreamRevocation,
-  findRevokedAccountForEvent,
-} from '../db/queries/upstream-revocations.js';
 import { withTransaction } from '../db/client.js';
 import { insertOutboxEvent } from '../db/queries/events.js';
-import { toWire } from '../clock.js';
+import {
+  type ClaimedUpstreamRevocation,
+  claimDueUpstreamRevocations,
+  findRevokedAccountForEvent,
+  scheduleUpstreamRevocationRetry,
+  settleUpstreamRevocation,
+} from '../db/queries/upstream-revocations.js';
 import { newId } from '../ids.js';
 import { isPlatformError } from '../platforms/types.js';
 import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
@@ -29,13 +29,17 @@ export const RETRY_BASE_MS = 60 * 1000;
 export const RETRY_CAP_MS = 2 * 3600 * 1000;
 
 export type UpstreamRevocationOutcome = 'revoked' | 'unsupported' | 'unconfirmed' | 'retry' | 'superseded';
-export type UpstreamRevocationSummary = { claimed: number } & Partial<Record<UpstreamRevocationOutcome | 'failed', number>>;
+export type UpstreamRevocationSummary = { claimed: number } & Partial<
+  Record<UpstreamRevocationOutcome | 'failed', number>
+>;
 
 /** One pass: claim a batch of due jobs, settle each. Never throws for a single job's failure. */
 export async function runUpstreamRevocations(deps: WorkerDeps): Promise<UpstreamRevocationSummary> {
   const now = deps.clock.now();
   const jobs = await claimDueUpstreamRevocations(deps.db, {
-    now, leaseUntil: new Date(now.getTime() + LEASE_MS), limit: BATCH_SIZE,
+    now,
+    leaseUntil: new Date(now.getTime() + LEASE_MS),
+    limit: BATCH_SIZE,
   });
   const summary: UpstreamRevocationSummary = { claimed: jobs.length };
   const results = await Promise.allSettled(jobs.map((job) => processJob(deps, job)));
@@ -43,23 +47,35 @@ export async function runUpstreamRevocations(deps: WorkerDeps): Promise<Upstream
     const key = r.status === 'fulfilled' ? r.value : 'failed';
     summary[key] = (summary[key] ?? 0) + 1;
     // The row stays leased and is claimed again when the lease runs out.
-    if (r.status === 'rejected') deps.log.error({ err: r.reason, upstreamRevocationId: jobs[i]!.id }, 'upstream revocation job failed');
+    if (r.status === 'rejected')
+      deps.log.error({ err: r.reason, upstreamRevocationId: jobs[i]!.id }, 'upstream revocation job failed');
   });
   return summary;
 }
 
 async function processJob(deps: WorkerDeps, job: ClaimedUpstreamRevocation): Promise<UpstreamRevocationOutcome> {
-  const log = deps.log.child({ upstreamRevocationId: job.id, socialAccountId: job.social_account_id, platform: job.platform, attempt: job.attempts });
+  const log = deps.log.child({
+    upstreamRevocationId: job.id,
+    socialAccountId: job.social_account_id,
+    platform: job.platform,
+    attempt: job.attempts,
+  });
   let token: PlatformToken;
   try {
     token = deps.tokenCrypto.open(job.social_account_id, job.token_version, {
-      ciphertext: job.token_ciphertext!, wrappedKey: job.token_wrapped_key!,
+      ciphertext: job.token_ciphertext!,
+      wrappedKey: job.token_wrapped_key!,
     });
   } catch {
     log.error('sealed token could not be opened; giving up on upstream revocation');
     return settle(deps, job, 'unconfirmed', null, 'stored token could not be decrypted');
   }
-  const called = await adaptersForEnv(deps, job.env ?? 'live')[job.platform].revokeToken(token).then((result) => ({ result }), (err: unknown) => ({ err }));
+  const called = await adaptersForEnv(deps, job.env ?? 'live')
+    [job.platform].revokeToken(token)
+    .then(
+      (result) => ({ result }),
+      (err: unknown) => ({ err }),
+    );
   await deps.fault?.('upstream-revocation:before-record'); // tests stall or "kill" the worker here
   if ('result' in called) {
     if (called.result.outcome === 'unsupported') return settle(deps, job, 'unsupported', null, null);
@@ -75,10 +91,17 @@ async function processJob(deps: WorkerDeps, job: ClaimedUpstreamRevocation): Pro
     return settle(deps, job, 'unconfirmed', deps.clock.now(), message);
   }
   const now = deps.clock.now();
-  const delay = backoffMs(job.attempts, { baseMs: RETRY_BASE_MS, capMs: RETRY_CAP_MS, random: deps.random ?? Math.random });
+  const delay = backoffMs(job.attempts, {
+    baseMs: RETRY_BASE_MS,
+    capMs: RETRY_CAP_MS,
+    random: deps.random ?? Math.random,
+  });
   log.info({ error: message, retryInMs: delay }, 'upstream revocation failed; will retry');
   const recorded = await scheduleUpstreamRevocationRetry(deps.db, job, {
-    attemptedAt: now, nextAttemptAt: new Date(now.getTime() + delay), lastError: message, now,
+    attemptedAt: now,
+    nextAttemptAt: new Date(now.getTime() + delay),
+    lastError: message,
+    now,
   });
   return recorded ? 'retry' : 'superseded';
 }
@@ -97,10 +120,18 @@ async function settle(
     const a = await findRevokedAccountForEvent(tx, job.social_account_id);
     if (a?.organization_id) {
       await insertOutboxEvent(tx, {
-        id: newId('evt'), organizationId: a.organization_id, type: 'social_account.revoked', now,
+        id: newId('evt'),
+        organizationId: a.organization_id,
+        type: 'social_account.revoked',
+        now,
         data: {
-          socialAccountId: a.id, status: a.status, disconnectedReason: a.disconnected_reason, disconnectedAt: toWire(a.disconnected_at),
-          projectId: a.project_id, platform: a.platform, leased: a.leased,
+          socialAccountId: a.id,
+          status: a.status,
+          disconnectedReason: a.disconnected_reason,
+          disconnectedAt: toWire(a.disconnected_at),
+          projectId: a.project_id,
+          platform: a.platform,
+          leased: a.leased,
           upstreamRevocation: { status, attemptedAt: toWire(attemptedAt), lastError },
         },
       });

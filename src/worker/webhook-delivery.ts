@@ -1,21 +1,26 @@
 import type { BaseLogger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TokenCrypto } from '../crypto/token-envelope.js';
-import { withTransaction, type Db } from '../db/client.js';
+import { type Db, withTransaction } from '../db/client.js';
 import { insertAuditRow } from '../db/queries/events.js';
 import {
+  type ClaimedDelivery,
   claimDueDeliveries,
   countEndpointFailure,
   fanOutOutboxEvents,
   resetEndpointFailures,
   settleDeliveryAttempt,
-  type ClaimedDelivery,
 } from '../db/queries/webhook-deliveries.js';
 import { secretContext } from '../services/webhook-endpoints.js';
-import { postWebhook, type PostResult } from '../webhooks/http-post.js';
-import { DELIVERY_TIMEOUT_MS, judgeAttempt, PAUSE_AFTER_CONSECUTIVE_FAILURES, type AttemptOutcome } from '../webhooks/retry-policy.js';
+import { type PostResult, postWebhook } from '../webhooks/http-post.js';
+import {
+  type AttemptOutcome,
+  DELIVERY_TIMEOUT_MS,
+  judgeAttempt,
+  PAUSE_AFTER_CONSECUTIVE_FAILURES,
+} from '../webhooks/retry-policy.js';
 import { envelopeJson, signatureHeader } from '../webhooks/signature.js';
-import { urlRulesOf, type DnsLookup } from '../webhooks/url-safety.js';
+import { type DnsLookup, urlRulesOf } from '../webhooks/url-safety.js';
 
 // Webhooks leave through two steps of the worker loop. dispatchOutbox: committed outbox events
 // become one delivery row per subscribed endpoint. deliverDue: claim due rows (one short
@@ -50,7 +55,9 @@ export async function dispatchOutbox(deps: Pick<WebhookWorkerDeps, 'db' | 'clock
   const total = { events: 0, deliveries: 0 };
   for (let i = 0; i < MAX_DISPATCH_BATCHES; i++) {
     // One statement: the deliveries and the dispatched mark commit together.
-    const batch = await withTransaction(deps.db, (tx) => fanOutOutboxEvents(tx, { now: deps.clock.now(), limit: DISPATCH_BATCH }));
+    const batch = await withTransaction(deps.db, (tx) =>
+      fanOutOutboxEvents(tx, { now: deps.clock.now(), limit: DISPATCH_BATCH }),
+    );
     total.events += batch.events;
     total.deliveries += batch.deliveries;
     if (batch.events < DISPATCH_BATCH) break;
@@ -67,7 +74,11 @@ export async function deliverDue(deps: WebhookWorkerDeps): Promise<DeliverySumma
   const started = Date.now();
   do {
     const now = deps.clock.now();
-    const claims = await claimDueDeliveries(deps.db, { now, leaseUntil: new Date(now.getTime() + LEASE_MS), limit: DELIVERY_BATCH });
+    const claims = await claimDueDeliveries(deps.db, {
+      now,
+      leaseUntil: new Date(now.getTime() + LEASE_MS),
+      limit: DELIVERY_BATCH,
+    });
     summary.claimed += claims.length;
     for (const result of await Promise.all(claims.map((c) => deliverOne(deps, c)))) summary[result] += 1;
     if (claims.length < DELIVERY_BATCH) break;
@@ -90,15 +101,28 @@ async function deliverOne(deps: WebhookWorkerDeps, claim: ClaimedDelivery): Prom
   const recorded = await record(deps, claim, outcome, attemptedAt);
   if (outcome.status !== 'succeeded') {
     const refusedBecause = result.kind === 'error' ? result.detail : undefined; // ours to read, never recorded on the delivery
-    deps.log.info({ webhookDeliveryId: claim.id, webhookEndpointId: claim.endpoint_id, attempt: claim.attempts, outcome: outcome.status, error: outcome.error,
-      ...(refusedBecause ? { refusedBecause } : {}) }, 'webhook delivery attempt failed');
+    deps.log.info(
+      {
+        webhookDeliveryId: claim.id,
+        webhookEndpointId: claim.endpoint_id,
+        attempt: claim.attempts,
+        outcome: outcome.status,
+        error: outcome.error,
+        ...(refusedBecause ? { refusedBecause } : {}),
+      },
+      'webhook delivery attempt failed',
+    );
   }
   return recorded ? outcome.status : 'superseded';
 }
 
 function send(deps: WebhookWorkerDeps, claim: ClaimedDelivery, now: Date): Promise<PostResult> {
   const body = envelopeJson({
-    id: claim.event_id, type: claim.event_type, created_at: claim.event_created_at, data: claim.event_data, replay_of: claim.replay_of,
+    id: claim.event_id,
+    type: claim.event_type,
+    created_at: claim.event_created_at,
+    data: claim.event_data,
+    replay_of: claim.replay_of,
   });
   const headers = {
     'content-type': 'application/json',
@@ -108,7 +132,10 @@ function send(deps: WebhookWorkerDeps, claim: ClaimedDelivery, now: Date): Promi
     'x-layers-delivery-id': claim.id,
     'x-layers-signature': signatureHeader(signingSecrets(deps, claim, now), Math.floor(now.getTime() / 1000), body),
   };
-  return postWebhook(claim.url, body, headers, { rules: urlRulesOf(deps), timeoutMs: deps.webhookTimeoutMs ?? DELIVERY_TIMEOUT_MS });
+  return postWebhook(claim.url, body, headers, {
+    rules: urlRulesOf(deps),
+    timeoutMs: deps.webhookTimeoutMs ?? DELIVERY_TIMEOUT_MS,
+  });
 }
 
 /** The current secret, then the previous one while its 24 h after a rotation last. */
@@ -132,13 +159,28 @@ async function record(deps: WebhookWorkerDeps, claim: ClaimedDelivery, outcome: 
       await resetEndpointFailures(tx, claim.endpoint_id);
       return true;
     }
-    const endpoint = await countEndpointFailure(tx, claim.endpoint_id, { pauseAt: PAUSE_AFTER_CONSECUTIVE_FAILURES, now });
+    const endpoint = await countEndpointFailure(tx, claim.endpoint_id, {
+      pauseAt: PAUSE_AFTER_CONSECUTIVE_FAILURES,
+      now,
+    });
     if (endpoint?.old_status === 'active' && endpoint.status === 'paused') {
-      await insertAuditRow(tx, { organizationId: claim.organization_id, apiKeyId: null, requestId: null, now }, {
-        eventType: 'webhook_endpoint.paused', projectId: null,
-        data: { webhookEndpointId: claim.endpoint_id, reason: 'consecutive_failures', consecutiveFailures: endpoint.consecutive_failures },
-      });
-      deps.log.warn({ webhookEndpointId: claim.endpoint_id, consecutiveFailures: endpoint.consecutive_failures }, 'webhook endpoint paused itself');
+      await insertAuditRow(
+        tx,
+        { organizationId: claim.organization_id, apiKeyId: null, requestId: null, now },
+        {
+          eventType: 'webhook_endpoint.paused',
+          projectId: null,
+          data: {
+            webhookEndpointId: claim.endpoint_id,
+            reason: 'consecutive_failures',
+            consecutiveFailures: endpoint.consecutive_failures,
+          },
+        },
+      );
+      deps.log.warn(
+        { webhookEndpointId: claim.endpoint_id, consecutiveFailures: endpoint.consecutive_failures },
+        'webhook endpoint paused itself',
+      );
     }
     return true;
   });

@@ -7,7 +7,12 @@ import { TEST_DATABASE_URL } from '../harness.js';
 // The bench's own measurement functions, --quick, on PGlite: the report has every figure with a
 // finite ratio and every goal evaluated. No timing is asserted: this machine's numbers are noise.
 test('npm run bench --quick on PGlite: every figure, a finite ratio each, goals PASS/MISS, both renderings', async () => {
-  const report = await runBench({ quick: true, databases: ['pglite'], databaseUrl: TEST_DATABASE_URL, logLevel: 'silent' });
+  const report = await runBench({
+    quick: true,
+    databases: ['pglite'],
+    databaseUrl: TEST_DATABASE_URL,
+    logLevel: 'silent',
+  });
   const figures = report.figures.map((f) => `${f.measurement} | ${f.baseline}`);
   const expected = [
     'revoke (4 posts) @50 req/s | bare revoke tx/s',
@@ -30,12 +35,21 @@ test('npm run bench --quick on PGlite: every figure, a finite ratio each, goals 
   ];
   assert.deepEqual(figures, expected);
   for (const f of report.figures) {
-    assert.ok(Number.isFinite(f.value) && Number.isFinite(f.baselineValue) && Number.isFinite(f.ratio), `not finite: ${JSON.stringify(f)}`);
+    assert.ok(
+      Number.isFinite(f.value) && Number.isFinite(f.baselineValue) && Number.isFinite(f.ratio),
+      `not finite: ${JSON.stringify(f)}`,
+    );
     assert.equal(f.db, 'pglite');
   }
-  assert.deepEqual(report.goals.map((g) => g.goal), ['revoke ≥ 0.7× bare SQL', 'list ≥ 0.5× bare read', '1,000-post revoke ≤ 25× a 4-post revoke']);
+  assert.deepEqual(
+    report.goals.map((g) => g.goal),
+    ['revoke ≥ 0.7× bare SQL', 'list ≥ 0.5× bare read', '1,000-post revoke ≤ 25× a 4-post revoke'],
+  );
   assert.ok(report.goals.every((g) => typeof g.pass === 'boolean'));
-  assert.deepEqual(report.databases.map((d) => [d.kind, d.rateLimitStore, d.poolSize]), [['pglite', 'memory', 1]]);
+  assert.deepEqual(
+    report.databases.map((d) => [d.kind, d.rateLimitStore, d.poolSize]),
+    [['pglite', 'memory', 1]],
+  );
   assert.match(renderText(report), /^(PASS|MISS) {2}pglite {4}revoke ≥ 0\.7× bare SQL: /m);
   assert.match(renderMarkdown(report), /^\| pglite \| guard: authenticate \| [^|]+ \| whoami, sequential \| /m);
 });

@@ -5,7 +5,19 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { after, describe, it } from 'node:test';
 import {
-  call, createDatabase, createTenant, DATABASES, ROOT, show, spawnLayers, startServer, stopServer, tempDir, type Proc, type Server, type Tenant,
+  call,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  type Proc,
+  ROOT,
+  type Server,
+  show,
+  spawnLayers,
+  startServer,
+  stopServer,
+  type Tenant,
+  tempDir,
 } from '../reliability/support.js';
 
 // One process owns an embedded data directory, with real `layers` processes: a second
@@ -36,7 +48,8 @@ async function run(args: string[], env: Record<string, string | undefined> = {})
 function snapshot(dir: string) {
   const top = fs.readdirSync(dir).sort();
   const serverJson = fs.existsSync(path.join(dir, 'server.json'))
-    ? `${fs.readFileSync(path.join(dir, 'server.json'), 'utf8')}@${fs.statSync(path.join(dir, 'server.json')).mtimeMs}` : null;
+    ? `${fs.readFileSync(path.join(dir, 'server.json'), 'utf8')}@${fs.statSync(path.join(dir, 'server.json')).mtimeMs}`
+    : null;
   const pgdata = fs.existsSync(path.join(dir, 'pgdata')) ? fs.readdirSync(path.join(dir, 'pgdata')).sort() : null;
   return { top, serverJson, pgdata };
 }
@@ -65,7 +78,10 @@ describe('data directory ownership (real processes)', { timeout: 300_000 }, () =
   /** Writes acknowledged with 201: a project through /v1 with the tenant's key. */
   async function createProjects(base: string, n: number) {
     for (let i = 0; i < n; i++) {
-      const res = await call(base, 'POST', '/v1/projects', { auth: tenant.auth, body: { name: `Owned ${projectIds.length}`, timezone: 'UTC' } });
+      const res = await call(base, 'POST', '/v1/projects', {
+        auth: tenant.auth,
+        body: { name: `Owned ${projectIds.length}`, timezone: 'UTC' },
+      });
       assert.equal(res.status, 201, show(res.text));
       projectIds.push(res.body.id);
     }
@@ -138,19 +154,31 @@ describe('data directory ownership (real processes)', { timeout: 300_000 }, () =
     fs.rmSync(path.join(dir, 'layers.lock'), { recursive: true });
     const exit = await Promise.race([first.exited, new Promise((r) => setTimeout(r, 15_000, 'still running'))]);
     assert.deepEqual(exit, { code: 1, signal: null }, show(first.output()));
-    assert.match(first.output(), new RegExp(`^layers: lost the lock on data directory ${dir} \\(.+\\); exiting so no further write reaches it$`, 'm'));
+    assert.match(
+      first.output(),
+      new RegExp(
+        `^layers: lost the lock on data directory ${dir} \\(.+\\); exiting so no further write reaches it$`,
+        'm',
+      ),
+    );
   });
 
   it('a directory held by another process before anything was created: serve and migrate leave it holding only the lock', async () => {
     const empty = tempDir('lock-empty');
-    const holder = spawn(process.execPath, ['--import', 'tsx', 'test/support/lock-holder.ts', empty], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--import', 'tsx', 'test/support/lock-holder.ts', empty], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const exited = new Promise((r) => holder.on('exit', r));
     try {
       const lines = readline.createInterface({ input: holder.stdout! })[Symbol.asyncIterator]();
       assert.equal((await lines.next()).value, 'ready');
       holder.stdin!.write('go\n');
       assert.equal((await lines.next()).value, 'locked');
-      for (const args of [['serve', '--port', '0', '--data-dir', empty], ['migrate', '--data-dir', empty]]) {
+      for (const args of [
+        ['serve', '--port', '0', '--data-dir', empty],
+        ['migrate', '--data-dir', empty],
+      ]) {
         const res = await run(args, NO_ENV_SECRETS);
         assert.equal(res.code, 3, show(res.stderr));
         assert.equal(res.stderr, inUse(empty, holder.pid!));
@@ -163,7 +191,9 @@ describe('data directory ownership (real processes)', { timeout: 300_000 }, () =
     }
   });
 
-  it('with DATABASE_URL no lock is taken: two layers serve share one data directory and one PostgreSQL', { skip: !DATABASES.includes('postgres') }, async () => {
+  it('with DATABASE_URL no lock is taken: two layers serve share one data directory and one PostgreSQL', {
+    skip: !DATABASES.includes('postgres'),
+  }, async () => {
     const shared = tempDir('lock-pg');
     const database = await createDatabase();
     const env = { DATABASE_URL: database.url, RATE_LIMIT_STORE: 'memory', LOG_LEVEL: 'info' };

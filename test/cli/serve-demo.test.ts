@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { REQUEST_ID } from '../harness.js';
 
 // The README's promise, end to end: the real `layers serve --demo` process on the embedded
@@ -30,8 +30,12 @@ type Run = { code: number | null; stdout: string; stderr: string };
 function layers(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     // A ceiling, not a timing assertion: a loaded CI machine can take many seconds per start.
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: cleanEnv(env), timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { cwd: ROOT, env: cleanEnv(env), timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -59,7 +63,9 @@ function curl(args: string[]): Promise<{ status: number; headers: Record<string,
       if (err) return reject(err);
       const split = stdout.indexOf('\r\n\r\n');
       const [statusLine, ...lines] = stdout.slice(0, split).split('\r\n');
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       resolve({ status: Number(statusLine!.split(' ')[1]), headers, body: stdout.slice(split + 4) });
     });
   });
@@ -77,9 +83,11 @@ function oneJson(run: Run, label: string): Record<string, any> {
 }
 
 async function waitForFile(file: string, server: ChildProcess, output: () => string) {
-  for (let i = 0; i < 1800; i++) { // up to 180 s: a ceiling for a loaded machine, not a timing claim
+  for (let i = 0; i < 1800; i++) {
+    // up to 180 s: a ceiling for a loaded machine, not a timing claim
     if (fs.existsSync(file)) return;
-    if (server.exitCode !== null) assert.fail(`server exited ${server.exitCode} before writing ${file}: ${show(output())}`);
+    if (server.exitCode !== null)
+      assert.fail(`server exited ${server.exitCode} before writing ${file}: ${show(output())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.fail(`no ${file} after 180 s: ${show(output())}`);
@@ -91,21 +99,38 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
   let stdout = '';
   let stderr = '';
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  let demo: { baseUrl: string; apiKey: string; organizationId: string; projectId: string; socialAccountId: string; leasedSocialAccountId: string };
+  let demo: {
+    baseUrl: string;
+    apiKey: string;
+    organizationId: string;
+    projectId: string;
+    socialAccountId: string;
+    leasedSocialAccountId: string;
+  };
   const secrets: string[] = []; // every credential seen, none of which may reach a log line
   const requestIds: string[] = [];
 
   before(async () => {
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--demo', '--port', '0', '--data-dir', dataDir], {
-      cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    server = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--demo', '--port', '0', '--data-dir', dataDir],
+      {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     server.stdout!.on('data', (d) => (stdout += d));
     server.stderr!.on('data', (d) => (stderr += d));
     exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
     await waitForFile(path.join(dataDir, 'demo.json'), server, () => stdout + stderr);
     demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
-    secrets.push(demo.apiKey, demo.apiKey.slice(-43), fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim(),
-      fs.readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim());
+    secrets.push(
+      demo.apiKey,
+      demo.apiKey.slice(-43),
+      fs.readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim(),
+      fs.readFileSync(path.join(dataDir, 'master.key'), 'utf8').trim(),
+    );
   });
 
   after(async () => {
@@ -120,14 +145,25 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     const serverJson = JSON.parse(fs.readFileSync(path.join(dataDir, 'server.json'), 'utf8'));
     assert.match(serverJson.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(serverJson.url, 'http://127.0.0.1:0', 'port 0 resolved to the real port');
-    assert.deepEqual(Object.keys(demo).sort(), ['apiKey', 'baseUrl', 'leasedSocialAccountId', 'organizationId', 'projectId', 'socialAccountId']);
+    assert.deepEqual(Object.keys(demo).sort(), [
+      'apiKey',
+      'baseUrl',
+      'leasedSocialAccountId',
+      'organizationId',
+      'projectId',
+      'socialAccountId',
+    ]);
     assert.equal(demo.baseUrl, serverJson.url);
     assert.match(demo.apiKey, /^lp_test_key_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
     assert.match(demo.organizationId, /^org_/);
     assert.match(demo.projectId, /^prj_/);
     assert.match(demo.socialAccountId, /^sa_/);
     assert.match(demo.leasedSocialAccountId, /^sa_/);
-    assert.equal(fs.statSync(path.join(dataDir, 'demo.json')).mode & 0o077, 0, 'demo.json (it holds a key) is owner-only');
+    assert.equal(
+      fs.statSync(path.join(dataDir, 'demo.json')).mode & 0o077,
+      0,
+      'demo.json (it holds a key) is owner-only',
+    );
   });
 
   it('the seed’s curl example: 200 with canceledScheduledPosts 4, then 404 in the envelope', async () => {
@@ -138,7 +174,11 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     assert.match(first.headers['x-request-id'] ?? '', REQUEST_ID);
     requestIds.push(first.headers['x-request-id']!);
     const body = JSON.parse(first.body);
-    assert.deepEqual(Object.keys(body), ['socialAccountId', 'status', 'disconnectedReason', 'canceledScheduledPosts', 'disconnectedAt'], show(first.body));
+    assert.deepEqual(
+      Object.keys(body),
+      ['socialAccountId', 'status', 'disconnectedReason', 'canceledScheduledPosts', 'disconnectedAt'],
+      show(first.body),
+    );
     assert.equal(body.socialAccountId, demo.socialAccountId);
     assert.equal(body.status, 'disconnected');
     assert.equal(body.disconnectedReason, 'revoked_by_partner');
@@ -162,8 +202,27 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     assert.match(org.organizationId, /^org_/);
     assert.equal(org.name, 'CLI Agency');
 
-    const key = oneJson(await layers(['admin', 'key', 'create', '--org', org.organizationId, '--scopes', 'social:read,social:write',
-      '--tier', 'pilot', '--env', 'test', '--return-urls', 'example.com'], env), 'key create');
+    const key = oneJson(
+      await layers(
+        [
+          'admin',
+          'key',
+          'create',
+          '--org',
+          org.organizationId,
+          '--scopes',
+          'social:read,social:write',
+          '--tier',
+          'pilot',
+          '--env',
+          'test',
+          '--return-urls',
+          'example.com',
+        ],
+        env,
+      ),
+      'key create',
+    );
     assert.match(key.apiKeyId, /^key_/);
     assert.ok(key.key.startsWith(`lp_test_${key.apiKeyId}_`), show(JSON.stringify(key)));
     assert.deepEqual(key.scopes, ['social:read', 'social:write']);
@@ -172,14 +231,63 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     const auth = ['-H', `Authorization: Bearer ${key.key}`];
 
     // --data-dir instead of the environment works the same.
-    const project = oneJson(await layers(['admin', 'project', 'create', '--org', org.organizationId, '--name', 'CLI Customer', '--data-dir', dataDir]), 'project create');
+    const project = oneJson(
+      await layers([
+        'admin',
+        'project',
+        'create',
+        '--org',
+        org.organizationId,
+        '--name',
+        'CLI Customer',
+        '--data-dir',
+        dataDir,
+      ]),
+      'project create',
+    );
     assert.match(project.projectId, /^prj_/);
-    const account = oneJson(await layers(['admin', 'account', 'create', '--project', project.projectId, '--platform', 'instagram', '--handle', 'cli.creator'], env), 'account create');
+    const account = oneJson(
+      await layers(
+        [
+          'admin',
+          'account',
+          'create',
+          '--project',
+          project.projectId,
+          '--platform',
+          'instagram',
+          '--handle',
+          'cli.creator',
+        ],
+        env,
+      ),
+      'account create',
+    );
     assert.match(account.socialAccountId, /^sa_/);
     assert.equal(account.status, 'connected');
-    const leased = oneJson(await layers(['admin', 'account', 'create', '--project', project.projectId, '--platform', 'tiktok', '--handle', 'cli.leased', '--leased'], env), 'account create --leased');
+    const leased = oneJson(
+      await layers(
+        [
+          'admin',
+          'account',
+          'create',
+          '--project',
+          project.projectId,
+          '--platform',
+          'tiktok',
+          '--handle',
+          'cli.leased',
+          '--leased',
+        ],
+        env,
+      ),
+      'account create --leased',
+    );
     assert.equal(leased.leased, true);
-    const posts = oneJson(await layers(['admin', 'posts', 'create', '--account', account.socialAccountId, '--count', '3'], env), 'posts create');
+    const posts = oneJson(
+      await layers(['admin', 'posts', 'create', '--account', account.socialAccountId, '--count', '3'], env),
+      'posts create',
+    );
     assert.equal(posts.scheduledPostIds.length, 3);
 
     const accountUrl = `${demo.baseUrl}/v1/social-accounts/${account.socialAccountId}`;
@@ -187,18 +295,31 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     assert.equal(before.status, 200, show(before.body));
     assert.equal(JSON.parse(before.body).queuedScheduledPosts, 3);
 
-    const on = oneJson(await layers(['admin', 'kill-switch', 'set', '--scope', 'key', '--target', key.apiKeyId, '--on'], env), 'kill-switch on');
-    assert.deepEqual({ scope: on.scope, target: on.target, killSwitch: on.killSwitch }, { scope: 'key', target: key.apiKeyId, killSwitch: true });
+    const on = oneJson(
+      await layers(['admin', 'kill-switch', 'set', '--scope', 'key', '--target', key.apiKeyId, '--on'], env),
+      'kill-switch on',
+    );
+    assert.deepEqual(
+      { scope: on.scope, target: on.target, killSwitch: on.killSwitch },
+      { scope: 'key', target: key.apiKeyId, killSwitch: true },
+    );
     const killed = await curl([accountUrl, ...auth]);
     assert.equal(killed.status, 503, show(killed.body));
     const kErr = JSON.parse(killed.body).error;
     assert.equal(kErr.code, 'KILL_SWITCH', show(killed.body));
     assert.deepEqual(kErr.details, { scope: 'key' });
     assert.equal(kErr.requestId, killed.headers['x-request-id']);
-    const demoStillWorks = await curl([`${demo.baseUrl}/v1/social-accounts/${demo.leasedSocialAccountId}`, '-H', `Authorization: Bearer ${demo.apiKey}`]);
+    const demoStillWorks = await curl([
+      `${demo.baseUrl}/v1/social-accounts/${demo.leasedSocialAccountId}`,
+      '-H',
+      `Authorization: Bearer ${demo.apiKey}`,
+    ]);
     assert.equal(demoStillWorks.status, 200, `a key switch stops only that key: ${show(demoStillWorks.body)}`);
 
-    const off = oneJson(await layers(['admin', 'kill-switch', 'set', '--scope', 'key', '--target', key.apiKeyId, '--off'], env), 'kill-switch off');
+    const off = oneJson(
+      await layers(['admin', 'kill-switch', 'set', '--scope', 'key', '--target', key.apiKeyId, '--off'], env),
+      'kill-switch off',
+    );
     assert.equal(off.killSwitch, false);
     const restored = await curl(['-X', 'DELETE', accountUrl, ...auth]);
     assert.equal(restored.status, 200, show(restored.body));
@@ -206,23 +327,52 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
   });
 
   it('layers admin failures: exit 1 with the server’s envelope, or exit 2 for a usage error', async () => {
-    const wrongToken = await layers(['admin', 'org', 'create', '--name', 'X', '--data-dir', dataDir, '--token', 'lat_wrong_wrong_wrong_wrong_wrong']);
+    const wrongToken = await layers([
+      'admin',
+      'org',
+      'create',
+      '--name',
+      'X',
+      '--data-dir',
+      dataDir,
+      '--token',
+      'lat_wrong_wrong_wrong_wrong_wrong',
+    ]);
     assert.equal(wrongToken.code, 1, show(wrongToken.stderr));
     assert.equal(wrongToken.stdout, '');
     assert.equal(JSON.parse(wrongToken.stderr).error.code, 'UNAUTHENTICATED', show(wrongToken.stderr));
     const missing = await layers(['admin', 'org', 'create', '--data-dir', dataDir]);
     assert.equal(missing.code, 2, show(missing.stderr));
     assert.match(missing.stderr, /Missing --name/);
-    const both = await layers(['admin', 'kill-switch', 'set', '--scope', 'global', '--on', '--off', '--data-dir', dataDir]);
+    const both = await layers([
+      'admin',
+      'kill-switch',
+      'set',
+      '--scope',
+      'global',
+      '--on',
+      '--off',
+      '--data-dir',
+      dataDir,
+    ]);
     assert.equal(both.code, 2, show(both.stderr));
     assert.match(both.stderr, /exactly one of --on or --off/);
   });
 
   it('--help on every command and subcommand exits 0 and prints Usage', async () => {
     const helps = [
-      ['--help'], ['help'], ['serve', '--help'], ['migrate', '--help'], ['admin', '--help'], ['admin'],
-      ['admin', 'org', 'create', '--help'], ['admin', 'key', 'create', '--help'], ['admin', 'project', 'create', '--help'],
-      ['admin', 'account', 'create', '-h'], ['admin', 'posts', 'create', '--help'], ['admin', 'kill-switch', 'set', '--help'],
+      ['--help'],
+      ['help'],
+      ['serve', '--help'],
+      ['migrate', '--help'],
+      ['admin', '--help'],
+      ['admin'],
+      ['admin', 'org', 'create', '--help'],
+      ['admin', 'key', 'create', '--help'],
+      ['admin', 'project', 'create', '--help'],
+      ['admin', 'account', 'create', '-h'],
+      ['admin', 'posts', 'create', '--help'],
+      ['admin', 'kill-switch', 'set', '--help'],
     ];
     const runs = await layersEach(helps);
     runs.forEach((run, i) => {
@@ -244,7 +394,10 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
       [['admin', 'org', 'delete'], /Unknown admin command "org delete"/],
       [['frobnicate'], /Unknown command "frobnicate"/],
     ];
-    const runs = await layersEach(bad.map(([args]) => args), { LAYERS_DATA_DIR: dataDir });
+    const runs = await layersEach(
+      bad.map(([args]) => args),
+      { LAYERS_DATA_DIR: dataDir },
+    );
     runs.forEach((run, i) => {
       const label = `layers ${bad[i]![0].join(' ')}: exit ${run.code} ${show(run.stderr)}`;
       assert.equal(run.code, 2, label);
@@ -262,7 +415,10 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
       [{ LAYERS_MASTER_KEY: 'short' }, /LAYERS_MASTER_KEY/],
       // One line: loopback webhook receivers are a development opt-in only.
-      [{ NODE_ENV: 'production', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1' }, /^layers: Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 [^\n]+ NODE_ENV=production\n$/],
+      [
+        { NODE_ENV: 'production', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1' },
+        /^layers: Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 [^\n]+ NODE_ENV=production\n$/,
+      ],
     ];
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-badenv-'));
     try {
@@ -300,11 +456,15 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     for (const r of requestLines) assert.match(String(r.reqId), REQUEST_ID, show(JSON.stringify(r)));
     const logged = new Set(records.map((r) => r.reqId));
     for (const id of requestIds) assert.ok(logged.has(id), `the X-Request-Id ${id} a client saw is in the logs`);
-    assert.ok(records.some((r) => r.signal === 'SIGTERM'), 'the shutdown is logged');
+    assert.ok(
+      records.some((r) => r.signal === 'SIGTERM'),
+      'the shutdown is logged',
+    );
 
     const everything = stdout + stderr;
     assert.ok(secrets.length >= 6);
-    for (const s of secrets) assert.ok(!everything.includes(s), `a credential (${s.slice(0, 12)}…) appears in the server output`);
+    for (const s of secrets)
+      assert.ok(!everything.includes(s), `a credential (${s.slice(0, 12)}…) appears in the server output`);
     assert.doesNotMatch(everything, /sbx_(at|rt)_/, 'no platform token in the logs');
     assert.doesNotMatch(everything, /authorization/i, 'no Authorization header in the logs');
   });

@@ -20,16 +20,27 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
   const fx = useSandbox();
   const ring = () => h.deps.tokenCrypto.ring;
   const wrapped = async (id: string) =>
-    (await h.db.selectFrom('social_accounts').select(['token_ciphertext', 'token_wrapped_key', 'token_version']).where('id', '=', id).executeTakeFirstOrThrow());
-  const opens = (id: string, row: { token_ciphertext: Uint8Array | null; token_wrapped_key: Uint8Array | null; token_version: number }) => {
+    await h.db
+      .selectFrom('social_accounts')
+      .select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  const opens = (
+    id: string,
+    row: { token_ciphertext: Uint8Array | null; token_wrapped_key: Uint8Array | null; token_version: number },
+  ) => {
     try {
-      return h.deps.tokenCrypto.open(id, row.token_version, { ciphertext: row.token_ciphertext!, wrappedKey: row.token_wrapped_key! }).accessToken;
+      return h.deps.tokenCrypto.open(id, row.token_version, {
+        ciphertext: row.token_ciphertext!,
+        wrappedKey: row.token_wrapped_key!,
+      }).accessToken;
     } catch {
       return undefined;
     }
   };
   const rotate = () => rotateKeyRing({ db: h.db, tokenCrypto: h.deps.tokenCrypto, clock: h.clock });
-  const epochRows = async () => (await h.db.selectFrom('key_epochs').select('id').orderBy('id').execute()).map((r) => r.id);
+  const epochRows = async () =>
+    (await h.db.selectFrom('key_epochs').select('id').orderBy('id').execute()).map((r) => r.id);
 
   it('a rotation re-wraps every live key under a new epoch and destroys the old one: a revoked token’s old bytes open with no key left', async () => {
     const t = await h.tenant();
@@ -38,25 +49,50 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
     const before = ring().current().epoch;
     const doomedBytes = await wrapped(doomed.id); // what a dead tuple / WAL record keeps of it
     assert.equal(wrappedKeyEpoch(doomedBytes.token_wrapped_key!), before);
-    assert.equal(opens(doomed.id, doomedBytes), doomed.token.accessToken, 'control: the old bytes open while their epoch exists');
+    assert.equal(
+      opens(doomed.id, doomedBytes),
+      doomed.token.accessToken,
+      'control: the old bytes open while their epoch exists',
+    );
 
     const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${doomed.id}`, headers: t.auth });
     assert.equal(res.statusCode, 200, res.body);
     await runUpstreamRevocations(workerDeps(h, fx)); // Instagram: unsupported, the job's copy is erased
-    const job = await h.db.selectFrom('upstream_revocations').select(['status', 'token_wrapped_key']).where('social_account_id', '=', doomed.id).executeTakeFirstOrThrow();
+    const job = await h.db
+      .selectFrom('upstream_revocations')
+      .select(['status', 'token_wrapped_key'])
+      .where('social_account_id', '=', doomed.id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(job, { status: 'unsupported', token_wrapped_key: null });
-    assert.equal(opens(doomed.id, doomedBytes), doomed.token.accessToken, 'before the rotation the revoked token is still recoverable from old bytes');
+    assert.equal(
+      opens(doomed.id, doomedBytes),
+      doomed.token.accessToken,
+      'before the rotation the revoked token is still recoverable from old bytes',
+    );
 
     const rotation = await rotate();
     assert.equal(rotation.rotated, true);
     assert.equal(rotation.currentEpoch, before + 1);
     assert.ok(rotation.destroyedEpochs.includes(before), JSON.stringify(rotation));
     assert.deepEqual(rotation.retainedEpochs, []);
-    assert.deepEqual(ring().epochs().map((e) => e.epoch), [before + 1]);
-    assert.deepEqual(fs.readdirSync(ring().dir), [`epoch-${String(before + 1).padStart(8, '0')}.json`], 'the old epoch file is gone');
+    assert.deepEqual(
+      ring()
+        .epochs()
+        .map((e) => e.epoch),
+      [before + 1],
+    );
+    assert.deepEqual(
+      fs.readdirSync(ring().dir),
+      [`epoch-${String(before + 1).padStart(8, '0')}.json`],
+      'the old epoch file is gone',
+    );
     assert.deepEqual(await epochRows(), [before + 1]);
 
-    assert.equal(opens(doomed.id, doomedBytes), undefined, 'the revoked token’s old bytes open with no key the system has');
+    assert.equal(
+      opens(doomed.id, doomedBytes),
+      undefined,
+      'the revoked token’s old bytes open with no key the system has',
+    );
     const liveNow = await wrapped(live.id);
     assert.equal(wrappedKeyEpoch(liveNow.token_wrapped_key!), before + 1);
     assert.equal(opens(live.id, liveNow), live.token.accessToken, 'the live account’s token still opens');
@@ -69,14 +105,29 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
     assert.equal(res.statusCode, 200, res.body);
     await rotate();
     const second = await rotate();
-    const job = await h.db.selectFrom('upstream_revocations').select(['status', 'token_wrapped_key']).where('social_account_id', '=', acc.id).executeTakeFirstOrThrow();
+    const job = await h.db
+      .selectFrom('upstream_revocations')
+      .select(['status', 'token_wrapped_key'])
+      .where('social_account_id', '=', acc.id)
+      .executeTakeFirstOrThrow();
     assert.equal(job.status, 'pending');
-    assert.equal(wrappedKeyEpoch(job.token_wrapped_key!), second.currentEpoch, 'the job’s copy moved to the current epoch');
+    assert.equal(
+      wrappedKeyEpoch(job.token_wrapped_key!),
+      second.currentEpoch,
+      'the job’s copy moved to the current epoch',
+    );
 
     const summary = await runUpstreamRevocations(workerDeps(h, fx));
     assert.equal(summary.revoked, 1, JSON.stringify(summary));
-    assert.ok(fx.sandbox.log.some((c) => c.endpoint === 'tiktok.revoke' && c.status === 200), 'the platform saw the revocation');
-    const done = await h.db.selectFrom('upstream_revocations').select(['status', 'token_wrapped_key']).where('social_account_id', '=', acc.id).executeTakeFirstOrThrow();
+    assert.ok(
+      fx.sandbox.log.some((c) => c.endpoint === 'tiktok.revoke' && c.status === 200),
+      'the platform saw the revocation',
+    );
+    const done = await h.db
+      .selectFrom('upstream_revocations')
+      .select(['status', 'token_wrapped_key'])
+      .where('social_account_id', '=', acc.id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(done, { status: 'revoked', token_wrapped_key: null });
   });
 
@@ -87,29 +138,47 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
     const oldEpoch = wrappedKeyEpoch(old.token_wrapped_key!);
     let wroteBack = false;
     const rotation = await rotateKeyRing({
-      db: h.db, tokenCrypto: h.deps.tokenCrypto, clock: h.clock,
+      db: h.db,
+      tokenCrypto: h.deps.tokenCrypto,
+      clock: h.clock,
       // A writer that sealed before the new epoch appeared, committing after the re-wrap pass.
       fault: async (point) => {
         if (point !== 'key-rotation:after-rewrap' || wroteBack) return;
         wroteBack = true;
-        await h.db.updateTable('social_accounts').set({ token_wrapped_key: old.token_wrapped_key }).where('id', '=', acc.id).execute();
+        await h.db
+          .updateTable('social_accounts')
+          .set({ token_wrapped_key: old.token_wrapped_key })
+          .where('id', '=', acc.id)
+          .execute();
       },
     });
     assert.ok(wroteBack);
     assert.ok(rotation.destroyedEpochs.includes(oldEpoch), JSON.stringify(rotation));
     assert.deepEqual(rotation.retainedEpochs, []);
     const now = await wrapped(acc.id);
-    assert.equal(wrappedKeyEpoch(now.token_wrapped_key!), rotation.currentEpoch, 'the late row was re-wrapped in the next round');
+    assert.equal(
+      wrappedKeyEpoch(now.token_wrapped_key!),
+      rotation.currentEpoch,
+      'the late row was re-wrapped in the next round',
+    );
     assert.equal(opens(acc.id, now), acc.token.accessToken);
   });
 
   it('two rotations at once: each epoch is created once, every live key opens, nothing is left on an old epoch', async () => {
     const t = await h.tenant();
-    const accounts = await Promise.all([1, 2, 3].map(() => sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY))));
+    const accounts = await Promise.all(
+      [1, 2, 3].map(() => sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY))),
+    );
     const [a, b] = await Promise.all([rotate(), rotate()]);
     const current = ring().current().epoch;
     assert.ok(a.rotated || b.rotated, JSON.stringify({ a, b }));
-    assert.deepEqual(ring().epochs().map((e) => e.epoch), [current], JSON.stringify({ a, b }));
+    assert.deepEqual(
+      ring()
+        .epochs()
+        .map((e) => e.epoch),
+      [current],
+      JSON.stringify({ a, b }),
+    );
     assert.deepEqual(await epochRows(), [current]);
     for (const acc of accounts) {
       const row = await wrapped(acc.id);
@@ -128,9 +197,12 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
     const dataKey = unseal(probe.key, probeWrapped.subarray(5), `dek:${acc.id}:e${probe.epoch}`);
     const legacy = seal(h.masterKey, dataKey, `dek:${acc.id}`);
     assert.equal(legacy.length, 60);
-    if (!(await epochRows()).includes(0)) await h.db.insertInto('key_epochs').values({ id: 0, check_value: null, created_at: new Date() }).execute();
+    if (!(await epochRows()).includes(0))
+      await h.db.insertInto('key_epochs').values({ id: 0, check_value: null, created_at: new Date() }).execute();
     await h.db.updateTable('social_accounts').set({ token_wrapped_key: legacy }).where('id', '=', acc.id).execute();
-    const epochOf = async () => (await sql<{ e: number }>`SELECT token_key_epoch AS e FROM social_accounts WHERE id = ${acc.id}`.execute(h.db)).rows[0]!.e;
+    const epochOf = async () =>
+      (await sql<{ e: number }>`SELECT token_key_epoch AS e FROM social_accounts WHERE id = ${acc.id}`.execute(h.db))
+        .rows[0]!.e;
     assert.equal(await epochOf(), 0, 'the database derives epoch 0 from a headerless key');
     assert.equal(opens(acc.id, await wrapped(acc.id)), acc.token.accessToken, 'a legacy key opens');
 
@@ -162,7 +234,13 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
     const rotated = await h.inject({ method: 'POST', url: '/admin/v1/key-ring/rotate', headers: auth });
     assert.equal(rotated.statusCode, 200, rotated.body);
     const r = json(rotated);
-    assert.deepEqual(Object.keys(r).sort(), ['currentEpoch', 'destroyedEpochs', 'retainedEpochs', 'rewrapped', 'rotated']);
+    assert.deepEqual(Object.keys(r).sort(), [
+      'currentEpoch',
+      'destroyedEpochs',
+      'retainedEpochs',
+      'rewrapped',
+      'rotated',
+    ]);
     assert.equal(r.rotated, true);
     assert.ok(r.rewrapped >= 1, rotated.body);
     const shown = await h.inject({ method: 'GET', url: '/admin/v1/key-ring', headers: auth });
@@ -191,13 +269,21 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
       // Same master key, but another installation's epoch under a number this database knows.
       const foreign = openKeyRing(dir, h.masterKey);
       foreign.create(ring().current().epoch, new Date(), randomBytes(32));
-      await assert.rejects(prepareKeyRing({ db: h.db, clock: h.clock, tokenCrypto: createTokenCrypto(h.masterKey, foreign) }),
-        /is not this database's \(epoch \d+ differs\): every process must share one LAYERS_KEYRING_DIR/);
+      await assert.rejects(
+        prepareKeyRing({ db: h.db, clock: h.clock, tokenCrypto: createTokenCrypto(h.masterKey, foreign) }),
+        /is not this database's \(epoch \d+ differs\): every process must share one LAYERS_KEYRING_DIR/,
+      );
       fs.rmSync(dir, { recursive: true, force: true });
 
       // An empty ring on a database that knows epochs: another process's ring, not shared.
-      await assert.rejects(prepareKeyRing({ db: h.db, clock: h.clock, tokenCrypto: createTokenCrypto(h.masterKey, openKeyRing(dir, h.masterKey)) }),
-        /The database knows key epoch\(s\) [\d, ]+, but the key ring at .* is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use\./);
+      await assert.rejects(
+        prepareKeyRing({
+          db: h.db,
+          clock: h.clock,
+          tokenCrypto: createTokenCrypto(h.masterKey, openKeyRing(dir, h.masterKey)),
+        }),
+        /The database knows key epoch\(s\) [\d, ]+, but the key ring at .* is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use\./,
+      );
       assert.deepEqual(fs.readdirSync(dir), [], 'nothing was created in the wrong directory');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

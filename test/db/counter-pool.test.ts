@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -7,7 +7,9 @@ import { openDatabase } from '../../src/db/client.js';
 import { DATABASES, TEST_DATABASE_URL } from '../harness.js';
 
 // Rate-limit counters commit without waiting for the WAL flush; the API's own pool still waits.
-test('PostgreSQL: the counter pool skips the commit flush, the main pool does not, close ends both', { skip: !DATABASES.includes('postgres') }, async () => {
+test('PostgreSQL: the counter pool skips the commit flush, the main pool does not, close ends both', {
+  skip: !DATABASES.includes('postgres'),
+}, async () => {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();

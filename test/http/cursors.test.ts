@@ -3,7 +3,7 @@ import { before, it } from 'node:test';
 import * as admin from '../../src/services/admin.js';
 import { assertValidation } from '../assertions.js';
 import { createContainer } from '../content-fixtures.js';
-import { ADMIN_TOKEN, describeEachDb, json, type Harness, type Tenant } from '../harness.js';
+import { ADMIN_TOKEN, describeEachDb, type Harness, json, type Tenant } from '../harness.js';
 import { webhookDeliveryFixture, webhookEndpointFixture } from '../webhooks/fixtures.js';
 
 // One validation for every cursor (src/services/pagination.ts): a cursor is accepted only by the
@@ -21,10 +21,31 @@ async function twoLeases(h: Harness, t: Tenant) {
   const operator = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const ids: string[] = [];
   for (const handle of ['warm.one', 'warm.two']) {
-    ids.push(json(await h.inject({ method: 'POST', url: '/admin/v1/lease-pool', headers: operator, payload: { platform: 'tiktok', handle, followers: 10 } })).poolAccountId);
+    ids.push(
+      json(
+        await h.inject({
+          method: 'POST',
+          url: '/admin/v1/lease-pool',
+          headers: operator,
+          payload: { platform: 'tiktok', handle, followers: 10 },
+        }),
+      ).poolAccountId,
+    );
   }
-  const req = json(await h.inject({ method: 'POST', url: `/v1/projects/${t.projectId}/leased-accounts/request`, headers: t.auth, payload: { count: 2, niche: { vertical: 'fitness' } } }));
-  const done = await h.inject({ method: 'POST', url: `/admin/v1/lease-requests/${req.requestId}/fulfil`, headers: operator, payload: { poolAccountIds: ids } });
+  const req = json(
+    await h.inject({
+      method: 'POST',
+      url: `/v1/projects/${t.projectId}/leased-accounts/request`,
+      headers: t.auth,
+      payload: { count: 2, niche: { vertical: 'fitness' } },
+    }),
+  );
+  const done = await h.inject({
+    method: 'POST',
+    url: `/admin/v1/lease-requests/${req.requestId}/fulfil`,
+    headers: operator,
+    payload: { poolAccountIds: ids },
+  });
   assert.equal(done.statusCode, 200, done.body);
 }
 
@@ -32,7 +53,8 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
   let t: Tenant;
   let lists: ListCase[];
   const get = (url: string, as = t) => h.inject({ method: 'GET', url, headers: as.auth });
-  const withCursor = (url: string, cursor: string) => `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
+  const withCursor = (url: string, cursor: string) =>
+    `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
   /** The nextCursor of the first one-item page of `url`. */
   async function firstCursor(url: string, as = t) {
     const res = await get(`${url}${url.includes('?') ? '&' : '?'}limit=1`, as);
@@ -44,7 +66,11 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
 
   before(async () => {
     t = await h.tenant();
-    await admin.createProject(h.adminCtx(), { organizationId: t.organizationId, name: 'Second project', timezone: 'UTC' });
+    await admin.createProject(h.adminCtx(), {
+      organizationId: t.organizationId,
+      name: 'Second project',
+      timezone: 'UTC',
+    });
     const sa = await h.account(t);
     await h.account(t, { platform: 'instagram' });
     await h.queuedPosts(sa, 2);
@@ -52,10 +78,24 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
     await createContainer(h, t);
     await twoLeases(h, t);
     const delivery = await webhookDeliveryFixture(h, t);
-    await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${delivery.webhookEndpointId}/test`, headers: t.auth });
+    await h.inject({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${delivery.webhookEndpointId}/test`,
+      headers: t.auth,
+    });
     await webhookEndpointFixture(h, t);
-    await h.inject({ method: 'PATCH', url: `/v1/projects/${t.projectId}`, headers: t.auth, payload: { name: 'Audited twice' } });
-    await h.inject({ method: 'PATCH', url: `/v1/projects/${t.projectId}`, headers: t.auth, payload: { name: 'Audited thrice' } });
+    await h.inject({
+      method: 'PATCH',
+      url: `/v1/projects/${t.projectId}`,
+      headers: t.auth,
+      payload: { name: 'Audited twice' },
+    });
+    await h.inject({
+      method: 'PATCH',
+      url: `/v1/projects/${t.projectId}`,
+      headers: t.auth,
+      payload: { name: 'Audited thrice' },
+    });
     lists = [
       { route: '/v1/projects', url: '/v1/projects' },
       { route: '/v1/projects/{projectId}/social-accounts', url: `/v1/projects/${t.projectId}/social-accounts` },
@@ -63,14 +103,21 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
       { route: '/v1/projects/{projectId}/content', url: `/v1/projects/${t.projectId}/content` },
       { route: '/v1/projects/{projectId}/scheduled-posts', url: `/v1/projects/${t.projectId}/scheduled-posts` },
       { route: '/v1/webhook-endpoints', url: '/v1/webhook-endpoints' },
-      { route: '/v1/webhook-endpoints/{webhookEndpointId}/deliveries', url: `/v1/webhook-endpoints/${delivery.webhookEndpointId}/deliveries` },
+      {
+        route: '/v1/webhook-endpoints/{webhookEndpointId}/deliveries',
+        url: `/v1/webhook-endpoints/${delivery.webhookEndpointId}/deliveries`,
+      },
       { route: '/v1/audit-log', url: '/v1/audit-log' },
     ];
   });
 
   it('covers every list route: each GET with a cursor parameter in the OpenAPI document', () => {
-    const doc = h.app.swagger() as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
-    const paged = Object.entries(doc.paths).filter(([, ops]) => ops.get?.parameters?.some((p) => p.in === 'query' && p.name === 'cursor')).map(([p]) => p);
+    const doc = h.app.swagger() as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
+    const paged = Object.entries(doc.paths)
+      .filter(([, ops]) => ops.get?.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'))
+      .map(([p]) => p);
     assert.deepEqual(lists.map((l) => l.route).sort(), paged.sort());
   });
 
@@ -88,7 +135,9 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
     for (const { url } of lists) {
       const own = decoded(await firstCursor(url));
       const poisoned = [
-        ...Object.keys(own).filter((k) => typeof own[k] === 'string').map((k) => ({ ...own, [k]: `${own[k]}\u0000` })),
+        ...Object.keys(own)
+          .filter((k) => typeof own[k] === 'string')
+          .map((k) => ({ ...own, [k]: `${own[k]}\u0000` })),
         { ...own, 'x\u0000': 1 },
         { ...own, nested: ['\ud800'] },
         { createdAt: '2026-01-01T00:00:00.000Z', id: 'sa_\u0000' },
@@ -115,7 +164,15 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
     for (const { url } of lists) {
       const own = decoded(await firstCursor(url));
       const { l: _l, f: _f, ...untagged } = own;
-      for (const value of [untagged, { ...own, extra: 1 }, { ...own, l: 'orders' }, { ...own, l: 7 }, [own], 'null', '"x"']) {
+      for (const value of [
+        untagged,
+        { ...own, extra: 1 },
+        { ...own, l: 'orders' },
+        { ...own, l: 7 },
+        [own],
+        'null',
+        '"x"',
+      ]) {
         assertValidation(await get(withCursor(url, b64(value))), 422, 'cursor');
       }
       for (const raw of [`${b64(own)}!`, `${b64(own)}==`, b64(own).slice(0, -3), 'e30']) {
@@ -132,8 +189,14 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
     const accounts = `/v1/projects/${t.projectId}/social-accounts`;
     assertValidation(await get(withCursor(accounts, foreign)), 422, 'cursor');
     // A second project of the same organization is another parent too.
-    const second = (await admin.createProject(h.adminCtx(), { organizationId: t.organizationId, name: 'Third', timezone: 'UTC' })).projectId;
-    assertValidation(await get(withCursor(`/v1/projects/${second}/social-accounts`, await firstCursor(accounts))), 422, 'cursor');
+    const second = (
+      await admin.createProject(h.adminCtx(), { organizationId: t.organizationId, name: 'Third', timezone: 'UTC' })
+    ).projectId;
+    assertValidation(
+      await get(withCursor(`/v1/projects/${second}/social-accounts`, await firstCursor(accounts))),
+      422,
+      'cursor',
+    );
 
     const filtered = `${accounts}?status=connected`;
     const cursor = await firstCursor(filtered);
@@ -146,7 +209,12 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
     // since/until bind as instants: the same instant with another offset is the same filter.
     const posts = `/v1/projects/${t.projectId}/scheduled-posts?since=${encodeURIComponent('2000-01-01T00:00:00Z')}`;
     const postCursor = await firstCursor(posts);
-    const sameInstant = await get(withCursor(`/v1/projects/${t.projectId}/scheduled-posts?since=${encodeURIComponent('2000-01-01T02:00:00+02:00')}`, postCursor));
+    const sameInstant = await get(
+      withCursor(
+        `/v1/projects/${t.projectId}/scheduled-posts?since=${encodeURIComponent('2000-01-01T02:00:00+02:00')}`,
+        postCursor,
+      ),
+    );
     assert.equal(sameInstant.statusCode, 200, sameInstant.body);
     assertValidation(await get(withCursor(`/v1/projects/${t.projectId}/scheduled-posts`, postCursor)), 422, 'cursor');
   });

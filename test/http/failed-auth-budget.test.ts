@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
-import { buildApp, type BuildOptions } from '../../src/app.js';
+import { type BuildOptions, buildApp } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { AUTH_FAILURES_PER_MINUTE, clientKey, createFailedAuthLimiter } from '../../src/http/guards/rate-limit.js';
 import { assertEnvelope } from '../assertions.js';
@@ -37,7 +37,8 @@ describe('failed-auth budget: configuration', () => {
     assert.equal(loadConfig({}).trustProxy, undefined);
     assert.equal(loadConfig({ LAYERS_TRUST_PROXY: '2' }).trustProxy, 2);
     assert.equal(loadConfig({ LAYERS_TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy, '10.0.0.0/8, loopback');
-    for (const bad of ['true', 'yes', '0', '10.0.0.0/33']) assert.throws(() => loadConfig({ LAYERS_TRUST_PROXY: bad }), ConfigError, bad);
+    for (const bad of ['true', 'yes', '0', '10.0.0.0/33'])
+      assert.throws(() => loadConfig({ LAYERS_TRUST_PROXY: bad }), ConfigError, bad);
   });
 
   it('counts IPv4 per address (IPv4-mapped too) and IPv6 per /64, which one host holds whole', () => {
@@ -54,18 +55,33 @@ describeEachDb('failed-auth budget per client address', (h) => {
   /** An app with a small budget whose every database statement is counted. */
   async function countedApp(opts: BuildOptions & { windowSeconds?: number } = {}) {
     const { counter, plugin } = queryCounter();
-    const app = await buildApp({
-      ...h.deps, db: h.db.withPlugin(plugin), failedAuthLimiter: createFailedAuthLimiter({ perMinute: BUDGET, windowSeconds: opts.windowSeconds }),
-    }, opts);
+    const app = await buildApp(
+      {
+        ...h.deps,
+        db: h.db.withPlugin(plugin),
+        failedAuthLimiter: createFailedAuthLimiter({ perMinute: BUDGET, windowSeconds: opts.windowSeconds }),
+      },
+      opts,
+    );
     return { app, counter };
   }
   const whoami = (app: FastifyInstance, remoteAddress: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url: '/v1/whoami', remoteAddress, headers });
   const assertLimited = (res: Awaited<ReturnType<typeof whoami>>) => {
     const retryAfter = Number(res.headers['retry-after']);
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${res.headers['retry-after']}`);
-    const err = assertEnvelope(res, 429, 'RATE_LIMITED', { reason: 'authentication_failures', limit: BUDGET, retryAfterSeconds: retryAfter });
-    assert.equal(err.message, `Too many failed authentication attempts from this address. Retry after ${retryAfter} s.`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+      `Retry-After ${res.headers['retry-after']}`,
+    );
+    const err = assertEnvelope(res, 429, 'RATE_LIMITED', {
+      reason: 'authentication_failures',
+      limit: BUDGET,
+      retryAfterSeconds: retryAfter,
+    });
+    assert.equal(
+      err.message,
+      `Too many failed authentication attempts from this address. Retry after ${retryAfter} s.`,
+    );
   };
 
   it(`requests without a key: ${BUDGET} × 401, then 429 with Retry-After — and not one database query`, async () => {
@@ -114,7 +130,8 @@ describeEachDb('failed-auth budget per client address', (h) => {
     const killed = await h.inject({ method: 'POST', url: `/v1/api-keys/${t.apiKeyId}/kill`, headers: t.auth });
     assert.equal(killed.statusCode, 200, killed.body);
     try {
-      for (let i = 0; i < BUDGET + 2; i++) assertEnvelope(await whoami(app, '192.0.2.50', t.auth), 503, 'KILL_SWITCH', { scope: 'key' });
+      for (let i = 0; i < BUDGET + 2; i++)
+        assertEnvelope(await whoami(app, '192.0.2.50', t.auth), 503, 'KILL_SWITCH', { scope: 'key' });
     } finally {
       await app.close();
     }
@@ -123,7 +140,7 @@ describeEachDb('failed-auth budget per client address', (h) => {
   it('waiting Retry-After is enough (2-second window)', async () => {
     const { app } = await countedApp({ windowSeconds: 2 });
     try {
-      let limited;
+      let limited: Awaited<ReturnType<typeof whoami>> | undefined;
       // Should the window roll over before the 429 on a loaded machine, the attempt is repeated.
       for (let attempt = 0; attempt < 3 && limited?.statusCode !== 429; attempt++) {
         const address = `192.0.2.${10 + attempt}`;
@@ -146,12 +163,17 @@ describeEachDb('failed-auth budget per client address', (h) => {
     const proxied = await countedApp({ trustProxy: 'loopback' });
     try {
       const spoofed = (i: number) => ({ 'x-forwarded-for': `203.0.113.${100 + i}` });
-      for (let i = 0; i < BUDGET; i++) assertEnvelope(await whoami(direct.app, '127.0.0.1', spoofed(i)), 401, 'UNAUTHENTICATED');
+      for (let i = 0; i < BUDGET; i++)
+        assertEnvelope(await whoami(direct.app, '127.0.0.1', spoofed(i)), 401, 'UNAUTHENTICATED');
       assertLimited(await whoami(direct.app, '127.0.0.1', spoofed(99)));
 
       for (let i = 0; i < BUDGET; i++) await whoami(proxied.app, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' });
       assertLimited(await whoami(proxied.app, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }));
-      assertEnvelope(await whoami(proxied.app, '127.0.0.1', { 'x-forwarded-for': '203.0.113.10' }), 401, 'UNAUTHENTICATED');
+      assertEnvelope(
+        await whoami(proxied.app, '127.0.0.1', { 'x-forwarded-for': '203.0.113.10' }),
+        401,
+        'UNAUTHENTICATED',
+      );
     } finally {
       await direct.app.close();
       await proxied.app.close();
@@ -167,7 +189,11 @@ describeEachDb('failed-auth budget per client address', (h) => {
       assert.equal(json(res).apiKeyId, t.apiKeyId);
     }
     for (const authorization of [`Bearer${key}`, `Token ${key}`, `Bearer ${key} extra`]) {
-      assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization } }), 401, 'UNAUTHENTICATED');
+      assertEnvelope(
+        await h.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization } }),
+        401,
+        'UNAUTHENTICATED',
+      );
     }
   });
 });

@@ -5,7 +5,11 @@ import { describeEachDb, json } from '../harness.js';
 
 describeEachDb('Idempotency-Key', (h) => {
   const revoke = (id: string, auth: Record<string, string>, key?: string) =>
-    h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: key === undefined ? auth : { ...auth, 'idempotency-key': key } });
+    h.inject({
+      method: 'DELETE',
+      url: `/v1/social-accounts/${id}`,
+      headers: key === undefined ? auth : { ...auth, 'idempotency-key': key },
+    });
 
   it('a retried revoke replays the original bytes with Idempotent-Replayed, not 404', async () => {
     const t = await h.tenant();
@@ -58,8 +62,12 @@ describeEachDb('Idempotency-Key', (h) => {
     assert.equal(new Set(results.map((r) => r.body)).size, 1, 'every body identical');
     assert.equal(json(results[0]!).canceledScheduledPosts, 6);
     assert.equal(results.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 9);
-    const revocations = await h.db.selectFrom('audit_log').select('id')
-      .where('organization_id', '=', t.organizationId).where('event_type', '=', 'social_account.revoked').execute();
+    const revocations = await h.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('organization_id', '=', t.organizationId)
+      .where('event_type', '=', 'social_account.revoked')
+      .execute();
     assert.equal(revocations.length, 1);
   });
 
@@ -75,7 +83,11 @@ describeEachDb('Idempotency-Key', (h) => {
     } finally {
       h.setFault(undefined);
     }
-    const stored = await h.db.selectFrom('idempotency_keys').select('key').where('api_key_id', '=', t.apiKeyId).execute();
+    const stored = await h.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('api_key_id', '=', t.apiKeyId)
+      .execute();
     assert.deepEqual(stored, []);
     const retry = await revoke(id, t.auth, 'flaky');
     assert.equal(retry.statusCode, 200, retry.body);
@@ -90,7 +102,11 @@ describeEachDb('Idempotency-Key', (h) => {
     assertEnvelope(await revoke(id, reader.auth, 'k1'), 403, 'FORBIDDEN_SCOPE', { requiredScope: 'social:write' });
     assertEnvelope(await revoke(id, { authorization: 'Bearer nope' }, 'k1'), 401, 'UNAUTHENTICATED');
     assertEnvelope(await revoke(`sa_00000000-0000-4000-8000-000000000000`, t.auth, 'k2'), 404, 'NOT_FOUND');
-    const stored = await h.db.selectFrom('idempotency_keys').select('key').where('api_key_id', 'in', [t.apiKeyId, reader.apiKeyId]).execute();
+    const stored = await h.db
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('api_key_id', 'in', [t.apiKeyId, reader.apiKeyId])
+      .execute();
     assert.deepEqual(stored, []);
     assert.equal((await revoke(id, t.auth, 'k2')).statusCode, 200, 'the 404 did not pin k2');
   });
@@ -124,9 +140,17 @@ describeEachDb('Idempotency-Key', (h) => {
   it('POST /v1/api-keys/:id/kill replays too', async () => {
     const t = await h.tenant();
     const victim = await h.key(t, ['social:read']);
-    const first = await h.inject({ method: 'POST', url: `/v1/api-keys/${victim.apiKeyId}/kill`, headers: { ...t.auth, 'idempotency-key': 'kill-1' } });
+    const first = await h.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${victim.apiKeyId}/kill`,
+      headers: { ...t.auth, 'idempotency-key': 'kill-1' },
+    });
     assert.equal(first.statusCode, 200, first.body);
-    const again = await h.inject({ method: 'POST', url: `/v1/api-keys/${victim.apiKeyId}/kill`, headers: { ...t.auth, 'idempotency-key': 'kill-1' } });
+    const again = await h.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${victim.apiKeyId}/kill`,
+      headers: { ...t.auth, 'idempotency-key': 'kill-1' },
+    });
     assert.equal(again.body, first.body);
     assert.equal(again.headers['idempotent-replayed'], 'true');
   });
@@ -164,4 +188,3 @@ describeEachDb('Idempotency-Key', (h) => {
     });
   }
 });
-

@@ -10,12 +10,21 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describeEachDb('kill switches', (h) => {
   const setSwitch = async (scope: string, on: boolean, target?: string) => {
-    const res = await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', headers: admin, payload: { scope, target, on } });
+    const res = await h.inject({
+      method: 'PUT',
+      url: '/admin/v1/kill-switches',
+      headers: admin,
+      payload: { scope, target, on },
+    });
     assert.equal(res.statusCode, 200, res.body);
     return json(res);
   };
 
-  for (const [scope, target] of [['key', 'apiKeyId'], ['organization', 'organizationId'], ['global', undefined]] as const) {
+  for (const [scope, target] of [
+    ['key', 'apiKeyId'],
+    ['organization', 'organizationId'],
+    ['global', undefined],
+  ] as const) {
     it(`${scope} switch → 503 KILL_SWITCH {scope: ${scope}} on the next request, on every instance; off restores`, async () => {
       const t = await h.tenant();
       const id = await h.account(t);
@@ -25,12 +34,22 @@ describeEachDb('kill switches', (h) => {
         assert.equal((await other.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth })).statusCode, 200);
         await setSwitch(scope, true, target ? t[target] : undefined);
         for (const app of [h.app, other]) {
-          assertEnvelope(await app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', { scope });
-          assertEnvelope(await app.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth }), 503, 'KILL_SWITCH', { scope });
+          assertEnvelope(await app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', {
+            scope,
+          });
+          assertEnvelope(
+            await app.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth }),
+            503,
+            'KILL_SWITCH',
+            { scope },
+          );
         }
         await setSwitch(scope, false, target ? t[target] : undefined);
         assert.equal((await other.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth })).statusCode, 200);
-        assert.equal((await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth })).statusCode, 200);
+        assert.equal(
+          (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth })).statusCode,
+          200,
+        );
       } finally {
         await setSwitch(scope, false, target ? t[target] : undefined);
         await other.close();
@@ -43,7 +62,9 @@ describeEachDb('kill switches', (h) => {
     await setSwitch('key', true, t.apiKeyId);
     await setSwitch('organization', true, t.organizationId);
     try {
-      assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', { scope: 'organization' });
+      assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', {
+        scope: 'organization',
+      });
     } finally {
       await setSwitch('organization', false, t.organizationId);
       await setSwitch('key', false, t.apiKeyId);
@@ -61,7 +82,9 @@ describeEachDb('kill switches', (h) => {
     assert.equal(body.apiKeyId, victim.apiKeyId);
     assert.equal(body.killSwitch, true);
     assert.match(body.killedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: victim.auth }), 503, 'KILL_SWITCH', { scope: 'key' });
+    assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: victim.auth }), 503, 'KILL_SWITCH', {
+      scope: 'key',
+    });
     h.clock.set(new Date(Date.now() + 60_000));
     try {
       const again = await h.inject({ method: 'POST', url: `/v1/api-keys/${victim.apiKeyId}/kill`, headers: t.auth });
@@ -69,36 +92,87 @@ describeEachDb('kill switches', (h) => {
     } finally {
       h.clock.set(undefined);
     }
-    const audit = await h.db.selectFrom('audit_log').select(['data', 'api_key_id'])
-      .where('organization_id', '=', t.organizationId).where('event_type', '=', 'api_key.killed').execute();
-    assert.deepEqual(audit, [{ data: { apiKeyId: victim.apiKeyId, killedBy: killer.apiKeyId }, api_key_id: killer.apiKeyId }]);
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .select(['data', 'api_key_id'])
+      .where('organization_id', '=', t.organizationId)
+      .where('event_type', '=', 'api_key.killed')
+      .execute();
+    assert.deepEqual(audit, [
+      { data: { apiKeyId: victim.apiKeyId, killedBy: killer.apiKeyId }, api_key_id: killer.apiKeyId },
+    ]);
     await setSwitch('key', false, victim.apiKeyId);
-    assert.equal((await h.inject({ method: 'GET', url: '/v1/whoami', headers: victim.auth })).statusCode, 200, 'operator un-kill');
+    assert.equal(
+      (await h.inject({ method: 'GET', url: '/v1/whoami', headers: victim.auth })).statusCode,
+      200,
+      'operator un-kill',
+    );
   });
 
   it('a key can kill itself (leak response)', async () => {
     const t = await h.tenant();
-    assert.equal((await h.inject({ method: 'POST', url: `/v1/api-keys/${t.apiKeyId}/kill`, headers: t.auth })).statusCode, 200);
-    assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', { scope: 'key' });
+    assert.equal(
+      (await h.inject({ method: 'POST', url: `/v1/api-keys/${t.apiKeyId}/kill`, headers: t.auth })).statusCode,
+      200,
+    );
+    assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth }), 503, 'KILL_SWITCH', {
+      scope: 'key',
+    });
   });
 
   it('a key of another organization cannot kill it: 404, and the key keeps working', async () => {
     const t = await h.tenant();
     const stranger = await h.tenant();
-    assertEnvelope(await h.inject({ method: 'POST', url: `/v1/api-keys/${t.apiKeyId}/kill`, headers: stranger.auth }), 404, 'NOT_FOUND');
-    assertEnvelope(await h.inject({ method: 'POST', url: `/v1/api-keys/key_${randomUUID()}/kill`, headers: stranger.auth }), 404, 'NOT_FOUND');
-    assertEnvelope(await h.inject({ method: 'POST', url: `/v1/api-keys/nope/kill`, headers: stranger.auth }), 400, 'VALIDATION', {
-      issues: [{ path: 'keyId', message: 'must be a key_<uuid> id' }],
-    });
+    assertEnvelope(
+      await h.inject({ method: 'POST', url: `/v1/api-keys/${t.apiKeyId}/kill`, headers: stranger.auth }),
+      404,
+      'NOT_FOUND',
+    );
+    assertEnvelope(
+      await h.inject({ method: 'POST', url: `/v1/api-keys/key_${randomUUID()}/kill`, headers: stranger.auth }),
+      404,
+      'NOT_FOUND',
+    );
+    assertEnvelope(
+      await h.inject({ method: 'POST', url: `/v1/api-keys/nope/kill`, headers: stranger.auth }),
+      400,
+      'VALIDATION',
+      {
+        issues: [{ path: 'keyId', message: 'must be a key_<uuid> id' }],
+      },
+    );
     assert.equal((await h.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth })).statusCode, 200);
   });
 
   it('operator plane: 401 without the operator token, 404 for an unknown target, 422 without a target', async () => {
-    assertEnvelope(await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', payload: { scope: 'global', on: true } }), 401, 'UNAUTHENTICATED');
-    assertEnvelope(await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', headers: admin, payload: { scope: 'key', target: `key_${randomUUID()}`, on: true } }), 404, 'NOT_FOUND');
-    assertEnvelope(await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', headers: admin, payload: { scope: 'organization', on: true } }), 422, 'VALIDATION', {
-      issues: [{ path: 'target', message: 'required' }],
-    });
+    assertEnvelope(
+      await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', payload: { scope: 'global', on: true } }),
+      401,
+      'UNAUTHENTICATED',
+    );
+    assertEnvelope(
+      await h.inject({
+        method: 'PUT',
+        url: '/admin/v1/kill-switches',
+        headers: admin,
+        payload: { scope: 'key', target: `key_${randomUUID()}`, on: true },
+      }),
+      404,
+      'NOT_FOUND',
+    );
+    assertEnvelope(
+      await h.inject({
+        method: 'PUT',
+        url: '/admin/v1/kill-switches',
+        headers: admin,
+        payload: { scope: 'organization', on: true },
+      }),
+      422,
+      'VALIDATION',
+      {
+        issues: [{ path: 'target', message: 'required' }],
+      },
+    );
   });
 });
 
@@ -108,10 +182,18 @@ describeEachDb('GET /v1/whoami', (h) => {
     const k = await h.key(t, ['content:read']);
     const res = await h.inject({ method: 'GET', url: '/v1/whoami', headers: k.auth });
     assert.equal(res.statusCode, 200, res.body);
-    const org = await h.db.selectFrom('organizations').select('name').where('id', '=', t.organizationId).executeTakeFirstOrThrow();
+    const org = await h.db
+      .selectFrom('organizations')
+      .select('name')
+      .where('id', '=', t.organizationId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(json(res), {
-      organizationId: t.organizationId, organizationName: org.name, apiKeyId: k.apiKeyId,
-      scopes: ['content:read'], rateLimitTier: 'partner', env: 'test',
+      organizationId: t.organizationId,
+      organizationName: org.name,
+      apiKeyId: k.apiKeyId,
+      scopes: ['content:read'],
+      rateLimitTier: 'partner',
+      env: 'test',
     });
   });
 });

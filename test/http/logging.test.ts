@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import type { AppDeps } from '../../src/context.js';
 import { loadConfig } from '../../src/config.js';
+import type { AppDeps } from '../../src/context.js';
 import { BUDGETS, createFailedAuthLimiter, createRateLimiter } from '../../src/http/guards/rate-limit.js';
 import { redactUrl } from '../../src/http/log-redaction.js';
 import { loggerOptions } from '../../src/main.js';
@@ -27,12 +27,23 @@ async function loggedApp(deps: AppDeps) {
 }
 
 it('redactUrl: code, state and token-looking parameters lose their values, nothing else changes', () => {
-  assert.equal(redactUrl('/oauth/callback/tiktok?code=abc&state=st_1'), '/oauth/callback/tiktok?code=[redacted]&state=[redacted]');
   assert.equal(
-    redactUrl('/x?access_token=a&refresh_token=b&token=c&key=d&secret=e&client_secret=f&signature=g&password=h&apiKey=i&X-Amz-Signature=j&code%5B%5D=k&state[x]=l'),
+    redactUrl('/oauth/callback/tiktok?code=abc&state=st_1'),
+    '/oauth/callback/tiktok?code=[redacted]&state=[redacted]',
+  );
+  assert.equal(
+    redactUrl(
+      '/x?access_token=a&refresh_token=b&token=c&key=d&secret=e&client_secret=f&signature=g&password=h&apiKey=i&X-Amz-Signature=j&code%5B%5D=k&state[x]=l',
+    ),
     '/x?access_token=[redacted]&refresh_token=[redacted]&token=[redacted]&key=[redacted]&secret=[redacted]&client_secret=[redacted]&signature=[redacted]&password=[redacted]&apiKey=[redacted]&X-Amz-Signature=[redacted]&code%5B%5D=[redacted]&state[x]=[redacted]',
   );
-  for (const url of ['/v1/projects?limit=2&cursor=eyJ4IjoxfQ', '/v1/audit-log?eventType=a&since=2026-01-01T00:00:00Z', '/healthz', '/x?code', '/x?=v']) {
+  for (const url of [
+    '/v1/projects?limit=2&cursor=eyJ4IjoxfQ',
+    '/v1/audit-log?eventType=a&since=2026-01-01T00:00:00Z',
+    '/healthz',
+    '/x?code',
+    '/x?=v',
+  ]) {
     assert.equal(redactUrl(url), url);
   }
 });
@@ -55,8 +66,19 @@ describeEachDb('request logs', (h) => {
     });
     try {
       const t = await h.tenant({ tier: 'standard' });
-      const send = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string> = t.auth, payload?: object) =>
-        app.inject({ method, url, headers, ...(payload ? { payload } : {}), ...(headers.authorization ? {} : { remoteAddress: '203.0.113.1' }) });
+      const send = (
+        method: 'GET' | 'POST' | 'DELETE',
+        url: string,
+        headers: Record<string, string> = t.auth,
+        payload?: object,
+      ) =>
+        app.inject({
+          method,
+          url,
+          headers,
+          ...(payload ? { payload } : {}),
+          ...(headers.authorization ? {} : { remoteAddress: '203.0.113.1' }),
+        });
       const killed = await h.tenant();
       await admin.setKillSwitch(h.adminCtx(), { scope: 'key', target: killed.apiKeyId, on: true });
       const other = await h.tenant(); // its own budgets: the small ones above are spent on purpose
@@ -71,8 +93,13 @@ describeEachDb('request logs', (h) => {
         INTERNAL: await send('DELETE', `/v1/social-accounts/${account}`, other.auth),
       };
       const expected = {
-        UNAUTHENTICATED: [401, 'UNAUTHENTICATED'], 'RATE_LIMITED (failed authentications)': [429, 'RATE_LIMITED'], KILL_SWITCH: [503, 'KILL_SWITCH'],
-        VALIDATION: [422, 'VALIDATION'], 'RATE_LIMITED (key budget)': [429, 'RATE_LIMITED'], NOT_FOUND: [404, 'NOT_FOUND'], INTERNAL: [500, 'INTERNAL'],
+        UNAUTHENTICATED: [401, 'UNAUTHENTICATED'],
+        'RATE_LIMITED (failed authentications)': [429, 'RATE_LIMITED'],
+        KILL_SWITCH: [503, 'KILL_SWITCH'],
+        VALIDATION: [422, 'VALIDATION'],
+        'RATE_LIMITED (key budget)': [429, 'RATE_LIMITED'],
+        NOT_FOUND: [404, 'NOT_FOUND'],
+        INTERNAL: [500, 'INTERNAL'],
       } as const;
       for (const [name, res] of Object.entries(answers)) {
         const [status, code] = expected[name as keyof typeof expected];
@@ -84,14 +111,29 @@ describeEachDb('request logs', (h) => {
           const errors = lines.filter((r) => r.level === 50);
           assert.equal(errors.length, 1, `${name}: one error line: ${JSON.stringify(lines)}`);
           assert.equal(errors[0]!.err.message, 'injected fault at revoke:before-commit');
-          assert.match(errors[0]!.err.stack, /injected fault at revoke:before-commit\n\s+at /, 'the cause with its stack');
+          assert.match(
+            errors[0]!.err.stack,
+            /injected fault at revoke:before-commit\n\s+at /,
+            'the cause with its stack',
+          );
           assert.doesNotMatch(res.body, /injected/, 'never echoed');
           continue;
         }
-        assert.deepEqual(lines.filter((r) => r.level !== 30).map((r) => r.msg), [], `${name}: nothing above info`);
+        assert.deepEqual(
+          lines.filter((r) => r.level !== 30).map((r) => r.msg),
+          [],
+          `${name}: nothing above info`,
+        );
         const refusal = lines.filter((r) => r.errorCode !== undefined);
-        assert.deepEqual(refusal.map((r) => [r.errorCode, r.statusCode, r.msg]), [[code, status, json(res).error.message]], name);
-        assert.ok(lines.every((r) => r.err === undefined && !JSON.stringify(r).includes('    at ')), `${name}: no error object, no stack`);
+        assert.deepEqual(
+          refusal.map((r) => [r.errorCode, r.statusCode, r.msg]),
+          [[code, status, json(res).error.message]],
+          name,
+        );
+        assert.ok(
+          lines.every((r) => r.err === undefined && !JSON.stringify(r).includes('    at ')),
+          `${name}: no error object, no stack`,
+        );
       }
     } finally {
       await app.close();
@@ -101,10 +143,16 @@ describeEachDb('request logs', (h) => {
   it('the OAuth callback’s code and state appear nowhere in the log; its request line shows them redacted', async () => {
     const t = await h.tenant();
     const key = await admin.createApiKey(h.adminCtx(), {
-      organizationId: t.organizationId, scopes: ['*'], tier: 'partner', env: 'test', returnUrls: ['app.partner.test'],
+      organizationId: t.organizationId,
+      scopes: ['*'],
+      tier: 'partner',
+      env: 'test',
+      returnUrls: ['app.partner.test'],
     });
     const started = await h.inject({
-      method: 'POST', url: `/v1/projects/${t.projectId}/social/oauth-url`, headers: { authorization: `Bearer ${key.key}` },
+      method: 'POST',
+      url: `/v1/projects/${t.projectId}/social/oauth-url`,
+      headers: { authorization: `Bearer ${key.key}` },
       payload: { platform: 'tiktok', returnUrl: 'https://app.partner.test/connected' },
     });
     assert.equal(started.statusCode, 200, started.body);
@@ -125,13 +173,19 @@ describeEachDb('request logs', (h) => {
       await app.close();
     }
     assert.equal(res.statusCode, 302, res.body);
-    assert.equal(new URL(String(res.headers.location)).searchParams.get('status'), 'completed', 'a real, successful callback');
+    assert.equal(
+      new URL(String(res.headers.location)).searchParams.get('status'),
+      'completed',
+      'a real, successful callback',
+    );
     const everything = lines.join('\n');
     assert.ok(lines.length >= 2, everything);
     assert.ok(!everything.includes(code), `the code appears in the log: ${everything}`);
     assert.ok(!everything.includes(state), `the state appears in the log: ${everything}`);
     const incoming = records().find((r) => r.msg === 'incoming request');
-    const shown = (callback.pathname + callback.search).replace(`code=${encodeURIComponent(code)}`, 'code=[redacted]').replace(`state=${state}`, 'state=[redacted]');
+    const shown = (callback.pathname + callback.search)
+      .replace(`code=${encodeURIComponent(code)}`, 'code=[redacted]')
+      .replace(`state=${state}`, 'state=[redacted]');
     assert.match(shown, /^\/oauth\/callback\/tiktok\?(.+&)?code=\[redacted\]&(.+&)?state=\[redacted\]/);
     assert.equal(incoming?.req.url, shown, everything);
   });
@@ -139,10 +193,24 @@ describeEachDb('request logs', (h) => {
   it('the admin plane logs quietly too: a wrong operator token is one info line', async () => {
     const { app, records } = await loggedApp(h.deps);
     try {
-      const res = await app.inject({ method: 'GET', url: '/admin/v1/key-ring', headers: { authorization: 'Bearer not-the-operator-token-0123456789' } });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/admin/v1/key-ring',
+        headers: { authorization: 'Bearer not-the-operator-token-0123456789' },
+      });
       assertEnvelope(res, 401, 'UNAUTHENTICATED');
-      assert.deepEqual(records().filter((r) => r.level !== 30).map((r) => r.msg), []);
-      assert.deepEqual(records().filter((r) => r.errorCode).map((r) => [r.errorCode, r.statusCode]), [['UNAUTHENTICATED', 401]]);
+      assert.deepEqual(
+        records()
+          .filter((r) => r.level !== 30)
+          .map((r) => r.msg),
+        [],
+      );
+      assert.deepEqual(
+        records()
+          .filter((r) => r.errorCode)
+          .map((r) => [r.errorCode, r.statusCode]),
+        [['UNAUTHENTICATED', 401]],
+      );
     } finally {
       await app.close();
     }

@@ -25,7 +25,11 @@ function expectEnvelope(res: Res, status: number, code: string, label: string) {
     assert.fail(`not JSON: ${shown}`);
   }
   assert.deepEqual(Object.keys(body), ['error'], shown);
-  assert.deepEqual(Object.keys(body.error).filter((k) => k !== 'details'), ['code', 'message', 'requestId'], shown);
+  assert.deepEqual(
+    Object.keys(body.error).filter((k) => k !== 'details'),
+    ['code', 'message', 'requestId'],
+    shown,
+  );
   assert.equal(body.error.code, code, shown);
   assert.ok(typeof body.error.message === 'string' && body.error.message.length > 0, shown);
   assert.equal(body.error.requestId, requestId, shown);
@@ -44,7 +48,9 @@ function rawRequest(port: number, data: string | Buffer): Promise<Res> {
       const split = text.indexOf('\r\n\r\n');
       if (split < 0) return reject(new Error(`no HTTP response: ${JSON.stringify(text.slice(0, 500))}`));
       const [statusLine, ...lines] = text.slice(0, split).split('\r\n');
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       resolve({ statusCode: Number(statusLine!.split(' ')[1]), headers, body: text.slice(split + 4) });
     });
     socket.setTimeout(5000, () => socket.destroy());
@@ -67,7 +73,10 @@ describeEachDb('malformed requests', (h) => {
   });
 
   const revokeUnknown = (headers: Record<string, string>, payload?: string | Buffer): InjectOptions => ({
-    method: 'DELETE', url: `/v1/social-accounts/${unknownId}`, headers: { ...t.auth, ...headers }, payload,
+    method: 'DELETE',
+    url: `/v1/social-accounts/${unknownId}`,
+    headers: { ...t.auth, ...headers },
+    payload,
   });
   const big = 'x'.repeat(1024 * 1024 + 1);
 
@@ -76,47 +85,204 @@ describeEachDb('malformed requests', (h) => {
   const cases = (): [string, InjectOptions, number, string][] => [
     ['bad JSON body', revokeUnknown({ 'content-type': 'application/json' }, '{"oops":'), 400, 'VALIDATION'],
     ['JSON body that is only a quote', revokeUnknown({ 'content-type': 'application/json' }, '"'), 400, 'VALIDATION'],
-    ['prototype-poisoning JSON', revokeUnknown({ 'content-type': 'application/json' }, '{"__proto__":{"admin":true}}'), 400, 'VALIDATION'],
-    ['constructor-poisoning JSON', revokeUnknown({ 'content-type': 'application/json' }, '{"constructor":{"prototype":{"admin":true}}}'), 400, 'VALIDATION'],
-    ['JSON nested 100,000 deep (ignored: revoke takes no body)', revokeUnknown({ 'content-type': 'application/json' }, '['.repeat(100_000) + ']'.repeat(100_000)), 404, 'NOT_FOUND'],
-    ['valid JSON body (ignored)', revokeUnknown({ 'content-type': 'application/json' }, '{"reason":"x"}'), 404, 'NOT_FOUND'],
-    ['JSON sent as text/plain (ignored)', revokeUnknown({ 'content-type': 'text/plain' }, '{"reason":"x"}'), 404, 'NOT_FOUND'],
-    ['JSON sent as application/xml', revokeUnknown({ 'content-type': 'application/xml' }, '{"reason":"x"}'), 400, 'VALIDATION'],
-    ['form body', revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, 'reason=x'), 400, 'VALIDATION'],
-    ['empty form body (curl -d "")', revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, ''), 404, 'NOT_FOUND'],
+    [
+      'prototype-poisoning JSON',
+      revokeUnknown({ 'content-type': 'application/json' }, '{"__proto__":{"admin":true}}'),
+      400,
+      'VALIDATION',
+    ],
+    [
+      'constructor-poisoning JSON',
+      revokeUnknown({ 'content-type': 'application/json' }, '{"constructor":{"prototype":{"admin":true}}}'),
+      400,
+      'VALIDATION',
+    ],
+    [
+      'JSON nested 100,000 deep (ignored: revoke takes no body)',
+      revokeUnknown({ 'content-type': 'application/json' }, '['.repeat(100_000) + ']'.repeat(100_000)),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'valid JSON body (ignored)',
+      revokeUnknown({ 'content-type': 'application/json' }, '{"reason":"x"}'),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'JSON sent as text/plain (ignored)',
+      revokeUnknown({ 'content-type': 'text/plain' }, '{"reason":"x"}'),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'JSON sent as application/xml',
+      revokeUnknown({ 'content-type': 'application/xml' }, '{"reason":"x"}'),
+      400,
+      'VALIDATION',
+    ],
+    [
+      'form body',
+      revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, 'reason=x'),
+      400,
+      'VALIDATION',
+    ],
+    [
+      'empty form body (curl -d "")',
+      revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, ''),
+      404,
+      'NOT_FOUND',
+    ],
     ['empty octet-stream body', revokeUnknown({ 'content-type': 'application/octet-stream' }, ''), 404, 'NOT_FOUND'],
     ['unparseable Content-Type', revokeUnknown({ 'content-type': ';;;/' }, '{}'), 400, 'VALIDATION'],
-    ['Content-Length larger than the body', revokeUnknown({ 'content-type': 'application/json', 'content-length': '50' }, '{}'), 400, 'VALIDATION'],
-    ['JSON body over 1 MiB', revokeUnknown({ 'content-type': 'application/json' }, JSON.stringify({ a: big })), 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'Content-Length larger than the body',
+      revokeUnknown({ 'content-type': 'application/json', 'content-length': '50' }, '{}'),
+      400,
+      'VALIDATION',
+    ],
+    [
+      'JSON body over 1 MiB',
+      revokeUnknown({ 'content-type': 'application/json' }, JSON.stringify({ a: big })),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
     ['text body over 1 MiB', revokeUnknown({ 'content-type': 'text/plain' }, big), 413, 'PAYLOAD_TOO_LARGE'],
-    ['form body over 1 MiB', revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, big), 413, 'PAYLOAD_TOO_LARGE'],
-    ['Content-Length over 1 MiB', revokeUnknown({ 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) }, '{}'), 413, 'PAYLOAD_TOO_LARGE'],
-    ['body over 1 MiB without a key (401 first)', { method: 'DELETE', url: `/v1/social-accounts/${unknownId}`, headers: { 'content-type': 'application/json' }, payload: big }, 401, 'UNAUTHENTICATED'],
-    ['8 KiB Authorization header', { method: 'GET', url: `/v1/social-accounts/${id}`, headers: { authorization: `Bearer lp_test_${'a'.repeat(8192)}` } }, 401, 'UNAUTHENTICATED'],
-    ['unicode Authorization header', { method: 'GET', url: `/v1/social-accounts/${id}`, headers: { authorization: 'Bearer lp_test_ключ_🔑' } }, 401, 'UNAUTHENTICATED'],
-    ['Authorization with a NUL byte', { method: 'GET', url: `/v1/social-accounts/${id}`, headers: { authorization: `${t.auth.authorization}\u0000` } }, 401, 'UNAUTHENTICATED'],
+    [
+      'form body over 1 MiB',
+      revokeUnknown({ 'content-type': 'application/x-www-form-urlencoded' }, big),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'Content-Length over 1 MiB',
+      revokeUnknown({ 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) }, '{}'),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'body over 1 MiB without a key (401 first)',
+      {
+        method: 'DELETE',
+        url: `/v1/social-accounts/${unknownId}`,
+        headers: { 'content-type': 'application/json' },
+        payload: big,
+      },
+      401,
+      'UNAUTHENTICATED',
+    ],
+    [
+      '8 KiB Authorization header',
+      {
+        method: 'GET',
+        url: `/v1/social-accounts/${id}`,
+        headers: { authorization: `Bearer lp_test_${'a'.repeat(8192)}` },
+      },
+      401,
+      'UNAUTHENTICATED',
+    ],
+    [
+      'unicode Authorization header',
+      { method: 'GET', url: `/v1/social-accounts/${id}`, headers: { authorization: 'Bearer lp_test_ключ_🔑' } },
+      401,
+      'UNAUTHENTICATED',
+    ],
+    [
+      'Authorization with a NUL byte',
+      { method: 'GET', url: `/v1/social-accounts/${id}`, headers: { authorization: `${t.auth.authorization}\u0000` } },
+      401,
+      'UNAUTHENTICATED',
+    ],
     ['PATCH on the account', { method: 'PATCH', url: `/v1/social-accounts/${id}`, headers: t.auth }, 404, 'NOT_FOUND'],
-    ['PUT on the account', { method: 'PUT', url: `/v1/social-accounts/${id}`, headers: t.auth, payload: {} }, 404, 'NOT_FOUND'],
-    ['POST on the account', { method: 'POST', url: `/v1/social-accounts/${id}`, headers: t.auth, payload: {} }, 404, 'NOT_FOUND'],
+    [
+      'PUT on the account',
+      { method: 'PUT', url: `/v1/social-accounts/${id}`, headers: t.auth, payload: {} },
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'POST on the account',
+      { method: 'POST', url: `/v1/social-accounts/${id}`, headers: t.auth, payload: {} },
+      404,
+      'NOT_FOUND',
+    ],
     ['OPTIONS on the account', { method: 'OPTIONS', url: `/v1/social-accounts/${id}` }, 404, 'NOT_FOUND'],
     ['TRACE on the account', { method: 'TRACE', url: `/v1/social-accounts/${id}` } as InjectOptions, 404, 'NOT_FOUND'],
-    ['PROPFIND on the account', { method: 'PROPFIND', url: `/v1/social-accounts/${id}` } as InjectOptions, 404, 'NOT_FOUND'],
+    [
+      'PROPFIND on the account',
+      { method: 'PROPFIND', url: `/v1/social-accounts/${id}` } as InjectOptions,
+      404,
+      'NOT_FOUND',
+    ],
     ['unknown route, no key', { method: 'GET', url: '/v1/nothing-here' }, 404, 'NOT_FOUND'],
-    ['unknown route outside /v1', { method: 'DELETE', url: '/social-accounts/' + id }, 404, 'NOT_FOUND'],
+    ['unknown route outside /v1', { method: 'DELETE', url: `/social-accounts/${id}` }, 404, 'NOT_FOUND'],
     ['trailing slash', { method: 'DELETE', url: `/v1/social-accounts/${id}/`, headers: t.auth }, 404, 'NOT_FOUND'],
     ['percent junk in the id', { method: 'GET', url: '/v1/social-accounts/%ZZ', headers: t.auth }, 400, 'VALIDATION'],
-    ['truncated percent-escape', { method: 'DELETE', url: '/v1/social-accounts/sa_%E0%A4%A', headers: t.auth }, 400, 'VALIDATION'],
-    ['over-long UTF-8 escape', { method: 'GET', url: '/v1/social-accounts/sa_%C0%AF', headers: t.auth }, 400, 'VALIDATION'],
+    [
+      'truncated percent-escape',
+      { method: 'DELETE', url: '/v1/social-accounts/sa_%E0%A4%A', headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'over-long UTF-8 escape',
+      { method: 'GET', url: '/v1/social-accounts/sa_%C0%AF', headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
     ['percent junk on an unknown route', { method: 'GET', url: '/v1/%ZZ%' }, 400, 'VALIDATION'],
-    ['encoded NUL in the id', { method: 'DELETE', url: '/v1/social-accounts/sa_%00', headers: t.auth }, 400, 'VALIDATION'],
-    ['encoded NUL after a valid id', { method: 'DELETE', url: `/v1/social-accounts/${id}%00`, headers: t.auth }, 400, 'VALIDATION'],
-    ['encoded slash inside the id', { method: 'GET', url: `/v1/social-accounts/sa_%2F..%2F..%2Fadmin`, headers: t.auth }, 400, 'VALIDATION'],
-    ['emoji id', { method: 'GET', url: `/v1/social-accounts/sa_${encodeURIComponent('😀'.repeat(12))}`, headers: t.auth }, 400, 'VALIDATION'],
-    ['right-to-left override in the id', { method: 'GET', url: `/v1/social-accounts/${encodeURIComponent('sa_\u202e' + randomUUID())}`, headers: t.auth }, 400, 'VALIDATION'],
-    ['full-width digits in the uuid', { method: 'GET', url: `/v1/social-accounts/${encodeURIComponent(unknownId.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))))}`, headers: t.auth }, 400, 'VALIDATION'],
+    [
+      'encoded NUL in the id',
+      { method: 'DELETE', url: '/v1/social-accounts/sa_%00', headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'encoded NUL after a valid id',
+      { method: 'DELETE', url: `/v1/social-accounts/${id}%00`, headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'encoded slash inside the id',
+      { method: 'GET', url: `/v1/social-accounts/sa_%2F..%2F..%2Fadmin`, headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'emoji id',
+      { method: 'GET', url: `/v1/social-accounts/sa_${encodeURIComponent('😀'.repeat(12))}`, headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'right-to-left override in the id',
+      { method: 'GET', url: `/v1/social-accounts/${encodeURIComponent(`sa_\u202e${randomUUID()}`)}`, headers: t.auth },
+      400,
+      'VALIDATION',
+    ],
+    [
+      'full-width digits in the uuid',
+      {
+        method: 'GET',
+        url: `/v1/social-accounts/${encodeURIComponent(unknownId.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))))}`,
+        headers: t.auth,
+      },
+      400,
+      'VALIDATION',
+    ],
     ['unicode unknown route', { method: 'GET', url: `/v1/${encodeURIComponent('ünïcødé')}` }, 404, 'NOT_FOUND'],
-    ['very long unknown route', { method: 'GET', url: '/v1/' + 'a/'.repeat(4000) }, 404, 'NOT_FOUND'],
-    ['query junk on revoke of an unknown account', { method: 'DELETE', url: `/v1/social-accounts/${unknownId}?%ZZ=%00&a[b][c]=1&x=${'y'.repeat(4000)}`, headers: t.auth }, 404, 'NOT_FOUND'],
+    ['very long unknown route', { method: 'GET', url: `/v1/${'a/'.repeat(4000)}` }, 404, 'NOT_FOUND'],
+    [
+      'query junk on revoke of an unknown account',
+      {
+        method: 'DELETE',
+        url: `/v1/social-accounts/${unknownId}?%ZZ=%00&a[b][c]=1&x=${'y'.repeat(4000)}`,
+        headers: t.auth,
+      },
+      404,
+      'NOT_FOUND',
+    ],
   ];
 
   it('each malformed request gets the envelope, a request id and a 4xx', async () => {
@@ -138,7 +304,12 @@ describeEachDb('malformed requests', (h) => {
     for (const r of withBody) {
       for (const contentType of ['text/plain', 'text/plain; charset=utf-8']) {
         const label = `${r.method} ${r.route} as ${contentType}`;
-        const res = await h.inject({ method: r.method, url: await r.path(h, t), headers: { ...t.auth, 'content-type': contentType }, payload: JSON.stringify(r.payload ?? {}) });
+        const res = await h.inject({
+          method: r.method,
+          url: await r.path(h, t),
+          headers: { ...t.auth, 'content-type': contentType },
+          payload: JSON.stringify(r.payload ?? {}),
+        });
         expectEnvelope(res, 400, 'VALIDATION', label);
         assert.equal(json(res).error.message, 'Content-Type must be application/json.', label);
       }
@@ -169,10 +340,18 @@ describeEachDb('malformed requests', (h) => {
       ['an invalid method token', `G@T /v1/social-accounts/${id} HTTP/1.1\r\nHost: x\r\n\r\n`],
       ['a method Node does not know', `BREW /v1/social-accounts/${id} HTTP/1.1\r\nHost: x\r\n\r\n`],
       ['a header line without a colon', get('this is not a header\r\n')],
-      ['Content-Length and Transfer-Encoding both (smuggling shape)',
-        `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
-      ['two Content-Length values', `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`],
-      ['a bad chunk size', `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`],
+      [
+        'Content-Length and Transfer-Encoding both (smuggling shape)',
+        `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      ],
+      [
+        'two Content-Length values',
+        `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`,
+      ],
+      [
+        'a bad chunk size',
+        `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      ],
       ['not HTTP at all', 'hello there\r\n\r\n'],
       ['an unsupported HTTP version', `GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n`],
     ];
@@ -184,9 +363,12 @@ describeEachDb('malformed requests', (h) => {
 
   it('a chunked body over 1 MiB on a real socket → 413 envelope', async () => {
     const chunk = 'a'.repeat(256 * 1024);
-    const body = Array.from({ length: 5 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('') + '0\r\n\r\n';
-    const res = await rawRequest(port, `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth.authorization}\r\n`
-      + `Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}`);
+    const body = `${Array.from({ length: 5 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('')}0\r\n\r\n`;
+    const res = await rawRequest(
+      port,
+      `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth.authorization}\r\n` +
+        `Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}`,
+    );
     expectEnvelope(res, 413, 'PAYLOAD_TOO_LARGE', 'chunked 1.25 MiB');
   });
 

@@ -26,7 +26,9 @@ describeEachDb('rate limits', (h) => {
     }
     const limited = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
     const err = assertEnvelope(limited, 429, 'RATE_LIMITED', {
-      endpointClass: 'write-light', limit: 60, retryAfterSeconds: Number(limited.headers['retry-after']),
+      endpointClass: 'write-light',
+      limit: 60,
+      retryAfterSeconds: Number(limited.headers['retry-after']),
     });
     assert.match(err.message, /write-light/);
     const retryAfter = Number(limited.headers['retry-after']);
@@ -47,7 +49,7 @@ describeEachDb('rate limits', (h) => {
     budgets.standard['write-light'] = 2;
     h.deps.rateLimiter = createRateLimiter({ kind: 'memory' }, { windowSeconds: 3, budgets });
     try {
-      let limited;
+      let limited: Awaited<ReturnType<typeof h.inject>> | undefined;
       for (let attempt = 0; attempt < 3 && limited?.statusCode !== 429; attempt++) {
         const t = await h.tenant({ tier: 'standard' });
         for (let i = 0; i < 2; i++) await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
@@ -72,7 +74,8 @@ describeEachDb('rate limits', (h) => {
     h.deps.rateLimiter = createRateLimiter({ kind: 'memory' }, { budgets });
     try {
       const t = await h.tenant({ tier: 'standard' });
-      for (let i = 0; i < 5; i++) assert.equal((await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth })).statusCode, 404);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth })).statusCode, 404);
       const limited = await h.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
       assert.equal(limited.statusCode, 429, limited.body);
       assert.equal(json(limited).error.details.limit, 5);
@@ -83,7 +86,9 @@ describeEachDb('rate limits', (h) => {
     }
   });
 
-  async function twoInstancesAdmitExactlyTheBudget(makeStore: () => Promise<{ store: RateLimitStore; close: () => Promise<void> }>) {
+  async function twoInstancesAdmitExactlyTheBudget(
+    makeStore: () => Promise<{ store: RateLimitStore; close: () => Promise<void> }>,
+  ) {
     const prefix = `rl-test-${randomBytes(4).toString('hex')}`;
     const a = await makeStore();
     const b = await makeStore();
@@ -91,8 +96,11 @@ describeEachDb('rate limits', (h) => {
     const appB = await buildApp({ ...h.deps, rateLimiter: createRateLimiter(b.store, { prefix }) });
     try {
       const t = await h.tenant({ tier: 'standard' });
-      const results = await Promise.all(Array.from({ length: 90 }, (_, i) =>
-        (i % 2 ? appA : appB).inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth })));
+      const results = await Promise.all(
+        Array.from({ length: 90 }, (_, i) =>
+          (i % 2 ? appA : appB).inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth }),
+        ),
+      );
       const admitted = results.filter((r) => r.statusCode === 404).length;
       const limited = results.filter((r) => r.statusCode === 429).length;
       assert.equal(admitted, 60, `admitted ${admitted}`);

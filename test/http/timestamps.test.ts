@@ -19,21 +19,35 @@ describe('toWire: RFC 3339 or an internal error, never an expanded year', () => 
   it('prints the bounds in whole seconds and refuses anything outside them', () => {
     assert.equal(toWire(MIN_INSTANT), MIN);
     assert.equal(toWire(MAX_INSTANT), MAX);
-    for (const bad of [new Date('+010000-01-01T00:00:00Z'), new Date('0000-12-31T23:59:59.999Z'), new Date(Number.NaN)]) {
+    for (const bad of [
+      new Date('+010000-01-01T00:00:00Z'),
+      new Date('0000-12-31T23:59:59.999Z'),
+      new Date(Number.NaN),
+    ]) {
       assert.throws(() => toWire(bad), /outside 0001–9999/, String(bad.getTime()));
     }
   });
 });
 
 describeEachDb('timestamps: one range for every input, RFC 3339 on every output', (h) => {
-  const schedule = (t: Tenant, containerId: string, accountId: string, scheduledFor: string) => h.inject({
-    method: 'POST', url: `/v1/content/${containerId}/schedule`, headers: t.auth,
-    payload: { scheduledFor, targets: [{ socialAccountId: accountId, mode: 'publish' }] },
-  });
+  const schedule = (t: Tenant, containerId: string, accountId: string, scheduledFor: string) =>
+    h.inject({
+      method: 'POST',
+      url: `/v1/content/${containerId}/schedule`,
+      headers: t.auth,
+      payload: { scheduledFor, targets: [{ socialAccountId: accountId, mode: 'publish' }] },
+    });
   const reschedule = (t: Tenant, id: string, scheduledFor: string) =>
-    h.inject({ method: 'POST', url: `/v1/scheduled-posts/${id}/reschedule`, headers: t.auth, payload: { scheduledFor } });
-  const posts = (t: Tenant, query: string) => h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/scheduled-posts?${query}`, headers: t.auth });
-  const audit = (t: Tenant, query: string) => h.inject({ method: 'GET', url: `/v1/audit-log?${query}`, headers: t.auth });
+    h.inject({
+      method: 'POST',
+      url: `/v1/scheduled-posts/${id}/reschedule`,
+      headers: t.auth,
+      payload: { scheduledFor },
+    });
+  const posts = (t: Tenant, query: string) =>
+    h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/scheduled-posts?${query}`, headers: t.auth });
+  const audit = (t: Tenant, query: string) =>
+    h.inject({ method: 'GET', url: `/v1/audit-log?${query}`, headers: t.auth });
 
   it('both drivers store and read back the bounds exactly', async () => {
     for (const d of [MIN_INSTANT, MAX_INSTANT]) {
@@ -72,7 +86,11 @@ describeEachDb('timestamps: one range for every input, RFC 3339 on every output'
     const sa = await h.account(t);
     await h.queuedPosts(sa, 2);
     // 0001-01-01T01:00:00+01:00 is the minimum itself; 9999-12-31T22:59:59-01:00 the maximum.
-    for (const [since, until] of [[MIN, MAX], ['0001-01-01T01:00:00+01:00', '9999-12-31T22:59:59-01:00'], ['0001-01-01T00:00:00.000-00:00', '9999-12-31T23:59:59.999Z']]) {
+    for (const [since, until] of [
+      [MIN, MAX],
+      ['0001-01-01T01:00:00+01:00', '9999-12-31T22:59:59-01:00'],
+      ['0001-01-01T00:00:00.000-00:00', '9999-12-31T23:59:59.999Z'],
+    ]) {
       const q = `since=${encodeURIComponent(since!)}&until=${encodeURIComponent(until!)}`;
       const page = await posts(t, q);
       assert.equal(page.statusCode, 200, `${q}: ${page.body}`);
@@ -85,7 +103,12 @@ describeEachDb('timestamps: one range for every input, RFC 3339 on every output'
   it('schedule at the maximum: stored and printed back as sent (a fraction is dropped, as for any time)', async () => {
     const t = await h.tenant();
     const sa = await h.account(t);
-    for (const [sent, printed] of [[MAX, MAX], ['9999-12-31T23:59:59.999Z', MAX], ['9999-12-31T23:59:59+00:00', MAX], ['9999-12-31T23:59:59+14:00', '9999-12-31T09:59:59Z']]) {
+    for (const [sent, printed] of [
+      [MAX, MAX],
+      ['9999-12-31T23:59:59.999Z', MAX],
+      ['9999-12-31T23:59:59+00:00', MAX],
+      ['9999-12-31T23:59:59+14:00', '9999-12-31T09:59:59Z'],
+    ]) {
       const res = await schedule(t, await createContainer(h, t), sa, sent!);
       assert.equal(res.statusCode, 201, `${sent}: ${res.body}`);
       const [created] = json(res).scheduledPosts;
@@ -102,14 +125,23 @@ describeEachDb('timestamps: one range for every input, RFC 3339 on every output'
     const res = await reschedule(t, moved!, '9999-12-31T22:59:59-01:00');
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(json(res).scheduledFor, MAX);
-    assert.equal(json(await h.inject({ method: 'GET', url: `/v1/scheduled-posts/${moved}`, headers: t.auth })).scheduledFor, MAX);
+    assert.equal(
+      json(await h.inject({ method: 'GET', url: `/v1/scheduled-posts/${moved}`, headers: t.auth })).scheduledFor,
+      MAX,
+    );
 
     const first = json(await posts(t, 'limit=1'));
-    assert.deepEqual(first.items.map((p: { id: string; scheduledFor: string }) => [p.id, p.scheduledFor]), [[moved, MAX]]);
+    assert.deepEqual(
+      first.items.map((p: { id: string; scheduledFor: string }) => [p.id, p.scheduledFor]),
+      [[moved, MAX]],
+    );
     assert.equal(typeof first.nextCursor, 'string');
     const second = await posts(t, `limit=1&cursor=${encodeURIComponent(first.nextCursor)}`);
     assert.equal(second.statusCode, 200, second.body);
-    assert.deepEqual(json(second).items.map((p: { id: string }) => p.id), [other]);
+    assert.deepEqual(
+      json(second).items.map((p: { id: string }) => p.id),
+      [other],
+    );
     assert.equal(json(second).nextCursor, null);
   });
 });

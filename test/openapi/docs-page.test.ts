@@ -3,14 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { createHarness, json } from '../harness.js';
 
 // The /docs reference page in a real browser (Debian's chromium, headless) against a real
 // listening server: it renders the seed's endpoint, and loads nothing from any other origin.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
   const h = createHarness('pglite');
@@ -35,7 +43,10 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
     assert.doesNotMatch(await page.text(), /https?:\/\//, 'no absolute URL in the page: nothing from a CDN');
-    for (const [file, type] of [['swagger-ui-bundle.js', /javascript/], ['swagger-ui.css', /text\/css/]] as const) {
+    for (const [file, type] of [
+      ['swagger-ui-bundle.js', /javascript/],
+      ['swagger-ui.css', /text\/css/],
+    ] as const) {
       const res = await fetch(`${baseUrl}/docs/assets/${file}`);
       assert.equal(res.status, 200, file);
       assert.match(res.headers.get('content-type') ?? '', type, file);
@@ -46,7 +57,11 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     assert.equal(json(missing).error.code, 'NOT_FOUND');
     const served = json(await h.inject({ method: 'GET', url: '/openapi.json' }));
     const committed = JSON.parse(fs.readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
-    assert.deepEqual(Object.keys(served.paths).sort(), Object.keys(committed.paths).sort(), '/openapi.json serves the committed document’s paths');
+    assert.deepEqual(
+      Object.keys(served.paths).sort(),
+      Object.keys(committed.paths).sort(),
+      '/openapi.json serves the committed document’s paths',
+    );
   });
 
   it('renders the revoke endpoint, loading nothing from outside the server', async () => {
@@ -63,8 +78,14 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     const revoke = page.locator('.opblock-delete', { hasText: '/v1/social-accounts/{socialAccountId}' });
     await revoke.first().waitFor({ state: 'visible', timeout: 30_000 });
     await revoke.first().locator('.opblock-summary').click(); // expand it: parameters and responses
-    await page.getByText('Account id, `sa_<uuid>`.').or(page.getByText('Account id, sa_<uuid>.')).first().waitFor({ timeout: 10_000 }).catch(() => {});
+    await page
+      .getByText('Account id, `sa_<uuid>`.')
+      .or(page.getByText('Account id, sa_<uuid>.'))
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => {});
     await page.screenshot({ path: screenshot, fullPage: false });
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator; innerText is what a reader sees.
     const text = await page.locator('body').innerText();
     assert.ok(text.includes('Revoke a social account'), `page text: ${text.slice(0, 500)}`);
     assert.ok(text.includes('/v1/social-accounts/{socialAccountId}'), 'the revoke path is shown');

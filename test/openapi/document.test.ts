@@ -16,7 +16,8 @@ describe('OpenAPI document', () => {
   before(async () => {
     doc = await buildOpenapiDocument();
     ops = Object.entries<Record<string, Op>>(doc.paths).flatMap(([path, byMethod]) =>
-      Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+      Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+    );
   });
 
   it('is OpenAPI 3.1 with bearer auth, /v1 routes only (operator, docs and health routes hidden)', () => {
@@ -44,7 +45,10 @@ describe('OpenAPI document', () => {
       const { op } = found;
       assert.equal(op['x-required-scope'], r.scope ?? null, `${op.operationId}: x-required-scope`);
       assert.equal(op['x-endpoint-class'], r.rateClass, `${op.operationId}: x-endpoint-class`);
-      assert.ok(op.description.includes(r.scope ? `\`${r.scope}\`` : 'any valid API key'), `${op.operationId}: ${op.description}`);
+      assert.ok(
+        op.description.includes(r.scope ? `\`${r.scope}\`` : 'any valid API key'),
+        `${op.operationId}: ${op.description}`,
+      );
     }
   });
 
@@ -55,15 +59,30 @@ describe('OpenAPI document', () => {
       for (const s of GUARD_ERRORS) assert.ok(op.responses[s], `${op.operationId}: ${s}`);
       for (const [status, res] of Object.entries<any>(op.responses)) {
         if (Number(status) < 400) continue;
-        assert.deepEqual(res.content, { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } }, `${op.operationId} ${status}`);
+        assert.deepEqual(
+          res.content,
+          { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+          `${op.operationId} ${status}`,
+        );
         assert.match(res.description, /`[A-Z_]+`/, `${op.operationId} ${status}: ${res.description}`);
       }
-      assert.ok(Object.keys(op.responses).some((s) => s.startsWith('2')), `${op.operationId}: a success response`);
+      assert.ok(
+        Object.keys(op.responses).some((s) => s.startsWith('2')),
+        `${op.operationId}: a success response`,
+      );
     }
   });
 
   it('guard headers on the responses: X-Request-Id everywhere, rate-limit state after authentication, Retry-After on 429', () => {
-    for (const name of ['XRequestId', 'XRateLimitEndpointClass', 'RateLimitLimit', 'RateLimitRemaining', 'RateLimitReset', 'RetryAfter', 'IdempotentReplayed']) {
+    for (const name of [
+      'XRequestId',
+      'XRateLimitEndpointClass',
+      'RateLimitLimit',
+      'RateLimitRemaining',
+      'RateLimitReset',
+      'RetryAfter',
+      'IdempotentReplayed',
+    ]) {
       assert.ok(doc.components.headers[name]?.schema, `components.headers.${name}`);
     }
     for (const { op } of ops) {
@@ -71,7 +90,8 @@ describe('OpenAPI document', () => {
         const names = Object.keys(res.headers ?? {});
         assert.ok(names.includes('X-Request-Id'), `${op.operationId} ${status}`);
         const authenticated = status !== '401' && status !== '503';
-        for (const h of RATE_HEADERS) assert.equal(names.includes(h), authenticated, `${op.operationId} ${status}: ${h}`);
+        for (const h of RATE_HEADERS)
+          assert.equal(names.includes(h), authenticated, `${op.operationId} ${status}: ${h}`);
         if (status === '429') assert.ok(names.includes('Retry-After'), `${op.operationId} 429: Retry-After`);
       }
     }
@@ -79,7 +99,10 @@ describe('OpenAPI document', () => {
 
   it('Idempotency-Key is a header parameter of every POST, PATCH and DELETE, and of nothing else', () => {
     const param = doc.components.parameters.IdempotencyKey;
-    assert.deepEqual({ name: param.name, in: param.in, max: param.schema.maxLength }, { name: 'Idempotency-Key', in: 'header', max: 255 });
+    assert.deepEqual(
+      { name: param.name, in: param.in, max: param.schema.maxLength },
+      { name: 'Idempotency-Key', in: 'header', max: 255 },
+    );
     for (const { method, op } of ops) {
       const has = (op.parameters ?? []).some((p: any) => p.$ref === '#/components/parameters/IdempotencyKey');
       assert.equal(has, method !== 'GET' && op['x-idempotent'] !== false, `${op.operationId}`);
@@ -104,7 +127,10 @@ describe('OpenAPI document', () => {
     };
     walk(doc);
     for (const ref of refs) {
-      const target = ref.split('/').slice(1).reduce<any>((o, k) => o?.[k], doc);
+      const target = ref
+        .split('/')
+        .slice(1)
+        .reduce<any>((o, k) => o?.[k], doc);
       assert.ok(target, `${ref} resolves`);
     }
     const text = JSON.stringify(doc.components.schemas);
@@ -118,9 +144,18 @@ describe('OpenAPI document', () => {
     assert.deepEqual(Object.keys(op.responses), ['200', '400', '401', '403', '404', '409', '413', '429', '500', '503']);
     assert.deepEqual(op.parameters[0], {
       schema: { type: 'string', pattern: '^sa_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' },
-      in: 'path', name: 'socialAccountId', required: true, description: 'Account id, `sa_<uuid>`.',
+      in: 'path',
+      name: 'socialAccountId',
+      required: true,
+      description: 'Account id, `sa_<uuid>`.',
     });
     const schema = doc.components.schemas.RevokeSocialAccountResponse;
-    assert.deepEqual(Object.keys(schema.properties), ['socialAccountId', 'status', 'disconnectedReason', 'canceledScheduledPosts', 'disconnectedAt']);
+    assert.deepEqual(Object.keys(schema.properties), [
+      'socialAccountId',
+      'status',
+      'disconnectedReason',
+      'canceledScheduledPosts',
+      'disconnectedAt',
+    ]);
   });
 });

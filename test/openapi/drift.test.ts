@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildOpenapiDocument, serializeOpenapi } from '../../scripts/openapi-document.js';
-import { PY_OPERATIONS_FILE, renderPython, renderTypeScript, ROOT, TS_TYPES_FILE } from '../../scripts/sdk-types.js';
+import { PY_OPERATIONS_FILE, ROOT, renderPython, renderTypeScript, TS_TYPES_FILE } from '../../scripts/sdk-types.js';
 
 // The committed document and the SDK files generated from it must be what the routes produce
 // now: a route or schema change without `npm run openapi` fails here.
@@ -15,8 +15,10 @@ function assertSame(file: string, expected: string) {
   const a = actual.split('\n');
   const e = expected.split('\n');
   const line = e.findIndex((l, i) => l !== a[i]);
-  assert.fail(`${rel} is out of date with the routes: run npm run openapi (and commit it).\n`
-    + `First difference at line ${line + 1}:\n  committed: ${a[line]?.slice(0, 200) ?? '(end of file)'}\n  generated: ${e[line]?.slice(0, 200) ?? '(end of file)'}`);
+  assert.fail(
+    `${rel} is out of date with the routes: run npm run openapi (and commit it).\n` +
+      `First difference at line ${line + 1}:\n  committed: ${a[line]?.slice(0, 200) ?? '(end of file)'}\n  generated: ${e[line]?.slice(0, 200) ?? '(end of file)'}`,
+  );
 }
 
 describe('OpenAPI drift', () => {

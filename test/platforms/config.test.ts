@@ -5,8 +5,10 @@ import { loadPlatformSettings } from '../../src/platforms/config.js';
 import { createPlatformAdapters } from '../../src/platforms/index.js';
 
 const LIVE = {
-  LAYERS_TIKTOK_CLIENT_KEY: 'ck', LAYERS_TIKTOK_CLIENT_SECRET: 'cs',
-  LAYERS_INSTAGRAM_CLIENT_ID: '42', LAYERS_INSTAGRAM_CLIENT_SECRET: 'is',
+  LAYERS_TIKTOK_CLIENT_KEY: 'ck',
+  LAYERS_TIKTOK_CLIENT_SECRET: 'cs',
+  LAYERS_INSTAGRAM_CLIENT_ID: '42',
+  LAYERS_INSTAGRAM_CLIENT_SECRET: 'is',
 };
 const hostOf = (url: string) => new URL(url).host;
 const authorizeHosts = (env: NodeJS.ProcessEnv, nodeEnv: 'development' | 'production' | 'test') => {
@@ -21,7 +23,10 @@ describe('platform settings', () => {
     const s = loadPlatformSettings(LIVE, 'production');
     assert.equal(s.sandbox.start, false);
     assert.equal(s.tiktok.clientKey, 'ck');
-    assert.throws(() => loadPlatformSettings({}, 'production'), (e: unknown) => e instanceof ConfigError && /LAYERS_TIKTOK_CLIENT_KEY/.test(e.message));
+    assert.throws(
+      () => loadPlatformSettings({}, 'production'),
+      (e: unknown) => e instanceof ConfigError && /LAYERS_TIKTOK_CLIENT_KEY/.test(e.message),
+    );
   });
 
   it('development and test: the sandbox on 127.0.0.1 (LAYERS_SANDBOX_PORT), which the process should start', () => {
@@ -31,7 +36,11 @@ describe('platform settings', () => {
   });
 
   it('an explicit base URL wins in any environment', () => {
-    const env = { ...LIVE, LAYERS_TIKTOK_BASE_URL: 'http://tiktok.staging:7000', LAYERS_INSTAGRAM_BASE_URL: 'http://ig.staging:7001' };
+    const env = {
+      ...LIVE,
+      LAYERS_TIKTOK_BASE_URL: 'http://tiktok.staging:7000',
+      LAYERS_INSTAGRAM_BASE_URL: 'http://ig.staging:7001',
+    };
     assert.deepEqual(authorizeHosts(env, 'production'), ['tiktok.staging:7000', 'ig.staging:7001']);
     assert.equal(loadPlatformSettings(env, 'development').sandbox.start, false);
     assert.throws(() => loadPlatformSettings({ LAYERS_TIKTOK_BASE_URL: 'not a url' }, 'development'), ConfigError);

@@ -37,9 +37,14 @@ async function rejects(p: Promise<unknown>, kind: PlatformErrorKind, pattern?: R
 
 async function connect(adapter: PlatformAdapter, extra = '') {
   const pkce = createPkcePair();
-  const url = adapter.authorizeUrl({ state: 'st_test', redirectUri: REDIRECT, codeChallenge: pkce.codeChallenge }) + extra;
+  const url =
+    adapter.authorizeUrl({ state: 'st_test', redirectUri: REDIRECT, codeChallenge: pkce.codeChallenge }) + extra;
   const back = await authorize(url);
-  const grant = await adapter.exchangeCode({ code: back.searchParams.get('code')!, redirectUri: REDIRECT, codeVerifier: pkce.codeVerifier });
+  const grant = await adapter.exchangeCode({
+    code: back.searchParams.get('code')!,
+    redirectUri: REDIRECT,
+    codeVerifier: pkce.codeVerifier,
+  });
   return { back, grant, pkce };
 }
 
@@ -53,7 +58,14 @@ describe('sandbox platform through the adapters', () => {
     const { codeChallenge } = createPkcePair();
     const url = new URL(tiktok.authorizeUrl({ state: 'st_1', redirectUri: REDIRECT, codeChallenge }));
     assert.equal(url.pathname, '/v2/auth/authorize/');
-    for (const [k, v] of Object.entries({ client_key: SANDBOX_CLIENTS.tiktok.clientKey, response_type: 'code', redirect_uri: REDIRECT, state: 'st_1', code_challenge: codeChallenge, code_challenge_method: 'S256' })) {
+    for (const [k, v] of Object.entries({
+      client_key: SANDBOX_CLIENTS.tiktok.clientKey,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      state: 'st_1',
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+    })) {
       assert.equal(url.searchParams.get(k), v, k);
     }
     assert.equal(url.searchParams.get('scope'), 'user.info.basic,video.publish,video.upload');
@@ -66,7 +78,10 @@ describe('sandbox platform through the adapters', () => {
     assert.ok(Date.parse(grant.token.expiresAt!) > Date.now() + 23 * 3600 * 1000, grant.token.expiresAt);
     assert.deepEqual(grant.scopes, ['user.info.basic', 'video.publish', 'video.upload']);
     const profile = await tiktok.fetchProfile(grant.token);
-    assert.deepEqual({ ...profile, avatarUrl: undefined }, { externalAccountId: grant.externalAccountId, handle: 'creator.one', avatarUrl: undefined });
+    assert.deepEqual(
+      { ...profile, avatarUrl: undefined },
+      { externalAccountId: grant.externalAccountId, handle: 'creator.one', avatarUrl: undefined },
+    );
     const tokenCall = fx.sandbox.calls('tiktok.token').at(-1)!;
     assert.equal(tokenCall.status, 200);
     assert.equal(tokenCall.externalAccountId, grant.externalAccountId);
@@ -74,11 +89,20 @@ describe('sandbox platform through the adapters', () => {
 
   it('a scope the platform does not define is refused at authorization, as the platforms do', async () => {
     const { tiktok, instagram } = fx.adapters;
-    const back = await authorize(tiktok.authorizeUrl({ state: 'st_s', redirectUri: REDIRECT, scopes: ['video.publish', 'video.delete'] }));
+    const back = await authorize(
+      tiktok.authorizeUrl({ state: 'st_s', redirectUri: REDIRECT, scopes: ['video.publish', 'video.delete'] }),
+    );
     assert.equal(back.searchParams.get('error'), 'invalid_scope');
     assert.match(back.searchParams.get('error_description') ?? '', /video\.delete/);
     assert.equal(back.searchParams.get('code'), null);
-    const res = await fetch(instagram.authorizeUrl({ state: 'st_s', redirectUri: REDIRECT, scopes: ['instagram_business_basic', 'user.info.basic'] }), { redirect: 'manual' });
+    const res = await fetch(
+      instagram.authorizeUrl({
+        state: 'st_s',
+        redirectUri: REDIRECT,
+        scopes: ['instagram_business_basic', 'user.info.basic'],
+      }),
+      { redirect: 'manual' },
+    );
     assert.equal(res.status, 400);
     assert.match(JSON.stringify(await res.json()), /Invalid Scopes: user\.info\.basic/);
   });
@@ -86,20 +110,43 @@ describe('sandbox platform through the adapters', () => {
   it('TikTok: a wrong code_verifier, a replayed code and a foreign redirect_uri are invalid_grant; a replay kills the first grant', async () => {
     const { tiktok } = fx.adapters;
     const pkce = createPkcePair();
-    const back = await authorize(tiktok.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: pkce.codeChallenge }));
+    const back = await authorize(
+      tiktok.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: pkce.codeChallenge }),
+    );
     const code = back.searchParams.get('code')!;
-    await rejects(tiktok.exchangeCode({ code, redirectUri: REDIRECT, codeVerifier: createPkcePair().codeVerifier }), 'CREDENTIAL_INVALID', /code_verifier/);
+    await rejects(
+      tiktok.exchangeCode({ code, redirectUri: REDIRECT, codeVerifier: createPkcePair().codeVerifier }),
+      'CREDENTIAL_INVALID',
+      /code_verifier/,
+    );
     // That attempt consumed the code: even the right verifier is refused now.
-    await rejects(tiktok.exchangeCode({ code, redirectUri: REDIRECT, codeVerifier: pkce.codeVerifier }), 'CREDENTIAL_INVALID', /already used/);
+    await rejects(
+      tiktok.exchangeCode({ code, redirectUri: REDIRECT, codeVerifier: pkce.codeVerifier }),
+      'CREDENTIAL_INVALID',
+      /already used/,
+    );
 
     const second = await connect(tiktok);
     const replayCode = second.back.searchParams.get('code')!;
-    await rejects(tiktok.exchangeCode({ code: replayCode, redirectUri: REDIRECT, codeVerifier: second.pkce.codeVerifier }), 'CREDENTIAL_INVALID');
+    await rejects(
+      tiktok.exchangeCode({ code: replayCode, redirectUri: REDIRECT, codeVerifier: second.pkce.codeVerifier }),
+      'CREDENTIAL_INVALID',
+    );
     await rejects(tiktok.refreshToken(second.grant.token), 'CREDENTIAL_INVALID', /revoked/);
 
     const third = createPkcePair();
-    const b3 = await authorize(tiktok.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: third.codeChallenge }));
-    await rejects(tiktok.exchangeCode({ code: b3.searchParams.get('code')!, redirectUri: 'https://evil.example/cb', codeVerifier: third.codeVerifier }), 'CREDENTIAL_INVALID', /redirect_uri/);
+    const b3 = await authorize(
+      tiktok.authorizeUrl({ state: 's', redirectUri: REDIRECT, codeChallenge: third.codeChallenge }),
+    );
+    await rejects(
+      tiktok.exchangeCode({
+        code: b3.searchParams.get('code')!,
+        redirectUri: 'https://evil.example/cb',
+        codeVerifier: third.codeVerifier,
+      }),
+      'CREDENTIAL_INVALID',
+      /redirect_uri/,
+    );
   });
 
   it('Instagram: authorize (no PKCE), code → short-lived → long-lived token, profile', async () => {
@@ -115,7 +162,13 @@ describe('sandbox platform through the adapters', () => {
     assert.equal(grant.token.refreshToken, undefined);
     assert.ok(Date.parse(grant.token.expiresAt!) > Date.now() + 59 * 24 * 3600 * 1000, grant.token.expiresAt);
     assert.match(grant.externalAccountId, /^\d{17}$/);
-    assert.deepEqual(fx.sandbox.log.slice(-2).map((c) => [c.endpoint, c.status]), [['instagram.token', 200], ['instagram.exchange', 200]]);
+    assert.deepEqual(
+      fx.sandbox.log.slice(-2).map((c) => [c.endpoint, c.status]),
+      [
+        ['instagram.token', 200],
+        ['instagram.exchange', 200],
+      ],
+    );
     assert.equal((await instagram.fetchProfile(grant.token)).handle, 'brand.one');
   });
 
@@ -141,14 +194,20 @@ describe('sandbox platform through the adapters', () => {
     const call = fx.sandbox.calls('tiktok.revoke').at(-1)!;
     assert.deepEqual([call.status, call.token, call.known], [200, grant.token.accessToken, true]);
     await rejects(tiktok.refreshToken(grant.token), 'CREDENTIAL_INVALID', /revoked/);
-    await rejects(tiktok.publish(grant.token, { ...VIDEO, externalAccountId: grant.externalAccountId }, 'k'), 'CREDENTIAL_INVALID', /access_token_invalid/);
+    await rejects(
+      tiktok.publish(grant.token, { ...VIDEO, externalAccountId: grant.externalAccountId }, 'k'),
+      'CREDENTIAL_INVALID',
+      /access_token_invalid/,
+    );
     assert.deepEqual(await tiktok.revokeToken({ accessToken: 'act.never-issued' }), { outcome: 'revoked' });
     assert.equal(fx.sandbox.calls('tiktok.revoke').at(-1)!.known, false);
   });
 
   it('Instagram has no revocation endpoint: the adapter says unsupported and calls nothing', async () => {
     const before = fx.sandbox.log.length;
-    assert.deepEqual(await fx.adapters.instagram.revokeToken({ accessToken: 'IGAAsbx-anything' }), { outcome: 'unsupported' });
+    assert.deepEqual(await fx.adapters.instagram.revokeToken({ accessToken: 'IGAAsbx-anything' }), {
+      outcome: 'unsupported',
+    });
     assert.equal(fx.sandbox.log.length, before);
   });
 
@@ -162,23 +221,49 @@ describe('sandbox platform through the adapters', () => {
       const other = await adapter.publish(token, post, 'sp_key_2');
       assert.equal(again.externalId, first.externalId);
       assert.notEqual(other.externalId, first.externalId);
-      const published = fx.sandbox.calls(`${platform}.publish`).filter((c) => c.externalAccountId === externalAccountId);
-      assert.deepEqual(published.map((c) => [c.idempotencyKey, c.replayed]), [['sp_key_1', false], ['sp_key_1', true], ['sp_key_2', false]]);
+      const published = fx.sandbox
+        .calls(`${platform}.publish`)
+        .filter((c) => c.externalAccountId === externalAccountId);
+      assert.deepEqual(
+        published.map((c) => [c.idempotencyKey, c.replayed]),
+        [
+          ['sp_key_1', false],
+          ['sp_key_1', true],
+          ['sp_key_2', false],
+        ],
+      );
     });
   }
 
   it('fault switches over HTTP: 5xx for a count of calls is RETRYABLE, then the endpoint recovers', async () => {
     const arm = await fetch(`${fx.sandbox.url}/__sandbox/faults`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ endpoint: 'tiktok.token', mode: '5xx', count: 2 }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'tiktok.token', mode: '5xx', count: 2 }),
     });
     assert.equal(arm.status, 200, await arm.text());
     const { token } = fx.sandbox.issueToken('tiktok');
     await rejects(fx.adapters.tiktok.refreshToken(token), 'RETRYABLE', /503 temporarily_unavailable/);
     await rejects(fx.adapters.tiktok.refreshToken(token), 'RETRYABLE');
     assert.ok((await fx.adapters.tiktok.refreshToken(token)).accessToken);
-    const log = (await (await fetch(`${fx.sandbox.url}/__sandbox/log`)).json()) as { calls: { endpoint: string; fault?: string; status: number }[] };
-    assert.deepEqual(log.calls.filter((c) => c.endpoint === 'tiktok.token').slice(-3).map((c) => [c.status, c.fault]), [[503, '5xx'], [503, '5xx'], [200, undefined]]);
-    const bad = await fetch(`${fx.sandbox.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ endpoint: 'nope', mode: '5xx' }) });
+    const log = (await (await fetch(`${fx.sandbox.url}/__sandbox/log`)).json()) as {
+      calls: { endpoint: string; fault?: string; status: number }[];
+    };
+    assert.deepEqual(
+      log.calls
+        .filter((c) => c.endpoint === 'tiktok.token')
+        .slice(-3)
+        .map((c) => [c.status, c.fault]),
+      [
+        [503, '5xx'],
+        [503, '5xx'],
+        [200, undefined],
+      ],
+    );
+    const bad = await fetch(`${fx.sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ endpoint: 'nope', mode: '5xx' }),
+    });
     assert.equal(bad.status, 422);
   });
 
@@ -208,24 +293,40 @@ describe('sandbox platform through the adapters', () => {
     const quick = createSandboxAdapters(fx.sandbox.url, { timeoutMs: 200 });
     const { token, externalAccountId } = fx.sandbox.issueToken('tiktok');
     fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: 'timeout_after_effect', count: 1 });
-    await assert.rejects(quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered'),
-      (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && err.outcomeUnknown && /timed out/.test(err.message));
+    await assert.rejects(
+      quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered'),
+      (err: unknown) =>
+        isPlatformError(err) && err.kind === 'RETRYABLE' && err.outcomeUnknown && /timed out/.test(err.message),
+    );
     const lost = fx.sandbox.calls('tiktok.publish').at(-1)!;
     assert.deepEqual([lost.status, lost.fault, lost.replayed], [0, 'timeout_after_effect', false]);
-    assert.equal((await quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered')).externalId, lost.externalId);
+    assert.equal(
+      (await quick.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_unanswered')).externalId,
+      lost.externalId,
+    );
     fx.sandbox.setFault({ endpoint: 'tiktok.token', mode: 'timeout_after_effect', count: 1 });
-    await assert.rejects(quick.tiktok.refreshToken(token), (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown);
+    await assert.rejects(
+      quick.tiktok.refreshToken(token),
+      (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown,
+    );
     const closed = net.createServer().listen(0, '127.0.0.1');
     await once(closed, 'listening');
     const { port } = closed.address() as net.AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
     const refused = createSandboxAdapters(`http://127.0.0.1:${port}`, { timeoutMs: 1000 });
-    await assert.rejects(refused.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_refused'),
-      (err: unknown) => isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown && /network error/.test(err.message));
+    await assert.rejects(
+      refused.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_refused'),
+      (err: unknown) =>
+        isPlatformError(err) && err.kind === 'RETRYABLE' && !err.outcomeUnknown && /network error/.test(err.message),
+    );
   });
 
   it('classifies our own misconfiguration (invalid_client) as PERMANENT, not a credential problem', async () => {
-    const wrong = createTikTokAdapter({ baseUrl: fx.sandbox.url, clientKey: SANDBOX_CLIENTS.tiktok.clientKey, clientSecret: 'wrong' });
+    const wrong = createTikTokAdapter({
+      baseUrl: fx.sandbox.url,
+      clientKey: SANDBOX_CLIENTS.tiktok.clientKey,
+      clientSecret: 'wrong',
+    });
     await rejects(wrong.revokeToken({ accessToken: 'act.x' }), 'PERMANENT', /401 invalid_client/);
   });
 

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
-  call, createAccount, createDatabase, createTenant, DATABASES, show, startServer, stopServer, tempDir, type Res, type Server,
+  call,
+  createAccount,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  type Res,
+  type Server,
+  show,
+  startServer,
+  stopServer,
+  tempDir,
 } from './support.js';
 
 // An acknowledged revoke is durable: the client has its 200, the server is killed -9 at that very
@@ -45,18 +55,22 @@ for (const kind of DATABASES) {
       const acked = new Map<string, Res>();
       let killedAt: number | undefined;
       const victim = server;
-      await Promise.all(accounts.map((id) => call(victim.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }).then(
-        (res) => {
-          if (killedAt !== undefined) return; // read after the kill: not counted as acknowledged before it
-          assert.equal(res.status, 200, `revoke ${id}: ${show(res.text)}`);
-          acked.set(id, res);
-          if (acked.size === ACCOUNTS / 2) {
-            victim.child.kill('SIGKILL');
-            killedAt = performance.now();
-          }
-        },
-        () => undefined, // cut off by the kill
-      )));
+      await Promise.all(
+        accounts.map((id) =>
+          call(victim.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }).then(
+            (res) => {
+              if (killedAt !== undefined) return; // read after the kill: not counted as acknowledged before it
+              assert.equal(res.status, 200, `revoke ${id}: ${show(res.text)}`);
+              acked.set(id, res);
+              if (acked.size === ACCOUNTS / 2) {
+                victim.child.kill('SIGKILL');
+                killedAt = performance.now();
+              }
+            },
+            () => undefined, // cut off by the kill
+          ),
+        ),
+      );
       await victim.exited;
       assert.equal(acked.size, ACCOUNTS / 2, 'the kill came on the planned acknowledgement');
 
@@ -66,20 +80,37 @@ for (const kind of DATABASES) {
         const res = await call(server.url, 'GET', `/v1/social-accounts/${id}`, { auth: tenant.auth });
         assert.equal(res.status, 200, show(res.text));
         const { status, queuedScheduledPosts } = res.body;
-        const whole = (status === 'disconnected' && queuedScheduledPosts === 0) || (status === 'connected' && queuedScheduledPosts === POSTS);
+        const whole =
+          (status === 'disconnected' && queuedScheduledPosts === 0) ||
+          (status === 'connected' && queuedScheduledPosts === POSTS);
         assert.ok(whole, `${id} after the crash is a mix: ${show(res.text)}`);
         if (acked.has(id)) {
-          assert.equal(status, 'disconnected', `${id} was acknowledged (${acked.get(id)!.text}) but is ${status} after the restart`);
+          assert.equal(
+            status,
+            'disconnected',
+            `${id} was acknowledged (${acked.get(id)!.text}) but is ${status} after the restart`,
+          );
           assert.equal(acked.get(id)!.body.canceledScheduledPosts, POSTS);
         }
         if (status === 'disconnected') revoked++;
       }
       // The canceled posts behind each acknowledged count, by status.
-      const tenantPosts = await call(server.url, 'GET', `/v1/projects/${tenant.projectId}/scheduled-posts?status=canceled&limit=100&socialAccountId=${[...acked.keys()][0]}`, { auth: tenant.auth });
+      const tenantPosts = await call(
+        server.url,
+        'GET',
+        `/v1/projects/${tenant.projectId}/scheduled-posts?status=canceled&limit=100&socialAccountId=${[...acked.keys()][0]}`,
+        { auth: tenant.auth },
+      );
       assert.equal(tenantPosts.status, 200, show(tenantPosts.text));
-      assert.equal(tenantPosts.body.items.length, POSTS, `the first acknowledged account has all ${POSTS} posts canceled`);
+      assert.equal(
+        tenantPosts.body.items.length,
+        POSTS,
+        `the first acknowledged account has all ${POSTS} posts canceled`,
+      );
       assert.deepEqual(await stopServer(server), { code: 0, signal: null }, show(server.output()));
-      t.diagnostic(`${acked.size} acknowledged before the kill, ${revoked} revoked after the restart (${revoked - acked.size} committed but unacknowledged), ${ACCOUNTS - revoked} untouched`);
+      t.diagnostic(
+        `${acked.size} acknowledged before the kill, ${revoked} revoked after the restart (${revoked - acked.size} committed but unacknowledged), ${ACCOUNTS - revoked} untouched`,
+      );
     });
   });
 }

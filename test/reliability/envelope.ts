@@ -6,7 +6,8 @@ import { REQUEST_ID } from '../harness.js';
 
 export type Answer = { status: number; headers: Record<string, string>; body: string };
 
-const INTERNALS = /\bat .+:\d+:\d+|node_modules|FST_ERR|TypeError|RangeError|SyntaxError|ECONN|SQLSTATE|pglite|postgres/i;
+const INTERNALS =
+  /\bat .+:\d+:\d+|node_modules|FST_ERR|TypeError|RangeError|SyntaxError|ECONN|SQLSTATE|pglite|postgres/i;
 
 /** What is wrong with this answer, or undefined. 1xx are interim; 2xx/3xx need only X-Request-Id. */
 export function problemWith(a: Answer, method: string): string | undefined {
@@ -29,10 +30,10 @@ export function problemWith(a: Answer, method: string): string | undefined {
   if (extra.length) return `error has ${extra.join(',')}`;
   if (!(e.code in ERROR_CODES)) return `unknown code ${e.code}`;
   const expected = ERROR_CODES[e.code as keyof typeof ERROR_CODES];
-  if (expected !== a.status && !(e.code === 'VALIDATION' && [400, 422].includes(a.status))) return `code ${e.code} with status ${a.status}`;
+  if (expected !== a.status && !(e.code === 'VALIDATION' && [400, 422].includes(a.status)))
+    return `code ${e.code} with status ${a.status}`;
   if (typeof e.message !== 'string' || !e.message) return 'no message';
   if (e.requestId !== rid) return 'requestId differs from X-Request-Id';
   if (INTERNALS.test(a.body)) return 'internals in the body';
   return undefined;
 }
-

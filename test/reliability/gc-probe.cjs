@@ -4,5 +4,5 @@
 process.on('SIGUSR2', () => {
   global.gc();
   global.gc();
-  process.stderr.write(JSON.stringify({ gcProbe: process.memoryUsage() }) + '\n');
+  process.stderr.write(`${JSON.stringify({ gcProbe: process.memoryUsage() })}\n`);
 });

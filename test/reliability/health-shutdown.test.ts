@@ -5,8 +5,18 @@ import pg from 'pg';
 import { openEmbeddedDatabase } from '../../src/db/client.js';
 import { REQUEST_ID } from '../harness.js';
 import {
-  call, createAccount, createDatabase, createTenant, DATABASES, show, sleep, startServer, tempDir, TEST_DATABASE_URL,
-  type Res, type Server,
+  call,
+  createAccount,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  type Res,
+  type Server,
+  show,
+  sleep,
+  startServer,
+  TEST_DATABASE_URL,
+  tempDir,
 } from './support.js';
 import { probeConnect, rawConnection, tcpProxy } from './tcp.js';
 
@@ -17,7 +27,12 @@ import { probeConnect, rawConnection, tcpProxy } from './tcp.js';
 // with 200, refuses new connections, answers what is already on an open connection in the
 // envelope, and exits 0.
 
-function expectEnvelope(res: { status: number; body: string; requestId: string | null }, status: number, code: string, label: string) {
+function expectEnvelope(
+  res: { status: number; body: string; requestId: string | null },
+  status: number,
+  code: string,
+  label: string,
+) {
   const shown = `${label}: ${res.status} ${show(res.body, 500)}`;
   assert.equal(res.status, status, shown);
   assert.match(res.requestId ?? '', REQUEST_ID, `X-Request-Id: ${shown}`);
@@ -62,13 +77,21 @@ if (DATABASES.includes('postgres')) {
       // The pause holds one revoke's transaction open across the outage: its connection dies while
       // checked out, which used to crash the process (an 'error' event on a pg client nobody heard).
       server = await startServer({
-        dataDir, env: { DATABASE_URL: viaProxy.toString(), RATE_LIMIT_STORE: 'memory', LAYERS_TEST_FAULTS: 'revoke:before-commit:pause' },
+        dataDir,
+        env: {
+          DATABASE_URL: viaProxy.toString(),
+          RATE_LIMIT_STORE: 'memory',
+          LAYERS_TEST_FAULTS: 'revoke:before-commit:pause',
+        },
       });
       const base = server.url;
       const tenant = await createTenant(base);
       const held = new AbortController();
       const heldAccount = await createAccount(base, tenant, 10);
-      const heldRevoke = call(base, 'DELETE', `/v1/social-accounts/${heldAccount}`, { auth: tenant.auth, signal: held.signal }).catch(() => undefined);
+      const heldRevoke = call(base, 'DELETE', `/v1/social-accounts/${heldAccount}`, {
+        auth: tenant.auth,
+        signal: held.signal,
+      }).catch(() => undefined);
       await server.waitForLine(/"testFault":"paused","point":"revoke:before-commit"/);
 
       const healthy = async () => {
@@ -100,7 +123,10 @@ if (DATABASES.includes('postgres')) {
           assert.match(e.message, /safe to retry/);
         }
         await proxy.restore();
-        await eventually(`/readyz 200 after the database ${outage} ends`, async () => (await call(base, 'GET', '/readyz')).status === 200);
+        await eventually(
+          `/readyz 200 after the database ${outage} ends`,
+          async () => (await call(base, 'GET', '/readyz')).status === 200,
+        );
         const whoami = await call(base, 'GET', '/v1/whoami', { auth: tenant.auth });
         assert.equal(whoami.status, 200, `back to serving after the ${outage}: ${show(whoami.text)}`);
       }
@@ -117,7 +143,11 @@ if (DATABASES.includes('postgres')) {
 }
 
 const revokeReceived = (server: Server, id: string) =>
-  server.waitForLine(new RegExp(`"url":"/v1/social-accounts/${id}".*"incoming request"|"incoming request".*"url":"/v1/social-accounts/${id}"`));
+  server.waitForLine(
+    new RegExp(
+      `"url":"/v1/social-accounts/${id}".*"incoming request"|"incoming request".*"url":"/v1/social-accounts/${id}"`,
+    ),
+  );
 
 if (DATABASES.includes('postgres')) {
   describe('graceful shutdown with requests in flight [postgres]', { timeout: 180_000 }, () => {
@@ -135,7 +165,10 @@ if (DATABASES.includes('postgres')) {
     it('SIGTERM: new connections refused at once, in-flight revokes finish with 200 and close their connections, exit 0 promptly', async (t) => {
       const POSTS = 2_000;
       database = await createDatabase();
-      server = await startServer({ dataDir, env: { DATABASE_URL: database.url, RATE_LIMIT_STORE: 'memory', LOG_LEVEL: 'info' } });
+      server = await startServer({
+        dataDir,
+        env: { DATABASE_URL: database.url, RATE_LIMIT_STORE: 'memory', LOG_LEVEL: 'info' },
+      });
       const port = Number(new URL(server.url).port);
       const tenant = await createTenant(server.url);
       const accounts: string[] = [];
@@ -151,29 +184,48 @@ if (DATABASES.includes('postgres')) {
       const idle = rawConnection(port);
       idle.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
       assert.equal((await idle.next()).status, 200);
-      const inFlight = accounts.slice(0, 2).map((id) => call(server!.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }));
+      const inFlight = accounts
+        .slice(0, 2)
+        .map((id) => call(server!.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }));
       const busy = rawConnection(port);
-      busy.write(`DELETE /v1/social-accounts/${accounts[2]} HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\n\r\n`);
+      busy.write(
+        `DELETE /v1/social-accounts/${accounts[2]} HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\n\r\n`,
+      );
       const busyFirst = busy.next();
       await Promise.all(accounts.map((id) => revokeReceived(server!, id)));
       // In flight for sure: three backends blocked by the test's lock on the revoke's row-lock query.
       // (Asked outside the locking transaction: pg_stat_activity is a snapshot per transaction.)
       const lockerPid = (await locker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       let blocked: { query: string }[] = [];
-      await eventually(() => `three revokes waiting on the row locks (blocked: ${JSON.stringify(blocked)})`, async () => {
-        const observer = new pg.Client({ connectionString: database!.url });
-        await observer.connect();
-        try {
-          ({ rows: blocked } = await observer.query(
-            'SELECT left(query, 400) AS query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [lockerPid]));
-        } finally {
-          await observer.end();
-        }
-        return blocked.filter((r) => /from "social_accounts" where "id" = \$1 and "organization_id" = \$2 and "env" = \$3 for update/i.test(r.query)).length === 3;
-      });
+      await eventually(
+        () => `three revokes waiting on the row locks (blocked: ${JSON.stringify(blocked)})`,
+        async () => {
+          const observer = new pg.Client({ connectionString: database!.url });
+          await observer.connect();
+          try {
+            ({ rows: blocked } = await observer.query(
+              'SELECT left(query, 400) AS query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+              [lockerPid],
+            ));
+          } finally {
+            await observer.end();
+          }
+          return (
+            blocked.filter((r) =>
+              /from "social_accounts" where "id" = \$1 and "organization_id" = \$2 and "env" = \$3 for update/i.test(
+                r.query,
+              ),
+            ).length === 3
+          );
+        },
+      );
 
       let answered = 0;
-      for (const p of [...inFlight, busyFirst]) void p.then(() => answered++, () => answered++);
+      for (const p of [...inFlight, busyFirst])
+        void p.then(
+          () => answered++,
+          () => answered++,
+        );
       const sigtermAt = performance.now();
       server.child.kill('SIGTERM');
       let refusedAt: number | undefined;
@@ -200,9 +252,20 @@ if (DATABASES.includes('postgres')) {
       const first = await busyFirst;
       assert.equal(first.status, 200, `the revoke on the busy connection: ${show(first.body)}`);
       assert.equal(JSON.parse(first.body).canceledScheduledPosts, POSTS);
-      assert.equal(first.headers.connection, 'close', `the drain closes the connection after answering: ${JSON.stringify(first.headers)}`);
-      const second = await busy.next().then((r) => r, (e: Error) => e.message);
-      assert.equal(second, 'connection closed before a response', `the request pipelined during the drain: ${JSON.stringify(second).slice(0, 500)}`);
+      assert.equal(
+        first.headers.connection,
+        'close',
+        `the drain closes the connection after answering: ${JSON.stringify(first.headers)}`,
+      );
+      const second = await busy.next().then(
+        (r) => r,
+        (e: Error) => e.message,
+      );
+      assert.equal(
+        second,
+        'connection closed before a response',
+        `the request pipelined during the drain: ${JSON.stringify(second).slice(0, 500)}`,
+      );
 
       const exit = await server.exited;
       assert.deepEqual(exit, { code: 0, signal: null }, show(server.output()));
@@ -210,9 +273,14 @@ if (DATABASES.includes('postgres')) {
       await idle.closed; // the idle keep-alive connection was closed by the server, not left hanging
       // The clients' keep-alive connections (fetch's pool) must not hold the exit for keepAliveTimeout.
       assert.ok(exitMs < 10_000, `exit ${exitMs.toFixed(0)} ms after the last in-flight request could finish`);
-      t.diagnostic(`new connections refused ${(refusedAt! - sigtermAt).toFixed(0)} ms after SIGTERM; exit 0 ${exitMs.toFixed(0)} ms after the held revokes were released`);
+      t.diagnostic(
+        `new connections refused ${(refusedAt! - sigtermAt).toFixed(0)} ms after SIGTERM; exit 0 ${exitMs.toFixed(0)} ms after the held revokes were released`,
+      );
       const { rows } = await locker.query('SELECT status FROM social_accounts WHERE id = ANY($1)', [accounts]);
-      assert.deepEqual(rows.map((r) => r.status), ['disconnected', 'disconnected', 'disconnected']);
+      assert.deepEqual(
+        rows.map((r) => r.status),
+        ['disconnected', 'disconnected', 'disconnected'],
+      );
     });
   });
 }
@@ -236,7 +304,9 @@ describe('graceful shutdown with requests in flight [pglite]', { timeout: 180_00
     const tenant = await createTenant(server.url);
     const accounts: string[] = [];
     for (let i = 0; i < 3; i++) accounts.push(await createAccount(server.url, tenant, POSTS));
-    const inFlight = accounts.map((id) => call(server!.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }));
+    const inFlight = accounts.map((id) =>
+      call(server!.url, 'DELETE', `/v1/social-accounts/${id}`, { auth: tenant.auth }),
+    );
     await Promise.all(accounts.map((id) => revokeReceived(server!, id)));
     const sigtermAt = performance.now();
     server.child.kill('SIGTERM');
@@ -251,7 +321,10 @@ describe('graceful shutdown with requests in flight [pglite]', { timeout: 180_00
     const handle = await openEmbeddedDatabase(dataDir);
     try {
       const rows = await handle.db.selectFrom('social_accounts').select('status').where('id', 'in', accounts).execute();
-      assert.deepEqual(rows.map((r) => r.status), ['disconnected', 'disconnected', 'disconnected']);
+      assert.deepEqual(
+        rows.map((r) => r.status),
+        ['disconnected', 'disconnected', 'disconnected'],
+      );
     } finally {
       await handle.close();
     }

@@ -4,7 +4,18 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { unopenableTokens } from '../support/key-scan.js';
 import {
-  ADMIN_TOKEN, DATABASES, MASTER_KEY, admin, call, createAccount, createDatabase, createTenant, show, startServer, stopServer, tempDir,
+  ADMIN_TOKEN,
+  admin,
+  call,
+  createAccount,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  MASTER_KEY,
+  show,
+  startServer,
+  stopServer,
+  tempDir,
 } from './support.js';
 
 // A rotation killed with kill -9 at each of its steps — epoch created, a batch re-wrapped, an old
@@ -29,7 +40,12 @@ for (const kind of DATABASES) {
         const database = kind === 'postgres' ? await createDatabase() : undefined;
         if (database) databases.push(database);
         const env: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
-        const where = { databaseUrl: database?.url, dataDir, keyRingDir: path.join(dataDir, 'keyring'), masterKey: Buffer.from(MASTER_KEY, 'base64') };
+        const where = {
+          databaseUrl: database?.url,
+          dataDir,
+          keyRingDir: path.join(dataDir, 'keyring'),
+          masterKey: Buffer.from(MASTER_KEY, 'base64'),
+        };
 
         let server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_FAULTS: `${point}:pause` } });
         const t = await createTenant(server.url);
@@ -37,7 +53,9 @@ for (const kind of DATABASES) {
         await admin(server.url, 'POST', '/lease-pool', { platform: 'instagram', handle: 'pool_one' });
         const before = await admin(server.url, 'GET', '/key-ring', undefined, 200);
 
-        const rotating = call(server.url, 'POST', '/admin/v1/key-ring/rotate', { auth: `Bearer ${ADMIN_TOKEN}` }).catch(() => undefined);
+        const rotating = call(server.url, 'POST', '/admin/v1/key-ring/rotate', { auth: `Bearer ${ADMIN_TOKEN}` }).catch(
+          () => undefined,
+        );
         await server.waitForLine(new RegExp(`"testFault":"paused","point":"${point}"`), 30_000);
         await server.kill9();
         await rotating;
@@ -45,7 +63,10 @@ for (const kind of DATABASES) {
         server = await startServer({ dataDir, env });
         const status = await admin(server.url, 'GET', '/key-ring', undefined, 200);
         assert.equal(status.unreadableWrappedKeys, 0, JSON.stringify(status));
-        assert.ok(status.currentEpoch > before.currentEpoch, `the killed rotation's epoch is there: ${JSON.stringify({ before, status })}`);
+        assert.ok(
+          status.currentEpoch > before.currentEpoch,
+          `the killed rotation's epoch is there: ${JSON.stringify({ before, status })}`,
+        );
         assert.equal((await stopServer(server)).code, 0, show(server.output()));
         const afterKill = await unopenableTokens(where);
         assert.deepEqual(afterKill.failed, [], `every token opens after the kill at ${point}`);
@@ -56,10 +77,18 @@ for (const kind of DATABASES) {
         assert.equal(next.rotated, true, JSON.stringify(next));
         assert.deepEqual(next.retainedEpochs, [], JSON.stringify(next));
         const shown = await admin(server.url, 'GET', '/key-ring', undefined, 200);
-        assert.deepEqual(shown.epochs.map((e: { epoch: number; wrappedKeys: number }) => [e.epoch, e.wrappedKeys]), [[next.currentEpoch, 5]], JSON.stringify(shown));
+        assert.deepEqual(
+          shown.epochs.map((e: { epoch: number; wrappedKeys: number }) => [e.epoch, e.wrappedKeys]),
+          [[next.currentEpoch, 5]],
+          JSON.stringify(shown),
+        );
         assert.equal((await stopServer(server)).code, 0, show(server.output()));
         assert.deepEqual((await unopenableTokens(where)).failed, []);
-        assert.deepEqual(fs.readdirSync(where.keyRingDir).filter((f) => !f.startsWith('.')), [`epoch-${String(next.currentEpoch).padStart(8, '0')}.json`], 'the older epochs’ files are gone');
+        assert.deepEqual(
+          fs.readdirSync(where.keyRingDir).filter((f) => !f.startsWith('.')),
+          [`epoch-${String(next.currentEpoch).padStart(8, '0')}.json`],
+          'the older epochs’ files are gone',
+        );
       });
     }
   });

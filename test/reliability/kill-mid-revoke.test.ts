@@ -5,8 +5,21 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
 import {
-  call, type Res, createAccount, createDatabase, createTenant, DATABASES, prng, seedFrom, show, sleep, startServer, stopServer, tempDir,
-  type Server, type Tenant,
+  call,
+  createAccount,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  prng,
+  type Res,
+  type Server,
+  seedFrom,
+  show,
+  sleep,
+  startServer,
+  stopServer,
+  type Tenant,
+  tempDir,
 } from './support.js';
 
 // kill -9 of a real `layers serve` process while it revokes an account with 10,000 queued posts,
@@ -55,7 +68,8 @@ for (const kind of DATABASES) {
       await database?.drop();
     });
 
-    const open = () => (kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir));
+    const open = () =>
+      kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir);
 
     /** The account as the restarted server shows it: exactly one of the two whole states. */
     async function apiState(a: Attempt): Promise<'revoked' | 'untouched'> {
@@ -63,7 +77,8 @@ for (const kind of DATABASES) {
       const shown = `${a.plan.name} (${a.answer}): ${res.status} ${show(res.text, 600)}`;
       assert.equal(res.status, 200, shown);
       const { status, disconnectedReason, queuedScheduledPosts } = res.body;
-      if (status === 'disconnected' && disconnectedReason === 'revoked_by_partner' && queuedScheduledPosts === 0) return 'revoked';
+      if (status === 'disconnected' && disconnectedReason === 'revoked_by_partner' && queuedScheduledPosts === 0)
+        return 'revoked';
       if (status === 'connected' && disconnectedReason === null && queuedScheduledPosts === POSTS) return 'untouched';
       return assert.fail(`a mix after the crash: ${shown}`);
     }
@@ -96,10 +111,15 @@ for (const kind of DATABASES) {
         { name: 'random delay #1', kind: 'delay', fraction: delays[0]! },
         { name: 'right after the 200', kind: 'after-200' },
         { name: 'paused after the account update', kind: 'pause', point: 'revoke:after-account-update' },
-        ...(kind === 'postgres' ? [{
-          name: 'during the statement canceling 10,000 posts with their audit rows and events', kind: 'statement' as const,
-          query: /UPDATE scheduled_posts SET status = 'canceled'/,
-        }] : []),
+        ...(kind === 'postgres'
+          ? [
+              {
+                name: 'during the statement canceling 10,000 posts with their audit rows and events',
+                kind: 'statement' as const,
+                query: /UPDATE scheduled_posts SET status = 'canceled'/,
+              },
+            ]
+          : []),
         { name: 'random delay #2', kind: 'delay', fraction: delays[1]! },
         { name: 'random delay #3', kind: 'delay', fraction: delays[2]! },
         { name: 'paused just before COMMIT', kind: 'pause', point: 'revoke:before-commit' },
@@ -109,14 +129,19 @@ for (const kind of DATABASES) {
       for (const plan of plans) {
         if (attempts.length > 0) {
           // Restart on the same data after the kill, armed with this plan's pause; check the previous attempt.
-          server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined } });
+          server = await startServer({
+            dataDir,
+            env: { ...env, LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined },
+          });
           attempts.at(-1)!.outcome = await apiState(attempts.at(-1)!);
         }
         const tenant = await createTenant(server.url);
         const accountId = await createAccount(server.url, tenant, POSTS);
         const attempt: Attempt = { plan, tenant, accountId, answer: 'none' };
         attempts.push(attempt);
-        const request: Promise<Res | undefined> = call(server.url, 'DELETE', `/v1/social-accounts/${accountId}`, { auth: tenant.auth }).then(
+        const request: Promise<Res | undefined> = call(server.url, 'DELETE', `/v1/social-accounts/${accountId}`, {
+          auth: tenant.auth,
+        }).then(
           (res) => {
             attempt.answer = String(res.status);
             return res;
@@ -149,12 +174,24 @@ for (const kind of DATABASES) {
       const handle = await open();
       try {
         const last = attempts.at(-1)!;
-        last.outcome = (await handle.db.selectFrom('social_accounts').select('status').where('id', '=', last.accountId)
-          .executeTakeFirstOrThrow()).status === 'connected' ? 'untouched' : 'revoked';
+        last.outcome =
+          (
+            await handle.db
+              .selectFrom('social_accounts')
+              .select('status')
+              .where('id', '=', last.accountId)
+              .executeTakeFirstOrThrow()
+          ).status === 'connected'
+            ? 'untouched'
+            : 'revoked';
         for (const a of attempts) {
-          t.diagnostic(`${a.plan.name}${a.delayMs === undefined ? '' : ` (${a.delayMs} ms)`}: client saw ${a.answer.slice(0, 80)} → ${a.outcome}`);
-          if (a.plan.kind === 'pause') assert.equal(a.outcome, 'untouched', `${a.plan.name}: nothing committed, so nothing may show`);
-          if (a.plan.kind === 'after-200' || a.answer === '200') assert.equal(a.outcome, 'revoked', `${a.plan.name}: an acknowledged revoke was lost`);
+          t.diagnostic(
+            `${a.plan.name}${a.delayMs === undefined ? '' : ` (${a.delayMs} ms)`}: client saw ${a.answer.slice(0, 80)} → ${a.outcome}`,
+          );
+          if (a.plan.kind === 'pause')
+            assert.equal(a.outcome, 'untouched', `${a.plan.name}: nothing committed, so nothing may show`);
+          if (a.plan.kind === 'after-200' || a.answer === '200')
+            assert.equal(a.outcome, 'revoked', `${a.plan.name}: an acknowledged revoke was lost`);
           await assertWholeState(handle.db, a);
         }
       } finally {
@@ -171,8 +208,14 @@ for (const kind of DATABASES) {
         assert.equal(res.status, 200, `retry after ${a.plan.name}: ${show(res.text)}`);
         assert.equal(res.body.canceledScheduledPosts, POSTS, `retry after ${a.plan.name}`);
       }
-      assert.deepEqual(await stopServer(server), { code: 0, signal: null }, `SIGTERM after the crashes: ${show(server.output())}`);
-      t.diagnostic(`outcomes: ${attempts.filter((a) => a.outcome === 'revoked').length} revoked, ${undone.length} untouched (then retried: 200 × ${undone.length})`);
+      assert.deepEqual(
+        await stopServer(server),
+        { code: 0, signal: null },
+        `SIGTERM after the crashes: ${show(server.output())}`,
+      );
+      t.diagnostic(
+        `outcomes: ${attempts.filter((a) => a.outcome === 'revoked').length} revoked, ${undone.length} untouched (then retried: 200 × ${undone.length})`,
+      );
     });
   });
 }
@@ -183,7 +226,9 @@ async function statementRunning(url: string, query: RegExp) {
   await observer.connect();
   try {
     for (let i = 0; i < 20_000; i++) {
-      const { rows } = await observer.query(`SELECT query FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()`);
+      const { rows } = await observer.query(
+        `SELECT query FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()`,
+      );
       if (rows.some((r) => query.test(r.query))) return;
     }
     assert.fail(`never saw ${query} running`);
@@ -196,25 +241,43 @@ type Db = Awaited<ReturnType<typeof openDatabase>>['db'];
 
 /** Account, token, posts, audit rows, outbox events and upstream job agree on one whole state. */
 async function assertWholeState(db: Db, a: Attempt) {
-  const account = await db.selectFrom('social_accounts')
+  const account = await db
+    .selectFrom('social_accounts')
     .select(['status', 'disconnected_reason', 'disconnected_at', 'token_ciphertext', 'token_wrapped_key'])
-    .where('id', '=', a.accountId).executeTakeFirstOrThrow();
-  const posts = await db.selectFrom('scheduled_posts')
+    .where('id', '=', a.accountId)
+    .executeTakeFirstOrThrow();
+  const posts = await db
+    .selectFrom('scheduled_posts')
     .select(['status', 'cancel_reason', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('social_account_id', '=', a.accountId).groupBy(['status', 'cancel_reason']).execute();
-  const audit = await db.selectFrom('audit_log')
+    .where('social_account_id', '=', a.accountId)
+    .groupBy(['status', 'cancel_reason'])
+    .execute();
+  const audit = await db
+    .selectFrom('audit_log')
     .select(['event_type', (eb) => eb.fn.countAll<number>().as('n')])
     .where('organization_id', '=', a.tenant.organizationId)
     .where('event_type', 'in', ['social_account.revoked', 'scheduled_post.canceled'])
-    .groupBy('event_type').orderBy('event_type').execute();
-  const outbox = await db.selectFrom('outbox_events')
-    .select(['type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.count<number>(sql`data->>'id'`).distinct().as('posts')])
+    .groupBy('event_type')
+    .orderBy('event_type')
+    .execute();
+  const outbox = await db
+    .selectFrom('outbox_events')
+    .select([
+      'type',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.count<number>(sql`data->>'id'`).distinct().as('posts'),
+    ])
     .where('organization_id', '=', a.tenant.organizationId)
     .where('type', 'in', ['social_account.revoked', 'post.canceled'])
     .where(sql<boolean>`NOT (data ? 'upstreamRevocation')`) // the worker's follow-up event, after the upstream call
-    .groupBy('type').orderBy('type').execute();
-  const upstream = await db.selectFrom('upstream_revocations').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('social_account_id', '=', a.accountId).executeTakeFirstOrThrow();
+    .groupBy('type')
+    .orderBy('type')
+    .execute();
+  const upstream = await db
+    .selectFrom('upstream_revocations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('social_account_id', '=', a.accountId)
+    .executeTakeFirstOrThrow();
 
   const seen = {
     status: account.status,
@@ -227,17 +290,36 @@ async function assertWholeState(db: Db, a: Attempt) {
     upstreamJobs: Number(upstream.n),
   };
   const revoked = {
-    status: 'disconnected', reason: 'revoked_by_partner', disconnectedAt: true, token: false,
+    status: 'disconnected',
+    reason: 'revoked_by_partner',
+    disconnectedAt: true,
+    token: false,
     posts: [['canceled', 'revoked_by_partner', POSTS]],
-    audit: [['scheduled_post.canceled', POSTS], ['social_account.revoked', 1]],
-    outbox: [['post.canceled', POSTS], ['social_account.revoked', 1]],
+    audit: [
+      ['scheduled_post.canceled', POSTS],
+      ['social_account.revoked', 1],
+    ],
+    outbox: [
+      ['post.canceled', POSTS],
+      ['social_account.revoked', 1],
+    ],
     upstreamJobs: 1,
   };
   const untouched = {
-    status: 'connected', reason: null, disconnectedAt: false, token: true,
-    posts: [['queued', null, POSTS]], audit: [], outbox: [], upstreamJobs: 0,
+    status: 'connected',
+    reason: null,
+    disconnectedAt: false,
+    token: true,
+    posts: [['queued', null, POSTS]],
+    audit: [],
+    outbox: [],
+    upstreamJobs: 0,
   };
-  assert.deepEqual(seen, a.outcome === 'revoked' ? revoked : untouched, `${a.plan.name} (${a.answer}, API said ${a.outcome}): ${JSON.stringify(seen)}`);
+  assert.deepEqual(
+    seen,
+    a.outcome === 'revoked' ? revoked : untouched,
+    `${a.plan.name} (${a.answer}, API said ${a.outcome}): ${JSON.stringify(seen)}`,
+  );
   if (a.outcome === 'revoked') {
     const distinct = outbox.find((r) => r.type === 'post.canceled');
     assert.equal(Number(distinct?.posts), POSTS, `${a.plan.name}: one post.canceled event per distinct post`);

@@ -5,8 +5,23 @@ import pg from 'pg';
 import { BUDGETS } from '../../src/http/guards/rate-limit.js';
 import { problemWith } from './envelope.js';
 import {
-  admin, createAccount, createDatabase, createTenant, DATABASES, prng, seedFrom, show, sleep, spawnLayers, startServer, stopServer, tempDir,
-  TEST_REDIS_URL, type Proc, type Server, type Tenant,
+  admin,
+  createAccount,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  type Proc,
+  prng,
+  type Server,
+  seedFrom,
+  show,
+  sleep,
+  spawnLayers,
+  startServer,
+  stopServer,
+  TEST_REDIS_URL,
+  type Tenant,
+  tempDir,
 } from './support.js';
 
 // The documented topology under mixed load: two `layers serve --no-worker` instances and two
@@ -45,7 +60,13 @@ if (DATABASES.includes('postgres')) {
       // Every instance of one installation shares the key ring (docs/key-ring.md).
       const keyRingDir = tempDir('load-keyring');
       dirs.push(keyRingDir);
-      const shared = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, RATE_LIMIT_STORE: 'redis', LOG_LEVEL: 'warn', LAYERS_KEYRING_DIR: keyRingDir };
+      const shared = {
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        RATE_LIMIT_STORE: 'redis',
+        LOG_LEVEL: 'warn',
+        LAYERS_KEYRING_DIR: keyRingDir,
+      };
 
       const servers: Server[] = [];
       for (let i = 0; i < 2; i++) {
@@ -62,7 +83,11 @@ if (DATABASES.includes('postgres')) {
       for (let i = 0; i < 2; i++) {
         const dir = tempDir(`load-worker${i}`);
         dirs.push(dir);
-        const w = spawnLayers(['worker', '--data-dir', dir], { ...shared, LOG_LEVEL: 'info', LAYERS_SANDBOX_PORT: new URL(sandboxUrl).port });
+        const w = spawnLayers(['worker', '--data-dir', dir], {
+          ...shared,
+          LOG_LEVEL: 'info',
+          LAYERS_SANDBOX_PORT: new URL(sandboxUrl).port,
+        });
         procs.push(w);
         workers.push(w);
         await w.waitForLine(/worker running|worker started/);
@@ -73,9 +98,15 @@ if (DATABASES.includes('postgres')) {
       const accounts: Account[] = [];
       for (let i = 0; i < TENANTS; i++) {
         const tn = await createTenant(base0, 'partner');
-        const second = await admin(base0, 'POST', '/api-keys', { organizationId: tn.organizationId, scopes: ['*'], tier: 'partner', env: 'test' });
+        const second = await admin(base0, 'POST', '/api-keys', {
+          organizationId: tn.organizationId,
+          scopes: ['*'],
+          tier: 'partner',
+          env: 'test',
+        });
         tenants.push({ ...tn, auths: [tn.auth, `Bearer ${second.key}`] });
-        for (let j = 0; j < ACCOUNTS_PER_TENANT; j++) accounts.push({ id: await createAccount(base0, tn), tenant: i, revoked: false });
+        for (let j = 0; j < ACCOUNTS_PER_TENANT; j++)
+          accounts.push({ id: await createAccount(base0, tn), tenant: i, revoked: false });
       }
       const hammered = await createTenant(base0, 'standard');
 
@@ -87,12 +118,20 @@ if (DATABASES.includes('postgres')) {
       async function send(method: string, path: string, auth: string, body?: unknown) {
         const instance = rnd.int(0, 1);
         const res = await fetch(servers[instance]!.url + path, {
-          method, headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000),
+          method,
+          headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(30_000),
         });
         const text = await res.text();
         const answer = { status: res.status, headers: Object.fromEntries(res.headers), body: text };
-        calls.push({ instance, method, path, status: res.status, problem: problemWith(answer, method) && `${problemWith(answer, method)}: ${show(text, 300)}` });
+        calls.push({
+          instance,
+          method,
+          path,
+          status: res.status,
+          problem: problemWith(answer, method) && `${problemWith(answer, method)}: ${show(text, 300)}`,
+        });
         let json: any;
         try {
           json = text ? JSON.parse(text) : undefined;
@@ -108,17 +147,24 @@ if (DATABASES.includes('postgres')) {
           const ti = rnd.int(0, TENANTS - 1);
           const tn = tenants[ti]!;
           const auth = rnd.pick(tn.auths);
-          const content = await send('POST', `/v1/projects/${tn.projectId}/content/upload`, auth, { media: ['https://cdn.load.test/clip.mp4'], caption: 'load' });
+          const content = await send('POST', `/v1/projects/${tn.projectId}/content/upload`, auth, {
+            media: ['https://cdn.load.test/clip.mp4'],
+            caption: 'load',
+          });
           if (content.status !== 201) continue;
           // Mostly live accounts; now and then one just revoked (the answer must be 409, never a queued post).
           const pool = rnd.chance(0.1) ? accounts.filter((a) => a.tenant === ti) : liveAccounts(ti);
-          const targets = [...new Set(Array.from({ length: rnd.int(1, 3) }, () => rnd.pick(pool).id))].map((socialAccountId) => ({ socialAccountId, mode: 'publish' }));
+          const targets = [...new Set(Array.from({ length: rnd.int(1, 3) }, () => rnd.pick(pool).id))].map(
+            (socialAccountId) => ({ socialAccountId, mode: 'publish' }),
+          );
           const res = now
             ? await send('POST', `/v1/content/${content.body.id}/publish`, auth, { targets })
             : await send('POST', `/v1/content/${content.body.id}/schedule`, auth, {
-              scheduledFor: new Date(Date.now() + rnd.int(2, MAX_DELAY_S) * 1000).toISOString(), targets,
-            });
-          if (res.status === 201) for (const p of res.body.scheduledPosts) created.set(p.id, { tenant: ti, account: p.socialAccountId });
+                scheduledFor: new Date(Date.now() + rnd.int(2, MAX_DELAY_S) * 1000).toISOString(),
+                targets,
+              });
+          if (res.status === 201)
+            for (const p of res.body.scheduledPosts) created.set(p.id, { tenant: ti, account: p.socialAccountId });
         }
       }
 
@@ -133,7 +179,10 @@ if (DATABASES.includes('postgres')) {
           const id = rnd.pick(ids);
           const auth = rnd.pick(tenants[created.get(id)!.tenant]!.auths);
           if (rnd.chance(0.5)) await send('DELETE', `/v1/scheduled-posts/${id}`, auth);
-          else await send('POST', `/v1/scheduled-posts/${id}/reschedule`, auth, { scheduledFor: new Date(Date.now() + rnd.int(2, MAX_DELAY_S) * 1000).toISOString() });
+          else
+            await send('POST', `/v1/scheduled-posts/${id}/reschedule`, auth, {
+              scheduledFor: new Date(Date.now() + rnd.int(2, MAX_DELAY_S) * 1000).toISOString(),
+            });
           await sleep(rnd.int(20, 120));
         }
       }
@@ -157,8 +206,12 @@ if (DATABASES.includes('postgres')) {
           const tn = rnd.pick(tenants);
           const auth = rnd.pick(tn.auths);
           const path = rnd.pick([
-            `/v1/projects/${tn.projectId}/scheduled-posts?limit=50`, `/v1/projects/${tn.projectId}/scheduled-posts?status=queued&limit=20`,
-            `/v1/projects/${tn.projectId}/social-accounts`, '/v1/whoami', '/v1/audit-log?limit=20', `/v1/social-accounts/${rnd.pick(accounts).id}`,
+            `/v1/projects/${tn.projectId}/scheduled-posts?limit=50`,
+            `/v1/projects/${tn.projectId}/scheduled-posts?status=queued&limit=20`,
+            `/v1/projects/${tn.projectId}/social-accounts`,
+            '/v1/whoami',
+            '/v1/audit-log?limit=20',
+            `/v1/social-accounts/${rnd.pick(accounts).id}`,
           ]);
           await send('GET', path, auth);
         }
@@ -171,11 +224,24 @@ if (DATABASES.includes('postgres')) {
       async function hammerLoop(stopAt: number) {
         while (Date.now() < stopAt) {
           const instance = rnd.int(0, 1);
-          const res = await fetch(`${servers[instance]!.url}/v1/social-accounts/sa_00000000-0000-4000-8000-${String(rnd.int(0, 1e6)).padStart(12, '0')}`, {
-            method: 'DELETE', headers: { authorization: hammered.auth },
-          });
+          const res = await fetch(
+            `${servers[instance]!.url}/v1/social-accounts/sa_00000000-0000-4000-8000-${String(rnd.int(0, 1e6)).padStart(12, '0')}`,
+            {
+              method: 'DELETE',
+              headers: { authorization: hammered.auth },
+            },
+          );
           const text = await res.text();
-          calls.push({ instance, method: 'DELETE', path: '/v1/social-accounts/(hammer)', status: res.status, problem: problemWith({ status: res.status, headers: Object.fromEntries(res.headers), body: text }, 'DELETE') });
+          calls.push({
+            instance,
+            method: 'DELETE',
+            path: '/v1/social-accounts/(hammer)',
+            status: res.status,
+            problem: problemWith(
+              { status: res.status, headers: Object.fromEntries(res.headers), body: text },
+              'DELETE',
+            ),
+          });
           if (res.status === 429) {
             hammer.limited++;
             if (!(Number(res.headers.get('retry-after')) >= 1)) hammer.badRetryAfter++;
@@ -187,8 +253,16 @@ if (DATABASES.includes('postgres')) {
       const started = Date.now();
       const hammerStop = Math.min(deadline, started + 50_000);
       await Promise.all([
-        scheduleLoop(false), scheduleLoop(false), scheduleLoop(true), churnLoop(), revokeLoop(), listLoop(), listLoop(),
-        hammerLoop(hammerStop), hammerLoop(hammerStop), hammerLoop(hammerStop),
+        scheduleLoop(false),
+        scheduleLoop(false),
+        scheduleLoop(true),
+        churnLoop(),
+        revokeLoop(),
+        listLoop(),
+        listLoop(),
+        hammerLoop(hammerStop),
+        hammerLoop(hammerStop),
+        hammerLoop(hammerStop),
       ]);
       const loadSeconds = (Date.now() - started) / 1000;
 
@@ -198,37 +272,75 @@ if (DATABASES.includes('postgres')) {
       let pending = -1;
       const drainUntil = Date.now() + (MAX_DELAY_S + 60) * 1000;
       while (Date.now() < drainUntil) {
-        const { rows } = await db.query(`SELECT count(*)::int AS n FROM scheduled_posts WHERE status IN ('queued', 'publishing')`);
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM scheduled_posts WHERE status IN ('queued', 'publishing')`,
+        );
         pending = rows[0].n;
         if (pending === 0) break;
         await sleep(500);
       }
       const { rows: posts } = await db.query(
         `SELECT p.id, p.status, p.external_id, p.published_at, p.cancel_reason, p.last_error, a.disconnected_at
-         FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id`);
+         FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id`,
+      );
       const { rows: cancellations } = await db.query(
-        `SELECT social_account_id, count(*)::int AS n FROM scheduled_posts WHERE cancel_reason = 'revoked_by_partner' GROUP BY 1`);
+        `SELECT social_account_id, count(*)::int AS n FROM scheduled_posts WHERE cancel_reason = 'revoked_by_partner' GROUP BY 1`,
+      );
       await db.end();
-      const log = (await (await fetch(`${sandboxUrl}/__sandbox/log`)).json()) as { calls: { endpoint: string; idempotencyKey?: string; externalId?: string; status?: number }[] };
+      const log = (await (await fetch(`${sandboxUrl}/__sandbox/log`)).json()) as {
+        calls: { endpoint: string; idempotencyKey?: string; externalId?: string; status?: number }[];
+      };
 
       // Every answer: no 500, the envelope on every error.
       const bad = calls.filter((c) => c.status >= 500 || c.problem);
       const byStatus = new Map<number, number>();
       for (const c of calls) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
-      const counts = (xs: { status: string }[]) => Object.entries(xs.reduce<Record<string, number>>((m, p) => ((m[p.status] = (m[p.status] ?? 0) + 1), m), {}));
-      t.diagnostic(`${calls.length} requests in ${loadSeconds.toFixed(0)} s (${(calls.length / loadSeconds).toFixed(0)}/s) across 2 instances; statuses ${[...byStatus].sort().map(([s, n]) => `${s}×${n}`).join(' ')}`);
-      t.diagnostic(`${posts.length} posts (${created.size} acknowledged to the clients): ${counts(posts).map(([s, n]) => `${s} ${n}`).join(', ')}; ${revokes.length} revokes; still queued or publishing after the drain: ${pending}`);
-      const failedWhy = counts(posts.filter((p) => p.status === 'failed').map((p) => ({ status: String(p.last_error?.code ?? JSON.stringify(p.last_error)).slice(0, 60) })));
-      if (failedWhy.length) t.diagnostic(`failed posts by lastError: ${failedWhy.map(([s, n]) => `${s} ×${n}`).join(', ')}`);
-      t.diagnostic(`rate limit: the standard key's write-light budget ${budget}/min; admitted ${hammer.admitted[0]} + ${hammer.admitted[1]} = ${hammer.admitted[0]! + hammer.admitted[1]!} through instances A + B, ${hammer.limited} answered 429`);
-      assert.deepEqual(bad.slice(0, 10).map((c) => `${c.method} ${c.path} via ${c.instance} → ${c.status} ${c.problem ?? ''}`), [], `${bad.length} bad answers`);
+      const counts = (xs: { status: string }[]) =>
+        Object.entries(
+          xs.reduce<Record<string, number>>((m, p) => Object.assign(m, { [p.status]: (m[p.status] ?? 0) + 1 }), {}),
+        );
+      t.diagnostic(
+        `${calls.length} requests in ${loadSeconds.toFixed(0)} s (${(calls.length / loadSeconds).toFixed(0)}/s) across 2 instances; statuses ${[
+          ...byStatus,
+        ]
+          .sort()
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+      );
+      t.diagnostic(
+        `${posts.length} posts (${created.size} acknowledged to the clients): ${counts(posts)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ')}; ${revokes.length} revokes; still queued or publishing after the drain: ${pending}`,
+      );
+      const failedWhy = counts(
+        posts
+          .filter((p) => p.status === 'failed')
+          .map((p) => ({ status: String(p.last_error?.code ?? JSON.stringify(p.last_error)).slice(0, 60) })),
+      );
+      if (failedWhy.length)
+        t.diagnostic(`failed posts by lastError: ${failedWhy.map(([s, n]) => `${s} ×${n}`).join(', ')}`);
+      t.diagnostic(
+        `rate limit: the standard key's write-light budget ${budget}/min; admitted ${hammer.admitted[0]} + ${hammer.admitted[1]} = ${hammer.admitted[0]! + hammer.admitted[1]!} through instances A + B, ${hammer.limited} answered 429`,
+      );
+      assert.deepEqual(
+        bad.slice(0, 10).map((c) => `${c.method} ${c.path} via ${c.instance} → ${c.status} ${c.problem ?? ''}`),
+        [],
+        `${bad.length} bad answers`,
+      );
 
       // Every post in exactly one terminal state.
       assert.equal(pending, 0, 'every post reached a terminal state');
-      for (const id of created.keys()) assert.ok(posts.some((p) => p.id === id), `acknowledged post ${id} exists`);
+      for (const id of created.keys())
+        assert.ok(
+          posts.some((p) => p.id === id),
+          `acknowledged post ${id} exists`,
+        );
       const odd = posts.filter((p) => !['published', 'canceled', 'failed'].includes(p.status));
       assert.deepEqual(odd, [], 'no post left in between');
-      assert.ok(posts.some((p) => p.status === 'published'), 'the workers published');
+      assert.ok(
+        posts.some((p) => p.status === 'published'),
+        'the workers published',
+      );
 
       // Published exactly once upstream; nothing canceled or failed was published; nothing after its account's revoke.
       const publishCalls = new Map<string, Set<string>>();
@@ -237,30 +349,51 @@ if (DATABASES.includes('postgres')) {
       }
       for (const p of posts) {
         const upstream = [...(publishCalls.get(p.id) ?? [])];
-        if (p.status === 'published') assert.deepEqual(upstream, [p.external_id], `post ${p.id} published once, as recorded`);
-        if (p.status === 'canceled' || p.status === 'failed') assert.deepEqual(upstream, [], `${p.status} post ${p.id} was never published on the platform`);
+        if (p.status === 'published')
+          assert.deepEqual(upstream, [p.external_id], `post ${p.id} published once, as recorded`);
+        if (p.status === 'canceled' || p.status === 'failed')
+          assert.deepEqual(upstream, [], `${p.status} post ${p.id} was never published on the platform`);
         if (p.status === 'published' && p.disconnected_at) {
-          assert.ok(p.published_at <= p.disconnected_at, `post ${p.id} published ${p.published_at.toISOString()} after its account's revoke at ${p.disconnected_at.toISOString()}`);
+          assert.ok(
+            p.published_at <= p.disconnected_at,
+            `post ${p.id} published ${p.published_at.toISOString()} after its account's revoke at ${p.disconnected_at.toISOString()}`,
+          );
         }
       }
       // Each revoke's answer is its audit trail.
       for (const r of revokes) {
         const n = cancellations.find((c) => c.social_account_id === r.account)?.n ?? 0;
-        assert.equal(r.canceled, n, `revoke of ${r.account} said ${r.canceled}, the database holds ${n} revoked_by_partner cancellations`);
+        assert.equal(
+          r.canceled,
+          n,
+          `revoke of ${r.account} said ${r.canceled}, the database holds ${n} revoked_by_partner cancellations`,
+        );
       }
 
       // Two instances, one budget: within 1%, and never over.
       const admitted = hammer.admitted[0]! + hammer.admitted[1]!;
       assert.ok(admitted <= budget && admitted >= budget * 0.99, `admitted ${admitted} of a budget of ${budget}`);
-      assert.ok(hammer.admitted[0]! > 0 && hammer.admitted[1]! > 0, 'both instances admitted some: the budget is shared, not split');
+      assert.ok(
+        hammer.admitted[0]! > 0 && hammer.admitted[1]! > 0,
+        'both instances admitted some: the budget is shared, not split',
+      );
       assert.equal(hammer.badRetryAfter, 0, 'every 429 carries Retry-After');
 
       for (const p of [...servers, ...workers]) {
         assert.ok(p.alive(), `a process died during the load: ${show(p.output())}`);
         assert.deepEqual(await stopServer(p), { code: 0, signal: null }, `SIGTERM: ${show(p.output())}`);
       }
-      const errors = servers.flatMap((s) => s.output().split('\n').filter((l) => /"level":50/.test(l)));
-      assert.deepEqual(errors.slice(0, 5).map((l) => l.slice(0, 500)), [], 'no error logged by the API instances');
+      const errors = servers.flatMap((s) =>
+        s
+          .output()
+          .split('\n')
+          .filter((l) => /"level":50/.test(l)),
+      );
+      assert.deepEqual(
+        errors.slice(0, 5).map((l) => l.slice(0, 500)),
+        [],
+        'no error logged by the API instances',
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import { createSandboxAdapters } from '../../src/platforms/index.js';
 import { describeEachDb } from '../harness.js';
-import { revokeMidPublishRace, twoWorkersExactlyOnceRace, type LostAnswer } from '../support/publisher-races.js';
+import { type LostAnswer, revokeMidPublishRace, twoWorkersExactlyOnceRace } from '../support/publisher-races.js';
 import { useSandbox } from '../support/sandbox.js';
 import { prng, seedFrom } from './support.js';
 
@@ -33,17 +33,33 @@ describeEachDb('publisher races, repeated', (h) => {
   for (let rep = 1; rep <= REPEATS; rep++) {
     it(`revoke mid-publish #${rep}: none published after its commit, each published post once on the platform, the rest never sent`, async (tc) => {
       const revokeAfterCalls = rnd.int(20, 120);
-      const loseAnswer: LostAnswer | undefined = rep % 2 === 0 ? { endpoint: 'tiktok.publish', atCall: rnd.int(1, revokeAfterCalls) } : undefined;
-      tc.diagnostic(`seed ${seed} (REL_RACE_SEED=${seed}); revoke after ${revokeAfterCalls} calls; lost answer ${JSON.stringify(loseAnswer ?? null)}`);
-      await revokeMidPublishRace(h, fx, { posts: 400, revokeAfterCalls, loseAnswer, adapters: adapters(), diagnostic: (l) => tc.diagnostic(l) });
+      const loseAnswer: LostAnswer | undefined =
+        rep % 2 === 0 ? { endpoint: 'tiktok.publish', atCall: rnd.int(1, revokeAfterCalls) } : undefined;
+      tc.diagnostic(
+        `seed ${seed} (REL_RACE_SEED=${seed}); revoke after ${revokeAfterCalls} calls; lost answer ${JSON.stringify(loseAnswer ?? null)}`,
+      );
+      await revokeMidPublishRace(h, fx, {
+        posts: 400,
+        revokeAfterCalls,
+        loseAnswer,
+        adapters: adapters(),
+        diagnostic: (l) => tc.diagnostic(l),
+      });
     });
 
     it(`two workers, eight accounts #${rep}: every post published exactly once on the platform`, async (tc) => {
-      const loseAnswer: LostAnswer | undefined = rep % 2 === 0
-        ? { endpoint: rnd.pick(['tiktok.publish', 'instagram.publish'] as const), atCall: rnd.int(1, 200) }
-        : undefined;
+      const loseAnswer: LostAnswer | undefined =
+        rep % 2 === 0
+          ? { endpoint: rnd.pick(['tiktok.publish', 'instagram.publish'] as const), atCall: rnd.int(1, 200) }
+          : undefined;
       tc.diagnostic(`seed ${seed} (REL_RACE_SEED=${seed}); lost answer ${JSON.stringify(loseAnswer ?? null)}`);
-      await twoWorkersExactlyOnceRace(h, fx, { accounts: 8, postsPerAccount: 30, loseAnswer, adapters: adapters(), diagnostic: (l) => tc.diagnostic(l) });
+      await twoWorkersExactlyOnceRace(h, fx, {
+        accounts: 8,
+        postsPerAccount: 30,
+        loseAnswer,
+        adapters: adapters(),
+        diagnostic: (l) => tc.diagnostic(l),
+      });
     });
   }
 });

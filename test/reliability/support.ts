@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,19 +16,29 @@ export const ADMIN_TOKEN = 'lat_reliability_operator_token_0123456789';
 export const MASTER_KEY = randomBytes(32).toString('base64'); // shared by every instance of one run
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const DATABASES = (process.env.TEST_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as ('pglite' | 'postgres')[];
+export const DATABASES = (process.env.TEST_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as (
+  | 'pglite'
+  | 'postgres'
+)[];
 
-export const show = (s: string, n = 1500) => (s.length > n ? '…' + s.slice(-n) : s);
+export const show = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The environment of a fresh shell plus ours: nothing leaks in from the test runner. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (/^(LAYERS_|DATABASE_URL$|REDIS_URL$|RATE_LIMIT_STORE$|PORT$|HOST$|NODE_TEST_CONTEXT$|NODE_OPTIONS$|TEST_)/.test(k)) delete env[k];
+    if (
+      /^(LAYERS_|DATABASE_URL$|REDIS_URL$|RATE_LIMIT_STORE$|PORT$|HOST$|NODE_TEST_CONTEXT$|NODE_OPTIONS$|TEST_)/.test(k)
+    )
+      delete env[k];
   }
   const merged: NodeJS.ProcessEnv = {
-    ...env, NODE_ENV: 'test', LOG_LEVEL: 'warn', LAYERS_ADMIN_TOKEN: ADMIN_TOKEN, LAYERS_MASTER_KEY: MASTER_KEY,
+    ...env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    LAYERS_ADMIN_TOKEN: ADMIN_TOKEN,
+    LAYERS_MASTER_KEY: MASTER_KEY,
     LAYERS_SANDBOX_PORT: '0', // each server's own sandbox platform on a free port (never a developer's 8090)
   };
   for (const [k, v] of Object.entries(extra)) {
@@ -75,7 +85,8 @@ function track(child: ChildProcess): Proc {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const proc: Proc = {
     child,
     pid: child.pid!,
@@ -86,8 +97,17 @@ function track(child: ChildProcess): Proc {
       const line = all.split('\n').find((l) => re.test(l));
       if (line !== undefined) return Promise.resolve(line);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${show(out)}`)), timeoutMs);
-        const w = { re, resolve: (l: string) => (clearTimeout(timer), resolve(l)) };
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${show(out)}`)),
+          timeoutMs,
+        );
+        const w = {
+          re,
+          resolve: (l: string) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        };
         waiters.push(w);
         void exited.then(({ code, signal }) => {
           if (!waiters.includes(w)) return;
@@ -105,9 +125,15 @@ function track(child: ChildProcess): Proc {
 }
 
 /** `layers <args>` from the checkout, as `npm run --silent layers -- <args>` would run it. */
-export function spawnLayers(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []): Proc {
+export function spawnLayers(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  nodeArgs: string[] = [],
+): Proc {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return track(child);
 }
@@ -118,12 +144,24 @@ export type Server = Proc & { url: string; dataDir: string };
  * `layers serve --port 0 --data-dir DIR`, resolved once DIR/server.json names this very process
  * (a restart on the same directory must not read the previous run's file).
  */
-export async function startServer(opts: { dataDir: string; env?: Record<string, string | undefined>; args?: string[]; nodeArgs?: string[] }): Promise<Server> {
+export async function startServer(opts: {
+  dataDir: string;
+  env?: Record<string, string | undefined>;
+  args?: string[];
+  nodeArgs?: string[];
+}): Promise<Server> {
   const file = path.join(opts.dataDir, 'server.json');
   fs.rmSync(file, { force: true });
-  const proc = spawnLayers(['serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.args ?? [])], opts.env, opts.nodeArgs);
+  const proc = spawnLayers(
+    ['serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.args ?? [])],
+    opts.env,
+    opts.nodeArgs,
+  );
   for (let i = 0; i < 1200; i++) {
-    if (!proc.alive()) assert.fail(`server exited (${proc.child.exitCode ?? proc.child.signalCode}) before listening: ${show(proc.output())}`);
+    if (!proc.alive())
+      assert.fail(
+        `server exited (${proc.child.exitCode ?? proc.child.signalCode}) before listening: ${show(proc.output())}`,
+      );
     try {
       const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { url: string; pid: number };
       if (info.pid === proc.pid) return { ...proc, url: info.url, dataDir: opts.dataDir };
@@ -170,12 +208,20 @@ export async function createDatabase(): Promise<{ url: string; name: string; dro
 export type Res = { status: number; headers: Headers; text: string; body: any };
 
 /** fetch with the body read and parsed (when JSON); never throws on an HTTP status. */
-export async function call(base: string, method: string, urlPath: string, opts: { auth?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Res> {
+export async function call(
+  base: string,
+  method: string,
+  urlPath: string,
+  opts: { auth?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Res> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.auth) headers.authorization = opts.auth;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(new URL(urlPath, base), {
-    method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: opts.signal,
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: opts.signal,
   });
   const text = await res.text();
   let body: any;
@@ -199,16 +245,38 @@ export type Tenant = { organizationId: string; apiKeyId: string; key: string; au
 /** A fresh organization, one all-scope test key of `tier`, one project. */
 export async function createTenant(base: string, tier: 'standard' | 'pilot' | 'partner' = 'partner'): Promise<Tenant> {
   const org = await admin(base, 'POST', '/organizations', { name: `Reliability ${randomBytes(3).toString('hex')}` });
-  const key = await admin(base, 'POST', '/api-keys', { organizationId: org.organizationId, scopes: ['*'], tier, env: 'test' });
-  const project = await admin(base, 'POST', '/projects', { organizationId: org.organizationId, name: 'Reliability project' });
-  return { organizationId: org.organizationId, apiKeyId: key.apiKeyId, key: key.key, auth: `Bearer ${key.key}`, projectId: project.projectId };
+  const key = await admin(base, 'POST', '/api-keys', {
+    organizationId: org.organizationId,
+    scopes: ['*'],
+    tier,
+    env: 'test',
+  });
+  const project = await admin(base, 'POST', '/projects', {
+    organizationId: org.organizationId,
+    name: 'Reliability project',
+  });
+  return {
+    organizationId: org.organizationId,
+    apiKeyId: key.apiKeyId,
+    key: key.key,
+    auth: `Bearer ${key.key}`,
+    projectId: project.projectId,
+  };
 }
 
 /** A connected account (sealed sandbox token) with `posts` queued posts due from tomorrow. */
 export async function createAccount(base: string, t: Tenant, posts = 0, firstDueAt?: string): Promise<string> {
-  const a = await admin(base, 'POST', '/social-accounts', { projectId: t.projectId, platform: 'tiktok', handle: `rel_${randomBytes(3).toString('hex')}` });
+  const a = await admin(base, 'POST', '/social-accounts', {
+    projectId: t.projectId,
+    platform: 'tiktok',
+    handle: `rel_${randomBytes(3).toString('hex')}`,
+  });
   if (posts > 0) {
-    const p = await admin(base, 'POST', '/fixtures/queued-posts', { socialAccountId: a.socialAccountId, count: posts, firstDueAt });
+    const p = await admin(base, 'POST', '/fixtures/queued-posts', {
+      socialAccountId: a.socialAccountId,
+      count: posts,
+      firstDueAt,
+    });
     assert.equal(p.scheduledPostIds.length, posts);
   }
   return a.socialAccountId;

@@ -9,7 +9,12 @@ const MEDIA = ['https://cdn.example.com/clip.mp4', 'https://cdn.example.com/cove
 
 describeEachDb('content', (h) => {
   const upload = (t: Tenant, payload: unknown, extra: Record<string, string> = {}, projectId = t.projectId) =>
-    h.inject({ method: 'POST', url: `/v1/projects/${projectId}/content/upload`, headers: { ...t.auth, ...extra }, payload: payload as object });
+    h.inject({
+      method: 'POST',
+      url: `/v1/projects/${projectId}/content/upload`,
+      headers: { ...t.auth, ...extra },
+      payload: payload as object,
+    });
   const get = (t: Tenant, id: string) => h.inject({ method: 'GET', url: `/v1/content/${id}`, headers: t.auth });
   const list = (t: Tenant, query = '', projectId = t.projectId) =>
     h.inject({ method: 'GET', url: `/v1/projects/${projectId}/content${query}`, headers: t.auth });
@@ -17,7 +22,7 @@ describeEachDb('content', (h) => {
   it('upload: 201 with the completed, uploaded container, readable by GET, audited', async () => {
     const t = await h.tenant();
     h.clock.set('2026-04-18T19:15:02.789Z');
-    let res;
+    let res: Awaited<ReturnType<typeof upload>>;
     try {
       res = await upload(t, { media: MEDIA, caption: 'Launch day 🚀' });
     } finally {
@@ -27,19 +32,42 @@ describeEachDb('content', (h) => {
     const c = json(res);
     assert.match(c.id, /^cnt_[0-9a-f-]{36}$/);
     assert.deepEqual(c, {
-      id: c.id, projectId: t.projectId, status: 'completed', creativeType: 'uploaded', media: MEDIA, caption: 'Launch day 🚀',
-      createdAt: '2026-04-18T19:15:02Z', updatedAt: '2026-04-18T19:15:02Z',
+      id: c.id,
+      projectId: t.projectId,
+      status: 'completed',
+      creativeType: 'uploaded',
+      media: MEDIA,
+      caption: 'Launch day 🚀',
+      createdAt: '2026-04-18T19:15:02Z',
+      updatedAt: '2026-04-18T19:15:02Z',
     });
-    assert.deepEqual(Object.keys(c), ['id', 'projectId', 'status', 'creativeType', 'media', 'caption', 'createdAt', 'updatedAt']);
+    assert.deepEqual(Object.keys(c), [
+      'id',
+      'projectId',
+      'status',
+      'creativeType',
+      'media',
+      'caption',
+      'createdAt',
+      'updatedAt',
+    ]);
     const got = await get(t, c.id);
     assert.equal(got.statusCode, 200, got.body);
     assert.deepEqual(json(got), c);
-    const audit = await h.db.selectFrom('audit_log').select(['event_type', 'project_id', 'request_id', 'api_key_id', 'data'])
-      .where('organization_id', '=', t.organizationId).execute();
-    assert.deepEqual(audit, [{
-      event_type: 'content_container.created', project_id: t.projectId, request_id: res.headers['x-request-id'], api_key_id: t.apiKeyId,
-      data: { containerId: c.id, creativeType: 'uploaded', mediaCount: 2 },
-    }]);
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .select(['event_type', 'project_id', 'request_id', 'api_key_id', 'data'])
+      .where('organization_id', '=', t.organizationId)
+      .execute();
+    assert.deepEqual(audit, [
+      {
+        event_type: 'content_container.created',
+        project_id: t.projectId,
+        request_id: res.headers['x-request-id'],
+        api_key_id: t.apiKeyId,
+        data: { containerId: c.id, creativeType: 'uploaded', mediaCount: 2 },
+      },
+    ]);
   });
 
   it('caption is optional (null); 10 media and a 2,200-character caption (counted in characters) are accepted', async () => {
@@ -66,7 +94,7 @@ describeEachDb('content', (h) => {
       [{ media: ['https://127.0.0.1/a.mp4'] }, 'media.0'],
       [{ media: ['https://cdn.example.com/a b.mp4'] }, 'media.0'],
       [{ media: ['https://cdn.example.com/a\u0000.mp4'] }, 'media.0'],
-      [{ media: ['https://cdn.example.com/' + 'a'.repeat(2048)] }, 'media.0'],
+      [{ media: [`https://cdn.example.com/${'a'.repeat(2048)}`] }, 'media.0'],
       [{ media: 'https://cdn.example.com/a.mp4' }, 'media'],
       [{ media: MEDIA, caption: 'x'.repeat(2201) }, 'caption'],
       [{ media: MEDIA, caption: '😀'.repeat(2201) }, 'caption'],
@@ -75,7 +103,11 @@ describeEachDb('content', (h) => {
       [{ media: MEDIA, title: 'x' }, 'title'],
     ];
     for (const [payload, path] of cases) assertValidation(await upload(t, payload), 422, path);
-    const rows = await h.db.selectFrom('content_containers').select('id').where('organization_id', '=', t.organizationId).execute();
+    const rows = await h.db
+      .selectFrom('content_containers')
+      .select('id')
+      .where('organization_id', '=', t.organizationId)
+      .execute();
     assert.deepEqual(rows, [], 'nothing was written');
   });
 
@@ -96,7 +128,10 @@ describeEachDb('content', (h) => {
     const c = json(await upload(t, { media: MEDIA }));
     const archived = await h.inject({ method: 'DELETE', url: `/v1/projects/${t.projectId}`, headers: t.auth });
     assert.equal(archived.statusCode, 200, archived.body);
-    assertEnvelope(await upload(t, { media: MEDIA }), 409, 'CONFLICT', { reason: 'project_archived', projectId: t.projectId });
+    assertEnvelope(await upload(t, { media: MEDIA }), 409, 'CONFLICT', {
+      reason: 'project_archived',
+      projectId: t.projectId,
+    });
     assert.deepEqual(json(await get(t, c.id)), c);
     assert.deepEqual(json(await list(t)).items, [c]);
   });
@@ -128,7 +163,9 @@ describeEachDb('content', (h) => {
     const all = json(await list(t));
     assert.equal(all.nextCursor, null);
     assert.equal(all.items.length, 7);
-    const expected = [...all.items].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+    const expected = [...all.items].sort((a, b) =>
+      a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+    );
     assert.deepEqual(all.items, expected, 'createdAt desc, then id desc');
     assert.deepEqual([...ids].sort(), all.items.map((c: { id: string }) => c.id).sort());
     for (const limit of [1, 2, 3]) {
@@ -142,9 +179,18 @@ describeEachDb('content', (h) => {
         seen.push(...p.items.map((c: { id: string }) => c.id));
         cursor = p.nextCursor;
       } while (cursor);
-      assert.deepEqual(seen, all.items.map((c: { id: string }) => c.id), `limit ${limit}`);
+      assert.deepEqual(
+        seen,
+        all.items.map((c: { id: string }) => c.id),
+        `limit ${limit}`,
+      );
     }
-    for (const [query, path] of [['?cursor=bogus', 'cursor'], ['?limit=0', 'limit'], ['?limit=201', 'limit'], ['?status=x', 'status']]) {
+    for (const [query, path] of [
+      ['?cursor=bogus', 'cursor'],
+      ['?limit=0', 'limit'],
+      ['?limit=201', 'limit'],
+      ['?status=x', 'status'],
+    ]) {
       assertValidation(await list(t, query!), 422, path!);
     }
   });

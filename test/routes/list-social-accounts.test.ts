@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { newId } from '../../src/ids.js';
 import { insertSocialAccount } from '../../src/db/queries/social-accounts.js';
+import { newId } from '../../src/ids.js';
 import { assertEnvelope, assertValidation } from '../assertions.js';
 import { describeEachDb, json } from '../harness.js';
 
@@ -15,12 +15,23 @@ describeEachDb('GET /v1/projects/:projectId/social-accounts', (h) => {
     const now = new Date('2026-02-01T00:00:00Z');
     // Set-based fixture: 450 accounts, created in bursts that share timestamps (ties broken by id).
     const rows = Array.from({ length: 450 }, (_, i) => ({
-      id: newId('sa'), organization_id: t.organizationId, project_id: t.projectId,
-      platform: (i % 3 === 0 ? 'instagram' : 'tiktok') as 'instagram' | 'tiktok', external_account_id: null,
-      handle: `acct${i}`, avatar_url: null, status: (i % 5 === 0 ? 'disconnected' : 'connected') as 'connected' | 'disconnected',
-      leased: i % 7 === 0, connected_at: now, token_expires_at: null,
-      disconnected_at: i % 5 === 0 ? now : null, disconnected_reason: i % 5 === 0 ? 'revoked_by_partner' : null,
-      token_ciphertext: null, token_wrapped_key: null, created_at: new Date(now.getTime() + Math.floor(i / 10) * 1000), updated_at: now,
+      id: newId('sa'),
+      organization_id: t.organizationId,
+      project_id: t.projectId,
+      platform: (i % 3 === 0 ? 'instagram' : 'tiktok') as 'instagram' | 'tiktok',
+      external_account_id: null,
+      handle: `acct${i}`,
+      avatar_url: null,
+      status: (i % 5 === 0 ? 'disconnected' : 'connected') as 'connected' | 'disconnected',
+      leased: i % 7 === 0,
+      connected_at: now,
+      token_expires_at: null,
+      disconnected_at: i % 5 === 0 ? now : null,
+      disconnected_reason: i % 5 === 0 ? 'revoked_by_partner' : null,
+      token_ciphertext: null,
+      token_wrapped_key: null,
+      created_at: new Date(now.getTime() + Math.floor(i / 10) * 1000),
+      updated_at: now,
     }));
     for (const r of rows) await insertSocialAccount(h.db, r);
 
@@ -42,10 +53,18 @@ describeEachDb('GET /v1/projects/:projectId/social-accounts', (h) => {
 
     const leasedTiktok = json(await list(t.projectId, t.auth, '?leased=true&platform=tiktok&limit=200'));
     const expected = rows.filter((r) => r.leased && r.platform === 'tiktok').map((r) => r.id);
-    assert.deepEqual(new Set(leasedTiktok.items.map((a: { socialAccountId: string }) => a.socialAccountId)), new Set(expected));
+    assert.deepEqual(
+      new Set(leasedTiktok.items.map((a: { socialAccountId: string }) => a.socialAccountId)),
+      new Set(expected),
+    );
     const disconnected = json(await list(t.projectId, t.auth, '?status=disconnected&limit=200'));
     assert.equal(disconnected.items.length, 90);
-    assert.ok(disconnected.items.every((a: { status: string; disconnectedReason: string }) => a.status === 'disconnected' && a.disconnectedReason === 'revoked_by_partner'));
+    assert.ok(
+      disconnected.items.every(
+        (a: { status: string; disconnectedReason: string }) =>
+          a.status === 'disconnected' && a.disconnectedReason === 'revoked_by_partner',
+      ),
+    );
   });
 
   it('items have the documented shape; a revoked account shows its disconnection', async () => {
@@ -57,8 +76,19 @@ describeEachDb('GET /v1/projects/:projectId/social-accounts', (h) => {
     assert.equal(body.nextCursor, null);
     assert.equal(body.items.length, 2);
     const [a, b] = body.items;
-    assert.deepEqual(Object.keys(a), ['socialAccountId', 'projectId', 'platform', 'handle', 'avatarUrl', 'status', 'leased',
-      'connectedAt', 'tokenExpiresAt', 'disconnectedAt', 'disconnectedReason']);
+    assert.deepEqual(Object.keys(a), [
+      'socialAccountId',
+      'projectId',
+      'platform',
+      'handle',
+      'avatarUrl',
+      'status',
+      'leased',
+      'connectedAt',
+      'tokenExpiresAt',
+      'disconnectedAt',
+      'disconnectedReason',
+    ]);
     assert.equal(a.socialAccountId, live);
     assert.equal(a.status, 'disconnected');
     assert.equal(a.disconnectedReason, 'revoked_by_partner');

@@ -28,7 +28,13 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
         canceledScheduledPosts: 4,
         disconnectedAt: '2026-04-18T19:15:02Z',
       });
-      assert.deepEqual(Object.keys(json(res)), ['socialAccountId', 'status', 'disconnectedReason', 'canceledScheduledPosts', 'disconnectedAt']);
+      assert.deepEqual(Object.keys(json(res)), [
+        'socialAccountId',
+        'status',
+        'disconnectedReason',
+        'canceledScheduledPosts',
+        'disconnectedAt',
+      ]);
     } finally {
       h.clock.set(undefined);
     }
@@ -38,8 +44,11 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     assert.equal(account.token_ciphertext, null);
     assert.equal(account.token_wrapped_key, null);
     assert.equal(account.token_version, 1);
-    const posts = await h.db.selectFrom('scheduled_posts').select(['id', 'status', 'cancel_reason', 'canceled_at'])
-      .where('id', 'in', queued).execute();
+    const posts = await h.db
+      .selectFrom('scheduled_posts')
+      .select(['id', 'status', 'cancel_reason', 'canceled_at'])
+      .where('id', 'in', queued)
+      .execute();
     assert.equal(posts.length, 4);
     for (const p of posts) {
       assert.equal(p.status, 'canceled');
@@ -87,7 +96,14 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
 
   it('400 VALIDATION for a path id that is not sa_<uuid>', async () => {
     const t = await h.tenant();
-    for (const bad of ['sa_123', 'prj_' + randomUUID(), randomUUID(), 'sa_' + randomUUID() + 'x', 'sa_%00', 'sa_' + 'a'.repeat(90)]) {
+    for (const bad of [
+      'sa_123',
+      `prj_${randomUUID()}`,
+      randomUUID(),
+      `sa_${randomUUID()}x`,
+      'sa_%00',
+      `sa_${'a'.repeat(90)}`,
+    ]) {
       const err = assertEnvelope(await revoke(bad, t.auth), 400, 'VALIDATION', {
         issues: [{ path: 'socialAccountId', message: 'must be a sa_<uuid> id' }],
       });
@@ -97,7 +113,7 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
 
   it('400 VALIDATION in the same envelope for an over-long or badly encoded path', async () => {
     const t = await h.tenant();
-    for (const bad of ['sa_' + 'a'.repeat(5000), 'sa_%E0%A4%A']) {
+    for (const bad of [`sa_${'a'.repeat(5000)}`, 'sa_%E0%A4%A']) {
       const res = await revoke(bad, t.auth);
       assertEnvelope(res, 400, 'VALIDATION');
       assert.match(String(res.headers['x-request-id']), REQUEST_ID);
@@ -118,12 +134,24 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const wrongSecret = t.key.slice(0, -4) + (t.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     const liveForTest = t.key.replace('lp_test_', 'lp_live_');
     const unknown = `lp_test_key_${randomUUID()}_${'A'.repeat(43)}`;
-    for (const headers of [{} as Record<string, string>, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer lp_test_nope' },
-      { authorization: `Bearer ${wrongSecret}` }, { authorization: `Bearer ${liveForTest}` }, { authorization: `Bearer ${unknown}` }, { authorization: t.key }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Basic abc' },
+      { authorization: 'Bearer ' },
+      { authorization: 'Bearer lp_test_nope' },
+      { authorization: `Bearer ${wrongSecret}` },
+      { authorization: `Bearer ${liveForTest}` },
+      { authorization: `Bearer ${unknown}` },
+      { authorization: t.key },
+    ]) {
       assertEnvelope(await revoke(id, headers), 401, 'UNAUTHENTICATED');
     }
     assert.deepEqual(await h.postStatuses(id), {});
-    const account = await h.db.selectFrom('social_accounts').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    const account = await h.db
+      .selectFrom('social_accounts')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.equal(account.status, 'connected');
   });
 
@@ -148,7 +176,11 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const id = await h.account(owner);
     await h.queuedPosts(id, 2);
     assertEnvelope(await revoke(id, other.auth), 404, 'NOT_FOUND');
-    assertEnvelope(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: other.auth }), 404, 'NOT_FOUND');
+    assertEnvelope(
+      await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: other.auth }),
+      404,
+      'NOT_FOUND',
+    );
     assert.deepEqual(await h.postStatuses(id), { queued: 2 }, 'the other organization changed nothing');
     assertEnvelope(await revoke(`sa_${randomUUID()}`, owner.auth), 404, 'NOT_FOUND');
     assert.equal((await revoke(id, owner.auth)).statusCode, 200);
@@ -160,7 +192,9 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const id = await h.account(t);
     const view = async () => {
       const one = json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth }));
-      const list = json(await h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/social-accounts`, headers: t.auth }));
+      const list = json(
+        await h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/social-accounts`, headers: t.auth }),
+      );
       const listed = list.items.find((a: { socialAccountId: string }) => a.socialAccountId === id);
       assert.equal(listed.tokenExpiresAt, one.tokenExpiresAt, 'the list and GET agree');
       return one.tokenExpiresAt as string | null;
@@ -168,16 +202,28 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     assert.match((await view()) ?? '', TIMESTAMP);
     assert.equal((await revoke(id, t.auth)).statusCode, 200);
     assert.equal(await view(), null);
-    const row = await h.db.selectFrom('social_accounts').select('token_expires_at').where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('social_accounts')
+      .select('token_expires_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.token_expires_at, null);
 
     // Accounts disconnected before this rule lose their stale expiry in migration 0010.
-    await h.db.updateTable('social_accounts').set({ token_expires_at: new Date('2030-01-01T00:00:00Z') }).where('id', '=', id).execute();
+    await h.db
+      .updateTable('social_accounts')
+      .set({ token_expires_at: new Date('2030-01-01T00:00:00Z') })
+      .where('id', '=', id)
+      .execute();
     const connected = await h.account(t);
     const migration = listMigrations().find((m) => m.name === '0010_disconnected_token_expiry.sql')!;
     await sql.raw(migration.sql).execute(h.db);
     assert.equal(await view(), null);
-    const kept = await h.db.selectFrom('social_accounts').select('token_expires_at').where('id', '=', connected).executeTakeFirstOrThrow();
+    const kept = await h.db
+      .selectFrom('social_accounts')
+      .select('token_expires_at')
+      .where('id', '=', connected)
+      .executeTakeFirstOrThrow();
     assert.notEqual(kept.token_expires_at, null, 'a connected account keeps its expiry');
   });
 
@@ -185,11 +231,19 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const t = await h.tenant();
     const id = await h.account(t, { leased: true });
     await h.queuedPosts(id, 1);
-    const before = await h.db.selectFrom('leases').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
+    const before = await h.db
+      .selectFrom('leases')
+      .selectAll()
+      .where('social_account_id', '=', id)
+      .executeTakeFirstOrThrow();
     const res = await revoke(id, t.auth);
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(json(res).canceledScheduledPosts, 1);
-    const lease = await h.db.selectFrom('leases').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
+    const lease = await h.db
+      .selectFrom('leases')
+      .selectAll()
+      .where('social_account_id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(lease, before);
     assert.equal(lease.status, 'assigned');
     assert.equal(lease.monthly_price_cents, 15000);
@@ -200,7 +254,11 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const id = await h.account(t);
     await h.queuedPosts(id, 5);
     const before = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    const auditBefore = await h.db.selectFrom('audit_log').select('id').where('organization_id', '=', t.organizationId).execute();
+    const auditBefore = await h.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('organization_id', '=', t.organizationId)
+      .execute();
     for (const point of ['revoke:after-account-update', 'revoke:before-commit']) {
       h.setFault((p) => {
         if (p === point) throw new Error('injected fault: secret detail sa_token=abc');
@@ -216,11 +274,23 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
       const after = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       assert.deepEqual(after, before, `account unchanged after a fault at ${point}`);
       assert.deepEqual(await h.postStatuses(id), { queued: 5 });
-      const audit = await h.db.selectFrom('audit_log').select('id').where('organization_id', '=', t.organizationId).execute();
+      const audit = await h.db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('organization_id', '=', t.organizationId)
+        .execute();
       assert.equal(audit.length, auditBefore.length, 'no audit rows');
-      const events = await h.db.selectFrom('outbox_events').select('id').where('organization_id', '=', t.organizationId).execute();
+      const events = await h.db
+        .selectFrom('outbox_events')
+        .select('id')
+        .where('organization_id', '=', t.organizationId)
+        .execute();
       assert.equal(events.length, 0, 'no outbox events');
-      const jobs = await h.db.selectFrom('upstream_revocations').select('id').where('social_account_id', '=', id).execute();
+      const jobs = await h.db
+        .selectFrom('upstream_revocations')
+        .select('id')
+        .where('social_account_id', '=', id)
+        .execute();
       assert.equal(jobs.length, 0, 'no upstream revocation job');
     }
     const retry = await revoke(id, t.auth);
@@ -243,8 +313,12 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     assert.equal(json(ok[0]!).canceledScheduledPosts, 7);
     for (const r of notFound) assert.equal(json(r).error.code, 'NOT_FOUND');
     assert.deepEqual(await h.postStatuses(id), { canceled: 7, publishing: 1, published: 1, failed: 1 });
-    const revokedAudits = await h.db.selectFrom('audit_log').select('data')
-      .where('organization_id', '=', t.organizationId).where('event_type', '=', 'social_account.revoked').execute();
+    const revokedAudits = await h.db
+      .selectFrom('audit_log')
+      .select('data')
+      .where('organization_id', '=', t.organizationId)
+      .where('event_type', '=', 'social_account.revoked')
+      .execute();
     assert.equal(revokedAudits.length, 1);
   });
 
@@ -254,7 +328,12 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const posts = await h.queuedPosts(id, 3);
     const res = await revoke(id, t.auth);
     const requestId = res.headers['x-request-id'];
-    const audit = await h.db.selectFrom('audit_log').selectAll().where('organization_id', '=', t.organizationId).orderBy('id').execute();
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('organization_id', '=', t.organizationId)
+      .orderBy('id')
+      .execute();
     assert.equal(audit.length, 4);
     assert.equal(audit[0]!.event_type, 'social_account.revoked');
     assert.deepEqual(audit[0]!.data, { socialAccountId: id, leased: false, canceledScheduledPosts: 3 });
@@ -266,8 +345,17 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const canceled = audit.slice(1).map((a) => a.data as { scheduledPostId: string; reason: string });
     assert.deepEqual(canceled.map((c) => c.scheduledPostId).sort(), [...posts].sort());
     for (const c of canceled) assert.equal(c.reason, 'revoked_by_partner');
-    const events = await h.db.selectFrom('outbox_events').selectAll().where('organization_id', '=', t.organizationId).execute();
-    assert.deepEqual(events.map((e) => e.type).sort(), ['post.canceled', 'post.canceled', 'post.canceled', 'social_account.revoked']);
+    const events = await h.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('organization_id', '=', t.organizationId)
+      .execute();
+    assert.deepEqual(events.map((e) => e.type).sort(), [
+      'post.canceled',
+      'post.canceled',
+      'post.canceled',
+      'social_account.revoked',
+    ]);
     const revoked = events.find((e) => e.type === 'social_account.revoked')!.data as Record<string, unknown>;
     assert.equal(revoked.canceledScheduledPosts, 3);
     assert.equal(revoked.socialAccountId, id);

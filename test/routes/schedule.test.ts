@@ -10,12 +10,24 @@ const IN_AN_HOUR = '2026-04-18T20:15:02Z';
 
 describeEachDb('schedule and publish content', (h) => {
   const schedule = (t: Tenant, containerId: string, payload: unknown, extra: Record<string, string> = {}) =>
-    h.inject({ method: 'POST', url: `/v1/content/${containerId}/schedule`, headers: { ...t.auth, ...extra }, payload: payload as object });
+    h.inject({
+      method: 'POST',
+      url: `/v1/content/${containerId}/schedule`,
+      headers: { ...t.auth, ...extra },
+      payload: payload as object,
+    });
   const publish = (t: Tenant, containerId: string, payload: unknown) =>
-    h.inject({ method: 'POST', url: `/v1/content/${containerId}/publish`, headers: t.auth, payload: payload as object });
-  const revoke = (t: Tenant, id: string) => h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
+    h.inject({
+      method: 'POST',
+      url: `/v1/content/${containerId}/publish`,
+      headers: t.auth,
+      payload: payload as object,
+    });
+  const revoke = (t: Tenant, id: string) =>
+    h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
   const target = (socialAccountId: string) => ({ socialAccountId, mode: 'publish' });
-  const later = <T>(ms: number, fn: () => Promise<T>) => (ms === 0 ? fn() : new Promise<void>((r) => setTimeout(r, ms)).then(fn));
+  const later = <T>(ms: number, fn: () => Promise<T>) =>
+    ms === 0 ? fn() : new Promise<void>((r) => setTimeout(r, ms)).then(fn);
   /** Runs fn with the clock pinned at `at`. */
   async function at<T>(when: string, fn: () => Promise<T>): Promise<T> {
     h.clock.set(when);
@@ -26,10 +38,22 @@ describeEachDb('schedule and publish content', (h) => {
     }
   }
   const orgRows = async (organizationId: string) => ({
-    posts: await h.db.selectFrom('scheduled_posts').select('id').where('organization_id', '=', organizationId).execute(),
-    events: await h.db.selectFrom('outbox_events').select('type').where('organization_id', '=', organizationId).execute(),
-    audit: await h.db.selectFrom('audit_log').select('event_type').where('organization_id', '=', organizationId)
-      .where('event_type', 'like', 'scheduled_post.%').execute(),
+    posts: await h.db
+      .selectFrom('scheduled_posts')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .execute(),
+    events: await h.db
+      .selectFrom('outbox_events')
+      .select('type')
+      .where('organization_id', '=', organizationId)
+      .execute(),
+    audit: await h.db
+      .selectFrom('audit_log')
+      .select('event_type')
+      .where('organization_id', '=', organizationId)
+      .where('event_type', 'like', 'scheduled_post.%')
+      .execute(),
   });
 
   it('schedules to several accounts: 201 with one queued post per target, stored as asked, evented and audited', async () => {
@@ -37,10 +61,15 @@ describeEachDb('schedule and publish content', (h) => {
     const tiktok = await h.account(t);
     const insta = await h.account(t, { platform: 'instagram' });
     const cnt = await createContainer(h, t);
-    const res = await at(NOW, () => schedule(t, cnt, {
-      scheduledFor: '2026-04-18T20:15:02.999Z',
-      targets: [{ socialAccountId: tiktok, mode: 'publish' }, { socialAccountId: insta, mode: 'draft', captionOverride: 'For IG' }],
-    }));
+    const res = await at(NOW, () =>
+      schedule(t, cnt, {
+        scheduledFor: '2026-04-18T20:15:02.999Z',
+        targets: [
+          { socialAccountId: tiktok, mode: 'publish' },
+          { socialAccountId: insta, mode: 'draft', captionOverride: 'For IG' },
+        ],
+      }),
+    );
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['x-ratelimit-endpoint-class'], 'long-running');
     const body = json(res);
@@ -53,27 +82,80 @@ describeEachDb('schedule and publish content', (h) => {
         { id: b.id, socialAccountId: insta, status: 'queued', scheduledFor: IN_AN_HOUR },
       ],
     });
-    const rows = await h.db.selectFrom('scheduled_posts').selectAll().where('id', 'in', [a.id, b.id]).orderBy('mode', 'desc').execute();
-    assert.deepEqual(rows.map((r) => [r.id, r.social_account_id, r.mode, r.status, r.caption_override, r.container_id, r.project_id]), [
-      [a.id, tiktok, 'publish', 'queued', null, cnt, t.projectId],
-      [b.id, insta, 'draft', 'queued', 'For IG', cnt, t.projectId],
-    ]);
+    const rows = await h.db
+      .selectFrom('scheduled_posts')
+      .selectAll()
+      .where('id', 'in', [a.id, b.id])
+      .orderBy('mode', 'desc')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.social_account_id, r.mode, r.status, r.caption_override, r.container_id, r.project_id]),
+      [
+        [a.id, tiktok, 'publish', 'queued', null, cnt, t.projectId],
+        [b.id, insta, 'draft', 'queued', 'For IG', cnt, t.projectId],
+      ],
+    );
     for (const r of rows) {
       assert.equal(r.scheduled_for.toISOString(), '2026-04-18T20:15:02.000Z', 'stored in whole seconds, as shown');
       assert.equal(r.created_at.toISOString(), NOW);
       assert.equal(r.claimed_token_version, null);
     }
-    const events = await h.db.selectFrom('outbox_events').select(['type', 'data']).where('organization_id', '=', t.organizationId).orderBy('seq').execute();
+    const events = await h.db
+      .selectFrom('outbox_events')
+      .select(['type', 'data'])
+      .where('organization_id', '=', t.organizationId)
+      .orderBy('seq')
+      .execute();
     assert.deepEqual(events, [
-      { type: 'post.scheduled', data: { id: a.id, projectId: t.projectId, containerId: cnt, socialAccountId: tiktok, platform: 'tiktok', mode: 'publish', status: 'queued', scheduledFor: IN_AN_HOUR } },
-      { type: 'post.scheduled', data: { id: b.id, projectId: t.projectId, containerId: cnt, socialAccountId: insta, platform: 'instagram', mode: 'draft', status: 'queued', scheduledFor: IN_AN_HOUR } },
+      {
+        type: 'post.scheduled',
+        data: {
+          id: a.id,
+          projectId: t.projectId,
+          containerId: cnt,
+          socialAccountId: tiktok,
+          platform: 'tiktok',
+          mode: 'publish',
+          status: 'queued',
+          scheduledFor: IN_AN_HOUR,
+        },
+      },
+      {
+        type: 'post.scheduled',
+        data: {
+          id: b.id,
+          projectId: t.projectId,
+          containerId: cnt,
+          socialAccountId: insta,
+          platform: 'instagram',
+          mode: 'draft',
+          status: 'queued',
+          scheduledFor: IN_AN_HOUR,
+        },
+      },
     ]);
-    const audit = await h.db.selectFrom('audit_log').select(['event_type', 'project_id', 'request_id', 'api_key_id', 'data'])
-      .where('organization_id', '=', t.organizationId).orderBy('id').execute();
-    assert.deepEqual(audit, [a, b].map((p, i) => ({
-      event_type: 'scheduled_post.created', project_id: t.projectId, request_id: res.headers['x-request-id'], api_key_id: t.apiKeyId,
-      data: { scheduledPostId: p.id, containerId: cnt, socialAccountId: [tiktok, insta][i], mode: ['publish', 'draft'][i], scheduledFor: IN_AN_HOUR },
-    })));
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .select(['event_type', 'project_id', 'request_id', 'api_key_id', 'data'])
+      .where('organization_id', '=', t.organizationId)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit,
+      [a, b].map((p, i) => ({
+        event_type: 'scheduled_post.created',
+        project_id: t.projectId,
+        request_id: res.headers['x-request-id'],
+        api_key_id: t.apiKeyId,
+        data: {
+          scheduledPostId: p.id,
+          containerId: cnt,
+          socialAccountId: [tiktok, insta][i],
+          mode: ['publish', 'draft'][i],
+          scheduledFor: IN_AN_HOUR,
+        },
+      })),
+    );
   });
 
   it('schedule 4 posts through the API, then the seed’s revoke cancels exactly 4', async () => {
@@ -83,7 +165,10 @@ describeEachDb('schedule and publish content', (h) => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       const cnt = await createContainer(h, t);
-      const res = await schedule(t, cnt, { scheduledFor: new Date(Date.now() + (i + 1) * 3600_000).toISOString(), targets: [target(id), target(other)] });
+      const res = await schedule(t, cnt, {
+        scheduledFor: new Date(Date.now() + (i + 1) * 3600_000).toISOString(),
+        targets: [target(id), target(other)],
+      });
       assert.equal(res.statusCode, 201, res.body);
       ids.push(json(res).scheduledPosts[0].id);
     }
@@ -107,8 +192,14 @@ describeEachDb('schedule and publish content', (h) => {
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['x-ratelimit-endpoint-class'], 'long-running');
     const [p] = json(res).scheduledPosts;
-    assert.deepEqual(json(res), { scheduledPosts: [{ id: p.id, socialAccountId: id, status: 'queued', scheduledFor: '2026-04-18T19:15:02Z' }] });
-    const events = await h.db.selectFrom('outbox_events').select('type').where('organization_id', '=', t.organizationId).execute();
+    assert.deepEqual(json(res), {
+      scheduledPosts: [{ id: p.id, socialAccountId: id, status: 'queued', scheduledFor: '2026-04-18T19:15:02Z' }],
+    });
+    const events = await h.db
+      .selectFrom('outbox_events')
+      .select('type')
+      .where('organization_id', '=', t.organizationId)
+      .execute();
     assert.deepEqual(events, [{ type: 'post.scheduled' }]);
     // publish takes no scheduledFor: it is an unknown field there.
     assertValidation(await publish(t, cnt, { scheduledFor: IN_AN_HOUR, targets: [target(id)] }), 422, 'scheduledFor');
@@ -122,15 +213,27 @@ describeEachDb('schedule and publish content', (h) => {
     const ok = await at(now, () => schedule(t, cnt, { scheduledFor: '2026-04-18T19:14:32Z', targets: [target(id)] }));
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(json(ok).scheduledPosts[0].scheduledFor, '2026-04-18T19:14:32Z');
-    const offset = await at(now, () => schedule(t, cnt, { scheduledFor: '2026-04-18T23:00:00+02:00', targets: [target(id)] }));
+    const offset = await at(now, () =>
+      schedule(t, cnt, { scheduledFor: '2026-04-18T23:00:00+02:00', targets: [target(id)] }),
+    );
     assert.equal(offset.statusCode, 201, offset.body);
     assert.equal(json(offset).scheduledPosts[0].scheduledFor, '2026-04-18T21:00:00Z');
     for (const past of ['2026-04-18T19:14:31Z', '2026-04-18T19:14:31.999Z', '2020-01-01T00:00:00Z']) {
-      const issues = assertValidation(await at(now, () => schedule(t, cnt, { scheduledFor: past, targets: [target(id)] })), 422, 'scheduledFor');
+      const issues = assertValidation(
+        await at(now, () => schedule(t, cnt, { scheduledFor: past, targets: [target(id)] })),
+        422,
+        'scheduledFor',
+      );
       assert.match(issues[0]!.message, /future/);
     }
     // The time check comes before any lookup: a past time on unknown content is still the 422.
-    assertValidation(await at(now, () => schedule(t, `cnt_${randomUUID()}`, { scheduledFor: '2020-01-01T00:00:00Z', targets: [target(id)] })), 422, 'scheduledFor');
+    assertValidation(
+      await at(now, () =>
+        schedule(t, `cnt_${randomUUID()}`, { scheduledFor: '2020-01-01T00:00:00Z', targets: [target(id)] }),
+      ),
+      422,
+      'scheduledFor',
+    );
     assert.deepEqual(await h.postStatuses(id), { queued: 2 });
   });
 
@@ -149,11 +252,17 @@ describeEachDb('schedule and publish content', (h) => {
       [{ scheduledFor: when, targets: [] }, 'targets'],
       [{ scheduledFor: when, targets: many }, 'targets'],
       [{ scheduledFor: when, targets: [target(a), target(b), target(a)] }, 'targets.2.socialAccountId'],
-      [{ scheduledFor: when, targets: [target(a), target(a.toUpperCase().replace('SA_', 'sa_'))] }, 'targets.1.socialAccountId'],
+      [
+        { scheduledFor: when, targets: [target(a), target(a.toUpperCase().replace('SA_', 'sa_'))] },
+        'targets.1.socialAccountId',
+      ],
       [{ scheduledFor: when, targets: [{ socialAccountId: 'sa_1', mode: 'publish' }] }, 'targets.0.socialAccountId'],
       [{ scheduledFor: when, targets: [{ socialAccountId: a }] }, 'targets.0.mode'],
       [{ scheduledFor: when, targets: [{ socialAccountId: a, mode: 'story' }] }, 'targets.0.mode'],
-      [{ scheduledFor: when, targets: [target(a), { ...target(b), captionOverride: 'x'.repeat(2201) }] }, 'targets.1.captionOverride'],
+      [
+        { scheduledFor: when, targets: [target(a), { ...target(b), captionOverride: 'x'.repeat(2201) }] },
+        'targets.1.captionOverride',
+      ],
       [{ scheduledFor: when, targets: [{ ...target(a), captionOverride: 'a\u0000b' }] }, 'targets.0.captionOverride'],
       [{ scheduledFor: when, targets: [{ ...target(a), privacy: 'public' }] }, 'targets.0.privacy'],
       [{ scheduledFor: when, targets: [target(a)], timezone: 'UTC' }, 'timezone'],
@@ -170,11 +279,20 @@ describeEachDb('schedule and publish content', (h) => {
     const cnt = await createContainer(h, t);
     const when = new Date(Date.now() + 3600_000).toISOString();
     const before = await orgRows(t.organizationId);
-    assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(a!), target(b!), target(gone!), target(c!)] }), 409, 'CONFLICT', {
-      reason: 'account_not_connected', socialAccountId: gone, accountStatus: 'disconnected',
-    });
+    assertEnvelope(
+      await schedule(t, cnt, { scheduledFor: when, targets: [target(a!), target(b!), target(gone!), target(c!)] }),
+      409,
+      'CONFLICT',
+      {
+        reason: 'account_not_connected',
+        socialAccountId: gone,
+        accountStatus: 'disconnected',
+      },
+    );
     assertEnvelope(await publish(t, cnt, { targets: [target(stale!), target(a!)] }), 409, 'CONFLICT', {
-      reason: 'account_not_connected', socialAccountId: stale, accountStatus: 'reauth_required',
+      reason: 'account_not_connected',
+      socialAccountId: stale,
+      accountStatus: 'reauth_required',
     });
     assert.deepEqual(await orgRows(t.organizationId), before, 'no post, event or audit row');
     const ok = await schedule(t, cnt, { scheduledFor: when, targets: [target(a!), target(b!), target(c!)] });
@@ -187,16 +305,41 @@ describeEachDb('schedule and publish content', (h) => {
     const a = await h.account(t);
     const theirs = await h.account(stranger);
     const unknown = `sa_${randomUUID()}`;
-    const secondProject = await h.db.insertInto('projects').values({
-      id: `prj_${randomUUID()}`, organization_id: t.organizationId, name: 'Second', timezone: 'UTC', customer_external_id: null,
-      owner_email: null, archived_at: null, created_at: new Date(), updated_at: new Date(),
-    }).returning('id').executeTakeFirstOrThrow();
+    const secondProject = await h.db
+      .insertInto('projects')
+      .values({
+        id: `prj_${randomUUID()}`,
+        organization_id: t.organizationId,
+        name: 'Second',
+        timezone: 'UTC',
+        customer_external_id: null,
+        owner_email: null,
+        archived_at: null,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const elsewhere = await h.account({ ...t, projectId: secondProject.id });
     const cnt = await createContainer(h, t);
     const when = new Date(Date.now() + 3600_000).toISOString();
-    assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(a), target(unknown)] }), 404, 'NOT_FOUND', { socialAccountId: unknown });
-    assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(theirs), target(a)] }), 404, 'NOT_FOUND', { socialAccountId: theirs });
-    assertValidation(await schedule(t, cnt, { scheduledFor: when, targets: [target(a), target(elsewhere)] }), 422, 'targets.1.socialAccountId');
+    assertEnvelope(
+      await schedule(t, cnt, { scheduledFor: when, targets: [target(a), target(unknown)] }),
+      404,
+      'NOT_FOUND',
+      { socialAccountId: unknown },
+    );
+    assertEnvelope(
+      await schedule(t, cnt, { scheduledFor: when, targets: [target(theirs), target(a)] }),
+      404,
+      'NOT_FOUND',
+      { socialAccountId: theirs },
+    );
+    assertValidation(
+      await schedule(t, cnt, { scheduledFor: when, targets: [target(a), target(elsewhere)] }),
+      422,
+      'targets.1.socialAccountId',
+    );
     assert.deepEqual(await orgRows(t.organizationId), { posts: [], events: [], audit: [] });
     assert.deepEqual(await h.postStatuses(theirs), {});
   });
@@ -206,16 +349,36 @@ describeEachDb('schedule and publish content', (h) => {
     const stranger = await h.tenant();
     const a = await h.account(t);
     const when = new Date(Date.now() + 3600_000).toISOString();
-    assertEnvelope(await schedule(t, `cnt_${randomUUID()}`, { scheduledFor: when, targets: [target(a)] }), 404, 'NOT_FOUND');
-    assertEnvelope(await schedule(t, await createContainer(h, stranger), { scheduledFor: when, targets: [target(a)] }), 404, 'NOT_FOUND');
+    assertEnvelope(
+      await schedule(t, `cnt_${randomUUID()}`, { scheduledFor: when, targets: [target(a)] }),
+      404,
+      'NOT_FOUND',
+    );
+    assertEnvelope(
+      await schedule(t, await createContainer(h, stranger), { scheduledFor: when, targets: [target(a)] }),
+      404,
+      'NOT_FOUND',
+    );
     assertValidation(await schedule(t, 'cnt_x', { scheduledFor: when, targets: [target(a)] }), 400, 'containerId');
     const cnt = await createContainer(h, t);
     const processing = await createContainer(h, t);
     await h.db.updateTable('content_containers').set({ status: 'processing' }).where('id', '=', processing).execute();
-    assertEnvelope(await schedule(t, processing, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', { reason: 'content_not_ready', status: 'processing' });
-    assert.equal((await h.inject({ method: 'DELETE', url: `/v1/projects/${t.projectId}`, headers: t.auth })).statusCode, 200);
-    assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', { reason: 'project_archived', projectId: t.projectId });
-    assertEnvelope(await publish(t, cnt, { targets: [target(a)] }), 409, 'CONFLICT', { reason: 'project_archived', projectId: t.projectId });
+    assertEnvelope(await schedule(t, processing, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', {
+      reason: 'content_not_ready',
+      status: 'processing',
+    });
+    assert.equal(
+      (await h.inject({ method: 'DELETE', url: `/v1/projects/${t.projectId}`, headers: t.auth })).statusCode,
+      200,
+    );
+    assertEnvelope(await schedule(t, cnt, { scheduledFor: when, targets: [target(a)] }), 409, 'CONFLICT', {
+      reason: 'project_archived',
+      projectId: t.projectId,
+    });
+    assertEnvelope(await publish(t, cnt, { targets: [target(a)] }), 409, 'CONFLICT', {
+      reason: 'project_archived',
+      projectId: t.projectId,
+    });
     assert.deepEqual(await h.postStatuses(a), {});
   });
 
@@ -242,7 +405,9 @@ describeEachDb('schedule and publish content', (h) => {
     const a = await h.account(t);
     const cnt = await createContainer(h, t);
     const payload = { scheduledFor: new Date(Date.now() + 3600_000).toISOString(), targets: [target(a)] };
-    const [first, second] = await Promise.all([1, 2].map(() => schedule(t, cnt, payload, { 'idempotency-key': 'sched-1' })));
+    const [first, second] = await Promise.all(
+      [1, 2].map(() => schedule(t, cnt, payload, { 'idempotency-key': 'sched-1' })),
+    );
     assert.equal(first!.statusCode, 201, first!.body);
     assert.equal(second!.statusCode, 201, second!.body);
     assert.equal(first!.body, second!.body);
@@ -265,7 +430,10 @@ describeEachDb('schedule and publish content', (h) => {
     await inside;
     h.setFault(undefined); // the held request keeps its hook; the second runs without one
     let settled = false;
-    const b = second().then((res) => ((settled = true), res));
+    const b = second().then((res) => {
+      settled = true;
+      return res;
+    });
     await new Promise((r) => setTimeout(r, 250));
     const waited = !settled;
     release();
@@ -277,11 +445,22 @@ describeEachDb('schedule and publish content', (h) => {
     const id = await h.account(t);
     const cnt = await createContainer(h, t);
     const when = new Date(Date.now() + 3600_000).toISOString();
-    const { a: r, b: s, waited } = await whileHeldAt('revoke:before-commit', () => revoke(t, id),
-      () => schedule(t, cnt, { scheduledFor: when, targets: [target(id)] }));
+    const {
+      a: r,
+      b: s,
+      waited,
+    } = await whileHeldAt(
+      'revoke:before-commit',
+      () => revoke(t, id),
+      () => schedule(t, cnt, { scheduledFor: when, targets: [target(id)] }),
+    );
     assert.ok(waited, 'the schedule waited for the revoke to commit');
     assert.equal(json(r).canceledScheduledPosts, 0, r.body);
-    assertEnvelope(s, 409, 'CONFLICT', { reason: 'account_not_connected', socialAccountId: id, accountStatus: 'disconnected' });
+    assertEnvelope(s, 409, 'CONFLICT', {
+      reason: 'account_not_connected',
+      socialAccountId: id,
+      accountStatus: 'disconnected',
+    });
     assert.deepEqual(await h.postStatuses(id), {});
   });
 
@@ -290,8 +469,15 @@ describeEachDb('schedule and publish content', (h) => {
     const id = await h.account(t);
     const cnt = await createContainer(h, t);
     const when = new Date(Date.now() + 3600_000).toISOString();
-    const { a: s, b: r, waited } = await whileHeldAt('schedule:after-insert',
-      () => schedule(t, cnt, { scheduledFor: when, targets: [target(id)] }), () => revoke(t, id));
+    const {
+      a: s,
+      b: r,
+      waited,
+    } = await whileHeldAt(
+      'schedule:after-insert',
+      () => schedule(t, cnt, { scheduledFor: when, targets: [target(id)] }),
+      () => revoke(t, id),
+    );
     assert.ok(waited, 'the revoke waited for the schedule to commit');
     assert.equal(s.statusCode, 201, s.body);
     assert.equal(json(r).canceledScheduledPosts, 1, r.body);
@@ -320,15 +506,29 @@ describeEachDb('schedule and publish content', (h) => {
         assert.deepEqual(await h.postStatuses(id), { canceled: 1 });
       } else {
         tally.revokedFirst++;
-        assertEnvelope(s, 409, 'CONFLICT', { reason: 'account_not_connected', socialAccountId: id, accountStatus: 'disconnected' });
+        assertEnvelope(s, 409, 'CONFLICT', {
+          reason: 'account_not_connected',
+          socialAccountId: id,
+          accountStatus: 'disconnected',
+        });
         assert.equal(canceled, 0, `iteration ${i}`);
         assert.deepEqual(await h.postStatuses(id), {});
       }
     }
-    const stranded = await h.db.selectFrom('scheduled_posts as p').innerJoin('social_accounts as a', 'a.id', 'p.social_account_id')
-      .select('p.id').where('p.organization_id', '=', t.organizationId).where('p.status', '=', 'queued').where('a.status', '=', 'disconnected').execute();
+    const stranded = await h.db
+      .selectFrom('scheduled_posts as p')
+      .innerJoin('social_accounts as a', 'a.id', 'p.social_account_id')
+      .select('p.id')
+      .where('p.organization_id', '=', t.organizationId)
+      .where('p.status', '=', 'queued')
+      .where('a.status', '=', 'disconnected')
+      .execute();
     assert.deepEqual(stranded, []);
-    const posts = await h.db.selectFrom('scheduled_posts').select('id').where('organization_id', '=', t.organizationId).execute();
+    const posts = await h.db
+      .selectFrom('scheduled_posts')
+      .select('id')
+      .where('organization_id', '=', t.organizationId)
+      .execute();
     assert.equal(posts.length, tally.scheduledFirst);
     assert.ok(tally.scheduledFirst > 0 && tally.revokedFirst > 0, `both orders happened: ${JSON.stringify(tally)}`);
     // Both outcomes are legitimate; which one wins each time is up to the scheduler.

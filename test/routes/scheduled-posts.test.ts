@@ -12,9 +12,19 @@ describeEachDb('scheduled posts', (h) => {
   const list = (t: Tenant, query = '', projectId = t.projectId) =>
     h.inject({ method: 'GET', url: `/v1/projects/${projectId}/scheduled-posts${query}`, headers: t.auth });
   const reschedule = (t: Tenant, id: string, payload: unknown) =>
-    h.inject({ method: 'POST', url: `/v1/scheduled-posts/${id}/reschedule`, headers: t.auth, payload: payload as object });
+    h.inject({
+      method: 'POST',
+      url: `/v1/scheduled-posts/${id}/reschedule`,
+      headers: t.auth,
+      payload: payload as object,
+    });
   const cancel = (t: Tenant, id: string, payload?: unknown) =>
-    h.inject({ method: 'DELETE', url: `/v1/scheduled-posts/${id}`, headers: t.auth, ...(payload === undefined ? {} : { payload: payload as object }) });
+    h.inject({
+      method: 'DELETE',
+      url: `/v1/scheduled-posts/${id}`,
+      headers: t.auth,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   async function at<T>(when: string, fn: () => Promise<T>): Promise<T> {
     h.clock.set(when);
     try {
@@ -27,17 +37,33 @@ describeEachDb('scheduled posts', (h) => {
   async function scheduleVia(t: Tenant, accounts: string[], when: string, containerId?: string) {
     const cnt = containerId ?? (await createContainer(h, t));
     const res = await h.inject({
-      method: 'POST', url: `/v1/content/${cnt}/schedule`, headers: t.auth,
-      payload: { scheduledFor: when, targets: accounts.map((socialAccountId) => ({ socialAccountId, mode: 'publish' })) },
+      method: 'POST',
+      url: `/v1/content/${cnt}/schedule`,
+      headers: t.auth,
+      payload: {
+        scheduledFor: when,
+        targets: accounts.map((socialAccountId) => ({ socialAccountId, mode: 'publish' })),
+      },
     });
     assert.equal(res.statusCode, 201, res.body);
     return (json(res).scheduledPosts as Post[]).map((p) => p.id);
   }
   const events = (organizationId: string, type: string) =>
-    h.db.selectFrom('outbox_events').select('data').where('organization_id', '=', organizationId).where('type', '=', type).orderBy('seq').execute();
+    h.db
+      .selectFrom('outbox_events')
+      .select('data')
+      .where('organization_id', '=', organizationId)
+      .where('type', '=', type)
+      .orderBy('seq')
+      .execute();
   const audits = (organizationId: string, type: string) =>
-    h.db.selectFrom('audit_log').select(['project_id', 'api_key_id', 'data']).where('organization_id', '=', organizationId)
-      .where('event_type', '=', type).orderBy('id').execute();
+    h.db
+      .selectFrom('audit_log')
+      .select(['project_id', 'api_key_id', 'data'])
+      .where('organization_id', '=', organizationId)
+      .where('event_type', '=', type)
+      .orderBy('id')
+      .execute();
 
   it('GET: every field of a queued post, and of a published and a failed one', async () => {
     const t = await h.tenant();
@@ -47,18 +73,46 @@ describeEachDb('scheduled posts', (h) => {
     const res = await get(t, id!);
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(json(res), {
-      id, containerId: cnt, socialAccountId: sa, platform: 'instagram', mode: 'publish', status: 'queued',
-      externalId: null, externalUrl: null, scheduledFor: '2026-04-19T08:00:00Z', attemptedAt: null, publishedAt: null,
-      canceledAt: null, lastError: null, createdAt: '2026-04-18T19:15:02Z', updatedAt: '2026-04-18T19:15:02Z',
+      id,
+      containerId: cnt,
+      socialAccountId: sa,
+      platform: 'instagram',
+      mode: 'publish',
+      status: 'queued',
+      externalId: null,
+      externalUrl: null,
+      scheduledFor: '2026-04-19T08:00:00Z',
+      attemptedAt: null,
+      publishedAt: null,
+      canceledAt: null,
+      lastError: null,
+      createdAt: '2026-04-18T19:15:02Z',
+      updatedAt: '2026-04-18T19:15:02Z',
     });
     assert.deepEqual(Object.keys(json(res)), [
-      'id', 'containerId', 'socialAccountId', 'platform', 'mode', 'status', 'externalId', 'externalUrl', 'scheduledFor',
-      'attemptedAt', 'publishedAt', 'canceledAt', 'lastError', 'createdAt', 'updatedAt',
+      'id',
+      'containerId',
+      'socialAccountId',
+      'platform',
+      'mode',
+      'status',
+      'externalId',
+      'externalUrl',
+      'scheduledFor',
+      'attemptedAt',
+      'publishedAt',
+      'canceledAt',
+      'lastError',
+      'createdAt',
+      'updatedAt',
     ]);
     // What the publisher will record (written directly here: the publisher is not part of this API).
     const [published] = await h.postsWithStatus(t, sa, 'published', 1);
-    await h.db.updateTable('scheduled_posts').set({ external_url: 'https://instagram.example/p/1', attempted_at: new Date('2026-04-19T08:00:01.200Z') })
-      .where('id', '=', published!).execute();
+    await h.db
+      .updateTable('scheduled_posts')
+      .set({ external_url: 'https://instagram.example/p/1', attempted_at: new Date('2026-04-19T08:00:01.200Z') })
+      .where('id', '=', published!)
+      .execute();
     const p = json(await get(t, published!));
     assert.equal(p.status, 'published');
     assert.equal(p.externalId, 'ext_1');
@@ -66,8 +120,11 @@ describeEachDb('scheduled posts', (h) => {
     assert.equal(p.attemptedAt, '2026-04-19T08:00:01Z');
     assert.match(p.publishedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const [failed] = await h.postsWithStatus(t, sa, 'failed', 1);
-    await h.db.updateTable('scheduled_posts').set({ last_error: JSON.stringify({ code: 'MEDIA_REJECTED', message: 'Video too long' }) })
-      .where('id', '=', failed!).execute();
+    await h.db
+      .updateTable('scheduled_posts')
+      .set({ last_error: JSON.stringify({ code: 'MEDIA_REJECTED', message: 'Video too long' }) })
+      .where('id', '=', failed!)
+      .execute();
     assert.deepEqual(json(await get(t, failed!)).lastError, { code: 'MEDIA_REJECTED', message: 'Video too long' });
   });
 
@@ -90,7 +147,11 @@ describeEachDb('scheduled posts', (h) => {
     const day3 = await scheduleVia(t, [a!, b!], '2030-01-03T10:00:00Z');
     assert.equal((await cancel(t, day3[1]!)).statusCode, 200);
     const [failed] = await h.postsWithStatus(t, b!, 'failed', 1);
-    await h.db.updateTable('scheduled_posts').set({ scheduled_for: new Date('2029-12-31T10:00:00Z') }).where('id', '=', failed!).execute();
+    await h.db
+      .updateTable('scheduled_posts')
+      .set({ scheduled_for: new Date('2029-12-31T10:00:00Z') })
+      .where('id', '=', failed!)
+      .execute();
 
     const all = json(await list(t));
     assert.equal(all.nextCursor, null);
@@ -103,9 +164,20 @@ describeEachDb('scheduled posts', (h) => {
     assert.deepEqual(ids(json(await list(t, '?status=canceled&status=failed'))), [day3[1], failed]);
     assert.deepEqual(ids(json(await list(t, `?socialAccountId=${b}`))), [day3[1], day1[1], failed]);
     assert.deepEqual(ids(json(await list(t, `?socialAccountId=${b}&status=queued`))), [day1[1]]);
-    assert.deepEqual(ids(json(await list(t, '?since=2030-01-02T10:00:00Z'))), [...desc(day3), ...day2], 'since is inclusive');
-    assert.deepEqual(ids(json(await list(t, '?until=2030-01-02T10:00:00Z'))), [...desc(day1), failed], 'until is exclusive');
-    assert.deepEqual(ids(json(await list(t, '?since=2030-01-01T00:00:00Z&until=2030-01-03T00:00:00%2B01:00'))), [...day2, ...desc(day1)]);
+    assert.deepEqual(
+      ids(json(await list(t, '?since=2030-01-02T10:00:00Z'))),
+      [...desc(day3), ...day2],
+      'since is inclusive',
+    );
+    assert.deepEqual(
+      ids(json(await list(t, '?until=2030-01-02T10:00:00Z'))),
+      [...desc(day1), failed],
+      'until is exclusive',
+    );
+    assert.deepEqual(ids(json(await list(t, '?since=2030-01-01T00:00:00Z&until=2030-01-03T00:00:00%2B01:00'))), [
+      ...day2,
+      ...desc(day1),
+    ]);
     assert.deepEqual(ids(json(await list(t, `?socialAccountId=sa_${randomUUID()}`))), []);
   });
 
@@ -145,8 +217,14 @@ describeEachDb('scheduled posts', (h) => {
     const t = await h.tenant();
     const stranger = await h.tenant();
     const cases: [string, string][] = [
-      ['?status=done', 'status.0'], ['?status=queued&status=nope', 'status.1'], ['?limit=0', 'limit'], ['?limit=101', 'limit'],
-      ['?since=yesterday', 'since'], ['?until=2030-01-01', 'until'], ['?cursor=abc', 'cursor'], ['?socialAccountId=sa_1', 'socialAccountId'],
+      ['?status=done', 'status.0'],
+      ['?status=queued&status=nope', 'status.1'],
+      ['?limit=0', 'limit'],
+      ['?limit=101', 'limit'],
+      ['?since=yesterday', 'since'],
+      ['?until=2030-01-01', 'until'],
+      ['?cursor=abc', 'cursor'],
+      ['?socialAccountId=sa_1', 'socialAccountId'],
       ['?sort=asc', 'sort'],
     ];
     for (const [query, path] of cases) assertValidation(await list(t, query), 422, path);
@@ -158,17 +236,40 @@ describeEachDb('scheduled posts', (h) => {
     const t = await h.tenant();
     const sa = await h.account(t);
     const [id] = await at('2026-04-18T19:00:00Z', () => scheduleVia(t, [sa], '2026-04-19T08:00:00Z'));
-    const res = await at('2026-04-18T19:15:02.400Z', () => reschedule(t, id!, { scheduledFor: '2026-04-20T09:30:00.900Z' }));
+    const res = await at('2026-04-18T19:15:02.400Z', () =>
+      reschedule(t, id!, { scheduledFor: '2026-04-20T09:30:00.900Z' }),
+    );
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(json(res), { ...json(await get(t, id!)), scheduledFor: '2026-04-20T09:30:00Z', updatedAt: '2026-04-18T19:15:02Z' });
+    assert.deepEqual(json(res), {
+      ...json(await get(t, id!)),
+      scheduledFor: '2026-04-20T09:30:00Z',
+      updatedAt: '2026-04-18T19:15:02Z',
+    });
     assert.equal(json(res).createdAt, '2026-04-18T19:00:00Z');
-    assert.deepEqual(await events(t.organizationId, 'post.rescheduled'), [{
-      data: { id, projectId: t.projectId, socialAccountId: sa, status: 'queued', scheduledFor: '2026-04-20T09:30:00Z', previousScheduledFor: '2026-04-19T08:00:00Z' },
-    }]);
-    assert.deepEqual(await audits(t.organizationId, 'scheduled_post.rescheduled'), [{
-      project_id: t.projectId, api_key_id: t.apiKeyId,
-      data: { scheduledPostId: id, socialAccountId: sa, scheduledFor: '2026-04-20T09:30:00Z', previousScheduledFor: '2026-04-19T08:00:00Z' },
-    }]);
+    assert.deepEqual(await events(t.organizationId, 'post.rescheduled'), [
+      {
+        data: {
+          id,
+          projectId: t.projectId,
+          socialAccountId: sa,
+          status: 'queued',
+          scheduledFor: '2026-04-20T09:30:00Z',
+          previousScheduledFor: '2026-04-19T08:00:00Z',
+        },
+      },
+    ]);
+    assert.deepEqual(await audits(t.organizationId, 'scheduled_post.rescheduled'), [
+      {
+        project_id: t.projectId,
+        api_key_id: t.apiKeyId,
+        data: {
+          scheduledPostId: id,
+          socialAccountId: sa,
+          scheduledFor: '2026-04-20T09:30:00Z',
+          previousScheduledFor: '2026-04-19T08:00:00Z',
+        },
+      },
+    ]);
   });
 
   it('reschedule: past time → 422 scheduledFor; not queued → 409 not_queued; unknown/other org → 404; strict body', async () => {
@@ -177,14 +278,22 @@ describeEachDb('scheduled posts', (h) => {
     const sa = await h.account(t);
     const [queued] = await h.queuedPosts(sa, 1);
     const future = { scheduledFor: new Date(Date.now() + 86_400_000).toISOString() };
-    assertValidation(await reschedule(t, queued!, { scheduledFor: new Date(Date.now() - 60_000).toISOString() }), 422, 'scheduledFor');
+    assertValidation(
+      await reschedule(t, queued!, { scheduledFor: new Date(Date.now() - 60_000).toISOString() }),
+      422,
+      'scheduledFor',
+    );
     assertValidation(await reschedule(t, queued!, {}), 422, 'scheduledFor');
     assertValidation(await reschedule(t, queued!, { ...future, mode: 'draft' }), 422, 'mode');
     for (const status of ['publishing', 'published', 'failed', 'canceled', 'draft'] as const) {
       const [id] = await h.postsWithStatus(t, sa, status, 1);
       assertEnvelope(await reschedule(t, id!, future), 409, 'CONFLICT', { reason: 'not_queued', status });
     }
-    assertEnvelope(await reschedule(t, (await h.queuedPosts(await h.account(stranger), 1))[0]!, future), 404, 'NOT_FOUND');
+    assertEnvelope(
+      await reschedule(t, (await h.queuedPosts(await h.account(stranger), 1))[0]!, future),
+      404,
+      'NOT_FOUND',
+    );
     assertEnvelope(await reschedule(t, `sp_${randomUUID()}`, future), 404, 'NOT_FOUND');
     assert.deepEqual(await events(t.organizationId, 'post.rescheduled'), [], 'no failed attempt wrote an event');
   });
@@ -202,21 +311,49 @@ describeEachDb('scheduled posts', (h) => {
     assert.equal(got.updatedAt, '2026-04-18T19:15:02Z');
     const bare = await cancel(t, b!); // no body at all
     assert.equal(bare.statusCode, 200, bare.body);
-    const row = await h.db.selectFrom('scheduled_posts').select(['cancel_reason']).where('id', '=', a!).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('scheduled_posts')
+      .select(['cancel_reason'])
+      .where('id', '=', a!)
+      .executeTakeFirstOrThrow();
     assert.equal(row.cancel_reason, 'canceled_by_partner');
     assert.deepEqual(await audits(t.organizationId, 'scheduled_post.canceled'), [
-      { project_id: t.projectId, api_key_id: t.apiKeyId, data: { scheduledPostId: a, socialAccountId: sa, reason: 'canceled_by_partner', note: 'Client pulled the campaign' } },
-      { project_id: t.projectId, api_key_id: t.apiKeyId, data: { scheduledPostId: b, socialAccountId: sa, reason: 'canceled_by_partner', note: null } },
+      {
+        project_id: t.projectId,
+        api_key_id: t.apiKeyId,
+        data: {
+          scheduledPostId: a,
+          socialAccountId: sa,
+          reason: 'canceled_by_partner',
+          note: 'Client pulled the campaign',
+        },
+      },
+      {
+        project_id: t.projectId,
+        api_key_id: t.apiKeyId,
+        data: { scheduledPostId: b, socialAccountId: sa, reason: 'canceled_by_partner', note: null },
+      },
     ]);
     const evts = await events(t.organizationId, 'post.canceled');
-    assert.deepEqual(evts[0], { data: {
-      id: a, projectId: t.projectId, socialAccountId: sa, status: 'canceled', cancelReason: 'canceled_by_partner',
-      canceledAt: '2026-04-18T19:15:02Z', note: 'Client pulled the campaign',
-    } });
+    assert.deepEqual(evts[0], {
+      data: {
+        id: a,
+        projectId: t.projectId,
+        socialAccountId: sa,
+        status: 'canceled',
+        cancelReason: 'canceled_by_partner',
+        canceledAt: '2026-04-18T19:15:02Z',
+        note: 'Client pulled the campaign',
+      },
+    });
     assert.equal(evts.length, 2);
     // A revoke afterwards counts only what is still queued.
     await h.queuedPosts(sa, 1);
-    assert.equal(json(await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${sa}`, headers: t.auth })).canceledScheduledPosts, 1);
+    assert.equal(
+      json(await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${sa}`, headers: t.auth }))
+        .canceledScheduledPosts,
+      1,
+    );
   });
 
   it('cancel: publishing or terminal → 409 not_queued (twice included); unknown/other org → 404; strict body', async () => {
@@ -246,7 +383,10 @@ describeEachDb('scheduled posts', (h) => {
       const sa = await h.account(t);
       const [id] = await h.queuedPosts(sa, 1);
       const write = i % 2 === 0 ? cancel(t, id!) : reschedule(t, id!, future);
-      const [w, r] = await Promise.all([write, h.inject({ method: 'DELETE', url: `/v1/social-accounts/${sa}`, headers: t.auth })]);
+      const [w, r] = await Promise.all([
+        write,
+        h.inject({ method: 'DELETE', url: `/v1/social-accounts/${sa}`, headers: t.auth }),
+      ]);
       assert.equal(r.statusCode, 200, r.body);
       const revoked = json(r).canceledScheduledPosts;
       if (w.statusCode === 200) assert.equal(revoked, i % 2 === 0 ? 0 : 1, `iteration ${i}: ${w.body}`);

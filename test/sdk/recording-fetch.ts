@@ -16,10 +16,17 @@ export function recordingFetch(): { fetch: typeof fetch; exchanges: Exchange[] }
     const sentAt = Date.now();
     const res = await fetch(url, init);
     const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => (headers[k] = v));
+    res.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
     exchanges.push({
-      method: init.method ?? 'GET', url: String(url), requestHeaders: { ...(init.headers as Record<string, string>) },
-      status: res.status, headers, sentAt, receivedAt: Date.now(),
+      method: init.method ?? 'GET',
+      url: String(url),
+      requestHeaders: { ...(init.headers as Record<string, string>) },
+      status: res.status,
+      headers,
+      sentAt,
+      receivedAt: Date.now(),
     });
     return res;
   }) as typeof fetch;

@@ -3,7 +3,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
-  IdempotencyConflictError, InternalServerError, KillSwitchError, Layers, LayersConnectionError, LayersTimeoutError, NotFoundError, RateLimitError,
+  IdempotencyConflictError,
+  InternalServerError,
+  KillSwitchError,
+  Layers,
+  LayersConnectionError,
+  LayersTimeoutError,
+  NotFoundError,
+  RateLimitError,
 } from '../../sdk/typescript/src/index.js';
 
 // The TypeScript SDK's retry policy, edge by edge, against a scripted HTTP server on loopback
@@ -14,8 +21,18 @@ type Step = { status: number; body?: unknown; headers?: Record<string, string> }
 type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; at: number };
 
 const ok = (body: unknown = { ok: true }): Step => ({ status: 200, body });
-const err = (status: number, code: string, details?: Record<string, unknown>, headers?: Record<string, string>): Step =>
-  ({ status, headers, body: { error: { code, message: `${code} from the script`, requestId: 'req_SCRIPTED', ...(details ? { details } : {}) } } });
+const err = (
+  status: number,
+  code: string,
+  details?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Step => ({
+  status,
+  headers,
+  body: {
+    error: { code, message: `${code} from the script`, requestId: 'req_SCRIPTED', ...(details ? { details } : {}) },
+  },
+});
 
 describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 }, () => {
   let server: http.Server;
@@ -32,14 +49,28 @@ describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 
         const step = script.shift() ?? ok();
         if (step === 'reset') return req.socket.destroy();
         if (step === 'hang') return; // never answers; the client's timeout must fire
-        res.writeHead(step.status, { 'content-type': 'application/json', 'x-request-id': 'req_HEADER', ...step.headers });
+        res.writeHead(step.status, {
+          'content-type': 'application/json',
+          'x-request-id': 'req_HEADER',
+          ...step.headers,
+        });
         res.end(step.body === undefined ? '' : JSON.stringify(step.body));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    layers = new Layers({ apiKey: 'lp_test_scripted', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, timeoutMs: 2_000 });
+    layers = new Layers({
+      apiKey: 'lp_test_scripted',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      timeoutMs: 2_000,
+    });
   });
-  after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
   const run = (steps: Step[]) => {
     script = steps;
@@ -55,7 +86,10 @@ describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 
     assert.equal(seen.length, 3);
     assert.match(String(keys()[0]), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.deepEqual(new Set(keys()).size, 1, `one key across attempts: ${keys().join(', ')}`);
-    assert.ok(seen[1]!.at - seen[0]!.at >= 350, `first backoff ≥ 375 ms (500 ms less jitter): ${seen[1]!.at - seen[0]!.at}`);
+    assert.ok(
+      seen[1]!.at - seen[0]!.at >= 350,
+      `first backoff ≥ 375 ms (500 ms less jitter): ${seen[1]!.at - seen[0]!.at}`,
+    );
     assert.ok(seen[2]!.at - seen[1]!.at >= 700, `second backoff ≥ 750 ms: ${seen[2]!.at - seen[1]!.at}`);
     assert.equal(seen[0]!.method, 'DELETE');
     assert.equal(seen[0]!.url, `/v1/social-accounts/${SA}`);
@@ -93,7 +127,9 @@ describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 
     assert.ok(seen[1]!.at - seen[0]!.at >= 1000, `waited ${seen[1]!.at - seen[0]!.at} ms for Retry-After: 1`);
 
     run([err(409, 'IDEMPOTENCY_CONFLICT', { reason: 'in_progress' }, { 'retry-after': '1' }), ok({ replayed: true })]);
-    assert.deepEqual(await layers.social.revoke({ socialAccountId: SA }, { idempotencyKey: 'k-in-progress' }), { replayed: true });
+    assert.deepEqual(await layers.social.revoke({ socialAccountId: SA }, { idempotencyKey: 'k-in-progress' }), {
+      replayed: true,
+    });
     assert.deepEqual(keys(), ['k-in-progress', 'k-in-progress']);
 
     run([err(409, 'IDEMPOTENCY_CONFLICT', { reason: 'different_request' })]);
@@ -127,7 +163,10 @@ describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 
 
     const unreachable = new Layers({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', maxRetries: 1 });
     const c = await unreachable.whoami().catch((x) => x);
-    assert.ok(c instanceof LayersConnectionError && !(c instanceof LayersTimeoutError) && c.code === 'CONNECTION_ERROR', String(c));
+    assert.ok(
+      c instanceof LayersConnectionError && !(c instanceof LayersTimeoutError) && c.code === 'CONNECTION_ERROR',
+      String(c),
+    );
   });
 
   it('an AbortSignal cancels the call, retries included', async () => {
@@ -140,7 +179,11 @@ describe('TypeScript SDK retries (scripted loopback server)', { timeout: 60_000 
   });
 
   it('a non-JSON error (a gateway’s 502 page) still gets a typed error, and is retried', async () => {
-    run([{ status: 502, body: undefined }, { status: 502, body: undefined }, { status: 502, body: undefined }]);
+    run([
+      { status: 502, body: undefined },
+      { status: 502, body: undefined },
+      { status: 502, body: undefined },
+    ]);
     const e = await layers.whoami().catch((x) => x);
     assert.ok(e instanceof InternalServerError && e.code === 'HTTP_502' && e.requestId === 'req_HEADER', String(e));
     assert.equal(seen.length, 3);

@@ -10,7 +10,14 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export type Demo = { baseUrl: string; apiKey: string; organizationId: string; projectId: string; socialAccountId: string; leasedSocialAccountId: string };
+export type Demo = {
+  baseUrl: string;
+  apiKey: string;
+  organizationId: string;
+  projectId: string;
+  socialAccountId: string;
+  leasedSocialAccountId: string;
+};
 
 export type DemoServer = Demo & {
   dataDir: string;
@@ -38,9 +45,15 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-sdk-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--demo', '--port', '0', '--data-dir', dataDir], {
-    cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--demo', '--port', '0', '--data-dir', dataDir],
+    {
+      cwd: ROOT,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -48,7 +61,8 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
   const demoFile = path.join(dataDir, 'demo.json');
   let demo: Demo | undefined;
   for (let i = 0; !demo; i++) {
-    if (child.exitCode !== null) assert.fail(`server exited ${child.exitCode} before writing demo.json: ${output.slice(0, 2000)}`);
+    if (child.exitCode !== null)
+      assert.fail(`server exited ${child.exitCode} before writing demo.json: ${output.slice(0, 2000)}`);
     if (i > 1200) assert.fail(`no demo.json after 120 s: ${output.slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 100));
     demo = readJsonIfComplete(demoFile); // the file appears before its content: wait until it parses
@@ -57,7 +71,9 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
 
   const admin = async (method: string, route: string, body?: unknown) => {
     const res = await fetch(`${demo.baseUrl}/admin/v1${route}`, {
-      method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     assert.ok(res.ok, `admin ${method} ${route} → ${res.status} ${text.slice(0, 500)}`);
@@ -69,13 +85,24 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
     dataDir,
     output: () => output,
     admin,
-    cli: (args) => new Promise((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], { cwd: ROOT, env: cleanEnv(), timeout: 60_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`layers ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(JSON.parse(stdout))));
-    }),
+    cli: (args) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir],
+          { cwd: ROOT, env: cleanEnv(), timeout: 60_000 },
+          (err, stdout, stderr) =>
+            err ? reject(new Error(`layers ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(JSON.parse(stdout)),
+        );
+      }),
     async accountWithPosts(posts: number) {
       const handle = `sdk_${Math.random().toString(36).slice(2, 10)}`;
-      const { socialAccountId } = await admin('POST', '/social-accounts', { projectId: demo.projectId, platform: 'tiktok', handle, leased: false });
+      const { socialAccountId } = await admin('POST', '/social-accounts', {
+        projectId: demo.projectId,
+        platform: 'tiktok',
+        handle,
+        leased: false,
+      });
       if (posts > 0) await admin('POST', '/fixtures/queued-posts', { socialAccountId, count: posts });
       return socialAccountId;
     },
@@ -103,7 +130,7 @@ function readJsonIfComplete(file: string): any {
 export function seedSnippet(lang: 'ts' | 'python'): string | undefined {
   const file = path.join(ROOT, '../shared/seed/revoke-social-account.mdx');
   if (!fs.existsSync(file)) return undefined;
-  const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)\\n\\s*```').exec(fs.readFileSync(file, 'utf8'));
+  const m = new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\\n\\s*\`\`\``).exec(fs.readFileSync(file, 'utf8'));
   if (!m) return undefined;
   const lines = m[1]!.split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));

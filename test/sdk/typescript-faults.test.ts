@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InternalServerError, Layers } from '../../sdk/typescript/src/index.js';
 import { recordingFetch } from './recording-fetch.js';
-import { startDemoServer, type DemoServer } from './server.js';
+import { type DemoServer, startDemoServer } from './server.js';
 
 // A real 500 from a real server process: LAYERS_TEST_FAULTS makes the next two revokes fail
 // just before their commit (src/test-faults.ts). The transaction rolls back, so a retry with
@@ -27,13 +27,21 @@ describe('TypeScript SDK against an injected 500 (real server, LAYERS_TEST_FAULT
     assert.match(failed.message, /safe to retry/);
     assert.doesNotMatch(failed.message, /injected/, 'the fault’s own message never reaches a client');
     const untouched = await layers.social.get({ socialAccountId: account });
-    assert.deepEqual([untouched.status, untouched.queuedScheduledPosts], ['connected', 5], 'the failed revoke rolled back');
+    assert.deepEqual(
+      [untouched.status, untouched.queuedScheduledPosts],
+      ['connected', 5],
+      'the failed revoke rolled back',
+    );
 
     // Fault 2 of 2, then the retry.
     rec.exchanges.length = 0;
     const result = await layers.social.revoke({ socialAccountId: account });
     assert.deepEqual([result.status, result.canceledScheduledPosts], ['disconnected', 5]);
-    assert.deepEqual(rec.exchanges.map((x) => x.status), [500, 200], 'one 500, then the retry');
+    assert.deepEqual(
+      rec.exchanges.map((x) => x.status),
+      [500, 200],
+      'one 500, then the retry',
+    );
     const [first, second] = rec.exchanges.map((x) => x.requestHeaders['idempotency-key']);
     assert.ok(first && first === second, `the retry reused the key: ${first} / ${second}`);
     assert.ok(rec.exchanges[1]!.sentAt - rec.exchanges[0]!.receivedAt >= 350, 'backed off before retrying');

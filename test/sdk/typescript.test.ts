@@ -5,10 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  AuthenticationError, Layers, NotFoundError, PermissionDeniedError, RateLimitError, ValidationError,
+  AuthenticationError,
+  Layers,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  ValidationError,
 } from '../../sdk/typescript/src/index.js';
 import { recordingFetch } from './recording-fetch.js';
-import { ROOT, seedSnippet, startDemoServer, type DemoServer } from './server.js';
+import { type DemoServer, ROOT, seedSnippet, startDemoServer } from './server.js';
 
 // The TypeScript SDK against the real `layers serve --demo` process: the seed page's snippet
 // as a partner would run it (the built package, plain node), the resources, typed errors from
@@ -25,7 +30,10 @@ const SEED_ID = 'sa_9c1e42a0-b7f3-4e5d-a2c1-8b4f5e6c7d8e';
 function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { ...opts, timeout: 120_000 }, (err, stdout, stderr) =>
-      (err ? reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+      err
+        ? reject(new Error(`${path.basename(cmd)} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`))
+        : resolve(stdout),
+    );
   });
 }
 
@@ -48,12 +56,27 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     if (seed !== undefined) assert.equal(SEED_TS, seed, 'the embedded snippet is the seed page’s');
     const pkg = path.join(work, 'node_modules/@layers/sdk');
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-    await run(process.execPath, [tsc, '-p', path.join(ROOT, 'sdk/typescript/tsconfig.json'), '--outDir', path.join(pkg, 'dist')], { cwd: ROOT });
+    await run(
+      process.execPath,
+      [tsc, '-p', path.join(ROOT, 'sdk/typescript/tsconfig.json'), '--outDir', path.join(pkg, 'dist')],
+      { cwd: ROOT },
+    );
     fs.copyFileSync(path.join(ROOT, 'sdk/typescript/package.json'), path.join(pkg, 'package.json'));
     fs.writeFileSync(path.join(work, 'package.json'), '{ "type": "module" }\n');
-    fs.writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, lib: ['es2022', 'dom'], types: [], outDir: 'out' }, files: ['seed.ts'],
-    }));
+    fs.writeFileSync(
+      path.join(work, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          lib: ['es2022', 'dom'],
+          types: [],
+          outDir: 'out',
+        },
+        files: ['seed.ts'],
+      }),
+    );
     const program = `import { Layers } from '@layers/sdk';\n\nconst layers = new Layers(); // LAYERS_API_KEY, LAYERS_BASE_URL\n\n${SEED_TS.replace(SEED_ID, server.socialAccountId)}\n`;
     fs.writeFileSync(path.join(work, 'seed.ts'), program);
     await run(process.execPath, [tsc, '-p', work], { cwd: work }); // type-checks the snippet against the package's .d.ts
@@ -69,24 +92,40 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.match(again.requestId ?? '', /^req_[0-9A-Z]{26}$/);
 
     const bad = await layers.social.revoke({ socialAccountId: 'sa_nope' }).catch((e) => e);
-    assert.ok(bad instanceof ValidationError && bad.status === 400 && bad.issues[0]?.path === 'socialAccountId', String(bad));
+    assert.ok(
+      bad instanceof ValidationError && bad.status === 400 && bad.issues[0]?.path === 'socialAccountId',
+      String(bad),
+    );
 
     const anon = await new Layers({ apiKey: 'lp_test_wrong', baseUrl: server.baseUrl }).whoami().catch((e) => e);
     assert.ok(anon instanceof AuthenticationError && anon.status === 401, String(anon));
 
-    const readOnly = await server.admin('POST', '/api-keys', { organizationId: server.organizationId, scopes: ['social:read'], tier: 'partner' });
-    const denied = await new Layers({ apiKey: readOnly.key, baseUrl: server.baseUrl }).social.revoke({ socialAccountId: server.leasedSocialAccountId }).catch((e) => e);
+    const readOnly = await server.admin('POST', '/api-keys', {
+      organizationId: server.organizationId,
+      scopes: ['social:read'],
+      tier: 'partner',
+    });
+    const denied = await new Layers({ apiKey: readOnly.key, baseUrl: server.baseUrl }).social
+      .revoke({ socialAccountId: server.leasedSocialAccountId })
+      .catch((e) => e);
     assert.ok(denied instanceof PermissionDeniedError && denied.requiredScope === 'social:write', String(denied));
 
     const invalid = await layers.projects.create({ name: 'x', timezone: 'Mars/Olympus' }).catch((e) => e);
-    assert.ok(invalid instanceof ValidationError && invalid.status === 422 && invalid.issues[0]?.path === 'timezone', String(invalid));
+    assert.ok(
+      invalid instanceof ValidationError && invalid.status === 422 && invalid.issues[0]?.path === 'timezone',
+      String(invalid),
+    );
   });
 
   it('the resources: whoami, projects, social accounts, content → schedule → scheduled posts', async () => {
     const me = await layers.whoami();
     assert.deepEqual([me.organizationId, me.env], [server.organizationId, 'test']);
 
-    const project = await layers.projects.create({ name: 'SDK customer', timezone: 'Europe/Paris', metadata: { crm: '42' } });
+    const project = await layers.projects.create({
+      name: 'SDK customer',
+      timezone: 'Europe/Paris',
+      metadata: { crm: '42' },
+    });
     assert.match(project.id, /^prj_/);
     assert.equal((await layers.projects.get({ projectId: project.id })).name, 'SDK customer');
     assert.equal((await layers.projects.update({ projectId: project.id, name: 'Renamed' })).name, 'Renamed');
@@ -94,33 +133,68 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.equal((await layers.projects.archive({ projectId: project.id })).status, 'archived');
 
     const accounts = await layers.social.list({ projectId: server.projectId, leased: true });
-    assert.deepEqual(accounts.items.map((a) => a.socialAccountId), [server.leasedSocialAccountId]);
+    assert.deepEqual(
+      accounts.items.map((a) => a.socialAccountId),
+      [server.leasedSocialAccountId],
+    );
     const revoked = await layers.social.get({ socialAccountId: server.socialAccountId });
-    assert.deepEqual([revoked.status, revoked.disconnectedReason, revoked.queuedScheduledPosts], ['disconnected', 'revoked_by_partner', 0]);
+    assert.deepEqual(
+      [revoked.status, revoked.disconnectedReason, revoked.queuedScheduledPosts],
+      ['disconnected', 'revoked_by_partner', 0],
+    );
 
     const target = await server.accountWithPosts(0);
-    const container = await layers.content.upload({ projectId: server.projectId, media: ['https://cdn.example.com/a.mp4'], caption: 'hello' });
+    const container = await layers.content.upload({
+      projectId: server.projectId,
+      media: ['https://cdn.example.com/a.mp4'],
+      caption: 'hello',
+    });
     const scheduledFor = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const { scheduledPosts } = await layers.content.schedule({ containerId: container.id, scheduledFor, targets: [{ socialAccountId: target, mode: 'publish' }] });
+    const { scheduledPosts } = await layers.content.schedule({
+      containerId: container.id,
+      scheduledFor,
+      targets: [{ socialAccountId: target, mode: 'publish' }],
+    });
     assert.equal(scheduledPosts.length, 1);
-    const listed = await layers.scheduledPosts.list({ projectId: server.projectId, status: ['queued'], socialAccountId: target });
-    assert.deepEqual(listed.items.map((p) => p.id), [scheduledPosts[0]!.id]);
-    assert.equal((await layers.scheduledPosts.cancel({ id: scheduledPosts[0]!.id, reason: 'changed our mind' })).status, 'canceled');
+    const listed = await layers.scheduledPosts.list({
+      projectId: server.projectId,
+      status: ['queued'],
+      socialAccountId: target,
+    });
+    assert.deepEqual(
+      listed.items.map((p) => p.id),
+      [scheduledPosts[0]!.id],
+    );
+    assert.equal(
+      (await layers.scheduledPosts.cancel({ id: scheduledPosts[0]!.id, reason: 'changed our mind' })).status,
+      'canceled',
+    );
     assert.equal((await layers.scheduledPosts.get({ id: scheduledPosts[0]!.id })).status, 'canceled');
   });
 
   it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {
-    const created = await layers.webhooks.create({ url: 'http://127.0.0.1:9/sdk-ts', events: ['lease_request.assigned'] });
+    const created = await layers.webhooks.create({
+      url: 'http://127.0.0.1:9/sdk-ts',
+      events: ['lease_request.assigned'],
+    });
     assert.deepEqual(created.events, ['lease_request.assigned']);
     assert.match(created.secret, /^whsec_/);
     assert.deepEqual((await layers.webhooks.get({ webhookEndpointId: created.id })).events, ['lease_request.assigned']);
-    const updated = await layers.webhooks.update({ webhookEndpointId: created.id, events: ['post.published', 'post.failed'] });
+    const updated = await layers.webhooks.update({
+      webhookEndpointId: created.id,
+      events: ['post.published', 'post.failed'],
+    });
     assert.deepEqual(updated.events, ['post.published', 'post.failed']);
     const listed = (await layers.webhooks.list({ limit: 200 })).items.find((e) => e.id === created.id);
     assert.deepEqual(listed?.events, ['post.published', 'post.failed']);
-    const old = await layers.webhooks.create({ url: 'http://127.0.0.1:9/sdk-ts', eventTypes: ['*'] } as never).catch((e) => e);
+    const old = await layers.webhooks
+      .create({ url: 'http://127.0.0.1:9/sdk-ts', eventTypes: ['*'] } as never)
+      .catch((e) => e);
     assert.ok(old instanceof ValidationError && old.status === 422, String(old));
-    assert.ok(old.issues.some((i) => i.path === 'eventTypes' && /not a known field/.test(i.message)), JSON.stringify(old.issues));
+    assert.ok(
+      old.issues.some((i) => i.path === 'eventTypes' && /not a known field/.test(i.message)),
+      JSON.stringify(old.issues),
+    );
     assert.equal((await layers.webhooks.delete({ webhookEndpointId: created.id })).deleted, true);
   });
 
@@ -132,24 +206,48 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     const replay = await client.social.revoke({ socialAccountId: account }, { idempotencyKey: `sdk-${account}` });
     assert.deepEqual(replay, first);
     assert.equal(first.canceledScheduledPosts, 2);
-    assert.deepEqual(rec.exchanges.map((x) => [x.status, x.headers['idempotent-replayed']]), [[200, undefined], [200, 'true']]);
+    assert.deepEqual(
+      rec.exchanges.map((x) => [x.status, x.headers['idempotent-replayed']]),
+      [
+        [200, undefined],
+        [200, 'true'],
+      ],
+    );
 
     rec.exchanges.length = 0;
     await client.social.revoke({ socialAccountId: account }).catch((e) => e);
     await client.social.revoke({ socialAccountId: account }).catch((e) => e);
     const [a, b] = rec.exchanges.map((x) => x.requestHeaders['idempotency-key']);
     assert.ok(a && b && a !== b, `fresh keys per call: ${a} ${b}`);
-    assert.deepEqual(rec.exchanges.map((x) => x.status), [404, 404]);
+    assert.deepEqual(
+      rec.exchanges.map((x) => x.status),
+      [404, 404],
+    );
   });
 
   it('the real 429 (standard tier, 60 writes spent): RateLimitError without retries; with them, waits Retry-After and succeeds', async () => {
-    const key = await server.cli(['admin', 'key', 'create', '--org', server.organizationId, '--scopes', 'social:write', '--tier', 'standard']);
+    const key = await server.cli([
+      'admin',
+      'key',
+      'create',
+      '--org',
+      server.organizationId,
+      '--scopes',
+      'social:write',
+      '--tier',
+      'standard',
+    ]);
     assert.equal(key.rateLimitTier, 'standard');
     const account = await server.accountWithPosts(3);
     const rec = recordingFetch();
     const client = new Layers({ apiKey: key.key, baseUrl: server.baseUrl, fetch: rec.fetch });
-    const spent = await Promise.all(Array.from({ length: 60 }, () =>
-      client.social.revoke({ socialAccountId: `sa_${crypto.randomUUID()}` }, { maxRetries: 0 }).catch((e) => e.status)));
+    const spent = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        client.social
+          .revoke({ socialAccountId: `sa_${crypto.randomUUID()}` }, { maxRetries: 0 })
+          .catch((e) => e.status),
+      ),
+    );
     assert.deepEqual([...new Set(spent)], [404], 'the budget spent on 404s (they cost the same as a 200)');
 
     const limited = await client.social.revoke({ socialAccountId: account }, { maxRetries: 0 }).catch((e) => e);
@@ -164,7 +262,14 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.equal(refused!.status, 429);
     assert.equal(retried!.status, 200);
     const retryAfter = Number(refused!.headers['retry-after']);
-    assert.ok(retried!.sentAt - refused!.receivedAt >= retryAfter * 1000, `waited ${retried!.sentAt - refused!.receivedAt} ms for Retry-After ${retryAfter}`);
-    assert.equal(retried!.requestHeaders['idempotency-key'], refused!.requestHeaders['idempotency-key'], 'the retry reuses the key');
+    assert.ok(
+      retried!.sentAt - refused!.receivedAt >= retryAfter * 1000,
+      `waited ${retried!.sentAt - refused!.receivedAt} ms for Retry-After ${retryAfter}`,
+    );
+    assert.equal(
+      retried!.requestHeaders['idempotency-key'],
+      refused!.requestHeaders['idempotency-key'],
+      'the retry reuses the key',
+    );
   });
 });

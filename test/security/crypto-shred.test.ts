@@ -2,11 +2,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { filesUnder, openableSubjects, postgresBytes } from '../support/key-scan.js';
 import {
-  DATABASES, MASTER_KEY, admin, call, createDatabase, createTenant, show, sleep, spawnLayers, startServer, stopServer, tempDir,
-  type Proc, type Tenant,
+  admin,
+  call,
+  createDatabase,
+  createTenant,
+  DATABASES,
+  MASTER_KEY,
+  type Proc,
+  show,
+  sleep,
+  spawnLayers,
+  startServer,
+  stopServer,
+  type Tenant,
+  tempDir,
 } from '../reliability/support.js';
+import { filesUnder, openableSubjects, postgresBytes } from '../support/key-scan.js';
 
 // The promise of a revoke, against the database's own files: real `layers serve` processes,
 // accounts connected, two revoked (TikTok: revoked upstream; Instagram: upstream revocation
@@ -34,15 +46,25 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, proc: Pr
 
 /** A post published now on the account, and its end state once the server's worker is done with it. */
 async function publishNow(base: string, t: Tenant, socialAccountId: string, proc: Proc) {
-  const content = await call(base, 'POST', `/v1/projects/${t.projectId}/content/upload`, { auth: t.auth, body: { media: ['https://cdn.example.com/clip.mp4'] } });
+  const content = await call(base, 'POST', `/v1/projects/${t.projectId}/content/upload`, {
+    auth: t.auth,
+    body: { media: ['https://cdn.example.com/clip.mp4'] },
+  });
   assert.equal(content.status, 201, content.text);
-  const scheduled = await call(base, 'POST', `/v1/content/${content.body.id}/publish`, { auth: t.auth, body: { targets: [{ socialAccountId, mode: 'publish' }] } });
+  const scheduled = await call(base, 'POST', `/v1/content/${content.body.id}/publish`, {
+    auth: t.auth,
+    body: { targets: [{ socialAccountId, mode: 'publish' }] },
+  });
   assert.equal(scheduled.status, 201, scheduled.text);
   const postId = scheduled.body.scheduledPosts[0].id as string;
-  return until('the post to leave the queue', async () => {
-    const p = await call(base, 'GET', `/v1/scheduled-posts/${postId}`, { auth: t.auth });
-    return p.body.status === 'queued' || p.body.status === 'publishing' ? undefined : p.body;
-  }, proc);
+  return until(
+    'the post to leave the queue',
+    async () => {
+      const p = await call(base, 'GET', `/v1/scheduled-posts/${postId}`, { auth: t.auth });
+      return p.body.status === 'queued' || p.body.status === 'publishing' ? undefined : p.body;
+    },
+    proc,
+  );
 }
 
 for (const kind of DATABASES) {
@@ -61,10 +83,13 @@ for (const kind of DATABASES) {
       const env: Record<string, string> = database ? { DATABASE_URL: database.url } : {};
       const keyRing = { dir: path.join(dataDir, 'keyring'), masterKey };
       const scan = async () => {
-        const sources = database ? await postgresBytes(database.url) : filesUnder(path.join(dataDir, 'pgdata')).map((f) => ({ source: f.file, bytes: f.bytes }));
+        const sources = database
+          ? await postgresBytes(database.url)
+          : filesUnder(path.join(dataDir, 'pgdata')).map((f) => ({ source: f.file, bytes: f.bytes }));
         const found = new Map<string, string[]>();
         for (const s of sources) {
-          for (const subject of openableSubjects(s.bytes, keyRing, subjects)) found.set(subject, [...(found.get(subject) ?? []), s.source]);
+          for (const subject of openableSubjects(s.bytes, keyRing, subjects))
+            found.set(subject, [...(found.get(subject) ?? []), s.source]);
         }
         tc.diagnostic(`scanned ${sources.length} sources, ${sources.reduce((n, s) => n + s.bytes.length, 0)} bytes`);
         return found;
@@ -73,7 +98,13 @@ for (const kind of DATABASES) {
       let server = await startServer({ dataDir, env });
       const t = await createTenant(server.url);
       const account = async (platform: string) =>
-        (await admin(server.url, 'POST', '/social-accounts', { projectId: t.projectId, platform, handle: `shred_${platform}` })).socialAccountId as string;
+        (
+          await admin(server.url, 'POST', '/social-accounts', {
+            projectId: t.projectId,
+            platform,
+            handle: `shred_${platform}`,
+          })
+        ).socialAccountId as string;
       const live = await account('tiktok');
       const revokedTiktok = await account('tiktok');
       const revokedInstagram = await account('instagram');
@@ -84,18 +115,35 @@ for (const kind of DATABASES) {
         assert.equal(res.status, 200, res.text);
       }
       // The worker revokes upstream (or records that it cannot) and drops the job's copy of the token.
-      const outcomes = await until('both upstream revocations to settle', async () => {
-        const states = await Promise.all([revokedTiktok, revokedInstagram].map(async (id) =>
-          (await call(server.url, 'GET', `/v1/social-accounts/${id}`, { auth: t.auth })).body.upstreamRevocation?.status));
-        return states.every((s) => s && s !== 'pending') ? states : undefined;
-      }, server);
+      const outcomes = await until(
+        'both upstream revocations to settle',
+        async () => {
+          const states = await Promise.all(
+            [revokedTiktok, revokedInstagram].map(
+              async (id) =>
+                (await call(server.url, 'GET', `/v1/social-accounts/${id}`, { auth: t.auth })).body.upstreamRevocation
+                  ?.status,
+            ),
+          );
+          return states.every((s) => s && s !== 'pending') ? states : undefined;
+        },
+        server,
+      );
       assert.deepEqual(outcomes, ['revoked', 'unsupported']);
       assert.equal((await stopServer(server)).code, 0, show(server.output()));
 
       // Control: before a rotation, the revoked tokens' wrapped keys are still in the files and open.
       const before = await scan();
-      assert.ok(before.has(revokedTiktok) && before.has(revokedInstagram), `the scan sees the revoked keys before a rotation: ${JSON.stringify([...before])}`);
-      tc.diagnostic(`before the rotation, the revoked TikTok token's key opens from: ${before.get(revokedTiktok)!.map((s) => path.basename(s)).join(', ')}`);
+      assert.ok(
+        before.has(revokedTiktok) && before.has(revokedInstagram),
+        `the scan sees the revoked keys before a rotation: ${JSON.stringify([...before])}`,
+      );
+      tc.diagnostic(
+        `before the rotation, the revoked TikTok token's key opens from: ${before
+          .get(revokedTiktok)!
+          .map((s) => path.basename(s))
+          .join(', ')}`,
+      );
 
       server = await startServer({ dataDir, env });
       // The sandbox platform keeps its grants in memory: an account to publish with is connected on this run.
@@ -104,19 +152,41 @@ for (const kind of DATABASES) {
       assert.equal(first.rotated, true, JSON.stringify(first));
       assert.deepEqual(first.retainedEpochs, []);
       assert.ok(first.destroyedEpochs.length >= 1, JSON.stringify(first));
-      assert.equal((await publishNow(server.url, t, publisher, server)).status, 'published', 'the live account publishes after one rotation');
+      assert.equal(
+        (await publishNow(server.url, t, publisher, server)).status,
+        'published',
+        'the live account publishes after one rotation',
+      );
       const second = await layersCli(['admin', 'key-ring', 'rotate', '--data-dir', dataDir], env);
       assert.equal(second.currentEpoch, first.currentEpoch + 1, JSON.stringify(second));
-      assert.equal((await publishNow(server.url, t, publisher, server)).status, 'published', 'the live account publishes after two rotations');
+      assert.equal(
+        (await publishNow(server.url, t, publisher, server)).status,
+        'published',
+        'the live account publishes after two rotations',
+      );
       const shown = await layersCli(['admin', 'key-ring', 'show', '--data-dir', dataDir], env);
-      assert.deepEqual(shown.epochs.map((e: { epoch: number }) => e.epoch), [second.currentEpoch], JSON.stringify(shown));
+      assert.deepEqual(
+        shown.epochs.map((e: { epoch: number }) => e.epoch),
+        [second.currentEpoch],
+        JSON.stringify(shown),
+      );
       assert.equal((await stopServer(server)).code, 0, show(server.output()));
 
       subjects.push(publisher);
       const afterRotation = await scan();
-      assert.deepEqual([...afterRotation.keys()].filter((s) => s !== live && s !== publisher), [], `revoked tokens recoverable: ${JSON.stringify([...afterRotation])}`);
-      assert.ok(afterRotation.has(live) && afterRotation.has(publisher), 'control: the live accounts’ keys are found and open');
-      assert.deepEqual(fs.readdirSync(keyRing.dir).filter((f) => !f.startsWith('.')), [`epoch-${String(second.currentEpoch).padStart(8, '0')}.json`]);
+      assert.deepEqual(
+        [...afterRotation.keys()].filter((s) => s !== live && s !== publisher),
+        [],
+        `revoked tokens recoverable: ${JSON.stringify([...afterRotation])}`,
+      );
+      assert.ok(
+        afterRotation.has(live) && afterRotation.has(publisher),
+        'control: the live accounts’ keys are found and open',
+      );
+      assert.deepEqual(
+        fs.readdirSync(keyRing.dir).filter((f) => !f.startsWith('.')),
+        [`epoch-${String(second.currentEpoch).padStart(8, '0')}.json`],
+      );
     });
   });
 }

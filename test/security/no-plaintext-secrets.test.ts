@@ -3,14 +3,17 @@ import { it } from 'node:test';
 import { sql } from 'kysely';
 import { parseApiKey } from '../../src/crypto/api-key.js';
 import type { PlatformToken } from '../../src/crypto/token-envelope.js';
-import { describeEachDb, json, type Harness } from '../harness.js';
+import { describeEachDb, type Harness, json } from '../harness.js';
 
 /** Every row of every table in the schema the app uses, each as PostgreSQL's text of the row. */
 async function dumpDatabase(h: Harness): Promise<{ table: string; row: string }[]> {
   const tables = await sql<{ table_name: string }>`
     SELECT table_name FROM information_schema.tables
     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`.execute(h.db);
-  assert.ok(tables.rows.length >= 10, `expected the migrated tables, found ${tables.rows.map((t) => t.table_name).join(',')}`);
+  assert.ok(
+    tables.rows.length >= 10,
+    `expected the migrated tables, found ${tables.rows.map((t) => t.table_name).join(',')}`,
+  );
   const rows: { table: string; row: string }[] = [];
   for (const { table_name } of tables.rows) {
     const res = await sql<{ row: string }>`SELECT t::text AS row FROM ${sql.table(table_name)} t`.execute(h.db);
@@ -48,33 +51,54 @@ describeEachDb('no plaintext secret is ever stored', (h) => {
     // The fixture seals random sandbox tokens; open each envelope to learn the plaintext.
     const tokens: Record<string, PlatformToken> = {};
     for (const id of [revoked, kept, leased]) {
-      const row = await h.db.selectFrom('social_accounts').select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
-        .where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await h.db
+        .selectFrom('social_accounts')
+        .select(['token_ciphertext', 'token_wrapped_key', 'token_version'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       assert.ok(row.token_ciphertext && row.token_wrapped_key, `account ${id} holds a sealed token`);
-      tokens[id] = h.adminCtx().tokenCrypto.open(id, row.token_version, { ciphertext: row.token_ciphertext, wrappedKey: row.token_wrapped_key });
+      tokens[id] = h.adminCtx().tokenCrypto.open(id, row.token_version, {
+        ciphertext: row.token_ciphertext,
+        wrappedKey: row.token_wrapped_key,
+      });
     }
 
     for (const id of [revoked, leased]) {
       const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
       assert.equal(res.statusCode, 200, res.body.slice(0, 500));
     }
-    assert.equal(json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${kept}`, headers: second.auth })).status, 'connected');
+    assert.equal(
+      json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${kept}`, headers: second.auth })).status,
+      'connected',
+    );
 
     // The revoked account's token moved to upstream_revocations for the worker, still sealed.
     // (Whether a leased account's grant is revoked upstream is the lease policy's business;
     // wherever its token went, the dump below covers it.)
-    const jobs = await h.db.selectFrom('upstream_revocations').select(['social_account_id', 'token_ciphertext'])
-      .where('social_account_id', '=', revoked).execute();
+    const jobs = await h.db
+      .selectFrom('upstream_revocations')
+      .select(['social_account_id', 'token_ciphertext'])
+      .where('social_account_id', '=', revoked)
+      .execute();
     assert.equal(jobs.length, 1, JSON.stringify(jobs).slice(0, 500));
     assert.ok(jobs[0]!.token_ciphertext && jobs[0]!.token_ciphertext.length > 0, 'the worker gets a sealed token');
 
     const dump = await dumpDatabase(h);
-    assert.ok(dump.some((d) => d.table === 'api_keys' && d.row.includes(t.apiKeyId)), 'the dump sees this test’s rows');
-    for (const [label, key] of [['first key', t.key], ['second key', second.key]] as const) {
+    assert.ok(
+      dump.some((d) => d.table === 'api_keys' && d.row.includes(t.apiKeyId)),
+      'the dump sees this test’s rows',
+    );
+    for (const [label, key] of [
+      ['first key', t.key],
+      ['second key', second.key],
+    ] as const) {
       const parsed = parseApiKey(key);
       assert.ok(parsed, `${label} parses: ${key.slice(0, 20)}…`);
       // The secret is base64url and may itself contain "_": take it from the fixed-shape parse.
-      assert.ok(key.endsWith(`_${parsed.secret}`) && parsed.secret.length === 43, `${label} ends in its 43-char secret`);
+      assert.ok(
+        key.endsWith(`_${parsed.secret}`) && parsed.secret.length === 43,
+        `${label} ends in its 43-char secret`,
+      );
       assertAbsent(dump, `${label} (full)`, key);
       assertAbsent(dump, `${label} secret`, parsed.secret);
       const tail = key.slice(key.lastIndexOf('_') + 1);
@@ -91,7 +115,11 @@ describeEachDb('no plaintext secret is ever stored', (h) => {
   it('api_keys.secret_hash is a digest, not the secret', async () => {
     const t = await h.tenant();
     const secret = parseApiKey(t.key)!.secret;
-    const row = await h.db.selectFrom('api_keys').select('secret_hash').where('id', '=', t.apiKeyId).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('api_keys')
+      .select('secret_hash')
+      .where('id', '=', t.apiKeyId)
+      .executeTakeFirstOrThrow();
     const stored = Buffer.from(row.secret_hash);
     assert.equal(stored.length, 32, `a 32-byte digest, got ${stored.length} bytes`);
     assert.notDeepEqual(stored, Buffer.from(secret, 'utf8'));

@@ -9,11 +9,13 @@ const loopback = (host: string) => /(^|\.)localhost\.?$/.test(host);
 const notFound = (host: string) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
 
 /** A resolver that knows the names in `table` (and localhost) and nothing else. */
-export const fakeDns = (table: Record<string, string[]>): DnsLookup => async (host) => {
-  const addresses = table[host] ?? (loopback(host) ? ['127.0.0.1'] : undefined);
-  if (!addresses) throw notFound(host);
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+export const fakeDns =
+  (table: Record<string, string[]>): DnsLookup =>
+  async (host) => {
+    const addresses = table[host] ?? (loopback(host) ? ['127.0.0.1'] : undefined);
+    if (!addresses) throw notFound(host);
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 /** Saving endpoints: every name is public (hooks.example.com and the like), localhost is loopback. */
 export const registrationDns: DnsLookup = async (host) =>

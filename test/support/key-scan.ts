@@ -15,7 +15,11 @@ import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
 const WRAPPED = 65;
 
 /** Subjects (account ids) whose wrapped data key some remaining key opens, somewhere in `bytes`. */
-export function openableSubjects(bytes: Buffer, keyRing: { dir: string; masterKey: Buffer }, subjects: string[]): Set<string> {
+export function openableSubjects(
+  bytes: Buffer,
+  keyRing: { dir: string; masterKey: Buffer },
+  subjects: string[],
+): Set<string> {
   const found = new Set<string>();
   for (const e of openKeyRing(keyRing.dir, keyRing.masterKey).epochs()) {
     const header = Buffer.alloc(5);
@@ -39,7 +43,8 @@ export function openableSubjects(bytes: Buffer, keyRing: { dir: string; masterKe
 
 /** Every file under `dir`, whole (an embedded database's heap, WAL, free space maps …). */
 export function filesUnder(dir: string): { file: string; bytes: Buffer }[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name))
     .map((file) => ({ file, bytes: fs.readFileSync(file) }));
@@ -61,18 +66,24 @@ export async function postgresBytes(url: string): Promise<{ source: string; byte
       WHERE c.relkind IN ('r', 't') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`);
     for (const { rel, pages } of rels.rows) {
       const chunks: Buffer[] = [];
-      for (let i = 0; i < pages; i++) chunks.push((await c.query<{ p: Buffer }>('SELECT get_raw_page($1, $2) AS p', [rel, i])).rows[0]!.p);
+      for (let i = 0; i < pages; i++)
+        chunks.push((await c.query<{ p: Buffer }>('SELECT get_raw_page($1, $2) AS p', [rel, i])).rows[0]!.p);
       out.push({ source: `heap ${rel}`, bytes: Buffer.concat(chunks) });
     }
     const dataDir = (await c.query<{ d: string }>("SELECT current_setting('data_directory') AS d")).rows[0]!.d;
     for (const f of fs.readdirSync(path.join(dataDir, 'pg_wal'), { withFileTypes: true })) {
-      if (f.isFile()) out.push({ source: `wal ${f.name}`, bytes: fs.readFileSync(path.join(dataDir, 'pg_wal', f.name)) });
+      if (f.isFile())
+        out.push({ source: `wal ${f.name}`, bytes: fs.readFileSync(path.join(dataDir, 'pg_wal', f.name)) });
     }
   } finally {
     await c.end();
   }
   const u = new URL(url);
-  const dump = execFileSync('pg_dump', ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', u.pathname.slice(1)], { maxBuffer: 1 << 28 }).toString('utf8');
+  const dump = execFileSync(
+    'pg_dump',
+    ['-h', u.hostname, '-p', u.port || '5432', '-U', u.username || 'postgres', u.pathname.slice(1)],
+    { maxBuffer: 1 << 28 },
+  ).toString('utf8');
   const bytea = [...dump.matchAll(/\\\\x([0-9a-f]+)/g)].map((m) => Buffer.from(m[1]!, 'hex'));
   out.push({ source: 'pg_dump', bytes: Buffer.concat(bytea) });
   return out;
@@ -82,15 +93,33 @@ export async function postgresBytes(url: string): Promise<{ source: string; byte
  * Opens every token the database stores (accounts, upstream-revocation jobs, the lease pool) with
  * the master key and the ring in `keyRingDir`, as a restarted process would: the ids that fail.
  */
-export async function unopenableTokens(opts: { databaseUrl?: string; dataDir: string; keyRingDir: string; masterKey: Buffer }) {
+export async function unopenableTokens(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  keyRingDir: string;
+  masterKey: Buffer;
+}) {
   // The embedded database opens as a server would: holding the data directory's lock.
-  const handle = opts.databaseUrl ? await openDatabase({ databaseUrl: opts.databaseUrl }) : await openEmbeddedDatabase(opts.dataDir);
+  const handle = opts.databaseUrl
+    ? await openDatabase({ databaseUrl: opts.databaseUrl })
+    : await openEmbeddedDatabase(opts.dataDir);
   const crypto = createTokenCrypto(opts.masterKey, openKeyRing(opts.keyRingDir, opts.masterKey));
   try {
     const rows = [
-      ...(await handle.db.selectFrom('social_accounts').select(['id as subject', 'token_version as version', 'token_ciphertext', 'token_wrapped_key']).execute()),
-      ...(await handle.db.selectFrom('upstream_revocations').select(['social_account_id as subject', 'token_version as version', 'token_ciphertext', 'token_wrapped_key']).execute()),
-      ...(await handle.db.selectFrom('lease_pool_accounts').select(['id as subject', 'token_ciphertext', 'token_wrapped_key']).execute()).map((r) => ({ ...r, version: 0 })),
+      ...(await handle.db
+        .selectFrom('social_accounts')
+        .select(['id as subject', 'token_version as version', 'token_ciphertext', 'token_wrapped_key'])
+        .execute()),
+      ...(await handle.db
+        .selectFrom('upstream_revocations')
+        .select(['social_account_id as subject', 'token_version as version', 'token_ciphertext', 'token_wrapped_key'])
+        .execute()),
+      ...(
+        await handle.db
+          .selectFrom('lease_pool_accounts')
+          .select(['id as subject', 'token_ciphertext', 'token_wrapped_key'])
+          .execute()
+      ).map((r) => ({ ...r, version: 0 })),
     ].filter((r) => r.token_wrapped_key !== null);
     const failed: string[] = [];
     for (const r of rows) {

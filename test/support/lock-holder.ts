@@ -1,5 +1,5 @@
 import readline from 'node:readline';
-import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../src/data-dir-lock.js';
+import { DataDirInUseError, type DataDirLock, lockDataDir } from '../../src/data-dir-lock.js';
 
 // A process that contends for a data directory's lock on command, for the lock tests: it prints
 // "ready", then on each stdin line "go" tries once ("locked" or "refused <message>"), on
@@ -7,7 +7,7 @@ import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../src/data
 
 const dir = process.argv[2]!;
 let lock: DataDirLock | undefined;
-const say = (line: string) => process.stdout.write(line + '\n');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const lines = readline.createInterface({ input: process.stdin });
 lines.on('line', async (command) => {

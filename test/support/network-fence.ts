@@ -9,7 +9,8 @@ import net from 'node:net';
 const LOOPBACK = new net.BlockList(); // Node's own matcher: it also reads ::ffff:7f00:1 as 127.0.0.1
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
-const isLoopback = (address: string) => net.isIP(address) !== 0 && LOOPBACK.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+const isLoopback = (address: string) =>
+  net.isIP(address) !== 0 && LOOPBACK.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
 
 type Lookup = (hostname: string, options: dns.LookupOptions, callback: (...args: any[]) => void) => void;
 
@@ -20,16 +21,24 @@ export function installNetworkFence() {
     attempts.push(target);
     return Object.assign(new Error(`network fence: refused a connection to ${target}`), { code: 'EFENCED' });
   };
-  const fenceLookup = (inner: Lookup): Lookup => (hostname, options, callback) =>
-    inner(hostname, options, (err: Error | null, address: string | dns.LookupAddress[], family?: number) => {
-      if (err) return callback(err, address, family);
-      const outside = (Array.isArray(address) ? address.map((a) => a.address) : [address]).filter((a) => !isLoopback(a));
-      if (outside.length > 0) return callback(fenced(`${hostname} → ${outside.join(', ')}`));
-      return callback(null, address, family);
-    });
+  const fenceLookup =
+    (inner: Lookup): Lookup =>
+    (hostname, options, callback) =>
+      inner(hostname, options, (err: Error | null, address: string | dns.LookupAddress[], family?: number) => {
+        if (err) return callback(err, address, family);
+        const outside = (Array.isArray(address) ? address.map((a) => a.address) : [address]).filter(
+          (a) => !isLoopback(a),
+        );
+        if (outside.length > 0) return callback(fenced(`${hostname} → ${outside.join(', ')}`));
+        return callback(null, address, family);
+      });
 
   net.Socket.prototype.connect = function (this: net.Socket, ...args: any[]) {
-    const options = Array.isArray(args[0]) ? args[0][0] : typeof args[0] === 'object' ? args[0] : { port: args[0], host: args[1] };
+    const options = Array.isArray(args[0])
+      ? args[0][0]
+      : typeof args[0] === 'object'
+        ? args[0]
+        : { port: args[0], host: args[1] };
     if (options && !options.path) {
       const host = String(options.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1');
       if (net.isIP(host) && !isLoopback(host)) {

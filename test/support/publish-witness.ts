@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import type { SandboxCall } from '../../src/platforms/sandbox/state.js';
 import type { PlatformAdapter, PlatformAdapters } from '../../src/platforms/types.js';
 import { isPlatformError } from '../../src/platforms/types.js';
-import type { SandboxCall } from '../../src/platforms/sandbox/state.js';
 
 // The sandbox's call log as the witness of "published exactly once". A post may legitimately be
 // sent twice: when a publish's answer is lost (outcomeUnknown), a test account's post is sent
@@ -13,10 +13,11 @@ export function noteLostAnswers(adapters: PlatformAdapters) {
   const lost = new Map<string, number>();
   const wrap = (a: PlatformAdapter): PlatformAdapter => ({
     ...a,
-    publish: (token, post, key) => a.publish(token, post, key).catch((err: unknown) => {
-      if (isPlatformError(err) && err.outcomeUnknown) lost.set(key, (lost.get(key) ?? 0) + 1);
-      throw err;
-    }),
+    publish: (token, post, key) =>
+      a.publish(token, post, key).catch((err: unknown) => {
+        if (isPlatformError(err) && err.outcomeUnknown) lost.set(key, (lost.get(key) ?? 0) + 1);
+        throw err;
+      }),
   });
   return { adapters: { tiktok: wrap(adapters.tiktok), instagram: wrap(adapters.instagram) }, lost };
 }
@@ -38,13 +39,21 @@ export function assertPublishedOnce(
   const byKey = new Map<string, SandboxCall[]>();
   for (const c of calls) byKey.set(c.idempotencyKey!, [...(byKey.get(c.idempotencyKey!) ?? []), c]);
   const created = calls.filter(createdPost);
-  assert.equal(created.length, published.length, `one post on the platform per published post, none for the others (${calls.length} calls, ${lost.size} answers lost)`);
+  assert.equal(
+    created.length,
+    published.length,
+    `one post on the platform per published post, none for the others (${calls.length} calls, ${lost.size} answers lost)`,
+  );
   for (const p of published) {
     const sent = byKey.get(p.id) ?? [];
     const show = JSON.stringify({ post: p, lost: lost.get(p.id) ?? 0, calls: sent });
     assert.equal(sent.filter(createdPost).length, 1, `published ${p.id} was made once by the platform: ${show}`);
     assert.ok(sent.length <= 1 + (lost.get(p.id) ?? 0), `no post was sent twice but to learn a lost answer: ${show}`);
-    assert.deepEqual([...new Set(sent.map((c) => c.externalId))], [p.external_id], `every send of ${p.id} was answered with the post we stored: ${show}`);
+    assert.deepEqual(
+      [...new Set(sent.map((c) => c.externalId))],
+      [p.external_id],
+      `every send of ${p.id} was answered with the post we stored: ${show}`,
+    );
   }
   for (const p of unsent) assert.deepEqual(byKey.get(p.id) ?? [], [], `${p.status} ${p.id} never reached the platform`);
 }

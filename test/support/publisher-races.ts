@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { PlatformAdapters } from '../../src/platforms/types.js';
 import * as admin from '../../src/services/admin.js';
-import { runPublisher, type PublisherSummary } from '../../src/worker/publisher.js';
-import { json, type Harness } from '../harness.js';
+import { type PublisherSummary, runPublisher } from '../../src/worker/publisher.js';
+import { type Harness, json } from '../harness.js';
 import { assertPublishedOnce, noteLostAnswers } from './publish-witness.js';
-import { sandboxAccount, workerDeps, type SandboxFixture } from './sandbox.js';
+import { type SandboxFixture, sandboxAccount, workerDeps } from './sandbox.js';
 
 // The publisher's two races with two workers (two pass loops sharing the queue, as two processes
 // would), shared by test/worker/publisher-race.test.ts and its repeated form in the reliability
@@ -35,7 +35,12 @@ const publishCalls = (fx: SandboxFixture, externalAccountIds: string[]) =>
   fx.sandbox.log.filter((c) => c.endpoint.endsWith('.publish') && externalAccountIds.includes(c.externalAccountId!));
 
 /** Arms the lost answer once `atCall - 1` publish calls of these accounts reached the sandbox. */
-async function armLostAnswer(fx: SandboxFixture, externalAccountIds: string[], lose: LostAnswer | undefined, done: () => boolean) {
+async function armLostAnswer(
+  fx: SandboxFixture,
+  externalAccountIds: string[],
+  lose: LostAnswer | undefined,
+  done: () => boolean,
+) {
   if (!lose) return;
   while (publishCalls(fx, externalAccountIds).length < lose.atCall - 1 && !done()) await sleep(1);
   if (!done()) fx.sandbox.setFault({ endpoint: lose.endpoint, mode: 'timeout_after_effect', count: 1 });
@@ -59,7 +64,11 @@ const sum = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) =>
  * publishes reached the platform: none published after its commit, every post published once,
  * canceled, or failed unsent, and the counts add up.
  */
-export async function revokeMidPublishRace(h: Harness, fx: SandboxFixture, o: RaceOptions & { posts: number; revokeAfterCalls: number }) {
+export async function revokeMidPublishRace(
+  h: Harness,
+  fx: SandboxFixture,
+  o: RaceOptions & { posts: number; revokeAfterCalls: number },
+) {
   const t = await h.tenant();
   const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
   const ids = await duePosts(h, account.id, o.posts);
@@ -68,7 +77,9 @@ export async function revokeMidPublishRace(h: Harness, fx: SandboxFixture, o: Ra
 
   // The sandbox log's length at the revoke's last step: it holds the account lock, its commit follows.
   let logAtCommit: number | undefined;
-  h.setFault(async (p) => { if (p === 'revoke:before-commit') logAtCommit = fx.sandbox.log.length; });
+  h.setFault(async (p) => {
+    if (p === 'revoke:before-commit') logAtCommit = fx.sandbox.log.length;
+  });
   let revoked: { canceledScheduledPosts: number } | undefined;
   const revokeMidway = (async () => {
     while (calls().length < o.revokeAfterCalls) await sleep(2);
@@ -80,7 +91,9 @@ export async function revokeMidPublishRace(h: Harness, fx: SandboxFixture, o: Ra
   try {
     const until = () => revoked !== undefined;
     const [a, b] = await Promise.all([
-      workerLoop(h, fx, witness.adapters, until), workerLoop(h, fx, witness.adapters, until), revokeMidway,
+      workerLoop(h, fx, witness.adapters, until),
+      workerLoop(h, fx, witness.adapters, until),
+      revokeMidway,
       armLostAnswer(fx, [account.externalAccountId], o.loseAnswer, until),
     ]);
     claimed = `worker A claimed ${claimedBy(a)}, worker B ${claimedBy(b)}`;
@@ -89,27 +102,57 @@ export async function revokeMidPublishRace(h: Harness, fx: SandboxFixture, o: Ra
     fx.sandbox.clearFaults();
   }
 
-  const rows = await h.db.selectFrom('scheduled_posts').select(['id', 'status', 'external_id', 'published_at', 'last_error'])
-    .where('social_account_id', '=', account.id).execute();
+  const rows = await h.db
+    .selectFrom('scheduled_posts')
+    .select(['id', 'status', 'external_id', 'published_at', 'last_error'])
+    .where('social_account_id', '=', account.id)
+    .execute();
   assert.equal(rows.length, ids.length);
   const by = (s: string) => rows.filter((r) => r.status === s);
   const [published, canceled, failed] = [by('published'), by('canceled'), by('failed')];
-  const counts = { published: published.length, canceled: canceled.length, failed: failed.length, lostAnswers: sum(witness.lost) };
+  const counts = {
+    published: published.length,
+    canceled: canceled.length,
+    failed: failed.length,
+    lostAnswers: sum(witness.lost),
+  };
   o.diagnostic?.(`${claimed}; revoke canceled ${revoked!.canceledScheduledPosts}; ${JSON.stringify(counts)}`);
-  assert.equal(published.length + canceled.length + failed.length, o.posts, `every post ends in one of three states: ${JSON.stringify(counts)}`);
+  assert.equal(
+    published.length + canceled.length + failed.length,
+    o.posts,
+    `every post ends in one of three states: ${JSON.stringify(counts)}`,
+  );
   assert.equal(canceled.length, revoked!.canceledScheduledPosts, 'the revoke canceled exactly what it reported');
   // The revoke waited for `revokeAfterCalls` calls; a lost answer's re-send is one of them.
-  assert.ok(published.length + sum(witness.lost) >= o.revokeAfterCalls && canceled.length > 0, `the revoke landed mid-way: ${JSON.stringify(counts)}`);
-  for (const f of failed) assert.equal((f.last_error as { code: string }).code, 'ACCOUNT_DISCONNECTED', JSON.stringify(f));
+  assert.ok(
+    published.length + sum(witness.lost) >= o.revokeAfterCalls && canceled.length > 0,
+    `the revoke landed mid-way: ${JSON.stringify(counts)}`,
+  );
+  for (const f of failed)
+    assert.equal((f.last_error as { code: string }).code, 'ACCOUNT_DISCONNECTED', JSON.stringify(f));
 
   // The witness: what the platform saw.
   const seen = calls();
   assert.ok(logAtCommit !== undefined);
   const late = seen.filter((c) => c.seq > logAtCommit!);
-  assert.deepEqual(late.map((c) => c.idempotencyKey), [], 'no publish reached the platform after the revoke took its final step');
-  const disconnectedAt = (await h.db.selectFrom('social_accounts').select('disconnected_at').where('id', '=', account.id).executeTakeFirstOrThrow()).disconnected_at!;
+  assert.deepEqual(
+    late.map((c) => c.idempotencyKey),
+    [],
+    'no publish reached the platform after the revoke took its final step',
+  );
+  const disconnectedAt = (
+    await h.db
+      .selectFrom('social_accounts')
+      .select('disconnected_at')
+      .where('id', '=', account.id)
+      .executeTakeFirstOrThrow()
+  ).disconnected_at!;
   const afterCommit = seen.filter((c) => Date.parse(c.at) > disconnectedAt.getTime());
-  assert.deepEqual(afterCommit.map((c) => c.at), [], `no publish call later than the revoke (${disconnectedAt.toISOString()})`);
+  assert.deepEqual(
+    afterCommit.map((c) => c.at),
+    [],
+    `no publish call later than the revoke (${disconnectedAt.toISOString()})`,
+  );
   // Each published post made once on the platform, with the id we stored; the others never sent.
   assertPublishedOnce(seen, published, [...canceled, ...failed], witness.lost);
 }
@@ -118,11 +161,17 @@ export async function revokeMidPublishRace(h: Harness, fx: SandboxFixture, o: Ra
  * `accounts` accounts (the last quarter Instagram, the rest TikTok) with `postsPerAccount` due
  * posts each, two workers: every post claimed once and published exactly once on the platform.
  */
-export async function twoWorkersExactlyOnceRace(h: Harness, fx: SandboxFixture, o: RaceOptions & { accounts: number; postsPerAccount: number }) {
+export async function twoWorkersExactlyOnceRace(
+  h: Harness,
+  fx: SandboxFixture,
+  o: RaceOptions & { accounts: number; postsPerAccount: number },
+) {
   const t = await h.tenant();
   const accounts = [];
   for (let i = 0; i < o.accounts; i++) {
-    accounts.push(await sandboxAccount(h, t, fx, i < o.accounts * 0.75 ? 'tiktok' : 'instagram', new Date(Date.now() + 30 * DAY)));
+    accounts.push(
+      await sandboxAccount(h, t, fx, i < o.accounts * 0.75 ? 'tiktok' : 'instagram', new Date(Date.now() + 30 * DAY)),
+    );
   }
   const ids = (await Promise.all(accounts.map((a) => duePosts(h, a.id, o.postsPerAccount)))).flat();
   const total = o.accounts * o.postsPerAccount;
@@ -130,8 +179,10 @@ export async function twoWorkersExactlyOnceRace(h: Harness, fx: SandboxFixture, 
   const externalIds = accounts.map((a) => a.externalAccountId);
   let finished = false;
   try {
-    const loops = Promise.all([workerLoop(h, fx, witness.adapters, () => true), workerLoop(h, fx, witness.adapters, () => true)])
-      .finally(() => (finished = true));
+    const loops = Promise.all([
+      workerLoop(h, fx, witness.adapters, () => true),
+      workerLoop(h, fx, witness.adapters, () => true),
+    ]).finally(() => (finished = true));
     const [[a, b]] = await Promise.all([loops, armLostAnswer(fx, externalIds, o.loseAnswer, () => finished)]);
     o.diagnostic?.(`worker A claimed ${claimedBy(a)}, worker B ${claimedBy(b)}; ${sum(witness.lost)} answers lost`);
     assert.equal(claimedBy(a) + claimedBy(b), total, 'every post claimed once');
@@ -139,10 +190,22 @@ export async function twoWorkersExactlyOnceRace(h: Harness, fx: SandboxFixture, 
     fx.sandbox.clearFaults();
   }
 
-  const statuses = await h.db.selectFrom('scheduled_posts').select(['id', 'status', 'external_id', 'last_error']).where('id', 'in', ids).execute();
-  assert.deepEqual([...new Set(statuses.map((s) => s.status))], ['published'], JSON.stringify(statuses.filter((s) => s.status !== 'published').slice(0, 3)));
+  const statuses = await h.db
+    .selectFrom('scheduled_posts')
+    .select(['id', 'status', 'external_id', 'last_error'])
+    .where('id', 'in', ids)
+    .execute();
+  assert.deepEqual(
+    [...new Set(statuses.map((s) => s.status))],
+    ['published'],
+    JSON.stringify(statuses.filter((s) => s.status !== 'published').slice(0, 3)),
+  );
   const calls = publishCalls(fx, externalIds);
-  assert.deepEqual(calls.filter((c) => c.status !== 200 && c.fault !== 'timeout_after_effect'), [], 'every publish was accepted (but an answer we lost on purpose)');
+  assert.deepEqual(
+    calls.filter((c) => c.status !== 200 && c.fault !== 'timeout_after_effect'),
+    [],
+    'every publish was accepted (but an answer we lost on purpose)',
+  );
   assertPublishedOnce(calls, statuses, [], witness.lost);
   assert.equal(new Set(statuses.map((s) => s.external_id)).size, total);
 }

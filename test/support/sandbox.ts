@@ -1,7 +1,7 @@
 import { after, afterEach, before } from 'node:test';
 import { pino } from 'pino';
 import { createSandboxAdapters, type Platform, type PlatformAdapters } from '../../src/platforms/index.js';
-import { startSandboxPlatform, type SandboxPlatform } from '../../src/platforms/sandbox/server.js';
+import { type SandboxPlatform, startSandboxPlatform } from '../../src/platforms/sandbox/server.js';
 import type { WorkerDeps } from '../../src/worker/index.js';
 import type { Harness, Tenant } from '../harness.js';
 
@@ -26,7 +26,14 @@ export function useSandbox(): SandboxFixture {
 /** Worker dependencies on the harness's database and clock, talking to the sandbox. */
 export function workerDeps(h: Harness, fx: SandboxFixture, overrides: Partial<WorkerDeps> = {}): WorkerDeps {
   const ctx = h.adminCtx();
-  return { db: ctx.db, clock: h.clock, tokenCrypto: ctx.tokenCrypto, adapters: fx.adapters, log: pino({ level: 'silent' }), ...overrides };
+  return {
+    db: ctx.db,
+    clock: h.clock,
+    tokenCrypto: ctx.tokenCrypto,
+    adapters: fx.adapters,
+    log: pino({ level: 'silent' }),
+    ...overrides,
+  };
 }
 
 /** A connected account holding a token the sandbox really issued, expiring at `expiresAt`. */
@@ -35,7 +42,11 @@ export async function sandboxAccount(h: Harness, t: Tenant, fx: SandboxFixture, 
   const { token, externalAccountId } = fx.sandbox.issueToken(platform);
   await h.setAccountToken(id, token, expiresAt);
   // Instagram publishes under the user id: the account must name the one the grant belongs to.
-  await h.db.updateTable('social_accounts').set({ external_account_id: externalAccountId }).where('id', '=', id).execute();
+  await h.db
+    .updateTable('social_accounts')
+    .set({ external_account_id: externalAccountId })
+    .where('id', '=', id)
+    .execute();
   return { id, token, externalAccountId };
 }
 

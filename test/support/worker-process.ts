@@ -17,7 +17,11 @@ const env = (name: string) => {
   return v;
 };
 
-const handle = await openDatabase({ databaseUrl: env('WORKER_DATABASE_URL'), searchPath: env('WORKER_SEARCH_PATH'), poolSize: 4 });
+const handle = await openDatabase({
+  databaseUrl: env('WORKER_DATABASE_URL'),
+  searchPath: env('WORKER_SEARCH_PATH'),
+  poolSize: 4,
+});
 const pauseAt = process.env.WORKER_PAUSE_AT;
 const masterKey = Buffer.from(env('WORKER_MASTER_KEY'), 'base64');
 const summary = await runPublisher({
@@ -28,10 +32,10 @@ const summary = await runPublisher({
   log: pino({ level: 'silent' }),
   fault: async (point) => {
     if (point !== pauseAt) return;
-    process.stdout.write(JSON.stringify({ paused: point }) + '\n');
+    process.stdout.write(`${JSON.stringify({ paused: point })}\n`);
     setInterval(() => {}, 60_000); // keeps the process alive, paused, until SIGKILL
     await new Promise(() => {});
   },
 });
-process.stdout.write(JSON.stringify({ summary }) + '\n');
+process.stdout.write(`${JSON.stringify({ summary })}\n`);
 await handle.close();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, it } from 'node:test';
-import { dispatchOutbox, deliverDue } from '../../src/worker/webhook-delivery.js';
 import { MAX_ATTEMPTS, RETRY_CAP_MS } from '../../src/webhooks/retry-policy.js';
+import { deliverDue, dispatchOutbox } from '../../src/worker/webhook-delivery.js';
 import { assertEnvelope } from '../assertions.js';
 import { ADMIN_TOKEN, describeEachDb, json, type Tenant } from '../harness.js';
 import { Receiver, workerDeps } from './receiver.js';
@@ -28,7 +28,12 @@ describeEachDb('webhook delivery', (h) => {
 
   /** An endpoint created through the API; deleted after the test so its rows never leak into the next. */
   async function endpoint(t: Tenant, url: string, events: string[] = ['*']) {
-    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url, events } });
+    const res = await h.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: t.auth,
+      payload: { url, events },
+    });
     assert.equal(res.statusCode, 201, res.body);
     const body = json(res);
     cleanup.push(() => h.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${body.id}`, headers: t.auth }));
@@ -40,12 +45,24 @@ describeEachDb('webhook delivery', (h) => {
     assert.equal(res.statusCode, 202, res.body);
     return json(res);
   };
-  const delivery = async (id: string) => h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const endpointRow = async (id: string) => h.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const delivery = async (id: string) =>
+    h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const endpointRow = async (id: string) =>
+    h.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const deliver = (overrides = {}) => deliverDue(workerDeps(h, overrides));
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const setSwitch = async (scope: string, on: boolean, target?: string) =>
-    assert.equal((await h.inject({ method: 'PUT', url: '/admin/v1/kill-switches', headers: admin, payload: { scope, target, on } })).statusCode, 200);
+    assert.equal(
+      (
+        await h.inject({
+          method: 'PUT',
+          url: '/admin/v1/kill-switches',
+          headers: admin,
+          payload: { scope, target, on },
+        })
+      ).statusCode,
+      200,
+    );
 
   it('a revoke reaches a signature-verifying receiver: social_account.revoked and one post.canceled per post, exact payloads', async () => {
     const r = await receiver();
@@ -70,20 +87,41 @@ describeEachDb('webhook delivery', (h) => {
     assert.deepEqual(r.signatureFailures, []);
     assert.equal(r.events.size, 4, JSON.stringify([...r.events.keys()]));
     const [revoked] = r.ofType('social_account.revoked');
-    const outbox = await h.db.selectFrom('outbox_events').select(['id', 'type']).where('organization_id', '=', t.organizationId).execute();
+    const outbox = await h.db
+      .selectFrom('outbox_events')
+      .select(['id', 'type'])
+      .where('organization_id', '=', t.organizationId)
+      .execute();
     assert.deepEqual(revoked!.envelope, {
       id: outbox.find((o) => o.type === 'social_account.revoked')!.id,
       type: 'social_account.revoked',
       createdAt: '2026-04-18T19:15:02Z',
       data: {
-        socialAccountId: account, status: 'disconnected', disconnectedReason: 'revoked_by_partner', canceledScheduledPosts: 3,
-        disconnectedAt: '2026-04-18T19:15:02Z', projectId: t.projectId, platform: 'tiktok', leased: false,
+        socialAccountId: account,
+        status: 'disconnected',
+        disconnectedReason: 'revoked_by_partner',
+        canceledScheduledPosts: 3,
+        disconnectedAt: '2026-04-18T19:15:02Z',
+        projectId: t.projectId,
+        platform: 'tiktok',
+        leased: false,
       },
     });
-    const canceled = r.ofType('post.canceled').map((x) => x.envelope).sort((a, b) => a.data.id.localeCompare(b.data.id));
-    assert.deepEqual(canceled.map((c) => c.data), [...posts].sort().map((id) => ({
-      id, projectId: t.projectId, socialAccountId: account, status: 'canceled', cancelReason: 'revoked_by_partner', canceledAt: '2026-04-18T19:15:02Z',
-    })));
+    const canceled = r
+      .ofType('post.canceled')
+      .map((x) => x.envelope)
+      .sort((a, b) => a.data.id.localeCompare(b.data.id));
+    assert.deepEqual(
+      canceled.map((c) => c.data),
+      [...posts].sort().map((id) => ({
+        id,
+        projectId: t.projectId,
+        socialAccountId: account,
+        status: 'canceled',
+        cancelReason: 'revoked_by_partner',
+        canceledAt: '2026-04-18T19:15:02Z',
+      })),
+    );
     for (const c of canceled) {
       assert.deepEqual(Object.keys(c), ['id', 'type', 'createdAt', 'data']);
       assert.equal(c.createdAt, '2026-04-18T19:15:02Z');
@@ -101,14 +139,30 @@ describeEachDb('webhook delivery', (h) => {
     assert.equal(unsubscribed.requests.length, 0, 'an endpoint not subscribed to these types gets nothing');
     assert.equal(stranger.requests.length, 0, 'another organization’s endpoint gets nothing');
 
-    const list = json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${e.id}/deliveries`, headers: t.auth }));
+    const list = json(
+      await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${e.id}/deliveries`, headers: t.auth }),
+    );
     assert.equal(list.items.length, 4);
     for (const d of list.items) {
-      assert.deepEqual({ ...d, id: undefined, eventId: undefined, eventType: undefined }, {
-        id: undefined, eventId: undefined, eventType: undefined, webhookEndpointId: e.id, replayOf: null, status: 'succeeded', attempts: 1,
-        lastStatusCode: 200, lastError: null, nextAttemptAt: null, lastAttemptAt: '2026-04-18T19:15:02Z', deliveredAt: '2026-04-18T19:15:02Z',
-        createdAt: '2026-04-18T19:15:02Z', updatedAt: '2026-04-18T19:15:02Z',
-      });
+      assert.deepEqual(
+        { ...d, id: undefined, eventId: undefined, eventType: undefined },
+        {
+          id: undefined,
+          eventId: undefined,
+          eventType: undefined,
+          webhookEndpointId: e.id,
+          replayOf: null,
+          status: 'succeeded',
+          attempts: 1,
+          lastStatusCode: 200,
+          lastError: null,
+          nextAttemptAt: null,
+          lastAttemptAt: '2026-04-18T19:15:02Z',
+          deliveredAt: '2026-04-18T19:15:02Z',
+          createdAt: '2026-04-18T19:15:02Z',
+          updatedAt: '2026-04-18T19:15:02Z',
+        },
+      );
     }
     assert.equal((await deliver()).claimed, 0, 'a delivered event is not sent again');
   });
@@ -122,17 +176,31 @@ describeEachDb('webhook delivery', (h) => {
     h.setFault((point) => {
       if (point === 'revoke:before-commit') throw new Error('injected fault');
     });
-    assertEnvelope(await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth }), 500, 'INTERNAL');
+    assertEnvelope(
+      await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth }),
+      500,
+      'INTERNAL',
+    );
     h.setFault(undefined);
     await dispatchOutbox(workerDeps(h));
     await deliver();
     assert.equal(r.requests.length, 0);
-    assert.deepEqual(await h.db.selectFrom('outbox_events').select('id').where('organization_id', '=', t.organizationId).execute(), []);
+    assert.deepEqual(
+      await h.db.selectFrom('outbox_events').select('id').where('organization_id', '=', t.organizationId).execute(),
+      [],
+    );
 
-    assert.equal((await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode, 200);
+    assert.equal(
+      (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode,
+      200,
+    );
     await dispatchOutbox(workerDeps(h));
     await deliver();
-    assert.deepEqual([...r.events.values()].map((x) => x.envelope.type).sort(), ['post.canceled', 'post.canceled', 'social_account.revoked']);
+    assert.deepEqual([...r.events.values()].map((x) => x.envelope.type).sort(), [
+      'post.canceled',
+      'post.canceled',
+      'social_account.revoked',
+    ]);
     assert.deepEqual(r.signatureFailures, []);
   });
 
@@ -236,7 +304,10 @@ describeEachDb('webhook delivery', (h) => {
       }
     }
     const steps = waits.map((_, i) => Math.min(RETRY_CAP_MS, 60_000 * 2 ** i));
-    assert.deepEqual(waits, steps.map((s) => s * 0.75));
+    assert.deepEqual(
+      waits,
+      steps.map((s) => s * 0.75),
+    );
     assert.equal(r.requests.length, MAX_ATTEMPTS);
     h.clock.set(new Date(now + 7 * 24 * 3600_000));
     await deliver();
@@ -256,14 +327,30 @@ describeEachDb('webhook delivery', (h) => {
       const d = await ping(t, e.id);
       await deliver();
       const row = await delivery(d.id);
-      assert.deepEqual({ status: row.status, attempts: row.attempts, code: row.last_status_code, next: row.next_attempt_at, error: row.last_error }, {
-        status: 'failed', attempts: 1, code: answer, next: null,
-        error: answer === 301 ? 'receiver answered 301: redirects are not followed' : `receiver answered ${answer}`,
-      });
+      assert.deepEqual(
+        {
+          status: row.status,
+          attempts: row.attempts,
+          code: row.last_status_code,
+          next: row.next_attempt_at,
+          error: row.last_error,
+        },
+        {
+          status: 'failed',
+          attempts: 1,
+          code: answer,
+          next: null,
+          error: answer === 301 ? 'receiver answered 301: redirects are not followed' : `receiver answered ${answer}`,
+        },
+      );
       h.clock.set(at(48 * 3600_000));
       await deliver();
       assert.equal(r.requests.length, 1);
-      assert.deepEqual(r.requests.map((x) => x.path), ['/hooks'], 'nothing went to the Location');
+      assert.deepEqual(
+        r.requests.map((x) => x.path),
+        ['/hooks'],
+        'nothing went to the Location',
+      );
       assert.equal((await endpointRow(e.id)).consecutive_failures, 1);
     });
   }
@@ -278,23 +365,52 @@ describeEachDb('webhook delivery', (h) => {
     for (let i = 0; i < 20; i++) deliveries.push(await ping(t, e.id));
     await deliver();
     const paused = json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${e.id}`, headers: t.auth }));
-    assert.deepEqual({ status: paused.status, pausedReason: paused.pausedReason, pausedAt: paused.pausedAt, failures: paused.consecutiveFailures },
-      { status: 'paused', pausedReason: 'consecutive_failures', pausedAt: '2026-04-18T19:15:02Z', failures: 20 });
-    const audit = await h.db.selectFrom('audit_log').selectAll().where('organization_id', '=', t.organizationId)
-      .where('event_type', '=', 'webhook_endpoint.paused').execute();
+    assert.deepEqual(
+      {
+        status: paused.status,
+        pausedReason: paused.pausedReason,
+        pausedAt: paused.pausedAt,
+        failures: paused.consecutiveFailures,
+      },
+      { status: 'paused', pausedReason: 'consecutive_failures', pausedAt: '2026-04-18T19:15:02Z', failures: 20 },
+    );
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('organization_id', '=', t.organizationId)
+      .where('event_type', '=', 'webhook_endpoint.paused')
+      .execute();
     assert.equal(audit.length, 1);
-    assert.deepEqual(audit[0]!.data, { webhookEndpointId: e.id, reason: 'consecutive_failures', consecutiveFailures: 20 });
+    assert.deepEqual(audit[0]!.data, {
+      webhookEndpointId: e.id,
+      reason: 'consecutive_failures',
+      consecutiveFailures: 20,
+    });
     assert.equal(audit[0]!.api_key_id, null);
-    assertEnvelope(await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${e.id}/test`, headers: t.auth }), 409, 'CONFLICT', { reason: 'endpoint_paused' });
+    assertEnvelope(
+      await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${e.id}/test`, headers: t.auth }),
+      409,
+      'CONFLICT',
+      { reason: 'endpoint_paused' },
+    );
 
     r.behaviour = 200;
     h.clock.set(at(24 * 3600_000));
     await deliver();
     assert.equal(r.requests.length, 20, 'held while paused');
-    for (const d of deliveries) assert.deepEqual([(await delivery(d.id)).status, (await delivery(d.id)).attempts], ['pending', 1]);
+    for (const d of deliveries)
+      assert.deepEqual([(await delivery(d.id)).status, (await delivery(d.id)).attempts], ['pending', 1]);
 
-    const res = await h.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${e.id}`, headers: t.auth, payload: { status: 'active' } });
-    assert.deepEqual({ ...json(res), updatedAt: undefined }, { ...paused, status: 'active', pausedReason: null, pausedAt: null, consecutiveFailures: 0, updatedAt: undefined });
+    const res = await h.inject({
+      method: 'PATCH',
+      url: `/v1/webhook-endpoints/${e.id}`,
+      headers: t.auth,
+      payload: { status: 'active' },
+    });
+    assert.deepEqual(
+      { ...json(res), updatedAt: undefined },
+      { ...paused, status: 'active', pausedReason: null, pausedAt: null, consecutiveFailures: 0, updatedAt: undefined },
+    );
     await deliver();
     for (const d of deliveries) assert.equal((await delivery(d.id)).status, 'succeeded');
     assert.equal(r.events.size, 20);
@@ -329,9 +445,16 @@ describeEachDb('webhook delivery', (h) => {
     const e = await endpoint(t, r.url, ['post.canceled']);
     const account = await h.account(t);
     await h.queuedPosts(account, 45);
-    assert.equal((await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode, 200);
+    assert.equal(
+      (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode,
+      200,
+    );
     await Promise.all([dispatchOutbox(workerDeps(h)), dispatchOutbox(workerDeps(h))]);
-    const rows = await h.db.selectFrom('webhook_deliveries').select('event_id').where('endpoint_id', '=', e.id).execute();
+    const rows = await h.db
+      .selectFrom('webhook_deliveries')
+      .select('event_id')
+      .where('endpoint_id', '=', e.id)
+      .execute();
     assert.equal(rows.length, 45);
     const [a, b] = await Promise.all([deliver(), deliver()]);
     assert.equal(r.requests.length, 45, `one send per delivery (${a.claimed} + ${b.claimed} claimed)`);
@@ -347,8 +470,19 @@ describeEachDb('webhook delivery: signing secrets', (h) => {
     try {
       const t = await h.tenant();
       h.clock.set(T0);
-      const created = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, events: ['*'] } }));
-      const rotated = await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${created.id}/rotate-secret`, headers: t.auth });
+      const created = json(
+        await h.inject({
+          method: 'POST',
+          url: '/v1/webhook-endpoints',
+          headers: t.auth,
+          payload: { url: r.url, events: ['*'] },
+        }),
+      );
+      const rotated = await h.inject({
+        method: 'POST',
+        url: `/v1/webhook-endpoints/${created.id}/rotate-secret`,
+        headers: t.auth,
+      });
       assert.equal(rotated.statusCode, 200, rotated.body);
       const { secret, ...view } = json(rotated);
       assert.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/);
@@ -372,7 +506,11 @@ describeEachDb('webhook delivery: signing secrets', (h) => {
       assert.equal(r.requests.length, 2);
       assert.equal(r.requests[1]!.v1.length, 1, 'the old secret has expired');
       assert.deepEqual(r.signatureFailures, []);
-      assert.equal(json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${created.id}`, headers: t.auth })).previousSecretExpiresAt, null);
+      assert.equal(
+        json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${created.id}`, headers: t.auth }))
+          .previousSecretExpiresAt,
+        null,
+      );
       assert.match(String(r.requests[1]!.t), /^\d+$/);
       assert.match(r.requests[1]!.envelope.createdAt, TS);
     } finally {

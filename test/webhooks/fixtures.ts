@@ -11,18 +11,32 @@ import type { Harness, Tenant } from '../harness.js';
 
 function fixtureCtx(h: Harness, t: Tenant): Ctx {
   return {
-    db: h.db, clock: h.clock, log: pino({ level: 'silent' }), requestId: newRequestId(), tokenCrypto: h.deps.tokenCrypto,
+    db: h.db,
+    clock: h.clock,
+    log: pino({ level: 'silent' }),
+    requestId: newRequestId(),
+    tokenCrypto: h.deps.tokenCrypto,
     principal: {
-      apiKeyId: t.apiKeyId, organizationId: t.organizationId, organizationName: 'fixture', scopes: ['*'],
-      rateLimitTier: 'partner', env: 'test', returnUrlAllowlist: [],
+      apiKeyId: t.apiKeyId,
+      organizationId: t.organizationId,
+      organizationName: 'fixture',
+      scopes: ['*'],
+      rateLimitTier: 'partner',
+      env: 'test',
+      returnUrlAllowlist: [],
     },
   };
 }
 
 export async function webhookEndpointFixture(h: Harness, t: Tenant, opts: { url?: string; events?: string[] } = {}) {
-  return createWebhookEndpoint(fixtureCtx(h, t), {
-    url: opts.url ?? 'https://hooks.example.com/layers', events: opts.events ?? ['*'],
-  }, urlRulesOf(h.deps));
+  return createWebhookEndpoint(
+    fixtureCtx(h, t),
+    {
+      url: opts.url ?? 'https://hooks.example.com/layers',
+      events: opts.events ?? ['*'],
+    },
+    urlRulesOf(h.deps),
+  );
 }
 
 /** A pending test.ping delivery on a fresh endpoint of t. */

@@ -2,15 +2,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import type { Harness } from '../harness.js';
 import type { WebhookWorkerDeps } from '../../src/worker/webhook-delivery.js';
+import type { Harness } from '../harness.js';
 import { deliveryDns } from '../support/dns.js';
 
 // A partner's webhook receiver, written from docs/webhooks.md and not from our signing code:
 // it verifies X-Layers-Signature against every secret it is told to expect, and dedupes by
 // event id as the docs tell partners to.
 
-export type Received = { path: string; headers: IncomingHttpHeaders; body: string; envelope: any; t: number; v1: string[] };
+export type Received = {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  envelope: any;
+  t: number;
+  v1: string[];
+};
 export type Behaviour = number | 'hang' | { status: number; headers?: Record<string, string> };
 
 export class Receiver {
@@ -61,7 +68,13 @@ export class Receiver {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const parsed = parseSignature(String(req.headers['x-layers-signature'] ?? ''));
-      const received: Received = { path: req.url ?? '', headers: req.headers, body, envelope: safeJson(body), ...parsed };
+      const received: Received = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        envelope: safeJson(body),
+        ...parsed,
+      };
       this.requests.push(received);
       for (const secret of this.secrets) {
         const expected = createHmac('sha256', secret).update(`${parsed.t}.${body}`).digest();
@@ -102,7 +115,13 @@ function safeJson(s: string) {
  */
 export function workerDeps(h: Harness, overrides: Partial<WebhookWorkerDeps> = {}): WebhookWorkerDeps {
   return {
-    db: h.db, clock: h.clock, tokenCrypto: h.deps.tokenCrypto, log: pino({ level: 'silent' }),
-    webhookAllowLoopback: true, webhookDnsLookup: deliveryDns, random: () => 0.5, ...overrides,
+    db: h.db,
+    clock: h.clock,
+    tokenCrypto: h.deps.tokenCrypto,
+    log: pino({ level: 'silent' }),
+    webhookAllowLoopback: true,
+    webhookDnsLookup: deliveryDns,
+    random: () => 0.5,
+    ...overrides,
   };
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { deliverDue } from '../../src/worker/webhook-delivery.js';
 import { NOT_PUBLIC } from '../../src/webhooks/url-safety.js';
+import { deliverDue } from '../../src/worker/webhook-delivery.js';
 import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, json, type Tenant } from '../harness.js';
 import { fakeDns } from '../support/dns.js';
@@ -53,10 +53,18 @@ const FORMS: Form[] = [
   { label: 'loopback hex 0x7f000001', url: (l) => `https://0x7f000001:${l.port}/`, lands: 'v4' },
   { label: 'loopback octal 0177.0.0.1', url: (l) => `https://0177.0.0.1:${l.port}/`, lands: 'v4' },
   { label: 'loopback mixed 0x7f.0.0.1', url: (l) => `https://0x7f.0.0.1:${l.port}/`, lands: 'v4' },
-  { label: 'loopback IPv4-mapped [::ffff:127.0.0.1]', url: (l) => `https://[::ffff:127.0.0.1]:${l.port}/`, lands: 'v4' },
+  {
+    label: 'loopback IPv4-mapped [::ffff:127.0.0.1]',
+    url: (l) => `https://[::ffff:127.0.0.1]:${l.port}/`,
+    lands: 'v4',
+  },
   { label: 'localhost', url: (l) => `https://localhost:${l.port}/`, lands: 'v4' },
   { label: 'a name resolving to 127.0.0.1', url: (l) => `https://loopback.partner.example:${l.port}/`, lands: 'v4' },
-  { label: 'a name resolving to ::ffff:127.0.0.1', url: (l) => `https://mapped-loopback.partner.example:${l.port}/`, lands: 'v4' },
+  {
+    label: 'a name resolving to ::ffff:127.0.0.1',
+    url: (l) => `https://mapped-loopback.partner.example:${l.port}/`,
+    lands: 'v4',
+  },
   { label: 'loopback [::1]', url: (_, l6) => `https://[::1]:${l6!.port}/`, lands: 'v6' },
   { label: 'a name resolving to ::1', url: (_, l6) => `https://loopback6.partner.example:${l6!.port}/`, lands: 'v6' },
   // Loopback-looking forms that do not reach this machine's loopback: refused in every mode.
@@ -96,11 +104,17 @@ const FORMS: Form[] = [
   { label: 'IPv6 link-local [fe80::1]', url: (l) => `https://[fe80::1]:${l.port}/` },
   // Names whose answers are private: what they resolve to must never reach the caller.
   { label: 'a name resolving to 10.1.2.3', url: (l) => `https://internal.partner.example:${l.port}/` },
-  { label: 'a name resolving to the metadata address', url: () => 'https://metadata.google.internal/computeMetadata/v1/' },
+  {
+    label: 'a name resolving to the metadata address',
+    url: () => 'https://metadata.google.internal/computeMetadata/v1/',
+  },
   { label: 'a name resolving to fd00:ec2::254', url: (l) => `https://ula.partner.example:${l.port}/` },
   { label: 'a name resolving to ::ffff:10.0.0.1', url: (l) => `https://mapped.partner.example:${l.port}/` },
   { label: 'a name resolving to NAT64 of 10.0.0.1', url: (l) => `https://nat64.partner.example:${l.port}/` },
-  { label: 'a name resolving to a public and a private address', url: (l) => `https://mixed.partner.example:${l.port}/` },
+  {
+    label: 'a name resolving to a public and a private address',
+    url: (l) => `https://mixed.partner.example:${l.port}/`,
+  },
 ];
 
 const DNS = fakeDns({
@@ -120,15 +134,31 @@ const RESOLVED = /10\.1\.2\.3|169\.254\.169\.254|fd00:ec2|10\.0\.0\.7|::ffff:10|
 
 describe('LAYERS_WEBHOOK_ALLOW_LOOPBACK', () => {
   it('is off by default and in production, on only when set to 1; refused in production with one line', () => {
-    assert.deepEqual(Object.entries(MODES).map(([m, c]) => [m, c.webhookAllowLoopback]), [['default', false], ['production', false], ['loopback opt-in', true]]);
+    assert.deepEqual(
+      Object.entries(MODES).map(([m, c]) => [m, c.webhookAllowLoopback]),
+      [
+        ['default', false],
+        ['production', false],
+        ['loopback opt-in', true],
+      ],
+    );
     assert.equal(loadConfig({ NODE_ENV: 'test' }).webhookAllowLoopback, false);
     assert.equal(loadConfig({ LAYERS_WEBHOOK_ALLOW_LOOPBACK: '0' }).webhookAllowLoopback, false);
-    assert.throws(() => loadConfig({ LAYERS_WEBHOOK_ALLOW_LOOPBACK: 'yes' }), (err: Error) => err instanceof ConfigError && /LAYERS_WEBHOOK_ALLOW_LOOPBACK/.test(err.message));
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1' }), (err: Error) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.equal(err.message, 'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production');
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ LAYERS_WEBHOOK_ALLOW_LOOPBACK: 'yes' }),
+      (err: Error) => err instanceof ConfigError && /LAYERS_WEBHOOK_ALLOW_LOOPBACK/.test(err.message),
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1' }),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError, String(err));
+        assert.equal(
+          err.message,
+          'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production',
+        );
+        return true;
+      },
+    );
   });
 });
 
@@ -151,7 +181,11 @@ describeEachDb('SSRF: webhook URLs in every mode', (h) => {
   const endpoint = (t: Tenant, url: string) =>
     h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url, events: ['*'] } });
   /** The full 422 envelope, its one issue at `url`, and nothing about what the host resolves to. */
-  function assertRefused(res: { statusCode: number; body: string; headers: Record<string, unknown> }, message: string, label: string) {
+  function assertRefused(
+    res: { statusCode: number; body: string; headers: Record<string, unknown> },
+    message: string,
+    label: string,
+  ) {
     const issues = [{ path: 'url', message }];
     const err = assertEnvelope(res, 422, 'VALIDATION', { issues });
     assert.equal(err.message, `Webhook URL refused: url ${message}.`, label);
@@ -161,9 +195,12 @@ describeEachDb('SSRF: webhook URLs in every mode', (h) => {
   for (const [mode, config] of Object.entries(MODES)) {
     for (const form of FORMS) {
       const allowed = config.webhookAllowLoopback && form.lands !== undefined;
-      const expected = form.http && !allowed
-        ? (config.webhookAllowLoopback ? 'must use https (http only for a loopback receiver)' : 'must use https')
-        : NOT_PUBLIC;
+      const expected =
+        form.http && !allowed
+          ? config.webhookAllowLoopback
+            ? 'must use https (http only for a loopback receiver)'
+            : 'must use https'
+          : NOT_PUBLIC;
       it(`${mode}: ${form.label} → ${allowed ? 'accepted, delivered to the loopback listener' : `refused (${expected}), never connected to`}`, async (t) => {
         if (form.lands === 'v6' && !v6) return t.skip('no ::1 on this machine');
         h.deps.webhookAllowLoopback = config.webhookAllowLoopback;
@@ -179,30 +216,76 @@ describeEachDb('SSRF: webhook URLs in every mode', (h) => {
 
         // Update of an endpoint saved with a public URL.
         const publicEndpoint = json(await endpoint(tenant, 'https://hooks.partner.example/hook'));
-        const patched = await h.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${publicEndpoint.id}`, headers: tenant.auth, payload: { url } });
+        const patched = await h.inject({
+          method: 'PATCH',
+          url: `/v1/webhook-endpoints/${publicEndpoint.id}`,
+          headers: tenant.auth,
+          payload: { url },
+        });
         if (allowed) assert.equal(patched.statusCode, 200, `${url}: ${patched.body}`);
         else {
           assertRefused(patched, expected, `update ${url}`);
-          assert.equal(json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${publicEndpoint.id}`, headers: tenant.auth })).url, 'https://hooks.partner.example/hook');
+          assert.equal(
+            json(
+              await h.inject({
+                method: 'GET',
+                url: `/v1/webhook-endpoints/${publicEndpoint.id}`,
+                headers: tenant.auth,
+              }),
+            ).url,
+            'https://hooks.partner.example/hook',
+          );
         }
         assert.equal(connections(), before, 'saving a URL never connects to it');
 
         // Delivery: the URL written straight into the row (registration bypassed), then a worker pass.
         await h.db.updateTable('webhook_endpoints').set({ url }).where('id', '=', publicEndpoint.id).execute();
-        const test = await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${publicEndpoint.id}/test`, headers: tenant.auth });
+        const test = await h.inject({
+          method: 'POST',
+          url: `/v1/webhook-endpoints/${publicEndpoint.id}/test`,
+          headers: tenant.auth,
+        });
         assert.equal(test.statusCode, 202, test.body);
-        await deliverDue(workerDeps(h, { webhookAllowLoopback: config.webhookAllowLoopback, webhookDnsLookup: DNS, webhookTimeoutMs: 2_000 }));
-        const row = await h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', json(test).id).executeTakeFirstOrThrow();
+        await deliverDue(
+          workerDeps(h, {
+            webhookAllowLoopback: config.webhookAllowLoopback,
+            webhookDnsLookup: DNS,
+            webhookTimeoutMs: 2_000,
+          }),
+        );
+        const row = await h.db
+          .selectFrom('webhook_deliveries')
+          .selectAll()
+          .where('id', '=', json(test).id)
+          .executeTakeFirstOrThrow();
         assert.deepEqual(fence.attempts, [], 'no connection beyond loopback was attempted');
         if (allowed) {
           assert.ok(connections() > before, `${url}: the loopback listener saw the delivery (${row.last_error})`);
           assert.doesNotMatch(row.last_error ?? '', /^refused/, url);
           // Its retry must not land in a later case's pass: deleting the endpoint abandons it.
-          assert.equal((await h.inject({ method: 'DELETE', url: `/v1/webhook-endpoints/${publicEndpoint.id}`, headers: tenant.auth })).statusCode, 200);
+          assert.equal(
+            (
+              await h.inject({
+                method: 'DELETE',
+                url: `/v1/webhook-endpoints/${publicEndpoint.id}`,
+                headers: tenant.auth,
+              })
+            ).statusCode,
+            200,
+          );
         } else {
           assert.equal(connections(), before, `${url}: the listener saw no connection`);
-          assert.deepEqual({ status: row.status, attempts: row.attempts, statusCode: row.last_status_code, error: row.last_error, next: row.next_attempt_at },
-            { status: 'failed', attempts: 1, statusCode: null, error: `refused: url ${expected}`, next: null }, url);
+          assert.deepEqual(
+            {
+              status: row.status,
+              attempts: row.attempts,
+              statusCode: row.last_status_code,
+              error: row.last_error,
+              next: row.next_attempt_at,
+            },
+            { status: 'failed', attempts: 1, statusCode: null, error: `refused: url ${expected}`, next: null },
+            url,
+          );
         }
       });
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
+import { classifyAddress, type DnsLookup, NOT_PUBLIC } from '../../src/webhooks/url-safety.js';
 import { deliverDue } from '../../src/worker/webhook-delivery.js';
-import { classifyAddress, NOT_PUBLIC, type DnsLookup } from '../../src/webhooks/url-safety.js';
 import { assertValidation } from '../assertions.js';
 import { describeEachDb, json } from '../harness.js';
 import { fakeDns, registrationDns } from '../support/dns.js';
@@ -74,15 +74,23 @@ describeEachDb('webhook URL safety', (h) => {
     h.deps.webhookAllowLoopback = false;
     h.deps.webhookDnsLookup = fakeDns({ 'hooks.partner.example': ['93.184.215.14', '2606:2800:220:1::1'], ...table });
   };
-  const create = async (url: string) => h.inject({
-    method: 'POST', url: '/v1/webhook-endpoints', headers: (await h.tenant()).auth, payload: { url, events: ['*'] },
-  });
+  const create = async (url: string) =>
+    h.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: (await h.tenant()).auth,
+      payload: { url, events: ['*'] },
+    });
   /** 422 VALIDATION on url with exactly `message`, in the message too; nothing about addresses. */
   const assertRefused = (res: Awaited<ReturnType<typeof create>>, url: string, message: string) => {
     const issues = assertValidation(res, 422, 'url');
     assert.deepEqual(issues, [{ path: 'url', message }], url);
     assert.equal(json(res).error.message, `Webhook URL refused: url ${message}.`, url);
-    assert.doesNotMatch(res.body, /resolves|10\.1\.2\.3|169\.254|::1\b|could not be resolved/, `${url}: nothing about what the host is`);
+    assert.doesNotMatch(
+      res.body,
+      /resolves|10\.1\.2\.3|169\.254|::1\b|could not be resolved/,
+      `${url}: nothing about what the host is`,
+    );
   };
 
   const refused: [string, string][] = [
@@ -117,24 +125,57 @@ describeEachDb('webhook URL safety', (h) => {
   ];
 
   it('default policy: SSRF targets are refused with 422 VALIDATION on url and one message that reveals nothing', async () => {
-    defaultPolicy({ 'internal.partner.example': ['10.1.2.3'], 'mixed.partner.example': ['93.184.215.14', '::1'], 'metadata.partner.example': ['169.254.169.254'] });
+    defaultPolicy({
+      'internal.partner.example': ['10.1.2.3'],
+      'mixed.partner.example': ['93.184.215.14', '::1'],
+      'metadata.partner.example': ['169.254.169.254'],
+    });
     for (const [url, message] of refused) assertRefused(await create(url), url, message);
-    assert.equal(await h.db.selectFrom('webhook_endpoints').select('id').where('url', 'in', refused.map(([u]) => u)).executeTakeFirst(), undefined);
+    assert.equal(
+      await h.db
+        .selectFrom('webhook_endpoints')
+        .select('id')
+        .where(
+          'url',
+          'in',
+          refused.map(([u]) => u),
+        )
+        .executeTakeFirst(),
+      undefined,
+    );
   });
 
   it('default policy: PATCH re-checks a new url', async () => {
     defaultPolicy({ 'internal.partner.example': ['10.1.2.3'] });
     const t = await h.tenant();
-    const created = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', events: ['*'] } });
+    const created = await h.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: t.auth,
+      payload: { url: 'https://hooks.partner.example/x', events: ['*'] },
+    });
     assert.equal(created.statusCode, 201, created.body);
-    const patch = await h.inject({ method: 'PATCH', url: `/v1/webhook-endpoints/${json(created).id}`, headers: t.auth, payload: { url: 'https://internal.partner.example/x' } });
+    const patch = await h.inject({
+      method: 'PATCH',
+      url: `/v1/webhook-endpoints/${json(created).id}`,
+      headers: t.auth,
+      payload: { url: 'https://internal.partner.example/x' },
+    });
     assertRefused(patch, 'https://internal.partner.example/x', NOT_PUBLIC);
-    assert.equal(json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${json(created).id}`, headers: t.auth })).url, 'https://hooks.partner.example/x');
+    assert.equal(
+      json(await h.inject({ method: 'GET', url: `/v1/webhook-endpoints/${json(created).id}`, headers: t.auth })).url,
+      'https://hooks.partner.example/x',
+    );
   });
 
   it('default policy: public https URLs are accepted (names resolving to public addresses only, public literals)', async () => {
     defaultPolicy();
-    for (const url of ['https://hooks.partner.example/layers', 'https://hooks.partner.example:8443/x?tenant=1', 'https://93.184.215.14/hook', 'https://[2606:4700:4700::1111]/']) {
+    for (const url of [
+      'https://hooks.partner.example/layers',
+      'https://hooks.partner.example:8443/x?tenant=1',
+      'https://93.184.215.14/hook',
+      'https://[2606:4700:4700::1111]/',
+    ]) {
       const res = await create(url);
       assert.equal(res.statusCode, 201, `${url}: ${res.body}`);
       assert.equal(json(res).url, url);
@@ -144,7 +185,13 @@ describeEachDb('webhook URL safety', (h) => {
   it('loopback opt-in: http only for loopback receivers, https to public or loopback hosts, private never, credentials never', async () => {
     h.deps.webhookAllowLoopback = true;
     h.deps.webhookDnsLookup = fakeDns({ 'hooks.example.com': ['93.184.215.14'] });
-    for (const url of ['http://localhost:3000/hooks', 'http://127.0.0.1:8080/x', 'http://[::1]:9000/', 'https://localhost/', 'https://hooks.example.com/x']) {
+    for (const url of [
+      'http://localhost:3000/hooks',
+      'http://127.0.0.1:8080/x',
+      'http://[::1]:9000/',
+      'https://localhost/',
+      'https://hooks.example.com/x',
+    ]) {
       assert.equal((await create(url)).statusCode, 201, url);
     }
     for (const [url, message] of [
@@ -162,30 +209,57 @@ describeEachDb('webhook URL safety', (h) => {
   it('delivery re-checks at connect time: a name that now resolves to a private address (DNS rebinding) is refused, nothing is sent', async () => {
     defaultPolicy();
     const t = await h.tenant();
-    const res = await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: 'https://hooks.partner.example/x', events: ['*'] } });
+    const res = await h.inject({
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: t.auth,
+      payload: { url: 'https://hooks.partner.example/x', events: ['*'] },
+    });
     assert.equal(res.statusCode, 201, res.body);
     const { id } = json(res);
     const d = json(await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${id}/test`, headers: t.auth }));
     const lookups: string[] = [];
     const rebound: DnsLookup = async (host) => {
       lookups.push(host);
-      return [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.7', family: 4 }];
+      return [
+        { address: '93.184.215.14', family: 4 },
+        { address: '10.0.0.7', family: 4 },
+      ];
     };
     await deliverDue(workerDeps(h, { webhookAllowLoopback: false, webhookDnsLookup: rebound }));
     assert.deepEqual(lookups, ['hooks.partner.example'], 'resolved once, by the connection itself');
-    const row = await h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', d.id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([row.status, row.attempts, row.last_status_code, row.next_attempt_at], ['failed', 1, null, null]);
-    assert.equal(row.last_error, `refused: url ${NOT_PUBLIC}`, 'the same text as any refused target: not what the name resolves to');
+    assert.equal(
+      row.last_error,
+      `refused: url ${NOT_PUBLIC}`,
+      'the same text as any refused target: not what the name resolves to',
+    );
   });
 
   it('delivery under the default policy refuses an http://127.0.0.1 endpoint saved under the loopback opt-in; never connects', async () => {
     const r = await new Receiver().start();
     try {
       const t = await h.tenant();
-      const { id } = json(await h.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: t.auth, payload: { url: r.url, events: ['*'] } }));
+      const { id } = json(
+        await h.inject({
+          method: 'POST',
+          url: '/v1/webhook-endpoints',
+          headers: t.auth,
+          payload: { url: r.url, events: ['*'] },
+        }),
+      );
       const d = json(await h.inject({ method: 'POST', url: `/v1/webhook-endpoints/${id}/test`, headers: t.auth }));
       await deliverDue(workerDeps(h, { webhookAllowLoopback: false }));
-      const row = await h.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
+      const row = await h.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('id', '=', d.id)
+        .executeTakeFirstOrThrow();
       assert.deepEqual([row.status, row.last_error], ['failed', 'refused: url must use https']);
       assert.equal(r.requests.length, 0);
     } finally {

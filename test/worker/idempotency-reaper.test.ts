@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { reapIdempotencyKeys } from '../../src/db/queries/idempotency-keys.js';
 import { IDEMPOTENCY_TTL_MS } from '../../src/http/guards/idempotency.js';
-import { REAP_BATCH, REAP_MAX_STATEMENTS_PER_PASS, reapExpiredIdempotencyKeys } from '../../src/worker/idempotency-reaper.js';
+import {
+  REAP_BATCH,
+  REAP_MAX_STATEMENTS_PER_PASS,
+  reapExpiredIdempotencyKeys,
+} from '../../src/worker/idempotency-reaper.js';
 import { runOnce } from '../../src/worker/index.js';
 import { describeEachDb, json, type Tenant } from '../harness.js';
 import { useSandbox, workerDeps } from '../support/sandbox.js';
@@ -12,9 +16,21 @@ const HOUR = 3600_000;
 describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
   const fx = useSandbox();
   const keysOf = async (t: Tenant) =>
-    (await h.db.selectFrom('idempotency_keys').select('key').where('api_key_id', '=', t.apiKeyId).orderBy('key').execute()).map((r) => r.key);
+    (
+      await h.db
+        .selectFrom('idempotency_keys')
+        .select('key')
+        .where('api_key_id', '=', t.apiKeyId)
+        .orderBy('key')
+        .execute()
+    ).map((r) => r.key);
   const createProject = (t: Tenant, key: string) =>
-    h.inject({ method: 'POST', url: '/v1/projects', headers: { ...t.auth, 'idempotency-key': key }, payload: { name: 'Reaped or replayed', timezone: 'UTC' } });
+    h.inject({
+      method: 'POST',
+      url: '/v1/projects',
+      headers: { ...t.auth, 'idempotency-key': key },
+      payload: { name: 'Reaped or replayed', timezone: 'UTC' },
+    });
 
   it('a pass deletes keys older than 24 h and reports the count; a younger key still replays, an old one runs afresh', async () => {
     const t = await h.tenant();
@@ -63,13 +79,20 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
       FROM generate_series(1, 10) AS g`.execute(h.db);
 
     const expiredBefore = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
-    assert.equal(await reapIdempotencyKeys(h.db, expiredBefore, REAP_BATCH), REAP_BATCH, 'one statement deletes one batch, no more');
+    assert.equal(
+      await reapIdempotencyKeys(h.db, expiredBefore, REAP_BATCH),
+      REAP_BATCH,
+      'one statement deletes one batch, no more',
+    );
     h.clock.set(now);
     try {
       const reaped: unknown[] = [];
       for (let pass = 0; pass < 4; pass++) reaped.push((await runOnce(workerDeps(h, fx))).idempotencyKeys);
       assert.deepEqual(reaped, [
-        { reaped: REAP_BATCH * REAP_MAX_STATEMENTS_PER_PASS }, { reaped: REAP_BATCH * 1.5 }, { reaped: 0 }, { reaped: 0 },
+        { reaped: REAP_BATCH * REAP_MAX_STATEMENTS_PER_PASS },
+        { reaped: REAP_BATCH * 1.5 },
+        { reaped: 0 },
+        { reaped: 0 },
       ]);
     } finally {
       h.clock.set(undefined);
@@ -80,15 +103,33 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
   });
 
   // PGlite has one connection: a transaction held open there holds every other query anyway.
-  it('a row locked by a request in flight is skipped, not waited on (PostgreSQL)', { skip: h.kind !== 'postgres' }, async () => {
+  it('a row locked by a request in flight is skipped, not waited on (PostgreSQL)', {
+    skip: h.kind !== 'postgres',
+  }, async () => {
     const t = await h.tenant();
     const now = new Date();
     const old = new Date(now.getTime() - IDEMPOTENCY_TTL_MS - HOUR);
-    await h.db.insertInto('idempotency_keys').values(['busy', 'idle-1', 'idle-2'].map((key) => ({
-      api_key_id: t.apiKeyId, key, fingerprint: 'fp', status_code: 201, response_body: '{}', created_at: old,
-    }))).execute();
+    await h.db
+      .insertInto('idempotency_keys')
+      .values(
+        ['busy', 'idle-1', 'idle-2'].map((key) => ({
+          api_key_id: t.apiKeyId,
+          key,
+          fingerprint: 'fp',
+          status_code: 201,
+          response_body: '{}',
+          created_at: old,
+        })),
+      )
+      .execute();
     await h.db.transaction().execute(async (tx) => {
-      await tx.selectFrom('idempotency_keys').select('key').where('api_key_id', '=', t.apiKeyId).where('key', '=', 'busy').forUpdate().execute();
+      await tx
+        .selectFrom('idempotency_keys')
+        .select('key')
+        .where('api_key_id', '=', t.apiKeyId)
+        .where('key', '=', 'busy')
+        .forUpdate()
+        .execute();
       const summary = await reapExpiredIdempotencyKeys({ db: h.db, clock: { now: () => now } }); // another connection
       assert.deepEqual(summary, { reaped: 2 });
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CLAIM_LEASE_MS } from '../../src/worker/publish-post.js';
 import { runPublisher } from '../../src/worker/publisher.js';
 import { createHarness, DATABASES, json, TEST_DATABASE_URL, type Tenant } from '../harness.js';
@@ -12,7 +12,9 @@ import { sandboxAccount, useSandbox, workerDeps } from '../support/sandbox.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DAY = 24 * 3600 * 1000;
 
-describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !DATABASES.includes('postgres') }, () => {
+describe('publisher: a worker process killed with SIGKILL [postgres]', {
+  skip: !DATABASES.includes('postgres'),
+}, () => {
   const h = createHarness('postgres');
   before(() => h.start());
   after(() => h.stop());
@@ -23,8 +25,14 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
       cwd: ROOT,
       env: {
-        ...process.env, WORKER_DATABASE_URL: TEST_DATABASE_URL, WORKER_SEARCH_PATH: h.schema!, WORKER_MASTER_KEY: h.masterKey.toString('base64'), WORKER_KEYRING_DIR: h.keyRingDir,
-        WORKER_SANDBOX_URL: fx.sandbox.url, WORKER_PAUSE_AT: point, NODE_TEST_CONTEXT: '',
+        ...process.env,
+        WORKER_DATABASE_URL: TEST_DATABASE_URL,
+        WORKER_SEARCH_PATH: h.schema!,
+        WORKER_MASTER_KEY: h.masterKey.toString('base64'),
+        WORKER_KEYRING_DIR: h.keyRingDir,
+        WORKER_SANDBOX_URL: fx.sandbox.url,
+        WORKER_PAUSE_AT: point,
+        NODE_TEST_CONTEXT: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -41,13 +49,25 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !
     return { child, exited };
   }
   async function publishNow(t: Tenant, socialAccountId: string) {
-    const up = await h.inject({ method: 'POST', url: `/v1/projects/${t.projectId}/content/upload`, headers: t.auth, payload: { media: ['https://cdn.example.com/a.mp4'] } });
-    const res = await h.inject({ method: 'POST', url: `/v1/content/${json(up).id}/publish`, headers: t.auth, payload: { targets: [{ socialAccountId, mode: 'publish' }] } });
+    const up = await h.inject({
+      method: 'POST',
+      url: `/v1/projects/${t.projectId}/content/upload`,
+      headers: t.auth,
+      payload: { media: ['https://cdn.example.com/a.mp4'] },
+    });
+    const res = await h.inject({
+      method: 'POST',
+      url: `/v1/content/${json(up).id}/publish`,
+      headers: t.auth,
+      payload: { targets: [{ socialAccountId, mode: 'publish' }] },
+    });
     assert.equal(res.statusCode, 201, res.body);
     return json(res).scheduledPosts[0].id as string;
   }
-  const row = (id: string) => h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const publishCalls = (id: string) => fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === id);
+  const row = (id: string) =>
+    h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const publishCalls = (id: string) =>
+    fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === id);
   /** A fresh worker, in this process, once the dead one's claim lease has run out. */
   const freshWorkerAfterLease = async () => {
     h.clock.set(new Date(Date.now() + CLAIM_LEASE_MS + 60_000));
@@ -73,7 +93,11 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !
     assert.deepEqual([summary.recovered, summary.published], [1, 1], JSON.stringify(summary));
     const done = await row(id);
     assert.equal(done.status, 'published');
-    assert.deepEqual(publishCalls(id).map((c) => [c.status, c.replayed, c.externalId]), [[200, false, done.external_id]], 'one publish, by the fresh worker');
+    assert.deepEqual(
+      publishCalls(id).map((c) => [c.status, c.replayed, c.externalId]),
+      [[200, false, done.external_id]],
+      'one publish, by the fresh worker',
+    );
   });
 
   it('killed mid-transaction, after the platform call: PostgreSQL rolls it back, the lock is freed, the same key is sent again and the sandbox answers with the first post', async () => {
@@ -93,7 +117,10 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', { skip: !
     const done = await row(id);
     assert.equal(done.status, 'published');
     const calls = publishCalls(id);
-    assert.deepEqual(calls.map((c) => c.replayed), [false, true]);
+    assert.deepEqual(
+      calls.map((c) => c.replayed),
+      [false, true],
+    );
     assert.deepEqual([...new Set(calls.map((c) => c.externalId))], [done.external_id], 'one post on the platform');
   });
 });

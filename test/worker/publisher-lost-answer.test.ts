@@ -32,18 +32,30 @@ async function closedPort(): Promise<number> {
 
 describeEachDb('worker: publisher, an answer lost after the platform acted', (h) => {
   const fx = useSandbox();
-  const deps = () => workerDeps(h, fx, { adapters: createSandboxAdapters(fx.sandbox.url, { timeoutMs: SHORT_TIMEOUT_MS }), random: () => 0.5 });
+  const deps = () =>
+    workerDeps(h, fx, {
+      adapters: createSandboxAdapters(fx.sandbox.url, { timeoutMs: SHORT_TIMEOUT_MS }),
+      random: () => 0.5,
+    });
 
   async function duePost(t: Tenant, env: 'test' | 'live') {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     await h.db.updateTable('social_accounts').set({ env }).where('id', '=', account.id).execute();
-    const [id] = (await admin.createQueuedPosts(h.adminCtx(), { socialAccountId: account.id, count: 1, firstDueAt: new Date(Date.now() - HOUR) })).scheduledPostIds;
+    const [id] = (
+      await admin.createQueuedPosts(h.adminCtx(), {
+        socialAccountId: account.id,
+        count: 1,
+        firstDueAt: new Date(Date.now() - HOUR),
+      })
+    ).scheduledPostIds;
     return { account, id: id! };
   }
-  const calls = (key: string) => fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === key);
+  const calls = (key: string) =>
+    fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === key);
   /** Calls on which the platform made a post (a replay returns an existing one). */
   const created = (cs: SandboxCall[]) => cs.filter((c) => c.externalId !== undefined && !c.replayed);
-  const row = (id: string) => h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const row = (id: string) =>
+    h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const revoke = async (t: Tenant, id: string) => {
     const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
     assert.equal(res.statusCode, 200, res.body);
@@ -57,7 +69,14 @@ describeEachDb('worker: publisher, an answer lost after the platform acted', (h)
     const summary = await runPublisher(deps());
     assert.equal(summary.published, 1, JSON.stringify(summary));
     const cs = calls(id);
-    assert.deepEqual(cs.map((c) => [c.status, c.fault, c.replayed]), [[0, 'timeout_after_effect', false], [200, undefined, true]], JSON.stringify(cs));
+    assert.deepEqual(
+      cs.map((c) => [c.status, c.fault, c.replayed]),
+      [
+        [0, 'timeout_after_effect', false],
+        [200, undefined, true],
+      ],
+      JSON.stringify(cs),
+    );
     assert.equal(created(cs).length, 1, 'one post on the platform');
     const post = await row(id);
     assert.deepEqual([post.status, post.external_id, post.publish_attempts], ['published', cs[0]!.externalId, 1]);
@@ -72,7 +91,11 @@ describeEachDb('worker: publisher, an answer lost after the platform acted', (h)
     assert.equal((await runPublisher(deps())).failed, 1);
     const post = await row(id);
     assert.equal(post.status, 'failed');
-    assert.equal((post.last_error as { code: string }).code, 'PUBLISH_OUTCOME_UNKNOWN', JSON.stringify(post.last_error));
+    assert.equal(
+      (post.last_error as { code: string }).code,
+      'PUBLISH_OUTCOME_UNKNOWN',
+      JSON.stringify(post.last_error),
+    );
     assert.match((post.last_error as { message: string }).message, /timed out/);
     assert.equal((await revoke(t, account.id)).canceledScheduledPosts, 0);
     assert.equal(calls(id).length, 2);
@@ -85,8 +108,16 @@ describeEachDb('worker: publisher, an answer lost after the platform acted', (h)
     fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: 'timeout_after_effect', count: 1 });
     assert.equal((await runPublisher(deps())).failed, 1);
     const post = await row(id);
-    assert.deepEqual([post.status, (post.last_error as { code: string }).code, post.publish_attempts], ['failed', 'PUBLISH_OUTCOME_UNKNOWN', 1]);
-    const failed = await h.db.selectFrom('outbox_events').selectAll().where('type', '=', 'post.failed').where(h.sql<boolean>`data->>'id' = ${id}`).execute();
+    assert.deepEqual(
+      [post.status, (post.last_error as { code: string }).code, post.publish_attempts],
+      ['failed', 'PUBLISH_OUTCOME_UNKNOWN', 1],
+    );
+    const failed = await h.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('type', '=', 'post.failed')
+      .where(h.sql<boolean>`data->>'id' = ${id}`)
+      .execute();
     assert.equal(failed.length, 1);
     h.clock.set(new Date(Date.now() + 2 * RETRY_CAP_MS));
     try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSandboxAdapters } from '../../src/platforms/index.js';
-import { startSandboxPlatform, type SandboxPlatform } from '../../src/platforms/sandbox/server.js';
+import { type SandboxPlatform, startSandboxPlatform } from '../../src/platforms/sandbox/server.js';
 import * as admin from '../../src/services/admin.js';
 import { runOnce } from '../../src/worker/index.js';
 import { CLAIM_LEASE_MS, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS } from '../../src/worker/publish-post.js';
@@ -14,31 +14,53 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 describeEachDb('worker: publisher', (h) => {
   const fx = useSandbox();
-  const deps = (overrides: Parameters<typeof workerDeps>[2] = {}) => workerDeps(h, fx, { random: () => 0.5, ...overrides });
+  const deps = (overrides: Parameters<typeof workerDeps>[2] = {}) =>
+    workerDeps(h, fx, { random: () => 0.5, ...overrides });
 
-  async function publishNow(t: Tenant, targets: { socialAccountId: string; mode?: 'publish' | 'draft' }[], when?: string) {
+  async function publishNow(
+    t: Tenant,
+    targets: { socialAccountId: string; mode?: 'publish' | 'draft' }[],
+    when?: string,
+  ) {
     const up = await h.inject({
-      method: 'POST', url: `/v1/projects/${t.projectId}/content/upload`, headers: t.auth,
+      method: 'POST',
+      url: `/v1/projects/${t.projectId}/content/upload`,
+      headers: t.auth,
       payload: { media: ['https://cdn.example.com/clip.mp4'], caption: 'Hello from Layers' },
     });
     assert.equal(up.statusCode, 201, up.body);
     const url = `/v1/content/${json(up).id}/${when ? 'schedule' : 'publish'}`;
     const res = await h.inject({
-      method: 'POST', url, headers: t.auth,
+      method: 'POST',
+      url,
+      headers: t.auth,
       payload: { ...(when ? { scheduledFor: when } : {}), targets: targets.map((x) => ({ mode: 'publish', ...x })) },
     });
     assert.equal(res.statusCode, 201, res.body);
     return (json(res).scheduledPosts as { id: string }[]).map((p) => p.id);
   }
-  const getPost = async (t: Tenant, id: string) => json(await h.inject({ method: 'GET', url: `/v1/scheduled-posts/${id}`, headers: t.auth }));
+  const getPost = async (t: Tenant, id: string) =>
+    json(await h.inject({ method: 'GET', url: `/v1/scheduled-posts/${id}`, headers: t.auth }));
   const publishCalls = (key: string, sandbox: SandboxPlatform = fx.sandbox) =>
     sandbox.log.filter((c) => c.endpoint.endsWith('.publish') && c.idempotencyKey === key);
   const events = (type: string, postId: string) =>
-    h.db.selectFrom('outbox_events').selectAll().where('type', '=', type).where(h.sql<boolean>`data->>'id' = ${postId}`).execute();
+    h.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('type', '=', type)
+      .where(h.sql<boolean>`data->>'id' = ${postId}`)
+      .execute();
   const audits = (type: string, postId: string) =>
-    h.db.selectFrom('audit_log').selectAll().where('event_type', '=', type).where(h.sql<boolean>`data->>'scheduledPostId' = ${postId}`).execute();
-  const row = (id: string) => h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const accountRow = (id: string) => h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    h.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('event_type', '=', type)
+      .where(h.sql<boolean>`data->>'scheduledPostId' = ${postId}`)
+      .execute();
+  const row = (id: string) =>
+    h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const accountRow = (id: string) =>
+    h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const revoke = async (t: Tenant, id: string) => {
     const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
     assert.equal(res.statusCode, 200, res.body);
@@ -58,11 +80,21 @@ describeEachDb('worker: publisher', (h) => {
     const tiktok = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const insta = await sandboxAccount(h, t, fx, 'instagram', new Date(Date.now() + 30 * DAY));
     const [a, b] = await publishNow(t, [{ socialAccountId: tiktok.id }, { socialAccountId: insta.id }]);
-    const [later] = await publishNow(t, [{ socialAccountId: tiktok.id }], new Date(Date.now() + 3600_000).toISOString());
+    const [later] = await publishNow(
+      t,
+      [{ socialAccountId: tiktok.id }],
+      new Date(Date.now() + 3600_000).toISOString(),
+    );
 
     const pass = await runOnce(deps());
-    assert.ok('claimed' in pass.publisher && pass.publisher.published === 2, JSON.stringify([pass.publisher, await getPost(t, b!)]));
-    for (const [id, account] of [[a!, tiktok], [b!, insta]] as const) {
+    assert.ok(
+      'claimed' in pass.publisher && pass.publisher.published === 2,
+      JSON.stringify([pass.publisher, await getPost(t, b!)]),
+    );
+    for (const [id, account] of [
+      [a!, tiktok],
+      [b!, insta],
+    ] as const) {
       const post = await getPost(t, id);
       assert.equal(post.status, 'published', JSON.stringify(post));
       assert.equal(post.socialAccountId, account.id);
@@ -72,7 +104,10 @@ describeEachDb('worker: publisher', (h) => {
       assert.match(post.attemptedAt, TIMESTAMP);
       assert.equal(post.lastError, null);
       const calls = publishCalls(id);
-      assert.deepEqual(calls.map((c) => [c.status, c.externalAccountId, c.externalId, c.replayed]), [[200, account.externalAccountId, post.externalId, false]]);
+      assert.deepEqual(
+        calls.map((c) => [c.status, c.externalAccountId, c.externalId, c.replayed]),
+        [[200, account.externalAccountId, post.externalId, false]],
+      );
       assert.equal(calls[0]!.token, account.token.accessToken, 'published with the account’s own token');
       const evts = await events('post.published', id);
       assert.equal(evts.length, 1);
@@ -80,7 +115,12 @@ describeEachDb('worker: publisher', (h) => {
       assert.deepEqual(evts[0]!.data, post, 'the event carries the post as GET shows it');
       const audit = await audits('scheduled_post.published', id);
       assert.equal(audit.length, 1);
-      assert.deepEqual(audit[0]!.data, { scheduledPostId: id, socialAccountId: account.id, externalId: post.externalId, mode: 'publish' });
+      assert.deepEqual(audit[0]!.data, {
+        scheduledPostId: id,
+        socialAccountId: account.id,
+        externalId: post.externalId,
+        mode: 'publish',
+      });
       assert.equal((await row(id)).claim_expires_at, null);
     }
     assert.equal((await getPost(t, later!)).status, 'queued', 'a post due later is left alone');
@@ -99,14 +139,23 @@ describeEachDb('worker: publisher', (h) => {
     assert.equal(post.status, 'draft', JSON.stringify(post));
     assert.equal(post.mode, 'draft');
     assert.ok(post.externalId);
-    assert.deepEqual(publishCalls(id!).map((c) => c.path), ['/v2/post/publish/inbox/video/init/']);
-    assert.deepEqual((await events('post.published', id!)).map((e) => (e.data as { status: string }).status), ['draft']);
+    assert.deepEqual(
+      publishCalls(id!).map((c) => c.path),
+      ['/v2/post/publish/inbox/video/init/'],
+    );
+    assert.deepEqual(
+      (await events('post.published', id!)).map((e) => (e.data as { status: string }).status),
+      ['draft'],
+    );
   });
 
   it('CREDENTIAL_INVALID: the post fails, the account turns reauth_required with one needs_reauth event; its other due posts hold', async () => {
     const t = await h.tenant();
     const id = await h.account(t); // its fixture token was never issued by the sandbox: the platform refuses it
-    const ids = [...(await publishNow(t, [{ socialAccountId: id }])), ...(await publishNow(t, [{ socialAccountId: id }]))];
+    const ids = [
+      ...(await publishNow(t, [{ socialAccountId: id }])),
+      ...(await publishNow(t, [{ socialAccountId: id }])),
+    ];
     const summary = await runPublisher(deps());
     assert.deepEqual([summary.failed, summary.held], [1, 1], JSON.stringify(summary));
     // Due in the same second, they are taken in id order: the first one sent is refused, the other then holds.
@@ -119,13 +168,27 @@ describeEachDb('worker: publisher', (h) => {
     assert.match(failed.lastError.message, /access_token_invalid/);
     assert.doesNotMatch(failed.lastError.message, /sbx_at_/, 'no token in the error');
     assert.equal((await accountRow(id)).status, 'reauth_required');
-    const reauth = await h.db.selectFrom('outbox_events').selectAll().where('type', '=', 'social_account.needs_reauth')
-      .where(h.sql<boolean>`data->>'socialAccountId' = ${id}`).execute();
-    assert.deepEqual(reauth.map((e) => (e.data as { reason: string }).reason), ['publish_rejected']);
-    assert.deepEqual((await events('post.failed', first!)).map((e) => (e.data as { lastError: unknown }).lastError), [failed.lastError]);
+    const reauth = await h.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('type', '=', 'social_account.needs_reauth')
+      .where(h.sql<boolean>`data->>'socialAccountId' = ${id}`)
+      .execute();
+    assert.deepEqual(
+      reauth.map((e) => (e.data as { reason: string }).reason),
+      ['publish_rejected'],
+    );
+    assert.deepEqual(
+      (await events('post.failed', first!)).map((e) => (e.data as { lastError: unknown }).lastError),
+      [failed.lastError],
+    );
     assert.equal((await audits('scheduled_post.failed', first!)).length, 1);
     const held = await getPost(t, second!);
-    assert.deepEqual([held.status, held.lastError, held.attemptedAt], ['queued', null, null], 'held for its owner to reconnect, not failed');
+    assert.deepEqual(
+      [held.status, held.lastError, held.attemptedAt],
+      ['queued', null, null],
+      'held for its owner to reconnect, not failed',
+    );
     await runPublisher(deps());
     assert.equal(publishCalls(second!).length, 0, 'nothing is sent for an account that needs reauth');
   });
@@ -151,7 +214,10 @@ describeEachDb('worker: publisher', (h) => {
     const post = await getPost(t, id!);
     assert.equal(post.status, 'published', JSON.stringify(post));
     assert.equal(post.lastError, null);
-    assert.deepEqual(publishCalls(id!).map((c) => c.status), [503, 200]);
+    assert.deepEqual(
+      publishCalls(id!).map((c) => c.status),
+      [503, 200],
+    );
     assert.equal((await row(id!)).publish_attempts, 2);
   });
 
@@ -175,16 +241,27 @@ describeEachDb('worker: publisher', (h) => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'instagram', new Date(Date.now() + 30 * DAY));
     // An Instagram user id the grant does not belong to: Graph refuses the container (code 100).
-    await h.db.updateTable('social_accounts').set({ external_account_id: '17841400000000001' }).where('id', '=', account.id).execute();
+    await h.db
+      .updateTable('social_accounts')
+      .set({ external_account_id: '17841400000000001' })
+      .where('id', '=', account.id)
+      .execute();
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     await runPublisher(deps());
     const post = await getPost(t, id!);
     assert.equal(post.status, 'failed');
     assert.equal(post.lastError.code, 'PLATFORM_REJECTED');
     assert.match(post.lastError.message, /another user/);
-    assert.equal((await accountRow(account.id)).status, 'connected', 'a refusal of the post is not a refusal of the grant');
+    assert.equal(
+      (await accountRow(account.id)).status,
+      'connected',
+      'a refusal of the post is not a refusal of the grant',
+    );
     await withClock(new Date(Date.now() + RETRY_CAP_MS * 2), () => runPublisher(deps()));
-    assert.equal(fx.sandbox.log.filter((c) => c.endpoint === 'instagram.media' && c.idempotencyKey === `${id}:0`).length, 1);
+    assert.equal(
+      fx.sandbox.log.filter((c) => c.endpoint === 'instagram.media' && c.idempotencyKey === `${id}:0`).length,
+      1,
+    );
   });
 
   for (const scope of ['organization', 'global'] as const) {
@@ -213,13 +290,17 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const flip = async (p: string) => {
-      if (p === 'publisher:after-claim') await admin.setKillSwitch(h.adminCtx(), { scope: 'organization', target: t.organizationId, on: true });
+      if (p === 'publisher:after-claim')
+        await admin.setKillSwitch(h.adminCtx(), { scope: 'organization', target: t.organizationId, on: true });
     };
     try {
       const summary = await runPublisher(deps({ fault: flip }));
       assert.deepEqual([summary.claimed, summary.held], [1, 1], JSON.stringify(summary));
       const r = await row(id!);
-      assert.deepEqual([r.status, r.claim_expires_at, r.call_started_at, r.publish_attempts, r.attempted_at], ['queued', null, null, 0, null]);
+      assert.deepEqual(
+        [r.status, r.claim_expires_at, r.call_started_at, r.publish_attempts, r.attempted_at],
+        ['queued', null, null, 0, null],
+      );
       assert.equal(publishCalls(id!).length, 0);
     } finally {
       await admin.setKillSwitch(h.adminCtx(), { scope: 'organization', target: t.organizationId, on: false });
@@ -232,11 +313,19 @@ describeEachDb('worker: publisher', (h) => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [claimed] = await publishNow(t, [{ socialAccountId: account.id }]);
-    const [later] = await publishNow(t, [{ socialAccountId: account.id }], new Date(Date.now() + 3600_000).toISOString());
+    const [later] = await publishNow(
+      t,
+      [{ socialAccountId: account.id }],
+      new Date(Date.now() + 3600_000).toISOString(),
+    );
     let revoked: { canceledScheduledPosts: number } | undefined;
-    const summary = await runPublisher(deps({
-      fault: async (p) => { if (p === 'publisher:after-claim') revoked = await revoke(t, account.id); },
-    }));
+    const summary = await runPublisher(
+      deps({
+        fault: async (p) => {
+          if (p === 'publisher:after-claim') revoked = await revoke(t, account.id);
+        },
+      }),
+    );
     assert.equal(summary.failed, 1, JSON.stringify(summary));
     assert.equal(revoked!.canceledScheduledPosts, 1, 'the queued one; the claimed one was no longer queued');
     const post = await getPost(t, claimed!);
@@ -252,15 +341,29 @@ describeEachDb('worker: publisher', (h) => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [inFlight] = await publishNow(t, [{ socialAccountId: account.id }]);
-    const [later] = await publishNow(t, [{ socialAccountId: account.id }], new Date(Date.now() + 3600_000).toISOString());
+    const [later] = await publishNow(
+      t,
+      [{ socialAccountId: account.id }],
+      new Date(Date.now() + 3600_000).toISOString(),
+    );
     const reached = gate();
     const release = gate();
-    const publishing = runPublisher(deps({
-      fault: async (p) => { if (p === 'publisher:before-call') { reached.open(); await release.opened; } },
-    }));
+    const publishing = runPublisher(
+      deps({
+        fault: async (p) => {
+          if (p === 'publisher:before-call') {
+            reached.open();
+            await release.opened;
+          }
+        },
+      }),
+    );
     await reached.opened; // the publisher holds the account lock and has re-checked it
     let settled = false;
-    const revoking = revoke(t, account.id).then((r) => ((settled = true), r));
+    const revoking = revoke(t, account.id).then((r) => {
+      settled = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 250));
     const waited = !settled;
     release.open();
@@ -272,19 +375,32 @@ describeEachDb('worker: publisher', (h) => {
     assert.equal((await getPost(t, later!)).status, 'canceled');
     const published = (await row(inFlight!)).published_at!;
     const disconnected = (await accountRow(account.id)).disconnected_at!;
-    assert.ok(published.getTime() <= disconnected.getTime(), `published ${published.toISOString()} before the revoke took the lock ${disconnected.toISOString()}`);
-    assert.ok(Date.parse(publishCalls(inFlight!)[0]!.at) <= disconnected.getTime(), 'the platform call happened before the revoke committed');
+    assert.ok(
+      published.getTime() <= disconnected.getTime(),
+      `published ${published.toISOString()} before the revoke took the lock ${disconnected.toISOString()}`,
+    );
+    assert.ok(
+      Date.parse(publishCalls(inFlight!)[0]!.at) <= disconnected.getTime(),
+      'the platform call happened before the revoke committed',
+    );
   });
 
   it('an account that turned reauth_required between claim and call: its claimed post goes back to queued (holds)', async () => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
-    const summary = await runPublisher(deps({
-      fault: async (p) => {
-        if (p === 'publisher:after-claim') await h.db.updateTable('social_accounts').set({ status: 'reauth_required' }).where('id', '=', account.id).execute();
-      },
-    }));
+    const summary = await runPublisher(
+      deps({
+        fault: async (p) => {
+          if (p === 'publisher:after-claim')
+            await h.db
+              .updateTable('social_accounts')
+              .set({ status: 'reauth_required' })
+              .where('id', '=', account.id)
+              .execute();
+        },
+      }),
+    );
     assert.equal(summary.held, 1, JSON.stringify(summary));
     assert.equal((await row(id!)).status, 'queued');
     assert.equal(publishCalls(id!).length, 0);
@@ -296,7 +412,16 @@ describeEachDb('worker: publisher', (h) => {
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
     await withClock(start, async () => {
-      await assert.rejects(runPublisher(deps({ fault: (p) => { if (p === 'publisher:after-claim') throw new Error('worker killed'); } })), /worker killed/);
+      await assert.rejects(
+        runPublisher(
+          deps({
+            fault: (p) => {
+              if (p === 'publisher:after-claim') throw new Error('worker killed');
+            },
+          }),
+        ),
+        /worker killed/,
+      );
       const claimed = await row(id!);
       assert.deepEqual([claimed.status, claimed.call_started_at], ['publishing', null]);
       assert.equal((await runPublisher(deps())).claimed, 0, 'still leased: nobody touches it');
@@ -312,7 +437,15 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
-    const died = await withClock(start, () => runPublisher(deps({ fault: (p) => { if (p === 'publisher:after-call') throw new Error('worker killed'); } })));
+    const died = await withClock(start, () =>
+      runPublisher(
+        deps({
+          fault: (p) => {
+            if (p === 'publisher:after-call') throw new Error('worker killed');
+          },
+        }),
+      ),
+    );
     assert.equal(died.errors, 1, JSON.stringify(died));
     const stuck = await row(id!);
     assert.equal(stuck.status, 'publishing', 'the record rolled back with the "crash"');
@@ -321,7 +454,10 @@ describeEachDb('worker: publisher', (h) => {
     const post = await getPost(t, id!);
     assert.equal(post.status, 'published');
     const calls = publishCalls(id!);
-    assert.deepEqual(calls.map((c) => c.replayed), [false, true]);
+    assert.deepEqual(
+      calls.map((c) => c.replayed),
+      [false, true],
+    );
     assert.equal(new Set(calls.map((c) => c.externalId)).size, 1, 'one post on the platform');
     assert.equal(post.externalId, calls[0]!.externalId);
   });
@@ -331,7 +467,15 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
-    await withClock(start, () => runPublisher(deps({ fault: (p) => { if (p === 'publisher:after-call') throw new Error('worker killed'); } })));
+    await withClock(start, () =>
+      runPublisher(
+        deps({
+          fault: (p) => {
+            if (p === 'publisher:after-call') throw new Error('worker killed');
+          },
+        }),
+      ),
+    );
     const summary = await withClock(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
     assert.equal(summary.recovered, 1, JSON.stringify(summary));
     const post = await getPost(t, id!);
@@ -353,7 +497,11 @@ describeEachDb('worker: publisher', (h) => {
       const liveAccount = await h.account(lt);
       const grant = live.issueToken('tiktok');
       await h.setAccountToken(liveAccount, grant.token, new Date(Date.now() + DAY));
-      await h.db.updateTable('social_accounts').set({ external_account_id: grant.externalAccountId }).where('id', '=', liveAccount).execute();
+      await h.db
+        .updateTable('social_accounts')
+        .set({ external_account_id: grant.externalAccountId })
+        .where('id', '=', liveAccount)
+        .execute();
       const [toTest] = await publishNow(t, [{ socialAccountId: testAccount.id }]);
       const [toLive] = await publishNow(lt, [{ socialAccountId: liveAccount }]);
       await runPublisher(deps({ adapters: createSandboxAdapters(live.url), testAdapters: fx.adapters }));
@@ -369,11 +517,16 @@ describeEachDb('worker: publisher', (h) => {
       const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
       // What a bug or a hand-edited row could leave: the account turned live under a queued test post.
       await h.db.updateTable('social_accounts').set({ env: 'live' }).where('id', '=', account.id).execute();
-      const summary = await runPublisher(deps({ adapters: createSandboxAdapters(live.url), testAdapters: fx.adapters }));
+      const summary = await runPublisher(
+        deps({ adapters: createSandboxAdapters(live.url), testAdapters: fx.adapters }),
+      );
       assert.equal(summary.claimed, 1, JSON.stringify(summary));
       const post = await row(id!);
       assert.equal(post.status, 'failed');
-      assert.deepEqual(post.last_error, { code: 'ENVIRONMENT_MISMATCH', message: 'A test post cannot be published to a live account.' });
+      assert.deepEqual(post.last_error, {
+        code: 'ENVIRONMENT_MISMATCH',
+        message: 'A test post cannot be published to a live account.',
+      });
       assert.deepEqual([publishCalls(id!).length, publishCalls(id!, live).length], [0, 0], 'no platform saw it');
       assert.equal((await events('post.failed', id!)).length, 1);
     });

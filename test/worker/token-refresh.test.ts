@@ -11,12 +11,24 @@ const DAY = 24 * HOUR;
 describeEachDb('worker: token refresh', (h) => {
   const fx = useSandbox();
 
-  const account = (id: string) => h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const account = (id: string) =>
+    h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const events = (id: string, type: string) =>
-    h.db.selectFrom('outbox_events').selectAll().where('type', '=', type).where(h.sql<boolean>`data->>'socialAccountId' = ${id}`).execute();
+    h.db
+      .selectFrom('outbox_events')
+      .selectAll()
+      .where('type', '=', type)
+      .where(h.sql<boolean>`data->>'socialAccountId' = ${id}`)
+      .execute();
   const audits = (id: string, type: string) =>
-    h.db.selectFrom('audit_log').selectAll().where('event_type', '=', type).where(h.sql<boolean>`data->>'socialAccountId' = ${id}`).execute();
-  const refreshCalls = (refreshToken: string) => fx.sandbox.calls('tiktok.token').filter((c) => c.token === refreshToken);
+    h.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('event_type', '=', type)
+      .where(h.sql<boolean>`data->>'socialAccountId' = ${id}`)
+      .execute();
+  const refreshCalls = (refreshToken: string) =>
+    fx.sandbox.calls('tiktok.token').filter((c) => c.token === refreshToken);
   async function revoke(t: Tenant, id: string) {
     const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
     assert.equal(res.statusCode, 200, res.body);
@@ -34,7 +46,11 @@ describeEachDb('worker: token refresh', (h) => {
     const stored = await h.accountToken(due.id);
     assert.ok(stored);
     assert.notEqual(stored.accessToken, due.token.accessToken);
-    assert.notEqual(stored.refreshToken, due.token.refreshToken, 'TikTok rotated the refresh token; we keep the new one');
+    assert.notEqual(
+      stored.refreshToken,
+      due.token.refreshToken,
+      'TikTok rotated the refresh token; we keep the new one',
+    );
     assert.equal(after.token_expires_at?.toISOString(), stored.expiresAt, 'the column follows the new token');
     assert.ok(after.token_expires_at!.getTime() > Date.now() + 23 * HOUR);
     assert.equal(after.token_version, before.token_version, 'a refresh does not bump the fencing version');
@@ -47,7 +63,16 @@ describeEachDb('worker: token refresh', (h) => {
     assert.equal(refreshCalls(notDue.token.refreshToken!).length, 0);
     assert.equal((await events(due.id, 'social_account.needs_reauth')).length, 0);
     // The stored token is a working one: the sandbox accepts it for a publish.
-    await fx.adapters.tiktok.publish(stored, { externalAccountId: due.externalAccountId, mediaUrls: ['https://cdn.example/a.mp4'], caption: null, mode: 'publish' }, 'k');
+    await fx.adapters.tiktok.publish(
+      stored,
+      {
+        externalAccountId: due.externalAccountId,
+        mediaUrls: ['https://cdn.example/a.mp4'],
+        caption: null,
+        mode: 'publish',
+      },
+      'k',
+    );
   });
 
   it('refreshes an Instagram long-lived token within its 7-day window', async () => {
@@ -63,7 +88,9 @@ describeEachDb('worker: token refresh', (h) => {
     const t = await h.tenant();
     const due = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + HOUR));
     const deps = workerDeps(h, fx, {
-      fault: async (p) => { if (p === 'token-refresh:before-write') await revoke(t, due.id); },
+      fault: async (p) => {
+        if (p === 'token-refresh:before-write') await revoke(t, due.id);
+      },
     });
     const summary = await runTokenRefresh(deps);
     assert.ok((summary.discarded ?? 0) >= 1, JSON.stringify(summary));
@@ -89,7 +116,11 @@ describeEachDb('worker: token refresh', (h) => {
   it('invalid_grant: reauth_required, one social_account.needs_reauth event and audit row, never twice', async () => {
     const t = await h.tenant();
     const id = await h.account(t); // its fixture token was never issued by the sandbox: refresh is refused
-    await h.db.updateTable('social_accounts').set({ token_expires_at: new Date(Date.now() + HOUR) }).where('id', '=', id).execute();
+    await h.db
+      .updateTable('social_accounts')
+      .set({ token_expires_at: new Date(Date.now() + HOUR) })
+      .where('id', '=', id)
+      .execute();
     await runOnce(workerDeps(h, fx));
     const after = await account(id);
     assert.equal(after.status, 'reauth_required');
@@ -99,7 +130,14 @@ describeEachDb('worker: token refresh', (h) => {
     assert.equal(evts[0]!.organization_id, t.organizationId);
     assert.deepEqual(
       { ...(evts[0]!.data as Record<string, unknown>), handle: undefined },
-      { socialAccountId: id, projectId: t.projectId, platform: 'tiktok', handle: undefined, status: 'reauth_required', reason: 'refresh_rejected' },
+      {
+        socialAccountId: id,
+        projectId: t.projectId,
+        platform: 'tiktok',
+        handle: undefined,
+        status: 'reauth_required',
+        reason: 'refresh_rejected',
+      },
     );
     const audit = await audits(id, 'social_account.needs_reauth');
     assert.equal(audit.length, 1);
@@ -108,16 +146,24 @@ describeEachDb('worker: token refresh', (h) => {
     assert.equal(shown.status, 'reauth_required');
 
     await runOnce(workerDeps(h, fx));
-    assert.equal((await events(id, 'social_account.needs_reauth')).length, 1, 'a reauth_required account is not refreshed again');
+    assert.equal(
+      (await events(id, 'social_account.needs_reauth')).length,
+      1,
+      'a reauth_required account is not refreshed again',
+    );
   });
 
   it('invalid_grant racing a revoke: the revoke wins, the account is not marked reauth_required, no event', async () => {
     const t = await h.tenant();
     const due = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + HOUR));
     fx.sandbox.setFault({ endpoint: 'tiktok.token', mode: 'invalid_grant' });
-    await runTokenRefresh(workerDeps(h, fx, {
-      fault: async (p) => { if (p === 'token-refresh:before-write') await revoke(t, due.id); },
-    }));
+    await runTokenRefresh(
+      workerDeps(h, fx, {
+        fault: async (p) => {
+          if (p === 'token-refresh:before-write') await revoke(t, due.id);
+        },
+      }),
+    );
     const after = await account(due.id);
     assert.equal(after.status, 'disconnected');
     assert.equal(after.token_ciphertext, null);
@@ -142,7 +188,10 @@ describeEachDb('worker: token refresh', (h) => {
       h.clock.set(new Date(start.getTime() + 6 * 60 * 1000));
       await runTokenRefresh(workerDeps(h, fx));
       assert.notEqual((await h.accountToken(due.id))?.accessToken, due.token.accessToken);
-      assert.deepEqual(refreshCalls(due.token.refreshToken!).map((c) => c.status), [503, 200]);
+      assert.deepEqual(
+        refreshCalls(due.token.refreshToken!).map((c) => c.status),
+        [503, 200],
+      );
     } finally {
       h.clock.set(undefined);
     }
@@ -153,9 +202,16 @@ describeEachDb('worker: token refresh', (h) => {
     const due = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + HOUR));
     const reached = gate();
     const release = gate();
-    const held = runTokenRefresh(workerDeps(h, fx, {
-      fault: async (p) => { if (p === 'token-refresh:before-write') { reached.open(); await release.opened; } },
-    }));
+    const held = runTokenRefresh(
+      workerDeps(h, fx, {
+        fault: async (p) => {
+          if (p === 'token-refresh:before-write') {
+            reached.open();
+            await release.opened;
+          }
+        },
+      }),
+    );
     await reached.opened;
     await Promise.all([runTokenRefresh(workerDeps(h, fx)), runTokenRefresh(workerDeps(h, fx))]);
     release.open();

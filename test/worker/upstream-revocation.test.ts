@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createTikTokAdapter } from '../../src/platforms/tiktok.js';
 import { SANDBOX_CLIENTS } from '../../src/platforms/sandbox/clients.js';
+import { createTikTokAdapter } from '../../src/platforms/tiktok.js';
 import { runOnce, startWorker } from '../../src/worker/index.js';
-import { MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS, runUpstreamRevocations } from '../../src/worker/upstream-revocation.js';
-import { describeEachDb, json, type Harness, type Tenant } from '../harness.js';
-import { gate, sandboxAccount, useSandbox, workerDeps, type SandboxFixture } from '../support/sandbox.js';
+import {
+  MAX_ATTEMPTS,
+  RETRY_BASE_MS,
+  RETRY_CAP_MS,
+  runUpstreamRevocations,
+} from '../../src/worker/upstream-revocation.js';
+import { describeEachDb, type Harness, json, type Tenant } from '../harness.js';
+import { gate, type SandboxFixture, sandboxAccount, useSandbox, workerDeps } from '../support/sandbox.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const DAY = 24 * 3600 * 1000;
@@ -19,8 +24,10 @@ describeEachDb('worker: upstream revocation', (h) => {
     const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
     assert.equal(res.statusCode, 200, res.body);
   }
-  const view = async (t: Tenant, id: string) => json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth }));
-  const job = (id: string) => h.db.selectFrom('upstream_revocations').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
+  const view = async (t: Tenant, id: string) =>
+    json(await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth }));
+  const job = (id: string) =>
+    h.db.selectFrom('upstream_revocations').selectAll().where('social_account_id', '=', id).executeTakeFirstOrThrow();
   const revokeCalls = (token: string) => fx.sandbox.calls('tiktok.revoke').filter((c) => c.token === token);
 
   /** Runs passes, moving the clock past every back-off, until the account's job is settled. */
@@ -49,7 +56,11 @@ describeEachDb('worker: upstream revocation', (h) => {
     assert.match(upstream.attemptedAt, TIMESTAMP);
     assert.equal(upstream.lastError, null);
     const calls = revokeCalls(token.accessToken);
-    assert.deepEqual(calls.map((c) => [c.status, c.known]), [[200, true]], 'the sandbox saw exactly this token revoked, once');
+    assert.deepEqual(
+      calls.map((c) => [c.status, c.known]),
+      [[200, true]],
+      'the sandbox saw exactly this token revoked, once',
+    );
     const settled = await job(id);
     assert.equal(settled.token_ciphertext, null);
     assert.equal(settled.token_wrapped_key, null);
@@ -57,8 +68,13 @@ describeEachDb('worker: upstream revocation', (h) => {
     await assert.rejects(fx.adapters.tiktok.refreshToken(token), /revoked/, 'the grant is really gone upstream');
 
     // The outcome reaches partners too: a follow-up social_account.revoked event carries it.
-    const events = await h.db.selectFrom('outbox_events').select('data').where('organization_id', '=', t.organizationId)
-      .where('type', '=', 'social_account.revoked').orderBy('seq').execute();
+    const events = await h.db
+      .selectFrom('outbox_events')
+      .select('data')
+      .where('organization_id', '=', t.organizationId)
+      .where('type', '=', 'social_account.revoked')
+      .orderBy('seq')
+      .execute();
     assert.equal(events.length, 2, 'the revoke’s event, then the upstream outcome’s');
     const update = events[1]!.data as Record<string, unknown>;
     assert.deepEqual(update.upstreamRevocation, upstream);
@@ -94,7 +110,10 @@ describeEachDb('worker: upstream revocation', (h) => {
       assert.equal(done.attempts, 4);
       assert.equal(done.last_error, null);
       assert.equal(done.token_ciphertext, null);
-      assert.deepEqual(revokeCalls(token.accessToken).map((c) => c.status), [503, 503, 503, 200]);
+      assert.deepEqual(
+        revokeCalls(token.accessToken).map((c) => c.status),
+        [503, 503, 503, 200],
+      );
       assert.equal((await view(t, id)).upstreamRevocation.status, 'revoked');
     } finally {
       h.clock.set(undefined);
@@ -114,7 +133,10 @@ describeEachDb('worker: upstream revocation', (h) => {
       assert.match((await job(id)).last_error ?? '', /timed out/);
       await runUntilSettled(h, fx, id, start);
       assert.equal((await job(id)).status, 'revoked');
-      assert.deepEqual(revokeCalls(token.accessToken).map((c) => c.status), [0, 200]);
+      assert.deepEqual(
+        revokeCalls(token.accessToken).map((c) => c.status),
+        [0, 200],
+      );
     } finally {
       h.clock.set(undefined);
     }
@@ -150,7 +172,11 @@ describeEachDb('worker: upstream revocation', (h) => {
     const t = await h.tenant();
     const { id } = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     await revoke(t, id);
-    const misconfigured = createTikTokAdapter({ baseUrl: fx.sandbox.url, clientKey: SANDBOX_CLIENTS.tiktok.clientKey, clientSecret: 'rotated-away' });
+    const misconfigured = createTikTokAdapter({
+      baseUrl: fx.sandbox.url,
+      clientKey: SANDBOX_CLIENTS.tiktok.clientKey,
+      clientSecret: 'rotated-away',
+    });
     await runUpstreamRevocations(workerDeps(h, fx, { adapters: { ...fx.adapters, tiktok: misconfigured } }));
     const done = await job(id);
     assert.deepEqual([done.status, done.attempts, done.token_ciphertext], ['unconfirmed', 1, null]);
@@ -164,8 +190,15 @@ describeEachDb('worker: upstream revocation', (h) => {
     const before = fx.sandbox.log.length;
     await runOnce(workerDeps(h, fx));
     const done = await job(id);
-    assert.deepEqual([done.status, done.token_ciphertext, done.token_wrapped_key, done.last_error], ['unsupported', null, null, null]);
-    assert.deepEqual((await view(t, id)).upstreamRevocation, { status: 'unsupported', attemptedAt: null, lastError: null });
+    assert.deepEqual(
+      [done.status, done.token_ciphertext, done.token_wrapped_key, done.last_error],
+      ['unsupported', null, null, null],
+    );
+    assert.deepEqual((await view(t, id)).upstreamRevocation, {
+      status: 'unsupported',
+      attemptedAt: null,
+      lastError: null,
+    });
     assert.equal(fx.sandbox.log.slice(before).filter((c) => c.endpoint.startsWith('instagram.')).length, 0);
   });
 
@@ -176,8 +209,16 @@ describeEachDb('worker: upstream revocation', (h) => {
     try {
       const { id, token } = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + DAY));
       await revoke(t, id);
-      const crash = () => { throw new Error('worker killed'); };
-      const died = await runUpstreamRevocations(workerDeps(h, fx, { fault: async (p) => { if (p === 'upstream-revocation:before-record') crash(); } }));
+      const crash = () => {
+        throw new Error('worker killed');
+      };
+      const died = await runUpstreamRevocations(
+        workerDeps(h, fx, {
+          fault: async (p) => {
+            if (p === 'upstream-revocation:before-record') crash();
+          },
+        }),
+      );
       assert.equal(died.failed, 1, JSON.stringify(died));
       assert.equal((await job(id)).status, 'pending');
       await runOnce(workerDeps(h, fx)); // still leased: nobody touches it
@@ -197,15 +238,28 @@ describeEachDb('worker: upstream revocation', (h) => {
     for (const a of accounts) await revoke(t, a.id);
     const reached = gate();
     const release = gate();
-    const held = runOnce(workerDeps(h, fx, {
-      fault: async (p) => { if (p === 'upstream-revocation:before-record') { reached.open(); await release.opened; } },
-    }));
+    const held = runOnce(
+      workerDeps(h, fx, {
+        fault: async (p) => {
+          if (p === 'upstream-revocation:before-record') {
+            reached.open();
+            await release.opened;
+          }
+        },
+      }),
+    );
     await reached.opened; // worker A has claimed its batch and made its calls; its records wait
     const other = await Promise.all([runOnce(workerDeps(h, fx)), runOnce(workerDeps(h, fx))]);
     release.open();
     const first = await held;
-    const claimed = [first, ...other].map((p) => ('claimed' in p.upstreamRevocations ? p.upstreamRevocations.claimed : NaN));
-    assert.equal(claimed.reduce((a, b) => a + b, 0), 12, `claims per worker: ${claimed}`);
+    const claimed = [first, ...other].map((p) =>
+      'claimed' in p.upstreamRevocations ? p.upstreamRevocations.claimed : NaN,
+    );
+    assert.equal(
+      claimed.reduce((a, b) => a + b, 0),
+      12,
+      `claims per worker: ${claimed}`,
+    );
     for (const a of accounts) {
       assert.equal(revokeCalls(a.token.accessToken).length, 1, `revoke calls for ${a.id}`);
       assert.equal((await job(a.id)).status, 'revoked');
@@ -229,7 +283,19 @@ describeEachDb('worker: upstream revocation', (h) => {
     const { id } = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     await revoke(t, id);
     let clockReads = 0; // every pass reads the clock; none may after stop()
-    const worker = startWorker(workerDeps(h, fx, { clock: { now: () => (clockReads++, h.clock.now()) } }), { intervalMs: 10 });
+    const worker = startWorker(
+      workerDeps(h, fx, {
+        clock: {
+          now: () => {
+            clockReads++;
+            return h.clock.now();
+          },
+        },
+      }),
+      {
+        intervalMs: 10,
+      },
+    );
     try {
       for (let i = 0; i < 500 && (await job(id)).status === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
     } finally {

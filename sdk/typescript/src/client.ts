@@ -1,5 +1,11 @@
-import { OPERATION_METHODS, type MappedOperationId } from './operations.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, send, type RequestOptions, type TransportConfig } from './transport.js';
+import { type MappedOperationId, OPERATION_METHODS } from './operations.js';
+import {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type RequestOptions,
+  send,
+  type TransportConfig,
+} from './transport.js';
 import { OPERATIONS, type OperationId, type Operations } from './types.gen.js';
 
 export const VERSION = '0.1.0';
@@ -19,12 +25,16 @@ export type LayersOptions = {
 };
 
 /** One flat object: path parameters, query parameters and body fields side by side. */
-export type Args<Op extends OperationId> = Operations[Op]['pathParams'] & Operations[Op]['query'] & Operations[Op]['body'];
+export type Args<Op extends OperationId> = Operations[Op]['pathParams'] &
+  Operations[Op]['query'] &
+  Operations[Op]['body'];
 export type Result<Op extends OperationId> = Operations[Op]['response'];
 /** A method's signature: `args` may be left out when every field is optional. */
-export type Method<Op extends OperationId> = {} extends Args<Op>
-  ? (args?: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>
-  : (args: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>;
+export type Method<Op extends OperationId> =
+  // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is how a type asks "are all of T's fields optional?".
+  {} extends Args<Op>
+    ? (args?: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>
+    : (args: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>;
 
 type Table = typeof OPERATION_METHODS;
 type NamespaceOf<P> = P extends `${infer N}.${string}` ? N : never;
@@ -43,6 +53,7 @@ function env(name: string): string | undefined {
 // The resource methods (layers.social.revoke, …) are declared by Surface and attached from OPERATION_METHODS.
 export interface Layers extends Surface {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merge is the point; the constructor attaches every Surface member.
 export class Layers {
   readonly baseUrl: string;
   readonly #config: TransportConfig;
@@ -61,10 +72,14 @@ export class Layers {
     };
     const self = this as unknown as Record<string, unknown>;
     for (const [operationId, where] of Object.entries(OPERATION_METHODS)) {
-      const call = (args?: Record<string, unknown>, opts?: RequestOptions) => this.request(operationId as OperationId, args as never, opts);
+      const call = (args?: Record<string, unknown>, opts?: RequestOptions) =>
+        this.request(operationId as OperationId, args as never, opts);
       const [ns, name] = where.includes('.') ? where.split('.') : [undefined, where];
       if (!ns) self[name!] = call;
-      else ((self[ns] ??= {}) as Record<string, unknown>)[name!] = call;
+      else {
+        self[ns] ??= {};
+        (self[ns] as Record<string, unknown>)[name!] = call;
+      }
     }
   }
 
@@ -76,7 +91,8 @@ export class Layers {
     try {
       const path = spec.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
         const value = rest[name];
-        if (value === undefined || value === null || value === '') throw new TypeError(`${operationId}: ${name} is required`);
+        if (value === undefined || value === null || value === '')
+          throw new TypeError(`${operationId}: ${name} is required`);
         delete rest[name];
         return encodeURIComponent(String(value));
       });
@@ -90,7 +106,11 @@ export class Layers {
       const fields = Object.keys(rest).filter((k) => rest[k] !== undefined);
       if (!spec.body && fields.length) throw new TypeError(`${operationId} does not take ${fields.join(', ')}`);
       const body = spec.body === 'required' || (spec.body && fields.length) ? rest : undefined;
-      return send(this.#config, { method: spec.method, path, query, body, idempotent: spec.idempotent }, options) as Promise<Result<Op>>;
+      return send(
+        this.#config,
+        { method: spec.method, path, query, body, idempotent: spec.idempotent },
+        options,
+      ) as Promise<Result<Op>>;
     } catch (err) {
       return Promise.reject(err);
     }

@@ -14,7 +14,15 @@ export class LayersError extends Error {
   /** Response headers (lower-case names), when there was a response. */
   readonly headers: Record<string, string>;
 
-  constructor(init: { code: string; status: number; message: string; requestId?: string; details?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown }) {
+  constructor(init: {
+    code: string;
+    status: number;
+    message: string;
+    requestId?: string;
+    details?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    cause?: unknown;
+  }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = init.code;
     this.status = init.status;
@@ -133,14 +141,24 @@ export function retryAfterSeconds(headers: Record<string, string>): number | und
 
 /** The typed error for a non-2xx response; `body` is the parsed JSON, or the raw text when it was not JSON. */
 export function errorFromResponse(status: number, body: unknown, headers: Record<string, string>): LayersError {
-  const envelope = (body as { error?: { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown } } | undefined)?.error;
+  const envelope = (
+    body as { error?: { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown } } | undefined
+  )?.error;
   const code = typeof envelope?.code === 'string' ? envelope.code : `HTTP_${status}`;
-  const message = typeof envelope?.message === 'string' ? envelope.message
-    : `HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
+  const message =
+    typeof envelope?.message === 'string'
+      ? envelope.message
+      : `HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
   const Class = ERROR_CLASSES[code] ?? classByStatus(status);
   return new Class({
-    code, status, message, headers,
+    code,
+    status,
+    message,
+    headers,
     requestId: typeof envelope?.requestId === 'string' ? envelope.requestId : headers['x-request-id'],
-    details: envelope?.details && typeof envelope.details === 'object' ? (envelope.details as Record<string, unknown>) : undefined,
+    details:
+      envelope?.details && typeof envelope.details === 'object'
+        ? (envelope.details as Record<string, unknown>)
+        : undefined,
   });
 }

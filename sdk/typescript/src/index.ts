@@ -1,4 +1,4 @@
-export { Layers, VERSION, type Args, type LayersOptions, type Method, type Result } from './client.js';
+export { type Args, Layers, type LayersOptions, type Method, type Result, VERSION } from './client.js';
 export * from './errors.js';
 export { OPERATION_METHODS } from './operations.js';
 export { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, MAX_RETRY_AFTER_SECONDS, type RequestOptions } from './transport.js';

@@ -1,4 +1,10 @@
-import { errorFromResponse, LayersConnectionError, LayersError, LayersTimeoutError, retryAfterSeconds } from './errors.js';
+import {
+  errorFromResponse,
+  LayersConnectionError,
+  LayersError,
+  LayersTimeoutError,
+  retryAfterSeconds,
+} from './errors.js';
 
 // Retry policy. A write carries an Idempotency-Key (made once per call, reused by every retry),
 // so retrying it after a lost response replays the first result instead of doing it twice.
@@ -57,7 +63,13 @@ export async function send(config: TransportConfig, req: HttpRequest, options: R
   const safeToRepeat = req.method === 'GET' || idempotencyKey !== undefined;
 
   for (let attempt = 0; ; attempt++) {
-    const outcome = await attemptOnce(config.fetch, url, { method: req.method, headers, body }, timeoutMs, options.signal);
+    const outcome = await attemptOnce(
+      config.fetch,
+      url,
+      { method: req.method, headers, body },
+      timeoutMs,
+      options.signal,
+    );
     if (!(outcome instanceof LayersError)) return outcome.body;
     const delay = attempt < maxRetries ? retryDelayMs(outcome, attempt, safeToRepeat) : undefined;
     if (delay === undefined) throw outcome;
@@ -67,8 +79,11 @@ export async function send(config: TransportConfig, req: HttpRequest, options: R
 
 /** A response body, or the LayersError this attempt ended in. Caller aborts are rethrown as they are. */
 async function attemptOnce(
-  fetchFn: typeof fetch, url: string, init: { method: string; headers: Record<string, string>; body?: string },
-  timeoutMs: number, signal: AbortSignal | undefined,
+  fetchFn: typeof fetch,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ body: unknown } | LayersError> {
   signal?.throwIfAborted();
   const controller = new AbortController();
@@ -83,14 +98,27 @@ async function attemptOnce(
     const res = await fetchFn(url, { ...init, signal: controller.signal });
     const text = await res.text();
     const headers: Record<string, string> = {};
-    res.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    res.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
     const parsed = parseBody(text);
     if (res.ok) return { body: parsed };
     return errorFromResponse(res.status, parsed, headers);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
-    if (timedOut) return new LayersTimeoutError({ code: 'TIMEOUT', status: 0, message: `No response from ${init.method} ${url} within ${timeoutMs} ms.`, cause: err });
-    return new LayersConnectionError({ code: 'CONNECTION_ERROR', status: 0, message: `Could not reach ${url}: ${(err as Error)?.message ?? err}`, cause: err });
+    if (timedOut)
+      return new LayersTimeoutError({
+        code: 'TIMEOUT',
+        status: 0,
+        message: `No response from ${init.method} ${url} within ${timeoutMs} ms.`,
+        cause: err,
+      });
+    return new LayersConnectionError({
+      code: 'CONNECTION_ERROR',
+      status: 0,
+      message: `Could not reach ${url}: ${(err as Error)?.message ?? err}`,
+      cause: err,
+    });
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -118,7 +146,8 @@ export function retryDelayMs(error: LayersError, attempt: number, safeToRepeat: 
   if (error.code === 'IDEMPOTENCY_CONFLICT') return error.details?.reason === 'in_progress' ? honour() : undefined;
   if (!safeToRepeat) return undefined;
   if (error.status === 0) return backoffMs(attempt); // connection error or timeout
-  if (error.status >= 500 && error.code !== 'KILL_SWITCH') return retryAfter !== undefined ? honour() : backoffMs(attempt);
+  if (error.status >= 500 && error.code !== 'KILL_SWITCH')
+    return retryAfter !== undefined ? honour() : backoffMs(attempt);
   return undefined;
 }
 

@@ -30,7 +30,13 @@ export async function insertApiKey(db: Queryable, row: Insertable<ApiKeysTable>)
   await db.insertInto('api_keys').values(row).execute();
 }
 
-export async function setKeyKillSwitch(db: Queryable, organizationId: string | null, keyId: string, on: boolean, now: Date) {
+export async function setKeyKillSwitch(
+  db: Queryable,
+  organizationId: string | null,
+  keyId: string,
+  on: boolean,
+  now: Date,
+) {
   let q = db
     .updateTable('api_keys')
     .set({ kill_switch: on, killed_at: on ? now : null })

@@ -19,7 +19,14 @@ export async function claimIdempotencyKey(
     .execute();
   const inserted = await tx
     .insertInto('idempotency_keys')
-    .values({ api_key_id: row.apiKeyId, key: row.key, fingerprint: row.fingerprint, status_code: 0, response_body: '', created_at: row.now })
+    .values({
+      api_key_id: row.apiKeyId,
+      key: row.key,
+      fingerprint: row.fingerprint,
+      status_code: 0,
+      response_body: '',
+      created_at: row.now,
+    })
     .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
     .returning('key')
     .executeTakeFirst();
@@ -53,9 +60,21 @@ export async function storeIdempotentResponse(tx: Tx, apiKeyId: string, key: str
 export async function reapIdempotencyKeys(db: Queryable, expiredBefore: Date, limit: number): Promise<number> {
   const res = await db
     .deleteFrom('idempotency_keys')
-    .where((eb) => eb(eb.refTuple('api_key_id', 'key'), 'in',
-      eb.selectFrom('idempotency_keys').select(['api_key_id', 'key']).where('created_at', '<', expiredBefore)
-        .orderBy('created_at').limit(limit).forUpdate().skipLocked().$asTuple('api_key_id', 'key')))
+    .where((eb) =>
+      eb(
+        eb.refTuple('api_key_id', 'key'),
+        'in',
+        eb
+          .selectFrom('idempotency_keys')
+          .select(['api_key_id', 'key'])
+          .where('created_at', '<', expiredBefore)
+          .orderBy('created_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()
+          .$asTuple('api_key_id', 'key'),
+      ),
+    )
     .executeTakeFirst();
   return Number(res.numDeletedRows);
 }

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { LeaseRequestsTable } from '../schema.js';
 import type { Owner } from './owner.js';
@@ -12,8 +12,10 @@ function selectRequests(db: Queryable) {
   return db
     .selectFrom('lease_requests as r')
     .selectAll('r')
-    .select(sql<string[]>`coalesce((SELECT array_agg(l.social_account_id ORDER BY l.assigned_at, l.id)
-                                    FROM leases l WHERE l.lease_request_id = r.id), '{}')`.as('assigned_ids'));
+    .select(
+      sql<string[]>`coalesce((SELECT array_agg(l.social_account_id ORDER BY l.assigned_at, l.id)
+                                    FROM leases l WHERE l.lease_request_id = r.id), '{}')`.as('assigned_ids'),
+    );
 }
 
 /** `owner`: a partner's lookup (its organization and environment only); without, the operator's. */

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { LeasesTable } from '../schema.js';
 import type { Owner } from './owner.js';
@@ -39,7 +39,18 @@ export async function endLease(tx: Tx, id: string, reason: string | null, now: D
  * Charges the lease's next period and moves its renewal date, in the caller's transaction.
  * The (lease_id, period_start) unique key makes a second charge of a period impossible.
  */
-export async function chargeNextPeriod(tx: Tx, lease: { id: string; organization_id: string; monthly_price_cents: number; assigned_at: Date; billed_periods: number }, chargeId: string, now: Date) {
+export async function chargeNextPeriod(
+  tx: Tx,
+  lease: {
+    id: string;
+    organization_id: string;
+    monthly_price_cents: number;
+    assigned_at: Date;
+    billed_periods: number;
+  },
+  chargeId: string,
+  now: Date,
+) {
   const res = await sql<{ id: string }>`
     INSERT INTO billing_charges (id, lease_id, organization_id, amount_cents, period_start, period_end, created_at)
     VALUES (${chargeId}, ${lease.id}, ${lease.organization_id}, ${lease.monthly_price_cents},
@@ -68,7 +79,13 @@ export async function claimDueLeases(tx: Tx, now: Date, limit: number) {
     .execute();
 }
 
-export type LeasedAccountFilter = { owner: Owner; projectId: string; status?: 'assigned' | 'released'; afterId?: string; limit: number };
+export type LeasedAccountFilter = {
+  owner: Owner;
+  projectId: string;
+  status?: 'assigned' | 'released';
+  afterId?: string;
+  limit: number;
+};
 
 /** The billing view: each lease of the project with its account. */
 export async function listProjectLeases(db: Queryable, f: LeasedAccountFilter) {
@@ -76,8 +93,17 @@ export async function listProjectLeases(db: Queryable, f: LeasedAccountFilter) {
     .selectFrom('leases as l')
     .innerJoin('social_accounts as a', 'a.id', 'l.social_account_id')
     .select([
-      'l.id', 'l.social_account_id', 'l.project_id', 'l.status', 'l.assigned_at', 'l.next_renewal_at',
-      'l.monthly_price_cents', 'l.released_at', 'a.handle', 'a.platform', 'a.followers',
+      'l.id',
+      'l.social_account_id',
+      'l.project_id',
+      'l.status',
+      'l.assigned_at',
+      'l.next_renewal_at',
+      'l.monthly_price_cents',
+      'l.released_at',
+      'a.handle',
+      'a.platform',
+      'a.followers',
     ])
     .where('l.organization_id', '=', f.owner.organizationId)
     .where('a.env', '=', f.owner.env)

@@ -46,7 +46,13 @@ export async function lockAccountForRebind(tx: Tx, owner: Owner, id: string) {
 }
 
 /** An account of the project, in this environment, already bound to this platform identity and not disconnected. */
-export async function findBoundAccount(tx: Tx, projectId: string, env: AccountEnv, platform: string, externalAccountId: string) {
+export async function findBoundAccount(
+  tx: Tx,
+  projectId: string,
+  env: AccountEnv,
+  platform: string,
+  externalAccountId: string,
+) {
   return tx
     .selectFrom('social_accounts')
     .select(['id', 'project_id', 'platform', 'status', 'external_account_id', 'token_version'])
@@ -62,14 +68,32 @@ export async function findBoundAccount(tx: Tx, projectId: string, env: AccountEn
 /** Binds a fresh grant to an account: connected again, token sealed under the bumped version. */
 export async function rebindAccount(
   tx: Tx,
-  w: { id: string; version: number; ciphertext: Uint8Array; wrappedKey: Uint8Array; expiresAt: Date | null; handle: string; avatarUrl: string | null; now: Date },
+  w: {
+    id: string;
+    version: number;
+    ciphertext: Uint8Array;
+    wrappedKey: Uint8Array;
+    expiresAt: Date | null;
+    handle: string;
+    avatarUrl: string | null;
+    now: Date;
+  },
 ) {
   await tx
     .updateTable('social_accounts')
     .set({
-      status: 'connected', token_version: w.version, token_ciphertext: w.ciphertext, token_wrapped_key: w.wrappedKey,
-      token_expires_at: w.expiresAt, token_refresh_after: null, handle: w.handle, avatar_url: w.avatarUrl,
-      connected_at: w.now, disconnected_at: null, disconnected_reason: null, updated_at: w.now,
+      status: 'connected',
+      token_version: w.version,
+      token_ciphertext: w.ciphertext,
+      token_wrapped_key: w.wrappedKey,
+      token_expires_at: w.expiresAt,
+      token_refresh_after: null,
+      handle: w.handle,
+      avatar_url: w.avatarUrl,
+      connected_at: w.now,
+      disconnected_at: null,
+      disconnected_reason: null,
+      updated_at: w.now,
     })
     .where('id', '=', w.id)
     .execute();

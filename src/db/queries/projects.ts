@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Queryable } from '../client.js';
-import { afterKeyset } from './keyset.js';
 import type { ProjectsTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 
 export async function insertProject(db: Queryable, row: Insertable<ProjectsTable>) {
   return db.insertInto('projects').values(row).returningAll().executeTakeFirstOrThrow();

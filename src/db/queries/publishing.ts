@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { AccountEnv, Database, Platform } from '../schema.js';
 
@@ -24,7 +24,10 @@ export type ClaimedPost = {
  * locks last only for it. Posts of switched-off organizations and of accounts that need reauth
  * stay queued: they hold.
  */
-export async function claimDuePosts(db: Queryable, opts: { now: Date; leaseUntil: Date; limit: number }): Promise<ClaimedPost[]> {
+export async function claimDuePosts(
+  db: Queryable,
+  opts: { now: Date; leaseUntil: Date; limit: number },
+): Promise<ClaimedPost[]> {
   const result = await sql<ClaimedPost>`
     WITH due AS (
       SELECT p.id, a.token_version
@@ -44,7 +47,9 @@ export async function claimDuePosts(db: Queryable, opts: { now: Date; leaseUntil
         claimed_token_version = due.token_version, updated_at = ${opts.now}
     FROM due
     WHERE p.id = due.id
-    RETURNING p.id, p.organization_id, p.env, p.project_id, p.social_account_id, p.claim_count, p.claimed_token_version`.execute(db);
+    RETURNING p.id, p.organization_id, p.env, p.project_id, p.social_account_id, p.claim_count, p.claimed_token_version`.execute(
+    db,
+  );
   return result.rows;
 }
 
@@ -52,7 +57,11 @@ export async function claimDuePosts(db: Queryable, opts: { now: Date; leaseUntil
  * The call marker, committed before the platform call: from here on the platform may have seen
  * the post. Renews the lease for the call. False: the claim was lost.
  */
-export async function markCallStarted(db: Queryable, post: { id: string; claim_count: number }, opts: { now: Date; leaseUntil: Date }) {
+export async function markCallStarted(
+  db: Queryable,
+  post: { id: string; claim_count: number },
+  opts: { now: Date; leaseUntil: Date },
+) {
   const row = await db
     .updateTable('scheduled_posts')
     .set({ call_started_at: opts.now, claim_expires_at: opts.leaseUntil, updated_at: opts.now })
@@ -71,9 +80,18 @@ export async function markCallStarted(db: Queryable, post: { id: string; claim_c
  */
 export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   const result = await sql<{
-    id: string; organization_id: string; project_id: string; platform: Platform; env: AccountEnv; status: string;
-    token_version: number; external_account_id: string | null; handle: string;
-    token_ciphertext: Uint8Array | null; token_wrapped_key: Uint8Array | null; switched_off: boolean;
+    id: string;
+    organization_id: string;
+    project_id: string;
+    platform: Platform;
+    env: AccountEnv;
+    status: string;
+    token_version: number;
+    external_account_id: string | null;
+    handle: string;
+    token_ciphertext: Uint8Array | null;
+    token_wrapped_key: Uint8Array | null;
+    switched_off: boolean;
   }>`
     SELECT a.id, a.organization_id, a.project_id, a.platform, a.env, a.status, a.token_version, a.external_account_id,
            a.handle, a.token_ciphertext, a.token_wrapped_key,
@@ -87,7 +105,11 @@ export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
 /** The claimed post and what to publish, locked (the post only; its content is read, not locked). */
 export async function lockClaimedPost(tx: Tx, post: { id: string; claim_count: number }) {
   const result = await sql<{
-    id: string; mode: 'publish' | 'draft'; publish_attempts: number; caption: string | null; media: unknown;
+    id: string;
+    mode: 'publish' | 'draft';
+    publish_attempts: number;
+    caption: string | null;
+    media: unknown;
   }>`
     SELECT p.id, p.mode, p.publish_attempts, COALESCE(p.caption_override, c.caption) AS caption, c.media
     FROM scheduled_posts p JOIN content_containers c ON c.id = p.container_id
@@ -99,40 +121,66 @@ export async function lockClaimedPost(tx: Tx, post: { id: string; claim_count: n
 /** What every end of a claim writes: the claim cleared; a platform call (if one was made) counted. */
 function endOfClaim(now: Date, attemptedAt: Date | undefined) {
   return (eb: ExpressionBuilder<Database, 'scheduled_posts'>) => ({
-    claim_expires_at: null, call_started_at: null, updated_at: now,
+    claim_expires_at: null,
+    call_started_at: null,
+    updated_at: now,
     ...(attemptedAt ? { attempted_at: attemptedAt, publish_attempts: eb('publish_attempts', '+', 1) } : {}),
   });
 }
 
 /** published (or draft, for a draft) with the platform's ids. Caller holds the post under its claim. */
 export async function recordPublished(
-  tx: Tx, id: string, r: { status: 'published' | 'draft'; externalId: string; externalUrl: string | null; attemptedAt: Date; now: Date },
+  tx: Tx,
+  id: string,
+  r: { status: 'published' | 'draft'; externalId: string; externalUrl: string | null; attemptedAt: Date; now: Date },
 ) {
-  await tx.updateTable('scheduled_posts')
+  await tx
+    .updateTable('scheduled_posts')
     .set((eb) => ({
-      ...endOfClaim(r.now, r.attemptedAt)(eb), status: r.status, external_id: r.externalId, external_url: r.externalUrl,
-      published_at: r.now, last_error: null, retry_at: null,
+      ...endOfClaim(r.now, r.attemptedAt)(eb),
+      status: r.status,
+      external_id: r.externalId,
+      external_url: r.externalUrl,
+      published_at: r.now,
+      last_error: null,
+      retry_at: null,
     }))
-    .where('id', '=', id).execute();
+    .where('id', '=', id)
+    .execute();
 }
 
 export type LastError = { code: string; message: string };
 
 /** Terminal failure; `lastError` is what the API shows. `attemptedAt` when the platform was called. */
 export async function recordFailed(tx: Tx, id: string, r: { lastError: LastError; attemptedAt?: Date; now: Date }) {
-  await tx.updateTable('scheduled_posts')
-    .set((eb) => ({ ...endOfClaim(r.now, r.attemptedAt)(eb), status: 'failed', last_error: JSON.stringify(r.lastError), retry_at: null }))
-    .where('id', '=', id).execute();
+  await tx
+    .updateTable('scheduled_posts')
+    .set((eb) => ({
+      ...endOfClaim(r.now, r.attemptedAt)(eb),
+      status: 'failed',
+      last_error: JSON.stringify(r.lastError),
+      retry_at: null,
+    }))
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Back to the queue: held (kill switch, reauth) with `retryAt` null, or a retry after a failed call. */
-export async function requeueClaimedPost(tx: Tx, id: string, r: { retryAt: Date | null; lastError?: LastError; attemptedAt?: Date; now: Date }) {
-  await tx.updateTable('scheduled_posts')
+export async function requeueClaimedPost(
+  tx: Tx,
+  id: string,
+  r: { retryAt: Date | null; lastError?: LastError; attemptedAt?: Date; now: Date },
+) {
+  await tx
+    .updateTable('scheduled_posts')
     .set((eb) => ({
-      ...endOfClaim(r.now, r.attemptedAt)(eb), status: 'queued', retry_at: r.retryAt,
+      ...endOfClaim(r.now, r.attemptedAt)(eb),
+      status: 'queued',
+      retry_at: r.retryAt,
       ...(r.lastError ? { last_error: JSON.stringify(r.lastError) } : {}),
     }))
-    .where('id', '=', id).execute();
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
@@ -163,7 +211,13 @@ export async function requeueExpiredClaims(db: Queryable, opts: { now: Date; lim
  * PUBLISH_OUTCOME_UNKNOWN instead (at most once). Locked for the caller's transaction.
  */
 export async function lockExpiredUncertainClaims(tx: Tx, opts: { now: Date; limit: number }) {
-  const result = await sql<{ id: string; organization_id: string; env: AccountEnv; project_id: string; social_account_id: string }>`
+  const result = await sql<{
+    id: string;
+    organization_id: string;
+    env: AccountEnv;
+    project_id: string;
+    social_account_id: string;
+  }>`
     SELECT p.id, p.organization_id, p.env, p.project_id, p.social_account_id
     FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id
     WHERE p.status = 'publishing' AND p.claim_expires_at <= ${opts.now}

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { toWire } from '../../clock.js';
 import type { Queryable, Tx } from '../client.js';
 import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
@@ -7,7 +7,8 @@ import type { Owner } from './owner.js';
 
 type PostRow = Insertable<ScheduledPostsTable>;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const time = (v: Date | string | null | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
+const time = (v: Date | string | null | undefined) =>
+  v === null || v === undefined ? null : new Date(v).toISOString();
 
 /**
  * One statement for any number of rows: each column travels as one array parameter (unnest),
@@ -49,9 +50,10 @@ export async function cancelQueuedPosts(
   reason: string,
   cause: AuditRow,
 ): Promise<number> {
-  const inScope = 'socialAccountId' in scope
-    ? sql`social_account_id = ${scope.socialAccountId}`
-    : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
+  const inScope =
+    'socialAccountId' in scope
+      ? sql`social_account_id = ${scope.socialAccountId}`
+      : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
   const result = await sql<{ canceled: number }>`
     WITH canceled AS (
       UPDATE scheduled_posts SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
@@ -83,9 +85,22 @@ export async function cancelQueuedPosts(
 
 // The columns a partner sees of a post, with its account's platform.
 const VIEW_COLUMNS = [
-  'p.id', 'p.project_id', 'p.container_id', 'p.social_account_id', 'a.platform', 'p.mode', 'p.status',
-  'p.external_id', 'p.external_url', 'p.scheduled_for', 'p.attempted_at', 'p.published_at', 'p.canceled_at',
-  'p.last_error', 'p.created_at', 'p.updated_at',
+  'p.id',
+  'p.project_id',
+  'p.container_id',
+  'p.social_account_id',
+  'a.platform',
+  'p.mode',
+  'p.status',
+  'p.external_id',
+  'p.external_url',
+  'p.scheduled_for',
+  'p.attempted_at',
+  'p.published_at',
+  'p.canceled_at',
+  'p.last_error',
+  'p.created_at',
+  'p.updated_at',
 ] as const;
 
 function viewQuery(db: Queryable, owner: Owner) {

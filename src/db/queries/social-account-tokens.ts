@@ -35,8 +35,16 @@ export async function claimAccountsForTokenRefresh(
     .set({ token_refresh_after: opts.leaseUntil })
     .whereRef('a.id', '=', 'due.id')
     .returning([
-      'a.id', 'a.organization_id', 'a.project_id', 'a.platform', 'a.handle',
-      'a.token_ciphertext', 'a.token_wrapped_key', 'a.token_version', 'a.token_expires_at', 'a.env',
+      'a.id',
+      'a.organization_id',
+      'a.project_id',
+      'a.platform',
+      'a.handle',
+      'a.token_ciphertext',
+      'a.token_wrapped_key',
+      'a.token_version',
+      'a.token_expires_at',
+      'a.env',
     ])
     .execute();
 }
@@ -46,7 +54,14 @@ export type AccountForTokenRefresh = Awaited<ReturnType<typeof claimAccountsForT
 /** CAS write-back of a refreshed token (sealed under the same version). False: the account moved on. */
 export async function writeRefreshedToken(
   db: Queryable,
-  w: { id: string; tokenVersion: number; ciphertext: Uint8Array; wrappedKey: Uint8Array; expiresAt: Date | null; now: Date },
+  w: {
+    id: string;
+    tokenVersion: number;
+    ciphertext: Uint8Array;
+    wrappedKey: Uint8Array;
+    expiresAt: Date | null;
+    now: Date;
+  },
 ) {
   const row = await db
     .updateTable('social_accounts')

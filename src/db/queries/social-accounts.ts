@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
-import { afterKeyset } from './keyset.js';
 import type { SocialAccountsTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 import type { Owner } from './owner.js';
 
 export async function insertSocialAccount(db: Queryable, row: Insertable<SocialAccountsTable>) {
@@ -13,8 +13,17 @@ export async function findSocialAccountView(db: Queryable, owner: Owner, id: str
   return db
     .selectFrom('social_accounts as a')
     .select([
-      'a.id', 'a.project_id', 'a.platform', 'a.handle', 'a.avatar_url', 'a.status', 'a.leased',
-      'a.connected_at', 'a.token_expires_at', 'a.disconnected_at', 'a.disconnected_reason',
+      'a.id',
+      'a.project_id',
+      'a.platform',
+      'a.handle',
+      'a.avatar_url',
+      'a.status',
+      'a.leased',
+      'a.connected_at',
+      'a.token_expires_at',
+      'a.disconnected_at',
+      'a.disconnected_reason',
     ])
     .select((eb) => [
       eb
@@ -34,7 +43,16 @@ export async function findSocialAccountView(db: Queryable, owner: Owner, id: str
 export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: string) {
   return tx
     .selectFrom('social_accounts')
-    .select(['id', 'project_id', 'platform', 'status', 'leased', 'token_ciphertext', 'token_wrapped_key', 'token_version'])
+    .select([
+      'id',
+      'project_id',
+      'platform',
+      'status',
+      'leased',
+      'token_ciphertext',
+      'token_wrapped_key',
+      'token_version',
+    ])
     .where('id', '=', id)
     .where('organization_id', '=', owner.organizationId)
     .where('env', '=', owner.env)
@@ -71,7 +89,13 @@ export async function findSocialAccountById(db: Queryable, id: string) {
 
 /** Locks every account of a project (id order, so concurrent lockers never deadlock). */
 export async function lockProjectAccounts(tx: Tx, projectId: string) {
-  return tx.selectFrom('social_accounts').select('id').where('project_id', '=', projectId).orderBy('id').forUpdate().execute();
+  return tx
+    .selectFrom('social_accounts')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 export type SocialAccountFilter = {
@@ -89,8 +113,18 @@ export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) 
   let q = db
     .selectFrom('social_accounts')
     .select([
-      'id', 'project_id', 'platform', 'handle', 'avatar_url', 'status', 'leased', 'connected_at',
-      'token_expires_at', 'disconnected_at', 'disconnected_reason', 'created_at',
+      'id',
+      'project_id',
+      'platform',
+      'handle',
+      'avatar_url',
+      'status',
+      'leased',
+      'connected_at',
+      'token_expires_at',
+      'disconnected_at',
+      'disconnected_reason',
+      'created_at',
     ])
     .where('organization_id', '=', f.owner.organizationId)
     .where('env', '=', f.owner.env)

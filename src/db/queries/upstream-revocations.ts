@@ -4,7 +4,14 @@ import type { Platform } from '../schema.js';
 /** Hands the sealed token to the upstream-revocation job, in the revoke's transaction. */
 export async function enqueueUpstreamRevocation(
   tx: Tx,
-  job: { socialAccountId: string; platform: Platform; ciphertext: Uint8Array; wrappedKey: Uint8Array; tokenVersion: number; now: Date },
+  job: {
+    socialAccountId: string;
+    platform: Platform;
+    ciphertext: Uint8Array;
+    wrappedKey: Uint8Array;
+    tokenVersion: number;
+    now: Date;
+  },
 ) {
   await tx
     .insertInto('upstream_revocations')
@@ -39,27 +46,39 @@ export async function findLatestUpstreamRevocation(db: Queryable, socialAccountI
  * A worker that dies mid-call leaves the row to be claimed again once the lease runs out.
  */
 export async function claimDueUpstreamRevocations(db: Queryable, opts: { now: Date; leaseUntil: Date; limit: number }) {
-  return db
-    .with('due', (qb) =>
-      qb
-        .selectFrom('upstream_revocations')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', opts.now)
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(opts.limit)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .updateTable('upstream_revocations as r')
-    .from('due')
-    .set((eb) => ({ attempts: eb('r.attempts', '+', 1), next_attempt_at: opts.leaseUntil, updated_at: opts.now }))
-    .whereRef('r.id', '=', 'due.id')
-    .returning(['r.id', 'r.social_account_id', 'r.platform', 'r.token_ciphertext', 'r.token_wrapped_key', 'r.token_version', 'r.attempts'])
-    // Which platform the grant came from (the sandbox for test accounts) follows the account's env.
-    .returning((eb) => eb.selectFrom('social_accounts as a').select('a.env').whereRef('a.id', '=', 'r.social_account_id').as('env'))
-    .execute();
+  return (
+    db
+      .with('due', (qb) =>
+        qb
+          .selectFrom('upstream_revocations')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', opts.now)
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(opts.limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .updateTable('upstream_revocations as r')
+      .from('due')
+      .set((eb) => ({ attempts: eb('r.attempts', '+', 1), next_attempt_at: opts.leaseUntil, updated_at: opts.now }))
+      .whereRef('r.id', '=', 'due.id')
+      .returning([
+        'r.id',
+        'r.social_account_id',
+        'r.platform',
+        'r.token_ciphertext',
+        'r.token_wrapped_key',
+        'r.token_version',
+        'r.attempts',
+      ])
+      // Which platform the grant came from (the sandbox for test accounts) follows the account's env.
+      .returning((eb) =>
+        eb.selectFrom('social_accounts as a').select('a.env').whereRef('a.id', '=', 'r.social_account_id').as('env'),
+      )
+      .execute()
+  );
 }
 
 export type ClaimedUpstreamRevocation = Awaited<ReturnType<typeof claimDueUpstreamRevocations>>[number];
@@ -71,7 +90,12 @@ export type ClaimedUpstreamRevocation = Awaited<ReturnType<typeof claimDueUpstre
 export async function settleUpstreamRevocation(
   db: Queryable,
   job: { id: number; attempts: number },
-  outcome: { status: 'revoked' | 'unconfirmed' | 'unsupported'; attemptedAt: Date | null; lastError: string | null; now: Date },
+  outcome: {
+    status: 'revoked' | 'unconfirmed' | 'unsupported';
+    attemptedAt: Date | null;
+    lastError: string | null;
+    now: Date;
+  },
 ) {
   const row = await db
     .updateTable('upstream_revocations')
@@ -100,7 +124,12 @@ export async function scheduleUpstreamRevocationRetry(
 ) {
   const row = await db
     .updateTable('upstream_revocations')
-    .set({ attempted_at: retry.attemptedAt, next_attempt_at: retry.nextAttemptAt, last_error: retry.lastError, updated_at: retry.now })
+    .set({
+      attempted_at: retry.attemptedAt,
+      next_attempt_at: retry.nextAttemptAt,
+      last_error: retry.lastError,
+      updated_at: retry.now,
+    })
     .where('id', '=', job.id)
     .where('status', '=', 'pending')
     .where('attempts', '=', job.attempts)
@@ -113,7 +142,16 @@ export async function scheduleUpstreamRevocationRetry(
 export async function findRevokedAccountForEvent(db: Queryable, socialAccountId: string) {
   return db
     .selectFrom('social_accounts')
-    .select(['id', 'organization_id', 'project_id', 'platform', 'leased', 'status', 'disconnected_reason', 'disconnected_at'])
+    .select([
+      'id',
+      'organization_id',
+      'project_id',
+      'platform',
+      'leased',
+      'status',
+      'disconnected_reason',
+      'disconnected_at',
+    ])
     .where('id', '=', socialAccountId)
     .executeTakeFirst();
 }

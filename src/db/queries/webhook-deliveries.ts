@@ -81,7 +81,12 @@ export async function settleDeliveryAttempt(
   tx: Tx,
   claim: { id: string; attempts: number },
   outcome: {
-    status: WebhookDeliveryStatus; statusCode: number | null; error: string | null; nextAttemptAt: Date | null; attemptedAt: Date; now: Date;
+    status: WebhookDeliveryStatus;
+    statusCode: number | null;
+    error: string | null;
+    nextAttemptAt: Date | null;
+    attemptedAt: Date;
+    now: Date;
   },
 ) {
   const row = await tx
@@ -105,8 +110,12 @@ export async function settleDeliveryAttempt(
 
 export async function resetEndpointFailures(tx: Tx, endpointId: string) {
   // Only writes when there is something to reset: a healthy endpoint's row is not rewritten per delivery.
-  await tx.updateTable('webhook_endpoints').set({ consecutive_failures: 0 })
-    .where('id', '=', endpointId).where('consecutive_failures', '<>', 0).execute();
+  await tx
+    .updateTable('webhook_endpoints')
+    .set({ consecutive_failures: 0 })
+    .where('id', '=', endpointId)
+    .where('consecutive_failures', '<>', 0)
+    .execute();
 }
 
 /** Counts a failed attempt; an active endpoint reaching `pauseAt` pauses itself. */
@@ -129,9 +138,17 @@ export async function insertDirectEvent(
   tx: Tx,
   e: { id: string; organizationId: string; type: string; data: Record<string, unknown>; now: Date },
 ) {
-  await tx.insertInto('outbox_events').values({
-    id: e.id, organization_id: e.organizationId, type: e.type, data: JSON.stringify(e.data), created_at: e.now, dispatched_at: e.now,
-  }).execute();
+  await tx
+    .insertInto('outbox_events')
+    .values({
+      id: e.id,
+      organization_id: e.organizationId,
+      type: e.type,
+      data: JSON.stringify(e.data),
+      created_at: e.now,
+      dispatched_at: e.now,
+    })
+    .execute();
 }
 
 /** A replay: a new event (new id, new time) with the original's type and data, naming the first original. */
@@ -143,16 +160,28 @@ export async function insertReplayEvent(tx: Tx, e: { id: string; originalId: str
 }
 
 export async function insertDelivery(tx: Tx, d: { id: string; endpointId: string; eventId: string; now: Date }) {
-  await tx.insertInto('webhook_deliveries').values({
-    id: d.id, endpoint_id: d.endpointId, event_id: d.eventId, status: 'pending', next_attempt_at: d.now, created_at: d.now, updated_at: d.now,
-  }).execute();
+  await tx
+    .insertInto('webhook_deliveries')
+    .values({
+      id: d.id,
+      endpoint_id: d.endpointId,
+      event_id: d.eventId,
+      status: 'pending',
+      next_attempt_at: d.now,
+      created_at: d.now,
+      updated_at: d.now,
+    })
+    .execute();
 }
 
 /** A deleted endpoint's pending deliveries end: nothing will ever send them. */
 export async function abandonPendingDeliveries(tx: Tx, endpointId: string, now: Date) {
-  await tx.updateTable('webhook_deliveries')
+  await tx
+    .updateTable('webhook_deliveries')
     .set({ status: 'abandoned', next_attempt_at: null, last_error: 'endpoint deleted', updated_at: now })
-    .where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute();
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 function deliveryView(db: Queryable) {
@@ -160,8 +189,21 @@ function deliveryView(db: Queryable) {
     .selectFrom('webhook_deliveries as d')
     .innerJoin('outbox_events as ev', 'ev.id', 'd.event_id')
     .select([
-      'd.id', 'd.seq', 'd.endpoint_id', 'd.event_id', 'ev.type as event_type', 'ev.replay_of', 'd.status', 'd.attempts',
-      'd.last_status_code', 'd.last_error', 'd.next_attempt_at', 'd.last_attempt_at', 'd.delivered_at', 'd.created_at', 'd.updated_at',
+      'd.id',
+      'd.seq',
+      'd.endpoint_id',
+      'd.event_id',
+      'ev.type as event_type',
+      'ev.replay_of',
+      'd.status',
+      'd.attempts',
+      'd.last_status_code',
+      'd.last_error',
+      'd.next_attempt_at',
+      'd.last_attempt_at',
+      'd.delivered_at',
+      'd.created_at',
+      'd.updated_at',
     ]);
 }
 

@@ -18,7 +18,12 @@ const BEARER = /^bearer\s+(\S+)\s*$/i;
  * before any lookup — even for a valid key from that address, which is the price of the check
  * being free.
  */
-export async function authenticateWithinBudget(db: Db, request: FastifyRequest, reply: FastifyReply, failures: FailedAuthLimiter) {
+export async function authenticateWithinBudget(
+  db: Db,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failures: FailedAuthLimiter,
+) {
   await failures.refuseWhenSpent(request.ip, reply);
   try {
     return await authenticate(db, request);

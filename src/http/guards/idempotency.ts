@@ -12,7 +12,9 @@ const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -32,7 +34,7 @@ export function installIdempotency(app: FastifyInstance, deps: AppDeps) {
     route.handler = async function (request, reply) {
       const raw = request.headers['idempotency-key'];
       if (raw === undefined) return handler.call(this, request, reply);
-      const key = Array.isArray(raw) ? raw[0] ?? '' : raw;
+      const key = Array.isArray(raw) ? (raw[0] ?? '') : raw;
       if (key.length < 1 || key.length > MAX_KEY_LENGTH || Array.isArray(raw)) {
         throw new ApiError('VALIDATION', `Idempotency-Key must be 1–${MAX_KEY_LENGTH} characters.`, {
           issues: [{ path: 'Idempotency-Key', message: `must be 1–${MAX_KEY_LENGTH} characters` }],
@@ -45,19 +47,28 @@ export function installIdempotency(app: FastifyInstance, deps: AppDeps) {
       const now = deps.clock.now();
       const outcome = await deps.db.transaction().execute(async (tx) => {
         const owned = await claimIdempotencyKey(tx, {
-          apiKeyId, key, fingerprint, now, expiredBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
+          apiKeyId,
+          key,
+          fingerprint,
+          now,
+          expiredBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
           lockTimeoutMs: deps.idempotencyWaitMs,
         }).catch((err: { code?: string }) => {
           if (err?.code !== '55P03') throw err;
           reply.header('retry-after', '1');
-          throw new ApiError('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is still in progress; retry shortly.', { reason: 'in_progress' });
+          throw new ApiError(
+            'IDEMPOTENCY_CONFLICT',
+            'A request with this Idempotency-Key is still in progress; retry shortly.',
+            { reason: 'in_progress' },
+          );
         });
         if (!owned) return { replay: await findIdempotencyKey(tx, apiKeyId, key) };
         request.tx = tx;
         try {
           const payload = await handler.call(this, request, reply);
           // The stored response is the returned payload: a handler must return it, not send it.
-          if (payload === reply || reply.sent) throw new Error(`${request.routeOptions.url}: write handlers must return their payload`);
+          if (payload === reply || reply.sent)
+            throw new Error(`${request.routeOptions.url}: write handlers must return their payload`);
           await storeIdempotentResponse(tx, apiKeyId, key, reply.statusCode, JSON.stringify(payload));
           return { payload };
         } finally {
@@ -67,7 +78,9 @@ export function installIdempotency(app: FastifyInstance, deps: AppDeps) {
       if (!('replay' in outcome)) return outcome.payload;
       const stored = outcome.replay!;
       if (stored.fingerprint !== fingerprint) {
-        throw new ApiError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used with a different request.', { reason: 'different_request' });
+        throw new ApiError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used with a different request.', {
+          reason: 'different_request',
+        });
       }
       reply.code(stored.status_code).header('idempotent-replayed', 'true');
       return JSON.parse(stored.response_body);

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import ipaddr from 'ipaddr.js';
 import type pg from 'pg';
 import {
+  type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRedis,
   RateLimiterRes,
-  type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Principal } from '../../context.js';
 import { ApiError } from '../errors.js';
@@ -48,10 +48,19 @@ export function createRateLimiter(
     if (l) return l;
     const base = { points, duration, keyPrefix: `${prefix}:${name}` };
     const insuranceLimiter = new RateLimiterMemory(base);
-    if (store.kind === 'redis') l = new RateLimiterRedis({ ...base, storeClient: store.client, insuranceLimiter, rejectIfRedisNotReady: true });
+    if (store.kind === 'redis')
+      l = new RateLimiterRedis({ ...base, storeClient: store.client, insuranceLimiter, rejectIfRedisNotReady: true });
     else if (store.kind === 'postgres') {
       // One table for every limiter: the library names its prepared statements per query, not per table.
-      l = new RateLimiterPostgres({ ...base, storeClient: store.pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false, insuranceLimiter });
+      l = new RateLimiterPostgres({
+        ...base,
+        storeClient: store.pool,
+        storeType: 'pool',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        clearExpiredByTimeout: false,
+        insuranceLimiter,
+      });
     } else l = new RateLimiterMemory(base);
     limiters.set(name, l);
     return l;
@@ -72,9 +81,15 @@ export function createRateLimiter(
     async consume(principal: Principal, cls: EndpointClass, reply: FastifyReply) {
       const budget = budgets[principal.rateLimitTier];
       let limit = budget[cls];
-      let { res, limited } = await take(limiter(`${principal.rateLimitTier}:${cls}`, limit, window), principal.apiKeyId);
+      let { res, limited } = await take(
+        limiter(`${principal.rateLimitTier}:${cls}`, limit, window),
+        principal.apiKeyId,
+      );
       if (cls !== 'read-light' && !limited) {
-        const daily = await take(limiter(`${principal.rateLimitTier}:daily`, budget.dailyWrites, 86_400), principal.apiKeyId);
+        const daily = await take(
+          limiter(`${principal.rateLimitTier}:daily`, budget.dailyWrites, 86_400),
+          principal.apiKeyId,
+        );
         if (daily.limited) ({ res, limited, limit } = { ...daily, limit: budget.dailyWrites });
       }
       // Whole seconds, rounded up: a client that waits Retry-After is never early.
@@ -85,9 +100,15 @@ export function createRateLimiter(
       reply.header('ratelimit-reset', String(resetSeconds));
       if (limited) {
         reply.header('retry-after', String(resetSeconds));
-        throw new ApiError('RATE_LIMITED', `Rate limit exceeded for ${cls} requests on this key. Retry after ${resetSeconds} s.`, {
-          endpointClass: cls, limit, retryAfterSeconds: resetSeconds,
-        });
+        throw new ApiError(
+          'RATE_LIMITED',
+          `Rate limit exceeded for ${cls} requests on this key. Retry after ${resetSeconds} s.`,
+          {
+            endpointClass: cls,
+            limit,
+            retryAfterSeconds: resetSeconds,
+          },
+        );
       }
     },
   };
@@ -130,9 +151,15 @@ export function createFailedAuthLimiter(opts: { perMinute?: number; windowSecond
       if (!res || res.consumedPoints < points) return;
       const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000)); // rounded up: waiting this long is enough
       reply.header('retry-after', String(seconds));
-      throw new ApiError('RATE_LIMITED', `Too many failed authentication attempts from this address. Retry after ${seconds} s.`, {
-        reason: 'authentication_failures', limit: points, retryAfterSeconds: seconds,
-      });
+      throw new ApiError(
+        'RATE_LIMITED',
+        `Too many failed authentication attempts from this address. Retry after ${seconds} s.`,
+        {
+          reason: 'authentication_failures',
+          limit: points,
+          retryAfterSeconds: seconds,
+        },
+      );
     },
     /** One failed authentication from this address. */
     async count(address: string) {

@@ -1,8 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { unknownScopes } from '../scopes.js';
 import { SANDBOX_CLIENTS } from './clients.js';
-import { graphError, instagramOauthError, redirectBack, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
-import { isError, type Grant, type SandboxState } from './state.js';
+import {
+  graphError,
+  instagramOauthError,
+  redirectBack,
+  type SandboxReply,
+  type SandboxRequest,
+  type SandboxRoute,
+} from './routing.js';
+import { type Grant, isError, type SandboxState } from './state.js';
 
 // Instagram API with Instagram Login, served by the sandbox: authorize, code → short-lived,
 // short → long-lived, refresh, /me, and the two-step content publishing (container, publish).
@@ -18,7 +25,11 @@ function presentedToken(req: SandboxRequest) {
 
 function tokenGrant(req: SandboxRequest, state: SandboxState): Grant | SandboxReply {
   const grant = state.grantForAccessToken(presentedToken(req));
-  if (isError(grant)) return { ...graphError(400, 190, `Error validating access token: ${grant.error}`), log: { token: presentedToken(req), error: grant.error } };
+  if (isError(grant))
+    return {
+      ...graphError(400, 190, `Error validating access token: ${grant.error}`),
+      log: { token: presentedToken(req), error: grant.error },
+    };
   return grant;
 }
 
@@ -27,7 +38,11 @@ const isGrant = (v: Grant | SandboxReply): v is Grant => 'externalAccountId' in 
 function longLivedAnswer(req: SandboxRequest, state: SandboxState, grant: Grant): SandboxReply {
   return {
     status: 200,
-    body: { access_token: state.issueAccessToken(grant, 'IGAAsbx', LONG_TTL_S), token_type: 'bearer', expires_in: LONG_TTL_S },
+    body: {
+      access_token: state.issueAccessToken(grant, 'IGAAsbx', LONG_TTL_S),
+      token_type: 'bearer',
+      expires_in: LONG_TTL_S,
+    },
     log: { token: presentedToken(req), externalAccountId: grant.externalAccountId },
   };
 }
@@ -37,32 +52,51 @@ export function createInstagramRoutes(): SandboxRoute[] {
 
   return [
     {
-      endpoint: 'instagram.authorize', method: 'GET', path: /^\/oauth\/authorize\/?$/, family: 'authorize',
+      endpoint: 'instagram.authorize',
+      method: 'GET',
+      path: /^\/oauth\/authorize\/?$/,
+      family: 'authorize',
       handle(req, state) {
         const q = Object.fromEntries(req.query);
-        if (q.client_id !== SANDBOX_CLIENTS.instagram.clientId) return { status: 400, body: { error_type: 'OAuthException', error_message: 'Invalid app ID' } };
-        if (!q.redirect_uri || !URL.canParse(q.redirect_uri)) return { status: 400, body: { error_type: 'OAuthException', error_message: 'Invalid redirect_uri' } };
-        if (q.sandbox_deny) return redirectBack(q.redirect_uri, { error: 'access_denied', error_reason: 'user_denied', state: q.state });
+        if (q.client_id !== SANDBOX_CLIENTS.instagram.clientId)
+          return { status: 400, body: { error_type: 'OAuthException', error_message: 'Invalid app ID' } };
+        if (!q.redirect_uri || !URL.canParse(q.redirect_uri))
+          return { status: 400, body: { error_type: 'OAuthException', error_message: 'Invalid redirect_uri' } };
+        if (q.sandbox_deny)
+          return redirectBack(q.redirect_uri, { error: 'access_denied', error_reason: 'user_denied', state: q.state });
         const scopes = (q.scope ?? '').split(',').filter(Boolean);
         const unknown = unknownScopes('instagram', scopes);
-        if (unknown.length) return { status: 400, body: { error_type: 'OAuthException', error_message: `Invalid Scopes: ${unknown.join(', ')}` } };
+        if (unknown.length)
+          return {
+            status: 400,
+            body: { error_type: 'OAuthException', error_message: `Invalid Scopes: ${unknown.join(', ')}` },
+          };
         const code = state.issueCode({
-          platform: 'instagram', clientId: q.client_id, redirectUri: q.redirect_uri, scopes,
-          externalAccountId: q.sandbox_user, handle: q.sandbox_handle,
+          platform: 'instagram',
+          clientId: q.client_id,
+          redirectUri: q.redirect_uri,
+          scopes,
+          externalAccountId: q.sandbox_user,
+          handle: q.sandbox_handle,
         });
         return redirectBack(q.redirect_uri, { code, state: q.state }, '#_'); // as Instagram: a "#_" tail
       },
     },
     {
-      endpoint: 'instagram.token', method: 'POST', path: /^\/oauth\/access_token\/?$/, family: 'instagram-oauth',
+      endpoint: 'instagram.token',
+      method: 'POST',
+      path: /^\/oauth\/access_token\/?$/,
+      family: 'instagram-oauth',
       handle(req, state) {
         const p = req.params;
         const c = SANDBOX_CLIENTS.instagram;
-        if (p.client_id !== c.clientId || p.client_secret !== c.clientSecret) return instagramOauthError('Invalid client_id or client_secret');
+        if (p.client_id !== c.clientId || p.client_secret !== c.clientSecret)
+          return instagramOauthError('Invalid client_id or client_secret');
         if (p.grant_type !== 'authorization_code') return instagramOauthError('Unsupported grant_type');
         const code = state.redeemCode(p.code ?? '');
         if (isError(code)) return instagramOauthError(`Invalid authorization code: ${code.error}`);
-        if (code.platform !== 'instagram' || code.redirectUri !== p.redirect_uri) return instagramOauthError('Error validating verification code: redirect_uri does not match');
+        if (code.platform !== 'instagram' || code.redirectUri !== p.redirect_uri)
+          return instagramOauthError('Error validating verification code: redirect_uri does not match');
         const grant = state.createGrant('instagram', code.externalAccountId, code.scopes);
         state.bindCode(p.code!, grant.id);
         const access_token = state.issueAccessToken(grant, 'IGQsbx', SHORT_TTL_S);
@@ -74,16 +108,23 @@ export function createInstagramRoutes(): SandboxRoute[] {
       },
     },
     {
-      endpoint: 'instagram.exchange', method: 'GET', path: /^\/access_token\/?$/, family: 'instagram-graph',
+      endpoint: 'instagram.exchange',
+      method: 'GET',
+      path: /^\/access_token\/?$/,
+      family: 'instagram-graph',
       handle(req, state) {
         if (req.params.grant_type !== 'ig_exchange_token') return graphError(400, 100, 'Unsupported grant_type');
-        if (req.params.client_secret !== SANDBOX_CLIENTS.instagram.clientSecret) return graphError(400, 101, 'Error validating client secret');
+        if (req.params.client_secret !== SANDBOX_CLIENTS.instagram.clientSecret)
+          return graphError(400, 101, 'Error validating client secret');
         const grant = tokenGrant(req, state);
         return isGrant(grant) ? longLivedAnswer(req, state, grant) : grant;
       },
     },
     {
-      endpoint: 'instagram.refresh', method: 'GET', path: /^\/refresh_access_token\/?$/, family: 'instagram-graph',
+      endpoint: 'instagram.refresh',
+      method: 'GET',
+      path: /^\/refresh_access_token\/?$/,
+      family: 'instagram-graph',
       handle(req, state) {
         if (req.params.grant_type !== 'ig_refresh_token') return graphError(400, 100, 'Unsupported grant_type');
         const grant = tokenGrant(req, state);
@@ -91,50 +132,90 @@ export function createInstagramRoutes(): SandboxRoute[] {
       },
     },
     {
-      endpoint: 'instagram.profile', method: 'GET', path: new RegExp(`^/${VERSION}me/?$`), family: 'instagram-graph',
+      endpoint: 'instagram.profile',
+      method: 'GET',
+      path: new RegExp(`^/${VERSION}me/?$`),
+      family: 'instagram-graph',
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
         const { handle } = state.profile(grant.externalAccountId);
         return {
           status: 200,
-          body: { user_id: grant.externalAccountId, id: grant.externalAccountId, username: handle, profile_picture_url: `https://sandbox.invalid/avatar/${handle}.jpg` },
+          body: {
+            user_id: grant.externalAccountId,
+            id: grant.externalAccountId,
+            username: handle,
+            profile_picture_url: `https://sandbox.invalid/avatar/${handle}.jpg`,
+          },
           log: { token: presentedToken(req) },
         };
       },
     },
     {
-      endpoint: 'instagram.media', method: 'POST', path: new RegExp(`^/${VERSION}([\\w.-]+)/media/?$`), family: 'instagram-graph',
+      endpoint: 'instagram.media',
+      method: 'POST',
+      path: new RegExp(`^/${VERSION}([\\w.-]+)/media/?$`),
+      family: 'instagram-graph',
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
         const userId = req.match[1]!;
-        if (userId !== grant.externalAccountId && userId !== 'me') return graphError(400, 100, 'Unsupported post request: the token belongs to another user');
+        if (userId !== grant.externalAccountId && userId !== 'me')
+          return graphError(400, 100, 'Unsupported post request: the token belongs to another user');
         const p = req.params;
-        if (!p.image_url && !p.video_url && p.media_type !== 'CAROUSEL') return graphError(400, 100, 'image_url or video_url is required');
-        const { externalId, replayed } = state.publish(`instagram-media:${grant.externalAccountId}`, req.idempotencyKey, numericId);
+        if (!p.image_url && !p.video_url && p.media_type !== 'CAROUSEL')
+          return graphError(400, 100, 'image_url or video_url is required');
+        const { externalId, replayed } = state.publish(
+          `instagram-media:${grant.externalAccountId}`,
+          req.idempotencyKey,
+          numericId,
+        );
         containers.set(externalId, { userId: grant.externalAccountId });
-        return { status: 200, body: { id: externalId }, log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, externalId, replayed } };
+        return {
+          status: 200,
+          body: { id: externalId },
+          log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, externalId, replayed },
+        };
       },
     },
     {
-      endpoint: 'instagram.publish', method: 'POST', path: new RegExp(`^/${VERSION}([\\w.-]+)/media_publish/?$`), family: 'instagram-graph',
+      endpoint: 'instagram.publish',
+      method: 'POST',
+      path: new RegExp(`^/${VERSION}([\\w.-]+)/media_publish/?$`),
+      family: 'instagram-graph',
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
         const container = containers.get(req.params.creation_id ?? '');
-        if (!container || container.userId !== grant.externalAccountId) return graphError(400, 100, 'creation_id is not a container of this user');
-        const { externalId, replayed } = state.publish(`instagram:${grant.externalAccountId}`, req.idempotencyKey, numericId);
-        return { status: 200, body: { id: externalId }, log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, externalId, replayed } };
+        if (!container || container.userId !== grant.externalAccountId)
+          return graphError(400, 100, 'creation_id is not a container of this user');
+        const { externalId, replayed } = state.publish(
+          `instagram:${grant.externalAccountId}`,
+          req.idempotencyKey,
+          numericId,
+        );
+        return {
+          status: 200,
+          body: { id: externalId },
+          log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, externalId, replayed },
+        };
       },
     },
     {
-      endpoint: 'instagram.media_status', method: 'GET', path: new RegExp(`^/${VERSION}(\\d+)/?$`), family: 'instagram-graph',
+      endpoint: 'instagram.media_status',
+      method: 'GET',
+      path: new RegExp(`^/${VERSION}(\\d+)/?$`),
+      family: 'instagram-graph',
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
         if (!containers.has(req.match[1]!)) return graphError(400, 100, 'Unsupported get request');
-        return { status: 200, body: { id: req.match[1], status_code: 'FINISHED' }, log: { token: presentedToken(req) } };
+        return {
+          status: 200,
+          body: { id: req.match[1], status_code: 'FINISHED' },
+          log: { token: presentedToken(req) },
+        };
       },
     },
   ];

@@ -37,36 +37,61 @@ export type SandboxRoute = {
 export const logId = () => `sbx${randomBytes(8).toString('hex')}`;
 
 export const tiktokOauthError = (status: number, error: string, description: string): SandboxReply => ({
-  status, body: { error, error_description: description, log_id: logId() }, log: { error: `${error}: ${description}` },
+  status,
+  body: { error, error_description: description, log_id: logId() },
+  log: { error: `${error}: ${description}` },
 });
 
 export const tiktokApiError = (status: number, code: string, message: string): SandboxReply => ({
-  status, body: { data: {}, error: { code, message, log_id: logId() } }, log: { error: `${code}: ${message}` },
+  status,
+  body: { data: {}, error: { code, message, log_id: logId() } },
+  log: { error: `${code}: ${message}` },
 });
 
-export const graphError = (status: number, code: number, message: string, extra: Record<string, unknown> = {}): SandboxReply => ({
-  status, body: { error: { message, type: 'OAuthException', code, fbtrace_id: logId(), ...extra } }, log: { error: `${code}: ${message}` },
+export const graphError = (
+  status: number,
+  code: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): SandboxReply => ({
+  status,
+  body: { error: { message, type: 'OAuthException', code, fbtrace_id: logId(), ...extra } },
+  log: { error: `${code}: ${message}` },
 });
 
 export const instagramOauthError = (message: string): SandboxReply => ({
-  status: 400, body: { error_type: 'OAuthException', code: 400, error_message: message }, log: { error: message },
+  status: 400,
+  body: { error_type: 'OAuthException', code: 400, error_message: message },
+  log: { error: message },
 });
 
 /** Where an authorize request sends the browser back, with `fields` added to its query. */
-export function redirectBack(redirectUri: string, fields: Record<string, string | undefined>, fragment = ''): SandboxReply {
+export function redirectBack(
+  redirectUri: string,
+  fields: Record<string, string | undefined>,
+  fragment = '',
+): SandboxReply {
   const url = new URL(redirectUri);
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) url.searchParams.set(k, v);
   return { status: 302, location: url.toString() + fragment };
 }
 
 /** The answer a fault gives, shaped like the platform's own error of that kind. */
-export function faultReply(family: ErrorFamily, mode: Exclude<FaultMode, 'timeout' | 'timeout_after_effect'>, req: SandboxRequest): SandboxReply {
+export function faultReply(
+  family: ErrorFamily,
+  mode: Exclude<FaultMode, 'timeout' | 'timeout_after_effect'>,
+  req: SandboxRequest,
+): SandboxReply {
   const unavailable = mode !== 'invalid_grant';
   switch (family) {
     case 'authorize': {
       const redirectUri = req.query.get('redirect_uri');
       if (unavailable || !redirectUri) return { status: 503, body: { error: 'temporarily_unavailable' } };
-      return redirectBack(redirectUri, { error: 'access_denied', error_description: 'sandbox fault', state: req.query.get('state') ?? undefined });
+      return redirectBack(redirectUri, {
+        error: 'access_denied',
+        error_description: 'sandbox fault',
+        state: req.query.get('state') ?? undefined,
+      });
     }
     case 'tiktok-oauth':
       return unavailable

@@ -1,8 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PlatformToken } from '../../crypto/token-envelope.js';
-import type { Platform } from '../types.js';
 import { DEFAULT_SCOPES } from '../scopes.js';
+import type { Platform } from '../types.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
 import { createSandboxState, FAULT_MODES, type FaultSpec, type SandboxCall } from './state.js';
@@ -31,7 +31,10 @@ export type SandboxPlatform = {
   clearFaults(): void;
   reset(): void;
   /** A grant minted without the OAuth dance, for fixtures; the token works against this sandbox. */
-  issueToken(platform: Platform, opts?: { externalAccountId?: string; handle?: string; scopes?: string[] }): {
+  issueToken(
+    platform: Platform,
+    opts?: { externalAccountId?: string; handle?: string; scopes?: string[] },
+  ): {
     token: PlatformToken;
     externalAccountId: string;
   };
@@ -49,7 +52,8 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       // A sandbox bug: say so in the answer (loopback-only, fake data) rather than a silent 500.
-      if (!res.headersSent) send(res, { status: 500, body: { error: 'sandbox_internal', message: String(err?.message) } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: 'sandbox_internal', message: String(err?.message) } });
     });
   });
 
@@ -61,7 +65,13 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
     if (!route) return send(res, { status: 404, body: { error: 'not_found', path: url.pathname } });
     const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
-    const base = { endpoint: route.endpoint, method: request.method, path: url.pathname, idempotencyKey: request.idempotencyKey, token: presented(request) };
+    const base = {
+      endpoint: route.endpoint,
+      method: request.method,
+      path: url.pathname,
+      idempotencyKey: request.idempotencyKey,
+      token: presented(request),
+    };
     const fault = state.takeFault(route.endpoint);
     if (fault === 'timeout' || fault === 'timeout_after_effect') {
       const done = fault === 'timeout_after_effect' ? route.handle(request, state) : undefined;
@@ -82,10 +92,17 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
   }
 
   function control(method: string, path: string, raw: string): SandboxReply {
-    if (method === 'GET' && path === '/__sandbox') return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
+    if (method === 'GET' && path === '/__sandbox')
+      return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
     if (method === 'GET' && path === '/__sandbox/log') return { status: 200, body: { calls: state.log } };
-    if (method === 'DELETE' && path === '/__sandbox/faults') return (state.clearFaults(), { status: 204 });
-    if (method === 'POST' && path === '/__sandbox/reset') return (state.reset(), { status: 204 });
+    if (method === 'DELETE' && path === '/__sandbox/faults') {
+      state.clearFaults();
+      return { status: 204 };
+    }
+    if (method === 'POST' && path === '/__sandbox/reset') {
+      state.reset();
+      return { status: 204 };
+    }
     if (method === 'POST' && path === '/__sandbox/faults') {
       const spec = parseFault(raw);
       if (typeof spec === 'string') return { status: 422, body: { error: spec } };
@@ -152,7 +169,8 @@ function parseFault(raw: string): FaultSpec | string {
     return `endpoint must be '*' or one of ${SANDBOX_ENDPOINTS.join(', ')}`;
   }
   if (!FAULT_MODES.includes(mode as never)) return `mode must be one of ${FAULT_MODES.join(', ')}`;
-  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1)) return 'count must be a positive integer';
+  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1))
+    return 'count must be a positive integer';
   return { endpoint, mode: mode as FaultSpec['mode'], count: count as number | undefined };
 }
 

@@ -5,7 +5,13 @@ import type { Platform } from '../types.js';
 // posts, armed faults, and the call log that tests read as the witness of what happened.
 
 export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response' | 'timeout_after_effect';
-export const FAULT_MODES: readonly FaultMode[] = ['5xx', 'timeout', 'invalid_grant', 'lost_response', 'timeout_after_effect'];
+export const FAULT_MODES: readonly FaultMode[] = [
+  '5xx',
+  'timeout',
+  'invalid_grant',
+  'lost_response',
+  'timeout_after_effect',
+];
 
 /** `endpoint` is a name from SANDBOX_ENDPOINTS, or '*' for every platform endpoint. */
 export type FaultSpec = { endpoint: string; mode: FaultMode; count?: number };
@@ -70,7 +76,9 @@ export function createSandboxState(now: () => number) {
   const random = (prefix: string) => `${prefix}${randomBytes(18).toString('base64url')}`;
 
   function user(platform: Platform, externalAccountId?: string, handle?: string) {
-    const id = externalAccountId ?? (platform === 'tiktok' ? random('sbx-open-') : `178414${String(randomInt(1e9)).padStart(11, '0')}`);
+    const id =
+      externalAccountId ??
+      (platform === 'tiktok' ? random('sbx-open-') : `178414${String(randomInt(1e9)).padStart(11, '0')}`);
     const known = users.get(id);
     users.set(id, { handle: handle ?? known?.handle ?? `sandbox_${id.slice(-6).toLowerCase()}` });
     return id;
@@ -104,7 +112,11 @@ export function createSandboxState(now: () => number) {
 
     issueCode(c: Omit<AuthCode, 'expiresAt' | 'externalAccountId'> & { externalAccountId?: string; handle?: string }) {
       const code = random('sbx-code-');
-      codes.set(code, { ...c, externalAccountId: user(c.platform, c.externalAccountId, c.handle), expiresAt: now() + CODE_TTL_MS });
+      codes.set(code, {
+        ...c,
+        externalAccountId: user(c.platform, c.externalAccountId, c.handle),
+        expiresAt: now() + CODE_TTL_MS,
+      });
       return code;
     },
 
@@ -127,7 +139,12 @@ export function createSandboxState(now: () => number) {
     },
 
     createGrant(platform: Platform, externalAccountId: string | undefined, scopes: string[], handle?: string): Grant {
-      const grant = { id: random('grant-'), platform, externalAccountId: user(platform, externalAccountId, handle), scopes };
+      const grant = {
+        id: random('grant-'),
+        platform,
+        externalAccountId: user(platform, externalAccountId, handle),
+        scopes,
+      };
       grants.set(grant.id, grant);
       return grant;
     },
@@ -182,7 +199,11 @@ export function createSandboxState(now: () => number) {
     },
 
     /** Same key → same external id; no key → a new post every time. */
-    publish(scope: string, idempotencyKey: string | undefined, makeId: () => string): { externalId: string; replayed: boolean } {
+    publish(
+      scope: string,
+      idempotencyKey: string | undefined,
+      makeId: () => string,
+    ): { externalId: string; replayed: boolean } {
       if (!idempotencyKey) return { externalId: makeId(), replayed: false };
       const key = `${scope}\u0000${idempotencyKey}`;
       const existing = published.get(key);
