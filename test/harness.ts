@@ -32,6 +32,10 @@ export const ADMIN_TOKEN = 'lat_test_operator_token_0123456789abcdef';
 export class TestClock {
   private fixed: Date | undefined;
   now = () => (this.fixed ? new Date(this.fixed) : new Date());
+  /** The pinned instant, or undefined when the clock runs in real time. */
+  get pinned() {
+    return this.fixed;
+  }
   set(d: Date | string | undefined) {
     this.fixed = d === undefined ? undefined : new Date(d);
   }
@@ -70,6 +74,19 @@ export function createHarness(kind: DbKind) {
       return schema;
     },
     clock,
+    /**
+     * Runs fn with the clock pinned at `at` and returns its value; the clock is restored to what it
+     * was (real time, usually) however fn ends. fn may move the pinned clock on with h.clock.set.
+     */
+    async atTime<T>(at: Date | string, fn: () => Promise<T>): Promise<T> {
+      const before = clock.pinned;
+      clock.set(at);
+      try {
+        return await fn();
+      } finally {
+        clock.set(before);
+      }
+    },
     get app() {
       if (!app) throw new Error('harness not started');
       return app;

@@ -215,16 +215,13 @@ describeEachDb('key ring: rotation and crypto-shred', (h) => {
   it('the worker rotates once the current epoch is older than the interval (pinned clock)', async () => {
     const start = ring().current();
     const deps = workerDeps(h, fx, { keyRotationIntervalMs: DAY });
-    try {
-      h.clock.set(new Date(start.createdAt.getTime() + DAY - 60_000));
+    await h.atTime(new Date(start.createdAt.getTime() + DAY - 60_000), async () => {
       assert.deepEqual((await runOnce(deps)).keyRotation, { due: false });
       h.clock.set(new Date(start.createdAt.getTime() + DAY));
       const pass = await runOnce(deps);
       assert.equal((pass.keyRotation as { rotated: boolean }).rotated, true, JSON.stringify(pass.keyRotation));
       assert.equal(ring().current().epoch, start.epoch + 1);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('operator API: GET /admin/v1/key-ring shows the epochs and what they wrap; POST …/rotate rotates', async () => {

@@ -18,16 +18,14 @@ describeEachDb('Idempotency-Key', (h) => {
     const first = await revoke(id, t.auth, 'revoke-1');
     assert.equal(first.statusCode, 200, first.body);
     assert.equal(first.headers['idempotent-replayed'], undefined);
-    h.clock.set(new Date(Date.now() + 3600_000)); // an hour later: still within 24 h
-    try {
+    // an hour later: still within 24 h
+    await h.atTime(new Date(Date.now() + 3600_000), async () => {
       const again = await revoke(id, t.auth, 'revoke-1');
       assert.equal(again.statusCode, 200, again.body);
       assert.equal(again.body, first.body, 'byte-for-byte replay');
       assert.equal(again.headers['idempotent-replayed'], 'true');
       assert.notEqual(again.headers['x-request-id'], first.headers['x-request-id']);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     assert.equal(json(first).canceledScheduledPosts, 4);
     assertEnvelope(await revoke(id, t.auth), 404, 'NOT_FOUND');
   });
@@ -116,14 +114,11 @@ describeEachDb('Idempotency-Key', (h) => {
     const a = await h.account(t);
     const b = await h.account(t);
     assert.equal((await revoke(a, t.auth, 'old')).statusCode, 200);
-    h.clock.set(new Date(Date.now() + 24 * 3600_000 + 60_000));
-    try {
+    await h.atTime(new Date(Date.now() + 24 * 3600_000 + 60_000), async () => {
       const res = await revoke(b, t.auth, 'old');
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(json(res).socialAccountId, b);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('400 VALIDATION for an empty or over-long key', async () => {

@@ -85,13 +85,10 @@ describeEachDb('kill switches', (h) => {
     assertEnvelope(await h.inject({ method: 'GET', url: '/v1/whoami', headers: victim.auth }), 503, 'KILL_SWITCH', {
       scope: 'key',
     });
-    h.clock.set(new Date(Date.now() + 60_000));
-    try {
+    await h.atTime(new Date(Date.now() + 60_000), async () => {
       const again = await h.inject({ method: 'POST', url: `/v1/api-keys/${victim.apiKeyId}/kill`, headers: t.auth });
       assert.deepEqual(json(again), body, 'same killedAt');
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     const audit = await h.db
       .selectFrom('audit_log')
       .select(['data', 'api_key_id'])

@@ -12,15 +12,12 @@ describeEachDb('GET /v1/audit-log', (h) => {
       const id = await h.account(t);
       await h.queuedPosts(id, 2);
       ids.push(id);
-      h.clock.set(`2026-01-0${i + 1}T10:00:00Z`);
-      try {
+      await h.atTime(`2026-01-0${i + 1}T10:00:00Z`, async () => {
         assert.equal(
           (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth })).statusCode,
           200,
         );
-      } finally {
-        h.clock.set(undefined);
-      }
+      });
     }
     await h
       .account(stranger)

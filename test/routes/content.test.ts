@@ -21,13 +21,7 @@ describeEachDb('content', (h) => {
 
   it('upload: 201 with the completed, uploaded container, readable by GET, audited', async () => {
     const t = await h.tenant();
-    h.clock.set('2026-04-18T19:15:02.789Z');
-    let res: Awaited<ReturnType<typeof upload>>;
-    try {
-      res = await upload(t, { media: MEDIA, caption: 'Launch day 🚀' });
-    } finally {
-      h.clock.set(undefined);
-    }
+    const res = await h.atTime('2026-04-18T19:15:02.789Z', () => upload(t, { media: MEDIA, caption: 'Launch day 🚀' }));
     assert.equal(res.statusCode, 201, res.body);
     const c = json(res);
     assert.match(c.id, /^cnt_[0-9a-f-]{36}$/);
@@ -153,12 +147,10 @@ describeEachDb('content', (h) => {
     await upload(other, { media: MEDIA });
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      h.clock.set(`2026-05-0${1 + Math.floor(i / 3)}T10:00:00Z`); // three share each createdAt
-      try {
+      // three share each createdAt
+      await h.atTime(`2026-05-0${1 + Math.floor(i / 3)}T10:00:00Z`, async () => {
         ids.push(json(await upload(t, { media: MEDIA, caption: `#${i}` })).id);
-      } finally {
-        h.clock.set(undefined);
-      }
+      });
     }
     const all = json(await list(t));
     assert.equal(all.nextCursor, null);

@@ -55,8 +55,7 @@ describeEachDb('leased accounts', (h) => {
   it('request → partial → assigned → list → renew monthly → release: the ledger holds exactly the expected charges', async () => {
     const t = await h.tenant();
     const start = new Date('2026-01-31T12:00:00Z');
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       for (const handle of ['warm.a', 'warm.b', 'warm.c']) {
         const res = await h.inject({
           method: 'POST',
@@ -226,9 +225,7 @@ describeEachDb('leased accounts', (h) => {
         .where('organization_id', '=', t.organizationId)
         .executeTakeFirstOrThrow();
       assert.deepEqual(audit.data, { socialAccountId: a, reason: 'campaign over', canceledScheduledPosts: 0 });
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('release cancels queued posts, drops the token, and returns the account to the pool', async () => {
@@ -266,8 +263,7 @@ describeEachDb('leased accounts', (h) => {
 
   it('the seed on a leased account: 200 with the seed’s shape, lease still assigned and billed; release still stops billing', async () => {
     const t = await h.tenant();
-    h.clock.set('2026-05-01T00:00:00Z');
-    try {
+    await h.atTime('2026-05-01T00:00:00Z', async () => {
       const { socialAccountId } = await leaseOne(h, t);
       await h.queuedPosts(socialAccountId, 2);
       const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${socialAccountId}`, headers: t.auth });
@@ -297,9 +293,7 @@ describeEachDb('leased accounts', (h) => {
       h.clock.set('2026-08-01T00:00:00Z');
       await renew();
       assert.equal((await chargesOf(h, socialAccountId)).length, 2, 'released: no further charge');
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('404 releasing a non-leased account, another organization’s, or an unknown one', async () => {
@@ -332,8 +326,7 @@ describeEachDb('leased accounts', (h) => {
 
   it('two workers at once, or a crash mid-renewal, never charge a period twice', async () => {
     const t = await h.tenant();
-    h.clock.set('2026-01-01T00:00:00Z');
-    try {
+    await h.atTime('2026-01-01T00:00:00Z', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) ids.push((await leaseOne(h, t)).socialAccountId);
       h.clock.set(new Date(Date.parse('2026-02-01T00:00:00Z') + DAY));
@@ -349,9 +342,7 @@ describeEachDb('leased accounts', (h) => {
       // Other tests' leases share this database, so count per account rather than per pass.
       await Promise.all([renew(), renew()]);
       for (const id of ids) assert.equal((await chargesOf(h, id)).length, 2, id);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('requests: validation, rejection, and 404 for another project', async () => {

@@ -283,17 +283,14 @@ describeEachDb('OAuth connect', (h) => {
     );
 
     const late = json(await start(t, { platform: 'instagram', returnUrl: RETURN }));
-    h.clock.set(new Date(Date.now() + 10 * 60_000 + 1000));
-    try {
+    await h.atTime(new Date(Date.now() + 10 * 60_000 + 1000), async () => {
       assert.equal(
         json(await h.inject({ method: 'GET', url: `/v1/social/oauth-status/${late.state}`, headers: t.auth })).status,
         'expired',
       );
       const { res: lateCb } = await consent(h, late.authorizeUrl, { sandbox_user: 'u_late' });
       assert.equal(back(lateCb).searchParams.get('status'), 'expired');
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     const accounts = json(
       await h.inject({ method: 'GET', url: `/v1/projects/${t.projectId}/social-accounts`, headers: t.auth }),
     );

@@ -12,19 +12,15 @@ describeEachDb('projects', (h) => {
 
   it('creates a project: 201 with every field, readable by GET, audited', async () => {
     const t = await h.tenant();
-    h.clock.set('2026-03-01T08:00:00.500Z');
-    let res: Awaited<ReturnType<typeof create>>;
-    try {
-      res = await create(t.auth, {
+    const res = await h.atTime('2026-03-01T08:00:00.500Z', () =>
+      create(t.auth, {
         name: ' Acme ',
         timezone: 'Europe/Paris',
         customerExternalId: 'crm-42',
         ownerEmail: 'owner@acme.test',
         metadata: { plan: 'gold' },
-      });
-    } finally {
-      h.clock.set(undefined);
-    }
+      }),
+    );
     assert.equal(res.statusCode, 201, res.body);
     const p = json(res);
     assert.match(p.id, /^prj_[0-9a-f-]{36}$/);
@@ -88,14 +84,12 @@ describeEachDb('projects', (h) => {
     const t = await h.tenant();
     const made: string[] = [t.projectId];
     for (let i = 0; i < 7; i++) {
-      h.clock.set(new Date(Date.UTC(2026, 0, 1, 0, 0, i % 3))); // equal created_at on purpose: the id breaks ties
-      try {
+      // equal created_at on purpose: the id breaks ties
+      await h.atTime(new Date(Date.UTC(2026, 0, 1, 0, 0, i % 3)), async () => {
         made.push(
           json(await create(t.auth, { name: `P${i}`, timezone: 'UTC', customerExternalId: i % 2 ? 'odd' : 'even' })).id,
         );
-      } finally {
-        h.clock.set(undefined);
-      }
+      });
     }
     const seen: string[] = [];
     let cursor: string | null = null;

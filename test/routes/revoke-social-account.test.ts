@@ -16,8 +16,7 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const t = await h.tenant();
     const id = await h.account(t);
     const queued = await h.queuedPosts(id, 4);
-    h.clock.set('2026-04-18T19:15:02.345Z');
-    try {
+    await h.atTime('2026-04-18T19:15:02.345Z', async () => {
       const res = await revoke(id, t.auth);
       assert.equal(res.statusCode, 200, res.body);
       assert.match(String(res.headers['x-request-id']), REQUEST_ID);
@@ -35,9 +34,7 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
         'canceledScheduledPosts',
         'disconnectedAt',
       ]);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     const account = await h.db.selectFrom('social_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     assert.equal(account.status, 'disconnected');
     assert.equal(account.disconnected_reason, 'revoked_by_partner');

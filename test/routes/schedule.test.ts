@@ -28,15 +28,6 @@ describeEachDb('schedule and publish content', (h) => {
   const target = (socialAccountId: string) => ({ socialAccountId, mode: 'publish' });
   const later = <T>(ms: number, fn: () => Promise<T>) =>
     ms === 0 ? fn() : new Promise<void>((r) => setTimeout(r, ms)).then(fn);
-  /** Runs fn with the clock pinned at `at`. */
-  async function at<T>(when: string, fn: () => Promise<T>): Promise<T> {
-    h.clock.set(when);
-    try {
-      return await fn();
-    } finally {
-      h.clock.set(undefined);
-    }
-  }
   const orgRows = async (organizationId: string) => ({
     posts: await h.db
       .selectFrom('scheduled_posts')
@@ -61,7 +52,7 @@ describeEachDb('schedule and publish content', (h) => {
     const tiktok = await h.account(t);
     const insta = await h.account(t, { platform: 'instagram' });
     const cnt = await createContainer(h, t);
-    const res = await at(NOW, () =>
+    const res = await h.atTime(NOW, () =>
       schedule(t, cnt, {
         scheduledFor: '2026-04-18T20:15:02.999Z',
         targets: [
@@ -188,7 +179,7 @@ describeEachDb('schedule and publish content', (h) => {
     const t = await h.tenant();
     const id = await h.account(t);
     const cnt = await createContainer(h, t);
-    const res = await at(NOW, () => publish(t, cnt, { targets: [{ socialAccountId: id, mode: 'draft' }] }));
+    const res = await h.atTime(NOW, () => publish(t, cnt, { targets: [{ socialAccountId: id, mode: 'draft' }] }));
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['x-ratelimit-endpoint-class'], 'long-running');
     const [p] = json(res).scheduledPosts;
@@ -210,17 +201,19 @@ describeEachDb('schedule and publish content', (h) => {
     const id = await h.account(t);
     const cnt = await createContainer(h, t);
     const now = '2026-04-18T19:15:02Z';
-    const ok = await at(now, () => schedule(t, cnt, { scheduledFor: '2026-04-18T19:14:32Z', targets: [target(id)] }));
+    const ok = await h.atTime(now, () =>
+      schedule(t, cnt, { scheduledFor: '2026-04-18T19:14:32Z', targets: [target(id)] }),
+    );
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(json(ok).scheduledPosts[0].scheduledFor, '2026-04-18T19:14:32Z');
-    const offset = await at(now, () =>
+    const offset = await h.atTime(now, () =>
       schedule(t, cnt, { scheduledFor: '2026-04-18T23:00:00+02:00', targets: [target(id)] }),
     );
     assert.equal(offset.statusCode, 201, offset.body);
     assert.equal(json(offset).scheduledPosts[0].scheduledFor, '2026-04-18T21:00:00Z');
     for (const past of ['2026-04-18T19:14:31Z', '2026-04-18T19:14:31.999Z', '2020-01-01T00:00:00Z']) {
       const issues = assertValidation(
-        await at(now, () => schedule(t, cnt, { scheduledFor: past, targets: [target(id)] })),
+        await h.atTime(now, () => schedule(t, cnt, { scheduledFor: past, targets: [target(id)] })),
         422,
         'scheduledFor',
       );
@@ -228,7 +221,7 @@ describeEachDb('schedule and publish content', (h) => {
     }
     // The time check comes before any lookup: a past time on unknown content is still the 422.
     assertValidation(
-      await at(now, () =>
+      await h.atTime(now, () =>
         schedule(t, `cnt_${randomUUID()}`, { scheduledFor: '2020-01-01T00:00:00Z', targets: [target(id)] }),
       ),
       422,

@@ -25,14 +25,6 @@ describeEachDb('scheduled posts', (h) => {
       headers: t.auth,
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
-  async function at<T>(when: string, fn: () => Promise<T>): Promise<T> {
-    h.clock.set(when);
-    try {
-      return await fn();
-    } finally {
-      h.clock.set(undefined);
-    }
-  }
   /** Schedules the container to `accounts` at `when` through the API; returns the post ids in target order. */
   async function scheduleVia(t: Tenant, accounts: string[], when: string, containerId?: string) {
     const cnt = containerId ?? (await createContainer(h, t));
@@ -69,7 +61,7 @@ describeEachDb('scheduled posts', (h) => {
     const t = await h.tenant();
     const sa = await h.account(t, { platform: 'instagram' });
     const cnt = await createContainer(h, t);
-    const [id] = await at('2026-04-18T19:15:02.500Z', () => scheduleVia(t, [sa], '2026-04-19T08:00:00Z', cnt));
+    const [id] = await h.atTime('2026-04-18T19:15:02.500Z', () => scheduleVia(t, [sa], '2026-04-19T08:00:00Z', cnt));
     const res = await get(t, id!);
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(json(res), {
@@ -235,8 +227,8 @@ describeEachDb('scheduled posts', (h) => {
   it('reschedule: a queued post moves, the GET shape comes back, post.rescheduled and an audit row are written', async () => {
     const t = await h.tenant();
     const sa = await h.account(t);
-    const [id] = await at('2026-04-18T19:00:00Z', () => scheduleVia(t, [sa], '2026-04-19T08:00:00Z'));
-    const res = await at('2026-04-18T19:15:02.400Z', () =>
+    const [id] = await h.atTime('2026-04-18T19:00:00Z', () => scheduleVia(t, [sa], '2026-04-19T08:00:00Z'));
+    const res = await h.atTime('2026-04-18T19:15:02.400Z', () =>
       reschedule(t, id!, { scheduledFor: '2026-04-20T09:30:00.900Z' }),
     );
     assert.equal(res.statusCode, 200, res.body);
@@ -302,7 +294,9 @@ describeEachDb('scheduled posts', (h) => {
     const t = await h.tenant();
     const sa = await h.account(t);
     const [a, b] = await h.queuedPosts(sa, 2);
-    const res = await at('2026-04-18T19:15:02.700Z', () => cancel(t, a!, { reason: 'Client pulled the campaign' }));
+    const res = await h.atTime('2026-04-18T19:15:02.700Z', () =>
+      cancel(t, a!, { reason: 'Client pulled the campaign' }),
+    );
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(json(res), { id: a, status: 'canceled', canceledAt: '2026-04-18T19:15:02Z' });
     const got = json(await get(t, a!));

@@ -35,8 +35,7 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
   it('a pass deletes keys older than 24 h and reports the count; a younger key still replays, an old one runs afresh', async () => {
     const t = await h.tenant();
     const start = new Date();
-    try {
-      h.clock.set(start);
+    await h.atTime(start, async () => {
       const old = await createProject(t, 'old');
       assert.equal(old.statusCode, 201, old.body);
       h.clock.set(new Date(start.getTime() + 2 * HOUR));
@@ -59,9 +58,7 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
 
       const quiet = await runOnce(workerDeps(h, fx));
       assert.deepEqual(quiet.idempotencyKeys, { reaped: 0 }, 'the re-used key is young again');
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it(`a backlog larger than a batch: ${REAP_BATCH} rows a statement, at most ${REAP_MAX_STATEMENTS_PER_PASS} statements a pass, drained over passes`, async () => {
@@ -84,8 +81,7 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
       REAP_BATCH,
       'one statement deletes one batch, no more',
     );
-    h.clock.set(now);
-    try {
+    await h.atTime(now, async () => {
       const reaped: unknown[] = [];
       for (let pass = 0; pass < 4; pass++) reaped.push((await runOnce(workerDeps(h, fx))).idempotencyKeys);
       assert.deepEqual(reaped, [
@@ -94,9 +90,7 @@ describeEachDb('worker: Idempotency-Key rows reaped after 24 h', (h) => {
         { reaped: 0 },
         { reaped: 0 },
       ]);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     const left = await keysOf(t);
     assert.equal(left.length, 10, `only the fresh keys are left: ${left.slice(0, 5).join(', ')}…`);
     assert.ok(left.every((k) => k.startsWith('fresh-')));

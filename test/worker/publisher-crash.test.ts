@@ -69,14 +69,8 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', {
   const publishCalls = (id: string) =>
     fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === id);
   /** A fresh worker, in this process, once the dead one's claim lease has run out. */
-  const freshWorkerAfterLease = async () => {
-    h.clock.set(new Date(Date.now() + CLAIM_LEASE_MS + 60_000));
-    try {
-      return await runPublisher(workerDeps(h, fx));
-    } finally {
-      h.clock.set(undefined);
-    }
-  };
+  const freshWorkerAfterLease = () =>
+    h.atTime(new Date(Date.now() + CLAIM_LEASE_MS + 60_000), () => runPublisher(workerDeps(h, fx)));
 
   it('killed after claiming, before any call: the post is recovered and published exactly once', async () => {
     const t = await h.tenant();

@@ -119,12 +119,9 @@ describeEachDb('worker: publisher, an answer lost after the platform acted', (h)
       .where(h.sql<boolean>`data->>'id' = ${id}`)
       .execute();
     assert.equal(failed.length, 1);
-    h.clock.set(new Date(Date.now() + 2 * RETRY_CAP_MS));
-    try {
+    await h.atTime(new Date(Date.now() + 2 * RETRY_CAP_MS), async () => {
       await runPublisher(deps());
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
     assert.equal(calls(id).length, 1, 'a live platform ignores keys: never sent twice');
   });
 

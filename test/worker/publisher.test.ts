@@ -66,15 +66,6 @@ describeEachDb('worker: publisher', (h) => {
     assert.equal(res.statusCode, 200, res.body);
     return json(res);
   };
-  async function withClock<T>(at: Date, fn: () => Promise<T>) {
-    h.clock.set(at);
-    try {
-      return await fn();
-    } finally {
-      h.clock.set(undefined);
-    }
-  }
-
   it('due posts are published once: externalId, publishedAt, a post.published event of the GET shape, an audit row; one publish per post, keyed by its id', async () => {
     const t = await h.tenant();
     const tiktok = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
@@ -199,7 +190,7 @@ describeEachDb('worker: publisher', (h) => {
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
     fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: '5xx', count: 1 });
-    await withClock(start, async () => {
+    await h.atTime(start, async () => {
       assert.equal((await runPublisher(deps())).retry, 1);
       const post = await getPost(t, id!);
       assert.equal(post.status, 'queued');
@@ -210,7 +201,7 @@ describeEachDb('worker: publisher', (h) => {
       await runPublisher(deps()); // not due again yet
       assert.equal(publishCalls(id!).length, 1);
     });
-    await withClock(new Date(start.getTime() + 2 * RETRY_BASE_MS), () => runPublisher(deps()));
+    await h.atTime(new Date(start.getTime() + 2 * RETRY_BASE_MS), () => runPublisher(deps()));
     const post = await getPost(t, id!);
     assert.equal(post.status, 'published', JSON.stringify(post));
     assert.equal(post.lastError, null);
@@ -228,7 +219,7 @@ describeEachDb('worker: publisher', (h) => {
     fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: '5xx' });
     const start = Date.now() + 1000;
     for (let pass = 0; pass < MAX_PUBLISH_ATTEMPTS + 2; pass++) {
-      await withClock(new Date(start + pass * (RETRY_CAP_MS + 60_000)), () => runPublisher(deps()));
+      await h.atTime(new Date(start + pass * (RETRY_CAP_MS + 60_000)), () => runPublisher(deps()));
     }
     const post = await getPost(t, id!);
     assert.equal(post.status, 'failed');
@@ -257,7 +248,7 @@ describeEachDb('worker: publisher', (h) => {
       'connected',
       'a refusal of the post is not a refusal of the grant',
     );
-    await withClock(new Date(Date.now() + RETRY_CAP_MS * 2), () => runPublisher(deps()));
+    await h.atTime(new Date(Date.now() + RETRY_CAP_MS * 2), () => runPublisher(deps()));
     assert.equal(
       fx.sandbox.log.filter((c) => c.endpoint === 'instagram.media' && c.idempotencyKey === `${id}:0`).length,
       1,
@@ -411,7 +402,7 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
-    await withClock(start, async () => {
+    await h.atTime(start, async () => {
       await assert.rejects(
         runPublisher(
           deps({
@@ -426,7 +417,7 @@ describeEachDb('worker: publisher', (h) => {
       assert.deepEqual([claimed.status, claimed.call_started_at], ['publishing', null]);
       assert.equal((await runPublisher(deps())).claimed, 0, 'still leased: nobody touches it');
     });
-    const summary = await withClock(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
+    const summary = await h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
     assert.deepEqual([summary.recovered, summary.published], [1, 1], JSON.stringify(summary));
     assert.equal((await getPost(t, id!)).status, 'published');
     assert.equal(publishCalls(id!).length, 1);
@@ -437,7 +428,7 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
-    const died = await withClock(start, () =>
+    const died = await h.atTime(start, () =>
       runPublisher(
         deps({
           fault: (p) => {
@@ -450,7 +441,7 @@ describeEachDb('worker: publisher', (h) => {
     const stuck = await row(id!);
     assert.equal(stuck.status, 'publishing', 'the record rolled back with the "crash"');
     assert.ok(stuck.call_started_at, 'but the call marker was committed first');
-    await withClock(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
+    await h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
     const post = await getPost(t, id!);
     assert.equal(post.status, 'published');
     const calls = publishCalls(id!);
@@ -467,7 +458,7 @@ describeEachDb('worker: publisher', (h) => {
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
     const start = new Date(Date.now() + 1000);
-    await withClock(start, () =>
+    await h.atTime(start, () =>
       runPublisher(
         deps({
           fault: (p) => {
@@ -476,7 +467,7 @@ describeEachDb('worker: publisher', (h) => {
         }),
       ),
     );
-    const summary = await withClock(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
+    const summary = await h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
     assert.equal(summary.recovered, 1, JSON.stringify(summary));
     const post = await getPost(t, id!);
     assert.equal(post.status, 'failed');

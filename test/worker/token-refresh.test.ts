@@ -173,8 +173,7 @@ describeEachDb('worker: token refresh', (h) => {
   it('platform down: the refresh backs off (lease becomes back-off), then succeeds; the token stays usable meanwhile', async () => {
     const t = await h.tenant();
     const start = new Date();
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       const due = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + HOUR));
       fx.sandbox.setFault({ endpoint: 'tiktok.token', mode: '5xx', count: 1 });
       await runTokenRefresh(workerDeps(h, fx));
@@ -192,9 +191,7 @@ describeEachDb('worker: token refresh', (h) => {
         refreshCalls(due.token.refreshToken!).map((c) => c.status),
         [503, 200],
       );
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('two workers, one held mid-refresh: the other does not refresh the same grant (which would fail on the rotated token)', async () => {

@@ -86,8 +86,7 @@ describeEachDb('worker: upstream revocation', (h) => {
   it('sandbox failing 5xx for a while: retried with back-off, then revoked', async () => {
     const t = await h.tenant();
     const start = new Date();
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       const { id, token } = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + DAY));
       await revoke(t, id);
       fx.sandbox.setFault({ endpoint: 'tiktok.revoke', mode: '5xx', count: 3 });
@@ -115,16 +114,13 @@ describeEachDb('worker: upstream revocation', (h) => {
         [503, 503, 503, 200],
       );
       assert.equal((await view(t, id)).upstreamRevocation.status, 'revoked');
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('a timed-out call is retried like a 5xx', async () => {
     const t = await h.tenant();
     const start = new Date();
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       const { id, token } = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + DAY));
       await revoke(t, id);
       fx.sandbox.setFault({ endpoint: 'tiktok.revoke', mode: 'timeout', count: 1 });
@@ -137,16 +133,13 @@ describeEachDb('worker: upstream revocation', (h) => {
         revokeCalls(token.accessToken).map((c) => c.status),
         [0, 200],
       );
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it(`permanently failing: unconfirmed after ${MAX_ATTEMPTS} attempts, envelope erased, last error kept without the token`, async () => {
     const t = await h.tenant();
     const start = new Date();
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       const { id, token } = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + DAY));
       await revoke(t, id);
       fx.sandbox.setFault({ endpoint: 'tiktok.revoke', mode: '5xx' });
@@ -163,9 +156,7 @@ describeEachDb('worker: upstream revocation', (h) => {
       const shown = (await view(t, id)).upstreamRevocation;
       assert.deepEqual([shown.status, shown.lastError], ['unconfirmed', done.last_error]);
       assert.match(shown.attemptedAt, TIMESTAMP);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('a refusal that retrying cannot fix (our client credentials) is unconfirmed at once', async () => {
@@ -205,8 +196,7 @@ describeEachDb('worker: upstream revocation', (h) => {
   it('a worker that dies after the call is recovered once its lease runs out (RFC 7009 makes the repeat harmless)', async () => {
     const t = await h.tenant();
     const start = new Date();
-    h.clock.set(start);
-    try {
+    await h.atTime(start, async () => {
       const { id, token } = await sandboxAccount(h, t, fx, 'tiktok', new Date(start.getTime() + DAY));
       await revoke(t, id);
       const crash = () => {
@@ -226,9 +216,7 @@ describeEachDb('worker: upstream revocation', (h) => {
       await runUntilSettled(h, fx, id, start);
       assert.equal((await job(id)).status, 'revoked');
       assert.equal(revokeCalls(token.accessToken).length, 2);
-    } finally {
-      h.clock.set(undefined);
-    }
+    });
   });
 
   it('two workers, one held mid-call: the other never claims its jobs; each grant is revoked exactly once', async () => {
