@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { assertEnvelope, assertValidation } from '../assertions.js';
-import { createContainer } from '../content-fixtures.js';
-import { describeEachDb, json, type Tenant } from '../harness.js';
+import { assertEnvelope, assertValidation } from '../../assertions.js';
+import { createContainer } from '../../content-fixtures.js';
+import { describeEachDb, json, type Tenant } from '../../harness.js';
 
 const NOW = '2026-04-18T19:15:02.345Z';
 const IN_AN_HOUR = '2026-04-18T20:15:02Z';

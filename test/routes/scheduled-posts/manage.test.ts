@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { assertEnvelope, assertValidation } from '../assertions.js';
-import { createContainer } from '../content-fixtures.js';
-import { describeEachDb, json, type Tenant } from '../harness.js';
+import { assertEnvelope, assertValidation } from '../../assertions.js';
+import { createContainer } from '../../content-fixtures.js';
+import { describeEachDb, json, type Tenant } from '../../harness.js';
 
 type Post = { id: string; scheduledFor: string; status: string; socialAccountId: string };
 
