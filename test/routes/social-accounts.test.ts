@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { sql } from 'kysely';
 import { listMigrations } from '../../src/db/migrate.js';
-import { assertEnvelope } from '../assertions.js';
+import { insertSocialAccount } from '../../src/db/queries/social-accounts.js';
+import { newId } from '../../src/ids.js';
+import { assertEnvelope, assertValidation } from '../assertions.js';
 import { describeEachDb, json, REQUEST_ID } from '../harness.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -356,5 +358,197 @@ describeEachDb('DELETE /v1/social-accounts/:socialAccountId', (h) => {
     const revoked = events.find((e) => e.type === 'social_account.revoked')!.data as Record<string, unknown>;
     assert.equal(revoked.canceledScheduledPosts, 3);
     assert.equal(revoked.socialAccountId, id);
+  });
+});
+
+describeEachDb('GET /v1/projects/:projectId/social-accounts', (h) => {
+  const list = (projectId: string, auth: Record<string, string>, query = '') =>
+    h.inject({ method: 'GET', url: `/v1/projects/${projectId}/social-accounts${query}`, headers: auth });
+
+  it('walks 450 accounts with no duplicates or gaps; filters combine', async () => {
+    const t = await h.tenant();
+    const now = new Date('2026-02-01T00:00:00Z');
+    // Set-based fixture: 450 accounts, created in bursts that share timestamps (ties broken by id).
+    const rows = Array.from({ length: 450 }, (_, i) => ({
+      id: newId('sa'),
+      organization_id: t.organizationId,
+      project_id: t.projectId,
+      platform: (i % 3 === 0 ? 'instagram' : 'tiktok') as 'instagram' | 'tiktok',
+      external_account_id: null,
+      handle: `acct${i}`,
+      avatar_url: null,
+      status: (i % 5 === 0 ? 'disconnected' : 'connected') as 'connected' | 'disconnected',
+      leased: i % 7 === 0,
+      connected_at: now,
+      token_expires_at: null,
+      disconnected_at: i % 5 === 0 ? now : null,
+      disconnected_reason: i % 5 === 0 ? 'revoked_by_partner' : null,
+      token_ciphertext: null,
+      token_wrapped_key: null,
+      created_at: new Date(now.getTime() + Math.floor(i / 10) * 1000),
+      updated_at: now,
+    }));
+    for (const r of rows) await insertSocialAccount(h.db, r);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await list(t.projectId, t.auth, `?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+      const body = json(res);
+      seen.push(...body.items.map((a: { socialAccountId: string }) => a.socialAccountId));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.equal(seen.length, 450);
+    assert.equal(new Set(seen).size, 450, 'no duplicates');
+    assert.deepEqual(new Set(seen), new Set(rows.map((r) => r.id)), 'no gaps');
+
+    const leasedTiktok = json(await list(t.projectId, t.auth, '?leased=true&platform=tiktok&limit=200'));
+    const expected = rows.filter((r) => r.leased && r.platform === 'tiktok').map((r) => r.id);
+    assert.deepEqual(
+      new Set(leasedTiktok.items.map((a: { socialAccountId: string }) => a.socialAccountId)),
+      new Set(expected),
+    );
+    const disconnected = json(await list(t.projectId, t.auth, '?status=disconnected&limit=200'));
+    assert.equal(disconnected.items.length, 90);
+    assert.ok(
+      disconnected.items.every(
+        (a: { status: string; disconnectedReason: string }) =>
+          a.status === 'disconnected' && a.disconnectedReason === 'revoked_by_partner',
+      ),
+    );
+  });
+
+  it('items have the documented shape; a revoked account shows its disconnection', async () => {
+    const t = await h.tenant();
+    const live = await h.account(t);
+    const leased = await h.account(t, { leased: true, platform: 'instagram' });
+    await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${live}`, headers: t.auth });
+    const body = json(await list(t.projectId, t.auth));
+    assert.equal(body.nextCursor, null);
+    assert.equal(body.items.length, 2);
+    const [a, b] = body.items;
+    assert.deepEqual(Object.keys(a), [
+      'socialAccountId',
+      'projectId',
+      'platform',
+      'handle',
+      'avatarUrl',
+      'status',
+      'leased',
+      'connectedAt',
+      'tokenExpiresAt',
+      'disconnectedAt',
+      'disconnectedReason',
+    ]);
+    assert.equal(a.socialAccountId, live);
+    assert.equal(a.status, 'disconnected');
+    assert.equal(a.disconnectedReason, 'revoked_by_partner');
+    assert.equal(b.socialAccountId, leased);
+    assert.equal(b.leased, true);
+    assert.equal(b.platform, 'instagram');
+    assert.equal(b.status, 'connected');
+  });
+
+  it('404 for an unknown or foreign project; 422 for bad filters', async () => {
+    const t = await h.tenant();
+    const other = await h.tenant();
+    assertEnvelope(await list(other.projectId, t.auth), 404, 'NOT_FOUND');
+    assertEnvelope(await list(`prj_${randomUUID()}`, t.auth), 404, 'NOT_FOUND');
+    assertValidation(await list('prj_x', t.auth), 400, 'projectId');
+    assertValidation(await list(t.projectId, t.auth, '?platform=myspace'), 422, 'platform');
+    assertValidation(await list(t.projectId, t.auth, '?leased=yes'), 422, 'leased');
+    assertValidation(await list(t.projectId, t.auth, '?limit=201'), 422, 'limit');
+    assertValidation(await list(t.projectId, t.auth, '?cursor=%%%'), 422, 'cursor');
+  });
+});
+
+// The seed's callout: every queued post is canceled in one transaction, however many there are.
+// 10,000 rows also prove nothing binds one parameter per row (PostgreSQL stops at 65,535).
+const POSTS = 10_000;
+
+describeEachDb('DELETE /v1/social-accounts/:id with 10,000 queued posts', (h) => {
+  it('cancels all 10,000 in one request, with an audit row and an outbox event each', async () => {
+    const t = await h.tenant();
+    const id = await h.account(t);
+    const queued = await h.queuedPosts(id, POSTS);
+    assert.equal(queued.length, POSTS, 'the fixture created every post');
+    assert.deepEqual(await h.postStatuses(id), { queued: POSTS });
+
+    const res = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${id}`, headers: t.auth });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 500));
+    const body = json(res);
+    assert.equal(body.canceledScheduledPosts, POSTS, res.body.slice(0, 500));
+    assert.equal(body.status, 'disconnected');
+    assert.equal(body.socialAccountId, id);
+
+    assert.deepEqual(await h.postStatuses(id), { canceled: POSTS });
+    const reasons = await h.db
+      .selectFrom('scheduled_posts')
+      .select(['cancel_reason', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('social_account_id', '=', id)
+      .groupBy('cancel_reason')
+      .execute();
+    assert.deepEqual(
+      reasons.map((r) => [r.cancel_reason, Number(r.n)]),
+      [['revoked_by_partner', POSTS]],
+    );
+
+    const requestId = String(res.headers['x-request-id']);
+    const audit = await h.db
+      .selectFrom('audit_log')
+      .select([
+        'event_type',
+        (eb) => eb.fn.countAll<number>().as('n'),
+        (eb) => eb.fn.count<number>('request_id').distinct().as('requests'),
+      ])
+      .where('organization_id', '=', t.organizationId)
+      .where('request_id', '=', requestId)
+      .groupBy('event_type')
+      .orderBy('event_type')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => [a.event_type, Number(a.n)]),
+      [
+        ['scheduled_post.canceled', POSTS],
+        ['social_account.revoked', 1],
+      ],
+      JSON.stringify(audit).slice(0, 500),
+    );
+
+    // Each post is named exactly once in the audit trail and in the outbox.
+    const auditedPosts = await h.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.count<number>(h.sql`data->>'scheduledPostId'`).distinct().as('n'))
+      .where('organization_id', '=', t.organizationId)
+      .where('event_type', '=', 'scheduled_post.canceled')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(auditedPosts.n), POSTS);
+    const events = await h.db
+      .selectFrom('outbox_events')
+      .select([
+        'type',
+        (eb) => eb.fn.countAll<number>().as('n'),
+        (eb) => eb.fn.count<number>(h.sql`data->>'id'`).distinct().as('posts'),
+      ])
+      .where('organization_id', '=', t.organizationId)
+      .groupBy('type')
+      .orderBy('type')
+      .execute();
+    assert.deepEqual(
+      events.map((e) => [e.type, Number(e.n)]),
+      [
+        ['post.canceled', POSTS],
+        ['social_account.revoked', 1],
+      ],
+      JSON.stringify(events).slice(0, 500),
+    );
+    assert.equal(Number(events.find((e) => e.type === 'post.canceled')!.posts), POSTS, 'one event per distinct post');
+
+    const again = await h.inject({ method: 'GET', url: `/v1/social-accounts/${id}`, headers: t.auth });
+    assert.equal(json(again).queuedScheduledPosts, 0, again.body.slice(0, 500));
   });
 });
