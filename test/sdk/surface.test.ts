@@ -79,8 +79,8 @@ describe('SDK surface', () => {
     );
     assert.deepEqual(
       exposed.sort(),
-      Object.values(OPERATION_METHODS).sort(),
-      'methods on the client are exactly the table’s',
+      [...Object.values(OPERATION_METHODS), 'webhooks.verify'].sort(),
+      'methods on the client are exactly the table’s, and the webhook signature check',
     );
     for (const [id, where] of Object.entries(OPERATION_METHODS)) {
       const { method, path: template } = docOps.get(id)!;
