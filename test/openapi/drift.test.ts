@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildOpenapiDocument, serializeOpenapi } from '../../scripts/openapi-document.js';
-import { PY_OPERATIONS_FILE, ROOT, renderPython, renderTypeScript, TS_TYPES_FILE } from '../../scripts/sdk-types.js';
+import { renderPythonSurface } from '../../scripts/sdk-python.js';
+import {
+  PY_OPERATIONS_FILE,
+  PY_RESOURCES_FILE,
+  PY_TYPES_FILE,
+  ROOT,
+  renderPython,
+  renderTypeScript,
+  TS_TYPES_FILE,
+} from '../../scripts/sdk-types.js';
 
 // The committed document and the SDK files generated from it must be what the routes produce
 // now: a route or schema change without `npm run openapi` fails here.
@@ -37,5 +46,16 @@ describe('OpenAPI drift', () => {
 
   it('sdk/python/layers/_operations.py is generated from it', () => {
     assertSame(PY_OPERATIONS_FILE, renderPython(doc));
+  });
+
+  it('sdk/python/layers/types.py and _resources.py (the typed Python surface) are generated from it', () => {
+    const { types, resources } = renderPythonSurface(doc);
+    assertSame(PY_TYPES_FILE, types);
+    assertSame(PY_RESOURCES_FILE, resources);
+  });
+
+  it('the Python generator ignores top-level sections it does not read (e.g. webhooks)', () => {
+    const extended = { ...doc, webhooks: { 'post.published': { post: { operationId: 'onPostPublished' } } } };
+    assert.deepEqual(renderPythonSurface(extended), renderPythonSurface(doc));
   });
 });

@@ -25,7 +25,7 @@ const layers = new Layers(); // LAYERS_API_KEY, LAYERS_BASE_URL
 const projectId = process.env.PROJECT_ID;
 const result = await layers.social.revoke({ socialAccountId: process.env.ACCOUNT_ID });
 const ids = [];
-for await (const account of layers.social.list({ projectId, limit: 1 })) ids.push(account.id);
+for await (const account of layers.social.list({ projectId, limit: 1 })) ids.push(account.socialAccountId);
 const page = await layers.social.list({ projectId, limit: 100 });
 console.log(JSON.stringify({
   canceled: result.canceledScheduledPosts,
@@ -34,7 +34,7 @@ console.log(JSON.stringify({
   rateLimit: result.lastResponse.rateLimit,
   keys: Object.keys(result).includes('lastResponse'),
   iterated: ids,
-  onePage: page.items.map((a) => a.id),
+  onePage: page.items.map((a) => a.socialAccountId),
   verify: typeof verifyWebhook,
 }));
 `;
@@ -111,6 +111,10 @@ describe('@layers/sdk from its npm pack tarball, installed offline into an empty
     assert.equal(typeof out.rateLimit?.remaining, 'number');
     assert.equal(out.keys, false, 'lastResponse is not enumerable');
     assert.ok(out.onePage.length >= 2, `the demo project has several accounts: ${out.onePage}`);
+    assert.ok(
+      out.onePage.every((id: unknown) => typeof id === 'string' && id.startsWith('sa_')),
+      JSON.stringify(out.onePage),
+    );
     assert.deepEqual(out.iterated, out.onePage, 'pages of one, followed by nextCursor, give the same accounts');
     assert.equal(out.verify, 'function');
 
