@@ -101,6 +101,26 @@ class TypedDicts {
   }
 }
 
+/**
+ * Classes first (their annotations are strings: `from __future__ import annotations`), then the
+ * aliases (`Event = Union[A, B]`), which run at import: each after the aliases it names.
+ */
+function orderDefinitions(defs: Map<string, string>): string[] {
+  const isAlias = (text: string) => !/^(class |\w+ = TypedDict\()/.test(text);
+  const classes = [...defs.values()].filter((t) => !isAlias(t));
+  const pending = new Map([...defs].filter(([, t]) => isAlias(t)));
+  const aliases: string[] = [];
+  while (pending.size) {
+    const ready = [...pending].find(
+      ([, t]) => ![...pending.keys()].some((n) => new RegExp(`\\b${n}\\b`).test(t.split('=').slice(1).join('='))),
+    );
+    const [name, text] = ready ?? [...pending][0]!; // a cycle of aliases cannot be ordered: emit as is
+    aliases.push(text);
+    pending.delete(name);
+  }
+  return [...classes, ...aliases];
+}
+
 function typingImport(code: string, always: string[]): string {
   const names = ['Any', 'Dict', 'List', 'Literal', 'Optional', 'Union'].filter((n) =>
     new RegExp(`\\b${n}\\[?`).test(code),
@@ -225,7 +245,7 @@ export function renderPythonSurface(doc: Json): { types: string; resources: stri
     byNamespace.set(ns!, [...(byNamespace.get(ns!) ?? []), method(doc, named, op, name!)]);
   }
   const typeNames = [...named.defs.keys()];
-  const typesBody = [...named.defs.values()].join('\n\n');
+  const typesBody = orderDefinitions(named.defs).join('\n\n');
   const types = `"""${HEADER}\n\nThe API's objects as TypedDicts: plain dicts at run time, with camelCase keys as on the wire."""\n\nfrom __future__ import annotations\n\n${typingImport(typesBody, ['TypedDict'])}\n\n__all__ = [\n${typeNames.map((n) => `    ${pyStr(n)},\n`).join('')}]\n\n\n${typesBody}`;
 
   const classes: string[] = [];

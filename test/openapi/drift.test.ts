@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildOpenapiDocument, serializeOpenapi } from '../../scripts/openapi-document.js';
@@ -57,5 +59,34 @@ describe('OpenAPI drift', () => {
   it('the Python generator ignores top-level sections it does not read (e.g. webhooks)', () => {
     const extended = { ...doc, webhooks: { 'post.published': { post: { operationId: 'onPostPublished' } } } };
     assert.deepEqual(renderPythonSurface(extended), renderPythonSurface(doc));
+  });
+
+  it('types.py imports even with aliases that name later schemas (e.g. a union of event payloads)', () => {
+    const schemas = {
+      ...doc.components.schemas,
+      AEvent: { anyOf: [{ $ref: '#/components/schemas/ZPayload' }, { $ref: '#/components/schemas/BEvents' }] },
+      BEvents: { type: 'array', items: { $ref: '#/components/schemas/ZPayload' } },
+      ZPayload: {
+        type: 'object',
+        properties: { kind: { const: 'z' }, when: { type: ['string', 'null'] } },
+        required: ['kind'],
+      },
+    };
+    const { types } = renderPythonSurface({ ...doc, components: { ...doc.components, schemas } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-types-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'generated_types.py'), types);
+      const out = execFileSync(
+        'python3',
+        ['-c', 'import generated_types as t; print(t.AEvent, t.ZPayload.__required_keys__)'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+      assert.match(out, /ZPayload/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
