@@ -167,7 +167,19 @@ export function renderTypeScript(doc: Json): string {
 }
 
 export function renderPython(doc: Json): string {
-  const lines = [`"""${HEADER}"""\n`, 'OPERATIONS = {'];
+  const lines = [
+    `"""${HEADER}"""\n`,
+    'from typing import Dict, Literal, Optional, Tuple, TypedDict\n\n',
+    'class Operation(TypedDict):',
+    '    method: str',
+    '    path: str',
+    '    path_params: Tuple[str, ...]',
+    '    query: Tuple[str, ...]',
+    '    body: Optional[Literal["required", "optional"]]',
+    '    idempotent: bool',
+    '    summary: str\n\n',
+    'OPERATIONS: Dict[str, Operation] = {',
+  ];
   for (const op of operationsOf(doc)) {
     const tuple = (xs: string[]) => `(${xs.map((x) => `"${x}"`).join(', ')}${xs.length === 1 ? ',' : ''})`;
     const body = op.body ? (op.bodyRequired ? '"required"' : '"optional"') : 'None';

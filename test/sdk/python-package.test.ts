@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv, type DemoServer, ROOT, startDemoServer } from './server.js';
 
-// The Python SDK as a partner gets it and types it: pyright (pinned in devDependencies) finds no
-// error in the package nor in examples/every_method.py (strict), and does find misuses; the sdist
+// The Python SDK as a partner gets it and types it: pyright (pinned in devDependencies, strict) finds no
+// error in the package nor in examples/every_method.py, and does find misuses; the sdist
 // and the wheel build offline (the stdlib backend in sdk/python/_build) and install with
 // `pip --no-index` into a fresh venv, which then calls the real server.
 
@@ -58,7 +58,7 @@ describe('Python SDK: types (pyright) and packaging (sdist → wheel → venv)',
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('pyright: 0 errors in sdk/python (layers/ standard, examples/every_method.py strict), and misuses are errors', async () => {
+  it('pyright (strict): 0 errors in sdk/python (layers/ and examples/every_method.py), and misuses are errors', async () => {
     const report = await pyright(['-p', 'pyrightconfig.json'], PY);
     const errors = report.generalDiagnostics.filter((d) => d.severity === 'error');
     assert.equal(

@@ -39,7 +39,9 @@ class ResponseInfo:
 class _Object(Dict[str, Any]):
     """A result: the JSON object as the API sent it (a dict), plus its ResponseInfo, unseen by ``==`` and json."""
 
-    _response: Optional[ResponseInfo] = None
+    def __init__(self, body: Mapping[str, Any], response: ResponseInfo):
+        super().__init__(body)
+        self._response = response
 
 
 class ListPage(Dict[str, Any], Generic[T]):
@@ -49,8 +51,11 @@ class ListPage(Dict[str, Any], Generic[T]):
     the same method with the same arguments and each ``nextCursor`` in turn.
     """
 
-    _response: Optional[ResponseInfo] = None
-    _next: Optional[Callable[[str], "ListPage[T]"]] = None
+    def __init__(self, body: Mapping[str, Any], response: Optional[ResponseInfo] = None,
+                 next_page: Optional[Callable[[str], "ListPage[T]"]] = None):
+        super().__init__(body)
+        self._response = response
+        self._next = next_page
 
     @property
     def data(self) -> List[T]:
@@ -106,28 +111,26 @@ class Requester:
         path = re.sub(r"\{(\w+)\}", fill, spec["path"])
         query: List[Tuple[str, str]] = []
         for name in spec["query"]:
-            value = rest.pop(name, None)
-            for item in value if isinstance(value, (list, tuple)) else [value]:  # type: ignore[reportUnknownVariableType]
+            value: Any = rest.pop(name, None)
+            items: List[Any] = list(value) if isinstance(value, (list, tuple)) else [value]  # type: ignore[reportUnknownArgumentType]
+            for item in items:
                 if item is not None:
-                    query.append((name, ("true" if item else "false") if isinstance(item, bool) else str(item)))  # type: ignore[reportUnknownArgumentType]
+                    query.append((name, ("true" if item else "false") if isinstance(item, bool) else str(item)))
         rest = {k: v for k, v in rest.items() if v is not None}
         if not spec["body"] and rest:
             raise TypeError(f"{where}() got unexpected argument(s): {', '.join(_snake(k) for k in rest)}")
         body = rest if spec["body"] == "required" or (spec["body"] and rest) else None
         answer = self._transport.send(spec["method"], path, query, body, spec["idempotent"], idempotency_key=idempotency_key,
                                       timeout=timeout, max_retries=max_retries, extra_headers=extra_headers)
-        if isinstance(answer.body, dict):
-            result = _Object(answer.body)  # type: ignore[reportUnknownArgumentType]
-            result._response = _info(answer.status, answer.headers, answer.idempotency_key)
-            return result
-        return answer.body
+        body: Any = answer.body
+        if isinstance(body, dict):
+            return _Object(body, _info(answer.status, answer.headers, answer.idempotency_key))  # type: ignore[reportUnknownArgumentType]
+        return body
 
     def list(self, operation_id: str, args: Mapping[str, Any], **options: Any) -> ListPage[Any]:
         first: Any = self.call(operation_id, args, **options)
-        page: ListPage[Any] = ListPage(first if isinstance(first, dict) else {})  # type: ignore[reportUnknownArgumentType]
-        page._response = getattr(first, "_response", None)
-        page._next = lambda cursor: self.list(operation_id, {**args, "cursor": cursor}, **options)
-        return page
+        return ListPage(first if isinstance(first, dict) else {}, getattr(first, "_response", None),  # type: ignore[reportUnknownArgumentType]
+                        lambda cursor: self.list(operation_id, {**args, "cursor": cursor}, **options))
 
 
 def _info(status: int, headers: Dict[str, str], idempotency_key: Optional[str]) -> ResponseInfo:
