@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from .errors import LayersConnectionError, LayersError, LayersTimeoutError, error_from_response, retry_after_seconds
 
@@ -23,6 +23,15 @@ JITTER = 0.25  # up to 25% off each backoff, so clients that failed together do 
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After is not waited out: the error is raised instead
 
 
+class Answer(NamedTuple):
+    """A 2xx: the parsed body, the status, the headers (lower-case names), the Idempotency-Key sent."""
+
+    body: Any
+    status: int
+    headers: Dict[str, str]
+    idempotency_key: Optional[str]
+
+
 class Transport:
     def __init__(self, api_key: str, base_url: str, max_retries: int, timeout: float, user_agent: str):
         self.api_key = api_key
@@ -33,7 +42,7 @@ class Transport:
 
     def send(self, method: str, path: str, query: List[Tuple[str, str]], body: Any, idempotent: bool,
              idempotency_key: Optional[str] = None, timeout: Optional[float] = None,
-             max_retries: Optional[int] = None, extra_headers: Optional[Dict[str, str]] = None) -> Any:
+             max_retries: Optional[int] = None, extra_headers: Optional[Dict[str, str]] = None) -> Answer:
         """One API call: the same Idempotency-Key on every attempt of a write."""
         max_retries = self.max_retries if max_retries is None else max_retries
         timeout = self.timeout if timeout is None else timeout
@@ -53,7 +62,7 @@ class Transport:
         while True:
             outcome = self._attempt(urllib.request.Request(url, data=data, headers=headers, method=method), timeout)
             if not isinstance(outcome, LayersError):
-                return outcome
+                return outcome._replace(idempotency_key=key)
             delay = retry_delay(outcome, attempt, safe_to_repeat) if attempt < max_retries else None
             if delay is None:
                 raise outcome
@@ -63,11 +72,12 @@ class Transport:
             attempt += 1
 
     @staticmethod
-    def _attempt(request: urllib.request.Request, timeout: float) -> Any:
-        """The parsed body of a 2xx, or the LayersError this attempt ended in."""
+    def _attempt(request: urllib.request.Request, timeout: float) -> Union[Answer, LayersError]:
+        """The answer to a 2xx, or the LayersError this attempt ended in."""
         try:
             with urllib.request.urlopen(request, timeout=timeout) as res:
-                return _parse(res.read())
+                headers = {k.lower(): v for k, v in res.headers.items()}
+                return Answer(_parse(res.read()), res.status, headers, None)
         except urllib.error.HTTPError as err:
             headers = {k.lower(): v for k, v in err.headers.items()} if err.headers else {}
             try:

@@ -2,7 +2,7 @@
 
 import email.utils
 import time
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 
 class LayersError(Exception):
@@ -31,8 +31,10 @@ class ValidationError(LayersError):
     """400/422 ``VALIDATION``: fix the request; ``issues`` names each field."""
 
     @property
-    def issues(self):
-        return (self.details or {}).get("issues", [])
+    def issues(self) -> List[Dict[str, Any]]:
+        """Each offending field: ``{"path": "name", "message": "..."}``."""
+        issues: List[Dict[str, Any]] = (self.details or {}).get("issues", [])
+        return issues
 
 
 class AuthenticationError(LayersError):
@@ -143,12 +145,27 @@ def retry_after_seconds(headers: Dict[str, str]) -> Optional[float]:
 
 def error_from_response(status: int, body: Any, headers: Dict[str, str]) -> LayersError:
     """The typed error for a non-2xx response; ``body`` is the parsed JSON, or the raw text."""
-    envelope = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
-    code = envelope.get("code") if isinstance(envelope.get("code"), str) else f"HTTP_{status}"
-    message = envelope.get("message")
-    if not isinstance(message, str):
-        message = f"HTTP {status}" + (f": {body[:200]}" if isinstance(body, str) and body else "")
-    details = envelope.get("details") if isinstance(envelope.get("details"), dict) else None
-    request_id = envelope.get("requestId") if isinstance(envelope.get("requestId"), str) else headers.get("x-request-id")
+    raw: Any = body.get("error") if isinstance(body, dict) else None  # type: ignore[reportUnknownMemberType]
+    envelope: Dict[str, Any] = raw if isinstance(raw, dict) else {}  # type: ignore[reportUnknownVariableType]
+    code: str = envelope["code"] if isinstance(envelope.get("code"), str) else f"HTTP_{status}"
+    message: str = envelope["message"] if isinstance(envelope.get("message"), str) else (
+        f"HTTP {status}" + (f": {body[:200]}" if isinstance(body, str) and body else ""))
+    details: Optional[Dict[str, Any]] = envelope["details"] if isinstance(envelope.get("details"), dict) else None
+    request_id: Optional[str] = envelope["requestId"] if isinstance(envelope.get("requestId"), str) else headers.get("x-request-id")
     cls = ERROR_CLASSES.get(code) or _class_by_status(status)
-    return cls(code, status, message, request_id=request_id, details=details, headers=headers)
+    return cls(code, status, with_first_issue(message, details), request_id=request_id, details=details, headers=headers)
+
+
+def with_first_issue(message: str, details: Optional[Dict[str, Any]]) -> str:
+    """``Invalid request body: name: Too small…``: the first validation issue in the message itself."""
+    issues: Any = (details or {}).get("issues")
+    if not isinstance(issues, list) or not issues or not isinstance(issues[0], dict):
+        return message
+    first: Dict[str, Any] = issues[0]  # type: ignore[reportUnknownVariableType]
+    if not isinstance(first.get("message"), str):
+        return message
+    issue = f"{first.get('path') or '(root)'}: {first['message']}"
+    if issue in message:
+        return message
+    more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""  # type: ignore[reportUnknownArgumentType]
+    return f"{message[:-1] if message.endswith('.') else message}: {issue}{more}"

@@ -1,12 +1,13 @@
 """The Python SDK against the real server: fixtures prepared by test/sdk/python.test.ts (skipped without it)."""
 
+import json
 import re
 import time
 import unittest
 import uuid
 
 from layers import (AuthenticationError, InternalServerError, Layers, NotFoundError, PermissionDeniedError,
-                    RateLimitError, ValidationError)
+                    RateLimitError, ValidationError, response_of)
 
 from .support import SEED_PAGE, live_fixtures
 
@@ -52,6 +53,22 @@ class LiveServerTest(unittest.TestCase):
         with self.assertRaises(ValidationError) as invalid:
             self.layers.projects.create(name="x", timezone="Mars/Olympus")
         self.assertEqual((invalid.exception.status, invalid.exception.issues[0]["path"]), (422, "timezone"))
+        self.assertIn(f"timezone: {invalid.exception.issues[0]['message']}", str(invalid.exception), "the first issue is in the message")
+
+    def test_request_id_rate_limit_and_auto_pagination(self):
+        me = self.layers.whoami()
+        info = response_of(me)
+        self.assertRegex(info.request_id, REQUEST_ID)
+        self.assertEqual((info.status, info.headers["x-request-id"]), (200, info.request_id))
+        self.assertIsNotNone(info.rate_limit)
+        self.assertGreaterEqual(info.rate_limit.remaining, 0)
+        self.assertEqual(json.loads(json.dumps(me)), dict(me), "results stay plain JSON objects")
+        page = self.layers.social.list(project_id=FIXTURES["projectId"], limit=100)
+        self.assertGreaterEqual(len(page.data), 2)
+        self.assertEqual(page.data, page["items"])
+        self.assertRegex(response_of(page).request_id, REQUEST_ID)
+        walked = [a["socialAccountId"] for a in self.layers.social.list(project_id=FIXTURES["projectId"], limit=1).auto_paging_iter()]
+        self.assertEqual(walked, [a["socialAccountId"] for a in page.data], "pages of one, following nextCursor, give the same accounts")
 
     def test_resources(self):
         me = self.layers.whoami()
@@ -81,8 +98,11 @@ class LiveServerTest(unittest.TestCase):
         self.assertEqual(updated["events"], ["post.published", "post.failed"])
         listed = [e for e in self.layers.webhooks.list(limit=200)["items"] if e["id"] == created["id"]]
         self.assertEqual(listed[0]["events"], ["post.published", "post.failed"])
+        # The typed method refuses the old name before sending; the untyped request() lets the server say it.
+        with self.assertRaisesRegex(TypeError, "unexpected keyword argument 'event_types'"):
+            self.layers.webhooks.create(url="http://127.0.0.1:9/sdk-py", event_types=["*"])  # type: ignore[call-arg]
         with self.assertRaises(ValidationError) as old:
-            self.layers.webhooks.create(url="http://127.0.0.1:9/sdk-py", event_types=["*"])
+            self.layers.request("createWebhookEndpoint", url="http://127.0.0.1:9/sdk-py", event_types=["*"])
         self.assertEqual(old.exception.status, 422)
         self.assertIn("eventTypes", [i["path"] for i in old.exception.issues])
         self.assertTrue(self.layers.webhooks.delete(webhook_endpoint_id=created["id"])["deleted"])

@@ -3,10 +3,12 @@ import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
   type RequestOptions,
+  type ResponseInfo,
   send,
   type TransportConfig,
 } from './transport.js';
 import { OPERATIONS, type OperationId, type Operations } from './types.gen.js';
+import { type VerifyOptions, verifyWebhook, type WebhookEvent } from './webhooks.js';
 
 export const VERSION = '0.1.0';
 const DEFAULT_BASE_URL = 'https://api.layers.com';
@@ -28,13 +30,37 @@ export type LayersOptions = {
 export type Args<Op extends OperationId> = Operations[Op]['pathParams'] &
   Operations[Op]['query'] &
   Operations[Op]['body'];
-export type Result<Op extends OperationId> = Operations[Op]['response'];
+/** A result carries its HTTP response's request id, status and headers as `lastResponse` (not enumerable). */
+export type WithResponse<T> = T & { readonly lastResponse: ResponseInfo };
+export type Result<Op extends OperationId> = WithResponse<Operations[Op]['response']>;
+type ItemOf<Op extends OperationId> = Operations[Op]['response'] extends { items: (infer I)[]; nextCursor: unknown }
+  ? I
+  : never;
+/**
+ * A list call: await it for one page, or iterate it (`for await (const x of layers.social.list({ projectId }))`)
+ * to walk every page, following `nextCursor` with the same arguments.
+ */
+export interface PagePromise<Page, Item> extends Promise<Page>, AsyncIterable<Item> {
+  /** Every item of every page, in order; refuses to collect more than `limit` (a guard against huge lists). */
+  autoPagingToArray(options: { limit: number }): Promise<Item[]>;
+}
+type Call<Op extends OperationId> = [ItemOf<Op>] extends [never]
+  ? Promise<Result<Op>>
+  : PagePromise<Result<Op>, ItemOf<Op>>;
 /** A method's signature: `args` may be left out when every field is optional. */
 export type Method<Op extends OperationId> =
   // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is how a type asks "are all of T's fields optional?".
   {} extends Args<Op>
-    ? (args?: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>
-    : (args: Args<Op>, options?: RequestOptions) => Promise<Result<Op>>;
+    ? (args?: Args<Op>, options?: RequestOptions) => Call<Op>
+    : (args: Args<Op>, options?: RequestOptions) => Call<Op>;
+
+/** `layers.webhooks.verify(rawBody, signatureHeader, secret)`: the parsed event, or a WebhookSignatureError. */
+export type VerifyWebhook = <Data = Record<string, unknown>>(
+  payload: string | Uint8Array,
+  header: string | null | undefined,
+  secret: string | readonly string[],
+  options?: VerifyOptions,
+) => Promise<WebhookEvent<Data>>;
 
 type Table = typeof OPERATION_METHODS;
 type NamespaceOf<P> = P extends `${infer N}.${string}` ? N : never;
@@ -44,7 +70,7 @@ type Surface = {
   };
 } & {
   [Op in MappedOperationId as Table[Op] extends `${string}.${string}` ? never : Table[Op]]: Method<Op & OperationId>;
-};
+} & { webhooks: { verify: VerifyWebhook } };
 
 function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -72,8 +98,13 @@ export class Layers {
     };
     const self = this as unknown as Record<string, unknown>;
     for (const [operationId, where] of Object.entries(OPERATION_METHODS)) {
+      const paged = (OPERATIONS[operationId as OperationId]?.query as readonly string[] | undefined)?.includes(
+        'cursor',
+      );
       const call = (args?: Record<string, unknown>, opts?: RequestOptions) =>
-        this.request(operationId as OperationId, args as never, opts);
+        paged
+          ? this.#list(operationId as OperationId, args, opts)
+          : this.request(operationId as OperationId, args as never, opts);
       const [ns, name] = where.includes('.') ? where.split('.') : [undefined, where];
       if (!ns) self[name!] = call;
       else {
@@ -81,6 +112,32 @@ export class Layers {
         (self[ns] as Record<string, unknown>)[name!] = call;
       }
     }
+    (self.webhooks as Record<string, unknown>).verify = verifyWebhook;
+  }
+
+  #list(operationId: OperationId, args: Record<string, unknown> | undefined, options: RequestOptions | undefined) {
+    type Page = { items: unknown[]; nextCursor: string | null };
+    const first = this.request(operationId, args as never, options) as Promise<unknown> as Promise<Page>;
+    const next = (cursor: string) =>
+      this.request(operationId, { ...args, cursor } as never, options) as Promise<unknown> as Promise<Page>;
+    async function* iterate() {
+      for (let page = await first; ; page = await next(page.nextCursor!)) {
+        yield* page.items;
+        if (!page.nextCursor) return;
+      }
+    }
+    return Object.assign(first, {
+      [Symbol.asyncIterator]: iterate,
+      async autoPagingToArray({ limit }: { limit: number }) {
+        const out: unknown[] = [];
+        for await (const item of iterate()) {
+          if (out.length >= limit)
+            throw new RangeError(`More than ${limit} items: raise the limit or iterate instead.`);
+          out.push(item);
+        }
+        return out;
+      },
+    });
   }
 
   /** Calls an operation by its operationId; the resource methods are shorthands for this. */
@@ -106,11 +163,12 @@ export class Layers {
       const fields = Object.keys(rest).filter((k) => rest[k] !== undefined);
       if (!spec.body && fields.length) throw new TypeError(`${operationId} does not take ${fields.join(', ')}`);
       const body = spec.body === 'required' || (spec.body && fields.length) ? rest : undefined;
-      return send(
-        this.#config,
-        { method: spec.method, path, query, body, idempotent: spec.idempotent },
-        options,
-      ) as Promise<Result<Op>>;
+      return send(this.#config, { method: spec.method, path, query, body, idempotent: spec.idempotent }, options).then(
+        ({ body, response }) => {
+          if (body && typeof body === 'object') Object.defineProperty(body, 'lastResponse', { value: response });
+          return body as Result<Op>;
+        },
+      );
     } catch (err) {
       return Promise.reject(err);
     }

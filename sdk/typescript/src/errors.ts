@@ -150,15 +150,27 @@ export function errorFromResponse(status: number, body: unknown, headers: Record
       ? envelope.message
       : `HTTP ${status}${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : ''}`;
   const Class = ERROR_CLASSES[code] ?? classByStatus(status);
+  const details =
+    envelope?.details && typeof envelope.details === 'object'
+      ? (envelope.details as Record<string, unknown>)
+      : undefined;
   return new Class({
     code,
     status,
-    message,
+    message: withFirstIssue(message, details),
     headers,
     requestId: typeof envelope?.requestId === 'string' ? envelope.requestId : headers['x-request-id'],
-    details:
-      envelope?.details && typeof envelope.details === 'object'
-        ? (envelope.details as Record<string, unknown>)
-        : undefined,
+    details,
   });
+}
+
+/** `Invalid request body: name: Too small…` — the first validation issue in the message itself. */
+export function withFirstIssue(message: string, details: Record<string, unknown> | undefined): string {
+  const issues = Array.isArray(details?.issues) ? (details.issues as Partial<ValidationIssue>[]) : [];
+  const first = issues[0];
+  if (!first || typeof first.message !== 'string') return message;
+  const issue = `${first.path || '(root)'}: ${first.message}`;
+  if (message.includes(issue)) return message;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${message.replace(/\.$/, '')}: ${issue}${more}`;
 }

@@ -27,6 +27,19 @@ export type RequestOptions = {
   headers?: Record<string, string>;
 };
 
+/** What a successful call's HTTP response said besides its body: `result.lastResponse`. */
+export type ResponseInfo = {
+  /** `X-Request-Id`: quote it to support. */
+  requestId: string | undefined;
+  status: number;
+  /** Response headers (lower-case names). */
+  headers: Record<string, string>;
+  /** The Idempotency-Key the call sent (writes only). */
+  idempotencyKey: string | undefined;
+  /** `RateLimit-Limit` / `-Remaining` / `-Reset` (seconds until the window resets), when sent. */
+  rateLimit: { limit: number; remaining: number; resetSeconds: number } | undefined;
+};
+
 export type TransportConfig = {
   apiKey: string;
   baseUrl: string;
@@ -45,7 +58,11 @@ export type HttpRequest = {
   idempotent: boolean;
 };
 
-export async function send(config: TransportConfig, req: HttpRequest, options: RequestOptions = {}): Promise<unknown> {
+export async function send(
+  config: TransportConfig,
+  req: HttpRequest,
+  options: RequestOptions = {},
+): Promise<{ body: unknown; response: ResponseInfo }> {
   const maxRetries = options.maxRetries ?? config.maxRetries;
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
   const idempotencyKey = req.idempotent ? (options.idempotencyKey ?? globalThis.crypto.randomUUID()) : undefined;
@@ -70,7 +87,8 @@ export async function send(config: TransportConfig, req: HttpRequest, options: R
       timeoutMs,
       options.signal,
     );
-    if (!(outcome instanceof LayersError)) return outcome.body;
+    if (!(outcome instanceof LayersError))
+      return { body: outcome.body, response: responseInfo(outcome, idempotencyKey) };
     const delay = attempt < maxRetries ? retryDelayMs(outcome, attempt, safeToRepeat) : undefined;
     if (delay === undefined) throw outcome;
     await sleep(delay, options.signal);
@@ -84,7 +102,7 @@ async function attemptOnce(
   init: { method: string; headers: Record<string, string>; body?: string },
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<{ body: unknown } | LayersError> {
+): Promise<Answer | LayersError> {
   signal?.throwIfAborted();
   const controller = new AbortController();
   let timedOut = false;
@@ -102,7 +120,7 @@ async function attemptOnce(
       headers[name.toLowerCase()] = value;
     });
     const parsed = parseBody(text);
-    if (res.ok) return { body: parsed };
+    if (res.ok) return { body: parsed, status: res.status, headers };
     return errorFromResponse(res.status, parsed, headers);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
@@ -123,6 +141,18 @@ async function attemptOnce(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+type Answer = { body: unknown; status: number; headers: Record<string, string> };
+
+function responseInfo(answer: Answer, idempotencyKey: string | undefined): ResponseInfo {
+  const h = answer.headers;
+  const [limit, remaining, resetSeconds] = ['limit', 'remaining', 'reset'].map((n) => Number(h[`ratelimit-${n}`]));
+  const rateLimit =
+    h['ratelimit-limit'] !== undefined
+      ? { limit: limit!, remaining: remaining!, resetSeconds: resetSeconds! }
+      : undefined;
+  return { requestId: h['x-request-id'], status: answer.status, headers: h, idempotencyKey, rateLimit };
 }
 
 function parseBody(text: string): unknown {
