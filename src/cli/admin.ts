@@ -179,6 +179,7 @@ const VERBS: Record<string, Verb> = {
     required: ['scope'],
     request: (v) => {
       if (Boolean(v.on) === Boolean(v.off)) throw new CliError('Give exactly one of --on or --off.');
+      if (v.scope !== 'global' && !v.target) throw new CliError(`--target is required for scope ${v.scope}.`);
       return { method: 'PUT', path: '/kill-switches', body: { scope: v.scope, target: v.target, on: Boolean(v.on) } };
     },
   },

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
 import { GUARD_ERRORS } from './schemas.js';
 
@@ -44,11 +44,13 @@ const MEANING: Record<ErrorCode, string> = {
     'the key’s budget for this endpoint class is spent, or this client address has sent too many requests that failed authentication (`details.reason` `authentication_failures`); wait `Retry-After` seconds',
   INTERNAL: 'server fault; nothing changed, safe to retry with the same `Idempotency-Key`',
   KILL_SWITCH: 'the key, its organization or the whole API is switched off (`details.scope`)',
+  NOT_READY: 'this instance cannot serve yet (`GET /readyz` only; a load balancer sends elsewhere)',
 };
 
+/** The wire codes a /v1 route can answer with this status (NOT_READY is /readyz's alone). */
 function codesFor(status: number): ErrorCode[] {
-  if (status === 422) return ['VALIDATION'];
-  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => ERROR_CODES[c] === status);
+  const codes = Object.values(ERRORS).filter((e) => e.status === status && e.code !== 'NOT_READY');
+  return [...new Set(codes.map((e) => e.code))];
 }
 
 const HEADERS: Json = {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from './errors.js';
+import { invalidField } from './errors.js';
 
 // Strings PostgreSQL cannot store: text and jsonb refuse U+0000, and jsonb refuses a lone UTF-16
 // surrogate (JSON.stringify writes it as a \udXXX escape). Reaching a query they failed there as a
@@ -48,7 +48,7 @@ export function rejectUnstorableStrings(app: FastifyInstance) {
       ['query', schema?.querystring && request.query],
     ] as const) {
       const issue = value ? findUnstorableString(value) : undefined;
-      if (issue) throw new ApiError('VALIDATION', `Invalid request ${part}.`, { issues: [issue] }, 422);
+      if (issue) throw invalidField(issue.path, issue.message, part);
     }
   });
 }

@@ -16,7 +16,7 @@ import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { Platform } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import type { FixtureTokenIssuer } from '../platforms/runtime.js';
 import { leaseFixtureAccount } from './lease-operator.js';
@@ -68,8 +68,7 @@ export async function createApiKey(
     name?: string;
   },
 ) {
-  if (!(await findOrganization(ctx.db, input.organizationId)))
-    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
   const id = newId('key');
   const { key, secretHash } = mintApiKey(input.env, id);
   const now = ctx.clock.now();
@@ -99,8 +98,7 @@ export async function createApiKey(
 }
 
 export async function createProject(ctx: AdminCtx, input: { organizationId: string; name: string; timezone: string }) {
-  if (!(await findOrganization(ctx.db, input.organizationId)))
-    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
   const now = ctx.clock.now();
   const p = await insertProject(ctx.db, {
     id: newId('prj'),
@@ -131,7 +129,7 @@ export async function createSocialAccount(
   input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; leased: boolean; env: 'live' | 'test' },
 ) {
   const project = await findProjectById(ctx.db, input.projectId);
-  if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
+  if (!project) throw notFound('project', input.projectId, '');
   const now = ctx.clock.now();
   let id: string;
   if (input.leased) {
@@ -181,8 +179,7 @@ export async function createQueuedPosts(
   input: { socialAccountId: string; count: number; firstDueAt?: Date },
 ) {
   const account = await findSocialAccountById(ctx.db, input.socialAccountId);
-  if (!account?.project_id || !account.organization_id)
-    throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId}.`);
+  if (!account?.project_id || !account.organization_id) throw notFound('social account', input.socialAccountId, '');
   const now = ctx.clock.now();
   const first = input.firstDueAt ?? new Date(now.getTime() + 24 * 3600 * 1000);
   const ids = await withTransaction(ctx.db, async (tx) => {
@@ -235,17 +232,14 @@ export async function setKillSwitch(
     await setGlobalKillSwitch(ctx.db, input.on, now);
   } else {
     if (!input.target)
-      throw new ApiError(
-        'VALIDATION',
-        `--target is required for scope ${input.scope}.`,
-        { issues: [{ path: 'target', message: 'required' }] },
-        422,
-      );
+      throw new ApiError('UNPROCESSABLE', `target is required for scope ${input.scope}.`, {
+        issues: [{ path: 'target', message: 'required' }],
+      });
     const row =
       input.scope === 'organization'
         ? await setOrganizationKillSwitch(ctx.db, input.target, input.on)
         : await setKeyKillSwitch(ctx.db, null, input.target, input.on, now);
-    if (!row) throw new ApiError('NOT_FOUND', `No ${input.scope} ${input.target}.`);
+    if (!row) throw notFound(input.scope, input.target, '');
   }
   return { scope: input.scope, target: input.target ?? null, killSwitch: input.on, updatedAt: toWire(now) };
 }

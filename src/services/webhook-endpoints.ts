@@ -14,7 +14,7 @@ import {
   updateWebhookEndpointRow,
 } from '../db/queries/webhook-endpoints.js';
 import type { WebhookEndpointsTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { newWebhookSecret } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
@@ -47,7 +47,7 @@ export function endpointView(row: EndpointRow, now: Date) {
 }
 
 export function endpointNotFound(id: string) {
-  return new ApiError('NOT_FOUND', `No webhook endpoint ${id} in this organization.`);
+  return notFound('webhook endpoint', id);
 }
 
 const auditBase = (ctx: Ctx, now: Date) => ({

@@ -122,12 +122,9 @@ export async function webhookUrlProblem(raw: string, rules: UrlRules): Promise<s
 export async function assertSafeWebhookUrl(raw: string, rules: UrlRules): Promise<void> {
   const problem = await webhookUrlProblem(raw, rules);
   if (problem) {
-    throw new ApiError(
-      'VALIDATION',
-      `Webhook URL refused: url ${problem}.`,
-      { issues: [{ path: 'url', message: problem }] },
-      422,
-    );
+    throw new ApiError('UNPROCESSABLE', `Webhook URL refused: url ${problem}.`, {
+      issues: [{ path: 'url', message: problem }],
+    });
   }
 }
 
