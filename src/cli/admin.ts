@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SCOPES } from '../http/scopes.js';
 import { readDataFile } from '../secrets.js';
 import { CliError, parse } from './args.js';
 
@@ -30,7 +31,7 @@ const VERBS: Record<string, Verb> = {
   },
   'key create': {
     usage:
-      'layers admin key create --org ORG_ID --scopes a,b [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
+      'layers admin key create --org ORG_ID --scopes S1,S2 [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
     options: {
       org: { type: 'string' },
       scopes: { type: 'string' },
@@ -192,6 +193,8 @@ Talks to a running server's operator API and prints one JSON object.
 ${Object.values(VERBS)
   .map((v) => `  ${v.usage}`)
   .join('\n')}
+
+Scopes (--scopes): ${SCOPES.join(' ')}
 
 ${COMMON}`;
 

@@ -4,25 +4,11 @@ import { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import { ApiError } from '../http/errors.js';
 import { timestampInput } from '../http/schemas.js';
+import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
 import { keyRingStatus, rotateKeyRing } from '../services/key-ring.js';
 import { adminLeaseRoutes } from './admin-leases.js';
-
-const SCOPES = [
-  '*',
-  'projects:read',
-  'projects:write',
-  'social:read',
-  'social:write',
-  'leased:write',
-  'content:read',
-  'content:write',
-  'publish:read',
-  'publish:write',
-  'webhooks:read',
-  'webhooks:write',
-] as const;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -14,7 +14,7 @@ const ReturnUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const ProjectParams = z.object({ projectId: idParam('prj') });
 const tags = ['Social accounts'];
 // OAuth URLs are cheap, short-lived and single-use: a retry should get a fresh state, not a replay.
-const config = { scope: 'social:write', idempotent: false };
+const config = { scope: 'social:write', idempotent: false } as const;
 
 const scopeList = (p: Platform) => PLATFORM_SCOPES[p].join(', ');
 const Scopes = z
