@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
-import type { FailedAuthLimiter, RateLimiter } from './http/guards/rate-limit.js';
+import type { FailedAuthLimiter, RateLimiter, RateLimitTier } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
 import type { DnsLookup } from './webhooks/url-safety.js';
@@ -12,7 +12,7 @@ export type Principal = {
   organizationId: string;
   organizationName: string;
   scopes: string[];
-  rateLimitTier: 'standard' | 'pilot' | 'partner';
+  rateLimitTier: RateLimitTier;
   env: 'live' | 'test';
   returnUrlAllowlist: string[];
 };

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
 import { mintApiKey } from '../crypto/api-key.js';
-import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
-import { type Db, withTransaction } from '../db/client.js';
+import { withTransaction } from '../db/client.js';
 import { insertApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
 import { insertContainer } from '../db/queries/content-containers.js';
 import {
@@ -15,40 +12,10 @@ import {
 import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
-import type { Platform } from '../db/schema.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { FixtureTokenIssuer } from '../platforms/runtime.js';
+import { type AdminCtx, fixtureGrant } from './admin-context.js';
 import { leaseFixtureAccount } from './lease-operator.js';
-
-// The operator plane: organizations, keys, fixtures and kill switches. No principal: the
-// operator token already proved who is asking.
-export type AdminCtx = {
-  db: Db;
-  clock: Clock;
-  tokenCrypto: TokenCrypto;
-  /** Set when this process runs the sandbox platform: fixture accounts get grants it really issued. */
-  issueFixtureToken?: FixtureTokenIssuer;
-};
-
-/** A fixture account's grant: one the in-process sandbox issued, else random sbx_ strings no platform knows. */
-export function fixtureGrant(
-  ctx: AdminCtx,
-  platform: Platform,
-  handle: string,
-): { token: PlatformToken; externalAccountId: string } {
-  if (ctx.issueFixtureToken) return ctx.issueFixtureToken(platform, handle);
-  return {
-    token: {
-      accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
-      refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
-      expiresAt: new Date(ctx.clock.now().getTime() + FIXTURE_TOKEN_TTL_MS).toISOString(),
-    },
-    externalAccountId: `sbx_${randomBytes(8).toString('hex')}`,
-  };
-}
-
-const FIXTURE_TOKEN_TTL_MS = 24 * 3600 * 1000;
 
 export async function createOrganization(ctx: AdminCtx, input: { name: string }) {
   const id = newId('org');

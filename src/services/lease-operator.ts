@@ -20,7 +20,7 @@ import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { AccountEnv, LeasePoolAccountsTable } from '../db/schema.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { type AdminCtx, fixtureGrant } from './admin.js';
+import { type AdminCtx, fixtureGrant } from './admin-context.js';
 import { leaseRequestView } from './leases.js';
 
 export const LEASE_PRICE_CENTS = 15_000; // $150/month, the list price of a leased account

@@ -11,12 +11,12 @@ import {
   insertScheduledPosts,
   listScheduledPostViews,
   rescheduleQueuedPost,
-  type ScheduledPostView,
 } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountForUpdate, lockSocialAccounts } from '../db/queries/social-accounts.js';
 import type { ScheduledPostStatus } from '../db/schema.js';
 import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
+import { postView } from '../views/scheduled-post.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
 
@@ -37,32 +37,6 @@ export function requireFutureTime(scheduledFor: Date, now: Date) {
   if (scheduledFor.getTime() >= now.getTime() - SCHEDULE_SKEW_MS) return;
   const skew = `${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed`;
   throw invalidField('scheduledFor', `must be in the future (now is ${toWire(now)}; ${skew})`);
-}
-
-function lastErrorView(raw: unknown): { code: string; message: string } | null {
-  if (raw === null || raw === undefined) return null;
-  const e = raw as { code?: unknown; message?: unknown };
-  return { code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') };
-}
-
-export function postView(p: ScheduledPostView) {
-  return {
-    id: p.id,
-    containerId: p.container_id,
-    socialAccountId: p.social_account_id,
-    platform: p.platform,
-    mode: p.mode,
-    status: p.status,
-    externalId: p.external_id,
-    externalUrl: p.external_url,
-    scheduledFor: toWire(p.scheduled_for),
-    attemptedAt: toWire(p.attempted_at),
-    publishedAt: toWire(p.published_at),
-    canceledAt: toWire(p.canceled_at),
-    lastError: lastErrorView(p.last_error),
-    createdAt: toWire(p.created_at),
-    updatedAt: toWire(p.updated_at),
-  };
 }
 
 const postNotFound = (id: string) => notFound('scheduled post', id);

@@ -15,7 +15,7 @@ import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
-import { postView } from '../services/scheduled-posts.js';
+import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may

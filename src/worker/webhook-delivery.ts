@@ -11,7 +11,6 @@ import {
   resetEndpointFailures,
   settleDeliveryAttempt,
 } from '../db/queries/webhook-deliveries.js';
-import { secretContext } from '../services/webhook-endpoints.js';
 import { type PostResult, postWebhook } from '../webhooks/http-post.js';
 import {
   type AttemptOutcome,
@@ -19,7 +18,7 @@ import {
   judgeAttempt,
   PAUSE_AFTER_CONSECUTIVE_FAILURES,
 } from '../webhooks/retry-policy.js';
-import { envelopeJson, signatureHeader } from '../webhooks/signature.js';
+import { envelopeJson, secretContext, signatureHeader } from '../webhooks/signature.js';
 import { type DnsLookup, urlRulesOf } from '../webhooks/url-safety.js';
 
 // Webhooks leave through two steps of the worker loop. dispatchOutbox: committed outbox events

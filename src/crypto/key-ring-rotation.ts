@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
 import type { FaultHook } from '../context.js';
-import { checkValue, type KeyEpoch, KeyRingError } from '../crypto/key-ring.js';
-import type { TokenCrypto } from '../crypto/token-envelope.js';
 import { type Db, withTransaction } from '../db/client.js';
 import {
   countWrappedKeysByEpoch,
@@ -16,6 +14,8 @@ import {
   type WrappedKeyTable,
   writeWrappedKeys,
 } from '../db/queries/key-epochs.js';
+import { checkValue, type KeyEpoch, KeyRingError } from './key-ring.js';
+import type { TokenCrypto } from './token-envelope.js';
 
 // Rotation of the key ring (docs/key-ring.md): create epoch N+1 → re-wrap every stored data key
 // under it → delete the older epochs' rows (refused while a key still uses one) → destroy their
