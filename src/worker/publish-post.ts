@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { type Tx, withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
@@ -16,7 +17,7 @@ import { markAccountReauthRequired } from '../db/queries/social-account-tokens.j
 import { newId } from '../ids.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
-import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account

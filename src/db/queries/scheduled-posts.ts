@@ -5,7 +5,17 @@ import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../sc
 import type { AuditBase, AuditRow } from './events.js';
 import type { Owner } from './owner.js';
 
-type PostRow = Insertable<ScheduledPostsTable>;
+type Outcome =
+  | 'external_id'
+  | 'external_url'
+  | 'attempted_at'
+  | 'published_at'
+  | 'canceled_at'
+  | 'cancel_reason'
+  | 'last_error'
+  | 'claimed_token_version';
+/** A new post: what it will become (its outcome columns) starts null unless given. */
+type PostRow = Omit<Insertable<ScheduledPostsTable>, Outcome> & Partial<Pick<Insertable<ScheduledPostsTable>, Outcome>>;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const time = (v: Date | string | null | undefined) =>
   v === null || v === undefined ? null : new Date(v).toISOString();
