@@ -118,7 +118,9 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
         title: 'Layers partner API',
         version: '1.0.0',
         description:
-          'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked against kill switches, rate limits and the route’s scope, and answers errors in one envelope. Guard order, retry advice per code and idempotency: docs/guards.md.',
+          'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked ' +
+          'against kill switches, rate limits and the route’s scope, and answers errors in one envelope. ' +
+          'Guard order, retry advice per code and idempotency: docs/guards.md.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -38,7 +38,10 @@ export type AppDeps = {
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;
-  /** Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback receivers (src/webhooks/url-safety.ts). */
+  /**
+   * Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback
+   * receivers (src/webhooks/url-safety.ts).
+   */
   webhookAllowLoopback?: boolean;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;

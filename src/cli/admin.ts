@@ -31,7 +31,8 @@ const VERBS: Record<string, Verb> = {
   },
   'key create': {
     usage:
-      'layers admin key create --org ORG_ID --scopes S1,S2 [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
+      'layers admin key create --org ORG_ID --scopes S1,S2 [--tier standard|pilot|partner] ' +
+      '[--env live|test] [--return-urls h1,h2] [--name N]',
     options: {
       org: { type: 'string' },
       scopes: { type: 'string' },
@@ -66,7 +67,8 @@ const VERBS: Record<string, Verb> = {
   },
   'account create': {
     usage:
-      'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] [--env test|live]',
+      'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] ' +
+      '[--env test|live]',
     options: {
       project: { type: 'string' },
       platform: { type: 'string' },

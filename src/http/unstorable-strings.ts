@@ -20,7 +20,10 @@ function problemOf(s: string): string | undefined {
   return undefined;
 }
 
-/** The first key or string value PostgreSQL cannot store, with its dotted path. Iterative: bodies may nest 100,000 deep. */
+/**
+ * The first key or string value PostgreSQL cannot store, with its dotted path. Iterative: bodies
+ * may nest 100,000 deep.
+ */
 export function findUnstorableString(value: unknown): { path: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {

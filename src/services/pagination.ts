@@ -87,7 +87,8 @@ export function listCursor<P extends z.ZodRawShape>(list: ListKind, position: P)
       }
       if (f !== scopeDigest(request))
         throw invalidCursor(
-          'was issued for other filters or another parent; repeat the first request’s filters, or start again without a cursor',
+          'was issued for other filters or another parent; repeat the first request’s filters, or start ' +
+            'again without a cursor',
         );
       const parsed = shape.safeParse(value);
       if (!parsed.success) throw invalidCursor('is not a cursor this API issued');

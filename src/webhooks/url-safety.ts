@@ -93,7 +93,8 @@ export function staticUrlProblem(url: URL, rules: Pick<UrlRules, 'allowLoopback'
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) {
     return rules.allowLoopback ? 'must use https (http only for a loopback receiver)' : 'must use https';
   }
-  if (literal === undefined || literal === 'public' || loopbackAllowed) return undefined; // a name: judged by its addresses
+  // a name: judged by its addresses
+  if (literal === undefined || literal === 'public' || loopbackAllowed) return undefined;
   return NOT_PUBLIC;
 }
 
@@ -146,7 +147,8 @@ export function connectLookup(rules: UrlRules): net.LookupFunction {
       (all) => {
         const refused = all.filter((a) => !allowed(a.address, rules));
         if (refused.length > 0) {
-          const detail = `${hostname} resolves to ${refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`).join(', ')}`;
+          const ranges = refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`);
+          const detail = `${hostname} resolves to ${ranges.join(', ')}`;
           return callback(new UnsafeAddressError(detail), '', 0);
         }
         const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;

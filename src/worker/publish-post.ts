@@ -76,7 +76,9 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
         post,
         {
           code: 'ACCOUNT_DISCONNECTED',
-          message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.`,
+          message:
+            `The account was ${account.status === 'connected' ? 'reconnected' : account.status} ` +
+            `before this post was published.`,
         },
         now,
       );

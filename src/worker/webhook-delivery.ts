@@ -32,7 +32,10 @@ export type WebhookWorkerDeps = {
   clock: Clock;
   tokenCrypto: TokenCrypto;
   log: Pick<BaseLogger, 'info' | 'warn' | 'error'>;
-  /** URL rules re-checked on every send (https, public addresses); true adds loopback receivers (development opt-in). */
+  /**
+   * URL rules re-checked on every send (https, public addresses); true adds loopback receivers
+   * (development opt-in).
+   */
   webhookAllowLoopback?: boolean;
   webhookDnsLookup?: DnsLookup;
   /** Jitter source, [0, 1); Math.random unless a test pins it. */
@@ -99,7 +102,8 @@ async function deliverOne(deps: WebhookWorkerDeps, claim: ClaimedDelivery): Prom
   const outcome = judgeAttempt(result, claim.attempts, deps.clock.now(), random);
   const recorded = await record(deps, claim, outcome, attemptedAt);
   if (outcome.status !== 'succeeded') {
-    const refusedBecause = result.kind === 'error' ? result.detail : undefined; // ours to read, never recorded on the delivery
+    // ours to read, never recorded on the delivery
+    const refusedBecause = result.kind === 'error' ? result.detail : undefined;
     deps.log.info(
       {
         webhookDeliveryId: claim.id,
