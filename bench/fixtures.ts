@@ -7,6 +7,7 @@ import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { SocialAccountsTable } from '../src/db/schema.js';
 import { newId } from '../src/ids.js';
 import * as admin from '../src/services/admin.js';
+import type { AdminCtx } from '../src/services/admin-context.js';
 
 export type BenchTenant = { organizationId: string; apiKeyId: string; key: string; projectId: string };
 
@@ -18,7 +19,7 @@ export const KEY_SETTINGS = { scopes: ['*'], tier: 'partner', env: 'test', retur
 >;
 
 /** One organization with an all-scope partner-tier key and one project, as the admin plane makes them. */
-export async function createTenant(ctx: admin.AdminCtx, name: string): Promise<BenchTenant> {
+export async function createTenant(ctx: AdminCtx, name: string): Promise<BenchTenant> {
   const org = await admin.createOrganization(ctx, { name });
   const key = await admin.createApiKey(ctx, { ...KEY_SETTINGS, organizationId: org.organizationId });
   const project = await admin.createProject(ctx, { organizationId: org.organizationId, name, timezone: 'UTC' });

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 npx tsc --noEmit
 # Format and lint (Biome, 120 columns): `npx biome check --write .` fixes what it can.
 npx biome check .
+# Layer rules and no import cycles (.dependency-cruiser.cjs; docs/architecture.md "Boundaries").
+npx depcruise src --config .dependency-cruiser.cjs
 # test/reliability (real processes, kill -9, load, fuzzing) is its own run: npm run test:reliability.
 mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/reliability/*' | sort)
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec "${files[@]}" "$@"

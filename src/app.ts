@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { sql } from 'kysely';
 import type { AppDeps } from './context.js';
 import { registerDocsPage } from './http/docs-page.js';
-import { ApiError, envelope, renderClientError, renderError } from './http/errors.js';
+import { ApiError, envelope, notFound, renderClientError, renderError } from './http/errors.js';
 import { authenticateWithinBudget } from './http/guards/authenticate.js';
 import { installIdempotency } from './http/guards/idempotency.js';
 import { createFailedAuthLimiter, endpointClassOf } from './http/guards/rate-limit.js';
@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   app.setErrorHandler((err, request, reply) => renderError(err, request, reply));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.slice(0, 200);
-    return reply.code(404).send(envelope(new ApiError('NOT_FOUND', `No route ${request.method} ${path}.`), request.id));
+    return reply.code(404).send(envelope(notFound('route', `${request.method} ${path}`, ''), request.id));
   });
   // An empty body is fine whatever the Content-Type (DELETE from many clients carries one).
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -118,7 +118,9 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
         title: 'Layers partner API',
         version: '1.0.0',
         description:
-          'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked against kill switches, rate limits and the route’s scope, and answers errors in one envelope. Guard order, retry advice per code and idempotency: docs/guards.md.',
+          'Every `/v1` request is authenticated with `Authorization: Bearer lp_<live|test>_…`, checked ' +
+          'against kill switches, rate limits and the route’s scope, and answers errors in one envelope. ' +
+          'Guard order, retry advice per code and idempotency: docs/guards.md.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -172,8 +174,8 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       return { status: 'ready' };
     } catch (err) {
       request.log.warn({ err }, 'not ready: the database check failed');
-      const notReady = new ApiError('INTERNAL', 'Not ready: the database did not answer.', { check: 'database' }, 503);
-      return reply.code(503).send(envelope(notReady, request.id));
+      const notReady = new ApiError('NOT_READY', 'Not ready: the database did not answer.', { check: 'database' });
+      return reply.code(notReady.status).send(envelope(notReady, request.id));
     }
   });
   return app;

@@ -92,7 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
   if (webhookAllowLoopback && e.NODE_ENV === 'production') {
     throw new ConfigError(
-      'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production',
+      'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local ' +
+        'development) is refused when NODE_ENV=production',
     );
   }
   return {

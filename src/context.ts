@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
-import type { FailedAuthLimiter, RateLimiter } from './http/guards/rate-limit.js';
+import type { FailedAuthLimiter, RateLimiter, RateLimitTier } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
 import type { DnsLookup } from './webhooks/url-safety.js';
@@ -12,7 +12,7 @@ export type Principal = {
   organizationId: string;
   organizationName: string;
   scopes: string[];
-  rateLimitTier: 'standard' | 'pilot' | 'partner';
+  rateLimitTier: RateLimitTier;
   env: 'live' | 'test';
   returnUrlAllowlist: string[];
 };
@@ -38,7 +38,10 @@ export type AppDeps = {
   /** How long a duplicate idempotent request waits for the first (PostgreSQL lock_timeout). */
   idempotencyWaitMs: number;
   fault?: FaultHook;
-  /** Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback receivers (src/webhooks/url-safety.ts). */
+  /**
+   * Development opt-in (LAYERS_WEBHOOK_ALLOW_LOOPBACK=1): webhook URLs may also name loopback
+   * receivers (src/webhooks/url-safety.ts).
+   */
   webhookAllowLoopback?: boolean;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;

@@ -6,7 +6,10 @@ import os from 'node:os';
 
 export type Holder = {
   pid: number;
-  /** Linux: the process's start time (clock ticks since boot, /proc/<pid>/stat), so a reused pid is not mistaken for the holder. */
+  /**
+   * Linux: the process's start time (clock ticks since boot, /proc/<pid>/stat), so a reused pid is
+   * not mistaken for the holder.
+   */
   startTime: string | null;
   /** Where `pid` means this process: the boot and pid namespace on Linux, else the host name. */
   where: string;

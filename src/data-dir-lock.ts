@@ -155,7 +155,8 @@ function inspect(lockPath: string): Seen {
   if (reaperMarker) return { kind: 'dead', marker: reaperMarker };
   if (names.length === 0) return { kind: 'empty' };
   throw new Error(
-    `${lockPath} holds files this program did not write (${names.join(', ')}); if no layers process uses the directory, remove it`,
+    `${lockPath} holds files this program did not write (${names.join(', ')}); if no layers process uses ` +
+      `the directory, remove it`,
   );
 }
 

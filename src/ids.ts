@@ -46,7 +46,3 @@ export function idParam(prefix: IdPrefix) {
     .regex(new RegExp(`^${prefix}_${UUID}$`, 'i'), `must be a ${prefix}_<uuid> id`)
     .transform((s) => s.toLowerCase());
 }
-
-export function isId(prefix: IdPrefix, value: string): boolean {
-  return new RegExp(`^${prefix}_${UUID}$`).test(value);
-}

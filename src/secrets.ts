@@ -5,9 +5,9 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import { openKeyRing } from './crypto/key-ring.js';
+import { prepareKeyRing } from './crypto/key-ring-rotation.js';
 import { createTokenCrypto, type TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
-import { prepareKeyRing } from './services/key-ring.js';
 
 /**
  * The master key and the operator token: from the environment, or (embedded default, not in

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { BUDGETS, createRateLimiter } from '../src/http/guards/rate-limit.js';
+import { SCOPES } from '../src/http/scopes.js';
 import { assertEnvelope } from './assertions.js';
 import { ADMIN_TOKEN, describeEachDb, json } from './harness.js';
 import { ROUTES } from './route-registry.js';
 
-const ALL_SCOPES = [
-  'projects:read',
-  'projects:write',
-  'social:read',
-  'social:write',
-  'leased:write',
-  'content:read',
-  'content:write',
-  'publish:read',
-  'publish:write',
-  'webhooks:read',
-  'webhooks:write',
-];
+const ALL_SCOPES = SCOPES.filter((s) => s !== '*');
 // Small budgets so every route can be driven to 429 quickly; the real table is tested in rate-limit.test.ts.
 const SMALL = { 'read-light': 3, 'write-light': 2, 'long-running': 1, dailyWrites: 1_000 };
 

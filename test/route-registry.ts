@@ -1,4 +1,5 @@
 import type { EndpointClass } from '../src/http/guards/rate-limit.js';
+import type { RouteScope } from '../src/http/scopes.js';
 import { createContainer } from './content-fixtures.js';
 import type { Harness, Tenant } from './harness.js';
 import { webhookDeliveryFixture, webhookEndpointFixture } from './webhooks/fixtures.js';
@@ -11,7 +12,7 @@ export type RouteCase = {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** The route as the OpenAPI document names it. */
   route: string;
-  scope?: string;
+  scope?: RouteScope;
   rateClass: EndpointClass;
   /** A concrete path for tenant t, creating what it names. */
   path: (h: Harness, t: Tenant) => Promise<string>;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SCOPES } from '../http/scopes.js';
 import { readDataFile } from '../secrets.js';
 import { CliError, parse } from './args.js';
 
@@ -30,7 +31,8 @@ const VERBS: Record<string, Verb> = {
   },
   'key create': {
     usage:
-      'layers admin key create --org ORG_ID --scopes a,b [--tier standard|pilot|partner] [--env live|test] [--return-urls h1,h2] [--name N]',
+      'layers admin key create --org ORG_ID --scopes S1,S2 [--tier standard|pilot|partner] ' +
+      '[--env live|test] [--return-urls h1,h2] [--name N]',
     options: {
       org: { type: 'string' },
       scopes: { type: 'string' },
@@ -65,7 +67,8 @@ const VERBS: Record<string, Verb> = {
   },
   'account create': {
     usage:
-      'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] [--env test|live]',
+      'layers admin account create --project PRJ_ID --platform tiktok|instagram --handle H [--leased] ' +
+      '[--env test|live]',
     options: {
       project: { type: 'string' },
       platform: { type: 'string' },
@@ -179,6 +182,7 @@ const VERBS: Record<string, Verb> = {
     required: ['scope'],
     request: (v) => {
       if (Boolean(v.on) === Boolean(v.off)) throw new CliError('Give exactly one of --on or --off.');
+      if (v.scope !== 'global' && !v.target) throw new CliError(`--target is required for scope ${v.scope}.`);
       return { method: 'PUT', path: '/kill-switches', body: { scope: v.scope, target: v.target, on: Boolean(v.on) } };
     },
   },
@@ -191,6 +195,8 @@ Talks to a running server's operator API and prints one JSON object.
 ${Object.values(VERBS)
   .map((v) => `  ${v.usage}`)
   .join('\n')}
+
+Scopes (--scopes): ${SCOPES.join(' ')}
 
 ${COMMON}`;
 

@@ -37,7 +37,8 @@ export async function runWorker(argv: string[]) {
   const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv);
   if (!config.databaseUrl) {
     throw new CliError(
-      'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process only, and "layers serve" already runs the worker there.',
+      'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process ' +
+        'only, and "layers serve" already runs the worker there.',
     );
   }
   const secrets = loadSecrets(config);

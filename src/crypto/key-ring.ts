@@ -60,7 +60,8 @@ export function openKeyRing(dir: string, masterKey: Buffer) {
         key = unseal(masterKey, Buffer.from(file.key, 'base64'), epochAad(epoch));
       } catch {
         throw new KeyRingError(
-          `${path.join(dir, name)} does not open with this master key (LAYERS_MASTER_KEY): the ring belongs to another installation.`,
+          `${path.join(dir, name)} does not open with this master key (LAYERS_MASTER_KEY): the ring ` +
+            `belongs to another installation.`,
         );
       }
       next.set(epoch, { epoch, createdAt: new Date(file.createdAt), key });

@@ -4,37 +4,68 @@ import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, Fa
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { newRequestId } from '../ids.js';
 
-/** The code table: every error the API returns, with its HTTP status. Codes are never renamed. */
-export const ERROR_CODES = {
-  VALIDATION: 400, // 422 for body/query schema failures, see ApiError.status
-  UNAUTHENTICATED: 401,
-  FORBIDDEN_SCOPE: 403,
-  RETURN_URL_NOT_ALLOWED: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  IDEMPOTENCY_CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  KILL_SWITCH: 503,
+/**
+ * The error table: every error the API returns, by the name the code throws, with its wire code
+ * and HTTP status. A status comes from here and nowhere else. Wire codes are never renamed; the
+ * spec gives a well-formed body or query that breaks a rule 422 with the wire code `VALIDATION`,
+ * hence the one row whose name is not its code.
+ */
+export const ERRORS = {
+  VALIDATION: { code: 'VALIDATION', status: 400 }, // malformed path, header, JSON or HTTP
+  UNPROCESSABLE: { code: 'VALIDATION', status: 422 }, // body or query that breaks the schema or a rule
+  UNAUTHENTICATED: { code: 'UNAUTHENTICATED', status: 401 },
+  FORBIDDEN_SCOPE: { code: 'FORBIDDEN_SCOPE', status: 403 },
+  RETURN_URL_NOT_ALLOWED: { code: 'RETURN_URL_NOT_ALLOWED', status: 403 },
+  NOT_FOUND: { code: 'NOT_FOUND', status: 404 },
+  CONFLICT: { code: 'CONFLICT', status: 409 },
+  IDEMPOTENCY_CONFLICT: { code: 'IDEMPOTENCY_CONFLICT', status: 409 },
+  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413 },
+  RATE_LIMITED: { code: 'RATE_LIMITED', status: 429 },
+  INTERNAL: { code: 'INTERNAL', status: 500 },
+  KILL_SWITCH: { code: 'KILL_SWITCH', status: 503 },
+  NOT_READY: { code: 'NOT_READY', status: 503 }, // GET /readyz only: this instance cannot serve yet
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorName = keyof typeof ERRORS;
+export type ErrorCode = (typeof ERRORS)[ErrorName]['code'];
+
+/** Each wire code with the status of its first row (`VALIDATION` → 400; its 422 row is UNPROCESSABLE). */
+export const ERROR_CODES = Object.fromEntries(
+  Object.values(ERRORS)
+    .reverse()
+    .map((e) => [e.code, e.status]),
+) as Record<ErrorCode, number>;
 
 export const INTERNAL_MESSAGE =
   'An internal error occurred. The request changed nothing and is safe to retry; quote the requestId if it persists.';
 
 export class ApiError extends Error {
+  readonly code: ErrorCode;
   readonly status: number;
   constructor(
-    readonly code: ErrorCode,
+    name: ErrorName,
     message: string,
     readonly details?: Record<string, unknown>,
-    status?: number,
   ) {
     super(message);
-    this.status = status ?? ERROR_CODES[code];
+    this.code = ERRORS[name].code;
+    this.status = ERRORS[name].status;
   }
+}
+
+/** 404: "No <entity> <id> in this organization." — `within` names another reach ('' for none). */
+export function notFound(
+  entity: string,
+  id: string,
+  within = 'in this organization',
+  details?: Record<string, unknown>,
+) {
+  return new ApiError('NOT_FOUND', `No ${entity} ${id}${within ? ` ${within}` : ''}.`, details);
+}
+
+/** 422 at one field of a well-formed body (or query), in the shape schema failures have. */
+export function invalidField(path: string, message: string, part: 'body' | 'query' = 'body') {
+  return new ApiError('UNPROCESSABLE', `Invalid request ${part}.`, { issues: [{ path, message }] });
 }
 
 export type ErrorEnvelope = {
@@ -67,7 +98,7 @@ export function toApiError(err: unknown): ApiError | undefined {
         : 'Invalid request';
       return new ApiError('VALIDATION', message, { issues });
     }
-    return new ApiError('VALIDATION', `Invalid request ${where === 'body' ? 'body' : 'query'}.`, { issues }, 422);
+    return new ApiError('UNPROCESSABLE', `Invalid request ${where === 'body' ? 'body' : 'query'}.`, { issues });
   }
   const fe = err as Partial<FastifyError>;
   switch (fe.code) {
@@ -124,10 +155,14 @@ export function renderClientError(this: { log: FastifyBaseLogger }, err: Connect
   this.log.info({ reqId: requestId, code: err.code }, 'malformed HTTP request rejected');
   if (socket.writable) {
     const body = JSON.stringify(envelope(apiError, requestId));
-    socket.write(
-      `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    const head = [
+      `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-Id: ${requestId}`,
+      'Connection: close',
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
   }
   socket.destroy();
 }

@@ -18,7 +18,8 @@ const SENSITIVE_NAMES = new Set([
   'authorization',
   'code_verifier',
 ]);
-// Any name that says what it holds: access_token, refresh_token, id_token, client_secret, api_key, apiKey, x-signature, …
+// Any name that says what it holds: access_token, refresh_token, id_token, client_secret, api_key,
+// apiKey, x-signature, …
 const SENSITIVE_PATTERN = /token|secret|passw|signature|api[-_]?key|credential/i;
 
 export const REDACTED = '[redacted]';

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
 import { GUARD_ERRORS } from './schemas.js';
 
@@ -38,17 +38,22 @@ const MEANING: Record<ErrorCode, string> = {
   NOT_FOUND: 'absent, or in another organization',
   CONFLICT: 'the resource’s state forbids this (`details.reason`)',
   IDEMPOTENCY_CONFLICT:
-    '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its first use is still running (`in_progress`, with `Retry-After`)',
+    '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its ' +
+    'first use is still running (`in_progress`, with `Retry-After`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
   RATE_LIMITED:
-    'the key’s budget for this endpoint class is spent, or this client address has sent too many requests that failed authentication (`details.reason` `authentication_failures`); wait `Retry-After` seconds',
+    'the key’s budget for this endpoint class is spent, or this client address has sent too many ' +
+    'requests that failed authentication (`details.reason` `authentication_failures`); wait ' +
+    '`Retry-After` seconds',
   INTERNAL: 'server fault; nothing changed, safe to retry with the same `Idempotency-Key`',
   KILL_SWITCH: 'the key, its organization or the whole API is switched off (`details.scope`)',
+  NOT_READY: 'this instance cannot serve yet (`GET /readyz` only; a load balancer sends elsewhere)',
 };
 
+/** The wire codes a /v1 route can answer with this status (NOT_READY is /readyz's alone). */
 function codesFor(status: number): ErrorCode[] {
-  if (status === 422) return ['VALIDATION'];
-  return (Object.keys(ERROR_CODES) as ErrorCode[]).filter((c) => ERROR_CODES[c] === status);
+  const codes = Object.values(ERRORS).filter((e) => e.status === status && e.code !== 'NOT_READY');
+  return [...new Set(codes.map((e) => e.code))];
 }
 
 const HEADERS: Json = {
@@ -86,7 +91,8 @@ const IDEMPOTENCY_KEY = {
   required: false,
   schema: { type: 'string', minLength: 1, maxLength: 255 },
   description:
-    'Makes the write safe to retry: the same key with the same request within 24 h replays the first response (`Idempotent-Replayed: true`); with a different request → 409 `IDEMPOTENCY_CONFLICT`.',
+    'Makes the write safe to retry: the same key with the same request within 24 h replays the first ' +
+    'response (`Idempotent-Replayed: true`); with a different request → 409 `IDEMPOTENCY_CONFLICT`.',
 };
 
 /** Per route: the JSON schemas, plus the route's config as `x-` fields and the scope in the description. */

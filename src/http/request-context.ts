@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDeps, Ctx, Principal } from '../context.js';
 import type { Tx } from '../db/client.js';
 import type { EndpointClass } from './guards/rate-limit.js';
+import type { RouteScope } from './scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,7 +12,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /** The scope a /v1 route requires; omitted means any valid key. */
-    scope?: string;
+    scope?: RouteScope;
     /** Rate-limit class; GET defaults to read-light, anything else to write-light. */
     rateClass?: EndpointClass;
     /** false: the route ignores Idempotency-Key (spec: oauth-url). */

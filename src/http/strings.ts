@@ -1,16 +1,11 @@
 import { z } from 'zod';
 
-// Body strings that end up in PostgreSQL text/jsonb: no NUL (PostgreSQL rejects it: a 500 if it
-// got that far) and lengths counted in characters (code points), as platforms and JSON Schema
-// count them, not UTF-16 units.
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it refuses.
-const NO_NUL = /^[^\u0000]*$/;
-
+// Body strings: lengths counted in characters (code points), as platforms and JSON Schema count
+// them, not UTF-16 units. A NUL never reaches this schema: rejectUnstorableStrings
+// (unstorable-strings.ts) refuses it in every body and query string before validation runs.
 export function text(maxChars: number) {
   return z
     .string()
-    .regex(NO_NUL, 'must not contain NUL characters')
     .refine((s) => [...s].length <= maxChars, `must be at most ${maxChars} characters`)
     .meta({ maxLength: maxChars });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from './errors.js';
+import { invalidField } from './errors.js';
 
 // Strings PostgreSQL cannot store: text and jsonb refuse U+0000, and jsonb refuses a lone UTF-16
 // surrogate (JSON.stringify writes it as a \udXXX escape). Reaching a query they failed there as a
@@ -20,7 +20,10 @@ function problemOf(s: string): string | undefined {
   return undefined;
 }
 
-/** The first key or string value PostgreSQL cannot store, with its dotted path. Iterative: bodies may nest 100,000 deep. */
+/**
+ * The first key or string value PostgreSQL cannot store, with its dotted path. Iterative: bodies
+ * may nest 100,000 deep.
+ */
 export function findUnstorableString(value: unknown): { path: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length > 0) {
@@ -48,7 +51,7 @@ export function rejectUnstorableStrings(app: FastifyInstance) {
       ['query', schema?.querystring && request.query],
     ] as const) {
       const issue = value ? findUnstorableString(value) : undefined;
-      if (issue) throw new ApiError('VALIDATION', `Invalid request ${part}.`, { issues: [issue] }, 422);
+      if (issue) throw invalidField(issue.path, issue.message, part);
     }
   });
 }

@@ -5,7 +5,7 @@ import { SANDBOX_CLIENTS } from './sandbox/clients.js';
 import { createTikTokAdapter } from './tiktok.js';
 import type { PlatformAdapters } from './types.js';
 
-export { createPkcePair, pkceChallenge } from './pkce.js';
+export { createPkcePair } from './pkce.js';
 export * from './types.js';
 
 /** The adapters a process uses for live keys, as configured. */

@@ -45,8 +45,9 @@ function failure(endpoint: string, res: PlatformResponse): PlatformError | undef
   const errorType = str(res.body.error_type);
   if (res.status >= 200 && res.status < 300 && !graph && !errorType) return undefined;
   const code = Number(graph?.code ?? res.body.code);
+  const message = str(graph?.message) ?? str(res.body.error_message) ?? '';
   const detail =
-    `HTTP ${res.status} ${str(graph?.type) ?? errorType ?? ''} ${Number.isFinite(code) ? code : ''} ${str(graph?.message) ?? str(res.body.error_message) ?? ''}`
+    `HTTP ${res.status} ${str(graph?.type) ?? errorType ?? ''} ${Number.isFinite(code) ? code : ''} ${message}`
       .replace(/\s+/g, ' ')
       .trim();
   const platformCode = Number.isFinite(code) ? String(code) : errorType;

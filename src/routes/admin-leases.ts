@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idParam } from '../ids.js';
-import type { AdminCtx } from '../services/admin.js';
+import type { AdminCtx } from '../services/admin-context.js';
 import {
   addPoolAccount,
   fulfilLeaseRequest,

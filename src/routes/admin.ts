@@ -2,27 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
+import { keyRingStatus, rotateKeyRing } from '../crypto/key-ring-rotation.js';
 import { ApiError } from '../http/errors.js';
 import { timestampInput } from '../http/schemas.js';
+import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
-import { keyRingStatus, rotateKeyRing } from '../services/key-ring.js';
+import type { AdminCtx } from '../services/admin-context.js';
 import { adminLeaseRoutes } from './admin-leases.js';
-
-const SCOPES = [
-  '*',
-  'projects:read',
-  'projects:write',
-  'social:read',
-  'social:write',
-  'leased:write',
-  'content:read',
-  'content:write',
-  'publish:read',
-  'publish:write',
-  'webhooks:read',
-  'webhooks:write',
-] as const;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -37,7 +24,7 @@ export const adminRoutes =
       if (!timingSafeEqual(digest(token), expected))
         throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
     });
-    const ctx: admin.AdminCtx = {
+    const ctx: AdminCtx = {
       db: deps.db,
       clock: deps.clock,
       tokenCrypto: deps.tokenCrypto,

@@ -45,7 +45,8 @@ export const apiKeyRoutes =
           operationId: 'killApiKey',
           summary: 'Kill an API key of your organization',
           description:
-            'Any key may kill any key of the same organization, itself included. Idempotent by state. Un-kill is operator-only.',
+            'Any key may kill any key of the same organization, itself included. Idempotent by state. ' +
+            'Un-kill is operator-only.',
           tags: ['Identity'],
           params: z.object({ keyId: idParam('key') }),
           response: { 200: KilledKey, ...errorResponses(...GUARD_ERRORS, 404, 409) },

@@ -65,7 +65,7 @@ const Released = z
 
 const ProjectParams = z.object({ projectId: idParam('prj') });
 const tags = ['Leased accounts'];
-const config = { scope: 'leased:write' };
+const config = { scope: 'leased:write' } as const;
 
 export const leasedAccountRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>

@@ -14,7 +14,7 @@ const ReturnUrl = z.url({ protocol: /^https?$/ }).max(2000);
 const ProjectParams = z.object({ projectId: idParam('prj') });
 const tags = ['Social accounts'];
 // OAuth URLs are cheap, short-lived and single-use: a retry should get a fresh state, not a replay.
-const config = { scope: 'social:write', idempotent: false };
+const config = { scope: 'social:write', idempotent: false } as const;
 
 const scopeList = (p: Platform) => PLATFORM_SCOPES[p].join(', ');
 const Scopes = z
@@ -22,7 +22,9 @@ const Scopes = z
   .min(1)
   .max(20)
   .meta({
-    description: `Platform scopes to ask the user for; default: the profile and publishing. TikTok: ${scopeList('tiktok')}. Instagram: ${scopeList('instagram')}.`,
+    description:
+      `Platform scopes to ask the user for; default: the profile and publishing. TikTok: ` +
+      `${scopeList('tiktok')}. Instagram: ${scopeList('instagram')}.`,
   });
 
 // A scope the platform does not define would fail on the user's consent screen: refused here, at `scopes`.
@@ -30,13 +32,17 @@ const OAuthUrlRequest = z
   .object({ platform: PlatformName, returnUrl: ReturnUrl, scopes: Scopes.optional() })
   .strict()
   .superRefine((b, ctx) => {
-    if (!Array.isArray(b.scopes) || !Object.hasOwn(PLATFORM_SCOPES, b.platform)) return; // the shape's own issues are reported already
+    // The shape's own issues are reported already.
+    if (!Array.isArray(b.scopes) || !Object.hasOwn(PLATFORM_SCOPES, b.platform)) return;
     const unknown = unknownScopes(b.platform, b.scopes);
     if (unknown.length === 0) return;
     ctx.addIssue({
       code: 'custom',
       path: ['scopes'],
-      message: `${unknown.length > 1 ? 'are not' : 'is not a'} ${b.platform} scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${scopeList(b.platform)})`,
+      message:
+        `${unknown.length > 1 ? 'are not' : 'is not a'} ${b.platform} ` +
+        `scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ` +
+        `${scopeList(b.platform)})`,
     });
   });
 

@@ -28,10 +28,15 @@ const DeliveryParams = z.object({
   webhookDeliveryId: idParam('dlv').meta({ description: 'Delivery id, `dlv_<uuid>`.' }),
 });
 
-const Url = z.string().min(1).max(2048).meta({
-  description:
-    'Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.',
-});
+const Url = z
+  .string()
+  .min(1)
+  .max(2048)
+  .meta({
+    description:
+      'Where events are POSTed. https only; the host must be public: private, loopback, link-local and ' +
+      'metadata addresses are refused.',
+  });
 const Description = z.string().max(500).nullable();
 const Events = z
   .array(z.enum([ALL_EVENT_TYPES, ...WEBHOOK_EVENT_TYPES]))
@@ -43,7 +48,8 @@ const Events = z
   )
   .meta({
     description:
-      'Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.',
+      'Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent ' +
+      'only by the test route.',
   });
 
 const CreateBody = z
@@ -290,7 +296,8 @@ export const webhookEndpointRoutes =
           operationId: 'replayWebhookDelivery',
           summary: 'Send a delivery’s event again, as a new event',
           description:
-            'The replay is a new event (new `id`, `replayOf` naming the original) with the same type and data, to the same endpoint.',
+            'The replay is a new event (new `id`, `replayOf` naming the original) with the same type and ' +
+            'data, to the same endpoint.',
           tags,
           params: DeliveryParams,
           response: { 202: Delivery, ...errorResponses(...GUARD_ERRORS, 404, 409) },

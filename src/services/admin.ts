@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
 import { mintApiKey } from '../crypto/api-key.js';
-import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
-import { type Db, withTransaction } from '../db/client.js';
+import { withTransaction } from '../db/client.js';
 import { insertApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
 import { insertContainer } from '../db/queries/content-containers.js';
 import {
@@ -15,40 +12,10 @@ import {
 import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
-import type { Platform } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import type { FixtureTokenIssuer } from '../platforms/runtime.js';
+import { type AdminCtx, fixtureGrant } from './admin-context.js';
 import { leaseFixtureAccount } from './lease-operator.js';
-
-// The operator plane: organizations, keys, fixtures and kill switches. No principal: the
-// operator token already proved who is asking.
-export type AdminCtx = {
-  db: Db;
-  clock: Clock;
-  tokenCrypto: TokenCrypto;
-  /** Set when this process runs the sandbox platform: fixture accounts get grants it really issued. */
-  issueFixtureToken?: FixtureTokenIssuer;
-};
-
-/** A fixture account's grant: one the in-process sandbox issued, else random sbx_ strings no platform knows. */
-export function fixtureGrant(
-  ctx: AdminCtx,
-  platform: Platform,
-  handle: string,
-): { token: PlatformToken; externalAccountId: string } {
-  if (ctx.issueFixtureToken) return ctx.issueFixtureToken(platform, handle);
-  return {
-    token: {
-      accessToken: `sbx_at_${randomBytes(24).toString('base64url')}`,
-      refreshToken: `sbx_rt_${randomBytes(24).toString('base64url')}`,
-      expiresAt: new Date(ctx.clock.now().getTime() + FIXTURE_TOKEN_TTL_MS).toISOString(),
-    },
-    externalAccountId: `sbx_${randomBytes(8).toString('hex')}`,
-  };
-}
-
-const FIXTURE_TOKEN_TTL_MS = 24 * 3600 * 1000;
 
 export async function createOrganization(ctx: AdminCtx, input: { name: string }) {
   const id = newId('org');
@@ -68,8 +35,7 @@ export async function createApiKey(
     name?: string;
   },
 ) {
-  if (!(await findOrganization(ctx.db, input.organizationId)))
-    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
   const id = newId('key');
   const { key, secretHash } = mintApiKey(input.env, id);
   const now = ctx.clock.now();
@@ -99,8 +65,7 @@ export async function createApiKey(
 }
 
 export async function createProject(ctx: AdminCtx, input: { organizationId: string; name: string; timezone: string }) {
-  if (!(await findOrganization(ctx.db, input.organizationId)))
-    throw new ApiError('NOT_FOUND', `No organization ${input.organizationId}.`);
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
   const now = ctx.clock.now();
   const p = await insertProject(ctx.db, {
     id: newId('prj'),
@@ -131,7 +96,7 @@ export async function createSocialAccount(
   input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; leased: boolean; env: 'live' | 'test' },
 ) {
   const project = await findProjectById(ctx.db, input.projectId);
-  if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
+  if (!project) throw notFound('project', input.projectId, '');
   const now = ctx.clock.now();
   let id: string;
   if (input.leased) {
@@ -181,8 +146,7 @@ export async function createQueuedPosts(
   input: { socialAccountId: string; count: number; firstDueAt?: Date },
 ) {
   const account = await findSocialAccountById(ctx.db, input.socialAccountId);
-  if (!account?.project_id || !account.organization_id)
-    throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId}.`);
+  if (!account?.project_id || !account.organization_id) throw notFound('social account', input.socialAccountId, '');
   const now = ctx.clock.now();
   const first = input.firstDueAt ?? new Date(now.getTime() + 24 * 3600 * 1000);
   const ids = await withTransaction(ctx.db, async (tx) => {
@@ -210,14 +174,6 @@ export async function createQueuedPosts(
       status: 'queued' as const,
       caption_override: null,
       scheduled_for: new Date(first.getTime() + i * 3600 * 1000),
-      external_id: null,
-      external_url: null,
-      attempted_at: null,
-      published_at: null,
-      canceled_at: null,
-      cancel_reason: null,
-      last_error: null,
-      claimed_token_version: null,
       created_at: now,
       updated_at: now,
     }));
@@ -235,17 +191,14 @@ export async function setKillSwitch(
     await setGlobalKillSwitch(ctx.db, input.on, now);
   } else {
     if (!input.target)
-      throw new ApiError(
-        'VALIDATION',
-        `--target is required for scope ${input.scope}.`,
-        { issues: [{ path: 'target', message: 'required' }] },
-        422,
-      );
+      throw new ApiError('UNPROCESSABLE', `target is required for scope ${input.scope}.`, {
+        issues: [{ path: 'target', message: 'required' }],
+      });
     const row =
       input.scope === 'organization'
         ? await setOrganizationKillSwitch(ctx.db, input.target, input.on)
         : await setKeyKillSwitch(ctx.db, null, input.target, input.on, now);
-    if (!row) throw new ApiError('NOT_FOUND', `No ${input.scope} ${input.target}.`);
+    if (!row) throw notFound(input.scope, input.target, '');
   }
   return { scope: input.scope, target: input.target ?? null, killSwitch: input.on, updatedAt: toWire(now) };
 }

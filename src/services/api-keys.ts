@@ -3,7 +3,7 @@ import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { findApiKeyForUpdate, setKeyKillSwitch } from '../db/queries/api-keys.js';
 import { insertAuditRow } from '../db/queries/events.js';
-import { ApiError } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 
 export function whoami(ctx: Ctx) {
   const p = ctx.principal;
@@ -25,7 +25,7 @@ export async function killApiKey(ctx: Ctx, input: { keyId: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
     const key = await findApiKeyForUpdate(tx, organizationId, input.keyId);
-    if (!key) throw new ApiError('NOT_FOUND', `No API key ${input.keyId} in this organization.`);
+    if (!key) throw notFound('API key', input.keyId);
     if (key.kill_switch && key.killed_at)
       return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(key.killed_at) };
     const now = ctx.clock.now();

@@ -1,14 +1,14 @@
 import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import { type Queryable, withTransaction } from '../db/client.js';
+import { withTransaction } from '../db/client.js';
 import { findContainer, insertContainer, listContainers } from '../db/queries/content-containers.js';
 import { insertAuditRow } from '../db/queries/events.js';
-import { findProject, findProjectForShare } from '../db/queries/projects.js';
 import type { ContentContainersTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
+import { requireProject } from './projects.js';
 
 export function containerView(c: Selectable<ContentContainersTable>) {
   return {
@@ -23,28 +23,11 @@ export function containerView(c: Selectable<ContentContainersTable>) {
   };
 }
 
-const projectNotFound = (id: string) => new ApiError('NOT_FOUND', `No project ${id} in this organization.`);
-
-/**
- * For writes inside a project: it must be the caller's (else 404) and active (else 409). The
- * share lock holds off a concurrent archive until this transaction commits.
- */
-export async function requireActiveProjectForWrite(ctx: Ctx, db: Queryable, projectId: string) {
-  const project = await findProjectForShare(db, ctx.principal.organizationId, projectId);
-  if (!project) throw projectNotFound(projectId);
-  if (project.status !== 'active') {
-    throw new ApiError('CONFLICT', `Project ${projectId} is archived; un-archive it (PATCH status "active") first.`, {
-      reason: 'project_archived',
-      projectId,
-    });
-  }
-}
-
 /** Finished media by URL: the container is `completed` at once (nothing to render). */
 export async function uploadContent(ctx: Ctx, input: { projectId: string; media: string[]; caption?: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    await requireActiveProjectForWrite(ctx, tx, input.projectId);
+    await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'share', active: true });
     const now = ctx.clock.now();
     const row = {
       id: newId('cnt'),
@@ -74,7 +57,7 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
 
 export async function getContent(ctx: Ctx, input: { containerId: string }) {
   const c = await findContainer(ctx.db, ctx.principal, input.containerId);
-  if (!c) throw new ApiError('NOT_FOUND', `No content ${input.containerId} in this organization.`);
+  if (!c) throw notFound('content', input.containerId);
   return containerView(c);
 }
 
@@ -83,8 +66,7 @@ const cursors = listCursor('content', { createdAt: cursorInstant, id: cursorId }
 /** Newest first; an archived project's content stays readable. */
 export async function listContent(ctx: Ctx, input: { projectId: string; limit: number; cursor?: string }) {
   const after = cursors.decode(input);
-  const { organizationId } = ctx.principal;
-  if (!(await findProject(ctx.db, organizationId, input.projectId))) throw projectNotFound(input.projectId);
+  await requireProject(ctx, input.projectId);
   const rows = await listContainers(ctx.db, {
     owner: ctx.principal,
     projectId: input.projectId,

@@ -1,10 +1,11 @@
 import * as admin from './admin.js';
+import type { AdminCtx } from './admin-context.js';
 
 /**
  * `layers serve --demo`: an organization, an all-scope test key, a project, a connected TikTok
  * account with 4 queued posts and a leased account — what the API reference's examples use.
  */
-export async function seedDemo(ctx: admin.AdminCtx, baseUrl: string) {
+export async function seedDemo(ctx: AdminCtx, baseUrl: string) {
   const org = await admin.createOrganization(ctx, { name: 'Demo Agency' });
   const key = await admin.createApiKey(ctx, {
     organizationId: org.organizationId,

@@ -18,9 +18,9 @@ import { chargeNextPeriod, insertLease } from '../db/queries/leases.js';
 import { findProjectById } from '../db/queries/projects.js';
 import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { AccountEnv, LeasePoolAccountsTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { type AdminCtx, fixtureGrant } from './admin.js';
+import { type AdminCtx, fixtureGrant } from './admin-context.js';
 import { leaseRequestView } from './leases.js';
 
 export const LEASE_PRICE_CENTS = 15_000; // $150/month, the list price of a leased account
@@ -160,7 +160,7 @@ export async function fulfilLeaseRequest(
 ) {
   const result = await withTransaction(ctx.db, async (tx) => {
     const req = await lockLeaseRequest(tx, input.requestId);
-    if (!req) throw new ApiError('NOT_FOUND', `No lease request ${input.requestId}.`);
+    if (!req) throw notFound('lease request', input.requestId, '');
     if (req.status === 'assigned' || req.status === 'rejected') {
       throw new ApiError('CONFLICT', `Lease request ${req.id} is already ${req.status}.`, {
         reason: `request_${req.status}`,
@@ -196,7 +196,7 @@ export async function fulfilLeaseRequest(
 export async function rejectLeaseRequest(ctx: AdminCtx, input: { requestId: string; reason?: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const req = await lockLeaseRequest(tx, input.requestId);
-    if (!req) throw new ApiError('NOT_FOUND', `No lease request ${input.requestId}.`);
+    if (!req) throw notFound('lease request', input.requestId, '');
     if (req.status !== 'requested')
       throw new ApiError('CONFLICT', `Lease request ${req.id} is ${req.status}.`, { reason: `request_${req.status}` });
     const now = ctx.clock.now();
@@ -228,7 +228,7 @@ export async function leaseFixtureAccount(
   input: { projectId: string; platform: 'tiktok' | 'instagram'; handle: string; env: AccountEnv },
 ) {
   const project = await findProjectById(ctx.db, input.projectId);
-  if (!project) throw new ApiError('NOT_FOUND', `No project ${input.projectId}.`);
+  if (!project) throw notFound('project', input.projectId, '');
   const pool = await addPoolAccount(ctx, { platform: input.platform, handle: input.handle, followers: 12_000 });
   return withTransaction(ctx.db, async (tx) => {
     const rows = await claimAvailablePoolAccounts(tx, { ids: [pool.poolAccountId], count: 1 });

@@ -9,7 +9,7 @@ import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/q
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
 import type { LeaseRequestsTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
@@ -36,9 +36,7 @@ export async function requestLeasedAccounts(
   input: { projectId: string; count: number; niche: Record<string, string>; note?: string },
 ) {
   return withTransaction(ctx.db, async (tx) => {
-    const project = await requireProject({ ...ctx, db: tx }, input.projectId);
-    if (project.status !== 'active')
-      throw new ApiError('CONFLICT', 'The project is archived.', { reason: 'project_archived' });
+    const project = await requireProject({ ...ctx, db: tx }, input.projectId, { active: true });
     const now = ctx.clock.now();
     const { organizationId, apiKeyId } = ctx.principal;
     const row = await insertLeaseRequest(tx, {
@@ -69,8 +67,7 @@ export async function requestLeasedAccounts(
 
 export async function getLeaseRequest(ctx: Ctx, input: { projectId: string; requestId: string }) {
   const row = await findLeaseRequest(ctx.db, input.requestId, ctx.principal);
-  if (!row || row.project_id !== input.projectId)
-    throw new ApiError('NOT_FOUND', `No lease request ${input.requestId} in this project.`);
+  if (!row || row.project_id !== input.projectId) throw notFound('lease request', input.requestId, 'in this project');
   return leaseRequestView(row);
 }
 
@@ -120,10 +117,7 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
     const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     const lease = account?.leased ? await findAssignedLeaseForUpdate(tx, account.id) : undefined;
     if (!account || !lease)
-      throw new ApiError(
-        'NOT_FOUND',
-        `No leased account ${input.socialAccountId} with a live lease in this organization.`,
-      );
+      throw notFound('leased account', input.socialAccountId, 'with a live lease in this organization');
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
     const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };

@@ -2,10 +2,10 @@ import { toWire } from '../clock.js';
 import type { AppDeps, Ctx } from '../context.js';
 import { findOAuthState, insertOAuthState } from '../db/queries/oauth-states.js';
 import { findSocialAccountView } from '../db/queries/social-accounts.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { createPkcePair, type Platform, type PlatformAdapters } from '../platforms/index.js';
-import { requireProject } from './projects.js';
+import { projectArchived, requireProject } from './projects.js';
 
 export const STATE_TTL_MS = 10 * 60 * 1000; // the spec's 10-minute authorization window
 
@@ -82,8 +82,7 @@ export async function createOAuthUrl(
 ) {
   const project = await requireProject(ctx, input.projectId);
   checkReturnUrl(ctx, input.returnUrl);
-  if (project.status !== 'active')
-    throw new ApiError('CONFLICT', 'The project is archived.', { reason: 'project_archived' });
+  if (project.status !== 'active') throw projectArchived(project.id);
   return startAuthorization(ctx, deps, input);
 }
 
@@ -97,7 +96,7 @@ export async function createReauthUrl(
   checkReturnUrl(ctx, input.returnUrl);
   const account = await findSocialAccountView(ctx.db, ctx.principal, input.socialAccountId);
   if (!account || account.project_id !== input.projectId)
-    throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId} in this project.`);
+    throw notFound('social account', input.socialAccountId, 'in this project');
   if (account.status !== 'reauth_required') {
     throw new ApiError(
       'CONFLICT',
@@ -111,8 +110,7 @@ export async function createReauthUrl(
 /** Visible only to the key that started the flow; pending past its window reads as expired. */
 export async function getOAuthStatus(ctx: Ctx, input: { state: string }) {
   const s = await findOAuthState(ctx.db, input.state);
-  if (!s || s.api_key_id !== ctx.principal.apiKeyId)
-    throw new ApiError('NOT_FOUND', `No OAuth state ${input.state} for this key.`);
+  if (!s || s.api_key_id !== ctx.principal.apiKeyId) throw notFound('OAuth state', input.state, 'for this key');
   const status = s.status === 'pending' && s.expires_at <= ctx.clock.now() ? 'expired' : s.status;
   return { state: s.id, status, socialAccountId: s.social_account_id, error: s.error };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isStorableInstant } from '../clock.js';
-import { ApiError } from '../http/errors.js';
+import { invalidField } from '../http/errors.js';
 import { findUnstorableString } from '../http/unstorable-strings.js';
 
 // Cursors are opaque to clients: base64url JSON of the list that issued it (`l`), a digest of
@@ -34,7 +34,7 @@ export const cursorId = z.string().min(1).max(100);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 function invalidCursor(message: string) {
-  return new ApiError('VALIDATION', 'Invalid request query.', { issues: [{ path: 'cursor', message }] }, 422);
+  return invalidField('cursor', message, 'query');
 }
 
 /**
@@ -87,7 +87,8 @@ export function listCursor<P extends z.ZodRawShape>(list: ListKind, position: P)
       }
       if (f !== scopeDigest(request))
         throw invalidCursor(
-          'was issued for other filters or another parent; repeat the first request’s filters, or start again without a cursor',
+          'was issued for other filters or another parent; repeat the first request’s filters, or start ' +
+            'again without a cursor',
         );
       const parsed = shape.safeParse(value);
       if (!parsed.success) throw invalidCursor('is not a cursor this API issued');

@@ -5,6 +5,7 @@ import { withTransaction } from '../db/client.js';
 import { insertAuditRow } from '../db/queries/events.js';
 import {
   findProject,
+  findProjectForShare,
   findProjectForUpdate,
   insertProject,
   listProjects,
@@ -13,7 +14,7 @@ import {
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
@@ -40,12 +41,29 @@ export function projectView(p: Selectable<ProjectsTable>) {
   };
 }
 
-const projectNotFound = (id: string) => new ApiError('NOT_FOUND', `No project ${id} in this organization.`);
+/** 409 for a write inside an archived project. */
+export function projectArchived(projectId: string) {
+  return new ApiError('CONFLICT', `Project ${projectId} is archived; un-archive it (PATCH status "active") first.`, {
+    reason: 'project_archived',
+    projectId,
+  });
+}
 
-/** A project of the caller's organization, or 404 (never 403: other organizations don't exist). */
-export async function requireProject(ctx: Ctx, projectId: string) {
-  const p = await findProject(ctx.db, ctx.principal.organizationId, projectId);
-  if (!p) throw projectNotFound(projectId);
+const FIND = { none: findProject, share: findProjectForShare, update: findProjectForUpdate };
+
+/**
+ * A project of the caller's organization, or 404 (never 403: other organizations don't exist);
+ * with `active`, 409 unless it is active. `share`: writers inside a project (upload, schedule)
+ * hold the row until commit, so an archive (`update`) sees their rows or makes them answer 409.
+ */
+export async function requireProject(
+  ctx: Ctx,
+  projectId: string,
+  opts: { lock?: keyof typeof FIND; active?: boolean } = {},
+) {
+  const p = await FIND[opts.lock ?? 'none'](ctx.db, ctx.principal.organizationId, projectId);
+  if (!p) throw notFound('project', projectId);
+  if (opts.active && p.status !== 'active') throw projectArchived(projectId);
   return p;
 }
 
@@ -109,8 +127,7 @@ export async function patchProject(
 ) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    const current = await findProjectForUpdate(tx, organizationId, input.projectId);
-    if (!current) throw projectNotFound(input.projectId);
+    const current = await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'update' });
     const c = input.changes;
     const now = ctx.clock.now();
     const updated = await updateProject(tx, current.id, {
@@ -143,8 +160,7 @@ export async function patchProject(
 export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
-    const project = await findProjectForUpdate(tx, organizationId, input.projectId);
-    if (!project) throw projectNotFound(input.projectId);
+    const project = await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'update' });
     if (project.status === 'archived') {
       return {
         id: project.id,

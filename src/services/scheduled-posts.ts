@@ -3,7 +3,6 @@ import type { Ctx } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
 import { findContainer } from '../db/queries/content-containers.js';
 import { insertAuditRows, insertOutboxEvents } from '../db/queries/events.js';
-import { findProject } from '../db/queries/projects.js';
 import {
   cancelQueuedPost,
   findScheduledPostForUpdate,
@@ -12,14 +11,14 @@ import {
   insertScheduledPosts,
   listScheduledPostViews,
   rescheduleQueuedPost,
-  type ScheduledPostView,
 } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountForUpdate, lockSocialAccounts } from '../db/queries/social-accounts.js';
 import type { ScheduledPostStatus } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { requireActiveProjectForWrite } from './content.js';
+import { postView } from '../views/scheduled-post.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
+import { requireProject } from './projects.js';
 
 // Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
 // Every writer takes the account row lock before touching a post of that account.
@@ -36,48 +35,11 @@ export function wholeSeconds(d: Date): Date {
 /** 422 on `scheduledFor` unless it is in the future (within the skew). */
 export function requireFutureTime(scheduledFor: Date, now: Date) {
   if (scheduledFor.getTime() >= now.getTime() - SCHEDULE_SKEW_MS) return;
-  throw new ApiError(
-    'VALIDATION',
-    'Invalid request body.',
-    {
-      issues: [
-        {
-          path: 'scheduledFor',
-          message: `must be in the future (now is ${toWire(now)}; ${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed)`,
-        },
-      ],
-    },
-    422,
-  );
+  const skew = `${SCHEDULE_SKEW_MS / 1000} s of clock skew allowed`;
+  throw invalidField('scheduledFor', `must be in the future (now is ${toWire(now)}; ${skew})`);
 }
 
-function lastErrorView(raw: unknown): { code: string; message: string } | null {
-  if (raw === null || raw === undefined) return null;
-  const e = raw as { code?: unknown; message?: unknown };
-  return { code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') };
-}
-
-export function postView(p: ScheduledPostView) {
-  return {
-    id: p.id,
-    containerId: p.container_id,
-    socialAccountId: p.social_account_id,
-    platform: p.platform,
-    mode: p.mode,
-    status: p.status,
-    externalId: p.external_id,
-    externalUrl: p.external_url,
-    scheduledFor: toWire(p.scheduled_for),
-    attemptedAt: toWire(p.attempted_at),
-    publishedAt: toWire(p.published_at),
-    canceledAt: toWire(p.canceled_at),
-    lastError: lastErrorView(p.last_error),
-    createdAt: toWire(p.created_at),
-    updatedAt: toWire(p.updated_at),
-  };
-}
-
-const postNotFound = (id: string) => new ApiError('NOT_FOUND', `No scheduled post ${id} in this organization.`);
+const postNotFound = (id: string) => notFound('scheduled post', id);
 
 export async function getScheduledPost(ctx: Ctx, input: { id: string }) {
   const p = await findScheduledPostView(ctx.db, ctx.principal, input.id);
@@ -100,10 +62,7 @@ export async function listScheduledPosts(
   },
 ) {
   const after = cursors.decode(input);
-  const { organizationId } = ctx.principal;
-  if (!(await findProject(ctx.db, organizationId, input.projectId))) {
-    throw new ApiError('NOT_FOUND', `No project ${input.projectId} in this organization.`);
-  }
+  await requireProject(ctx, input.projectId);
   const rows = await listScheduledPostViews(ctx.db, {
     owner: ctx.principal,
     projectId: input.projectId,
@@ -212,24 +171,10 @@ function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], proj
   const byId = new Map(accounts.map((a) => [a.id, a]));
   targets.forEach(({ socialAccountId }, i) => {
     const a = byId.get(socialAccountId);
-    if (!a)
-      throw new ApiError('NOT_FOUND', `No social account ${socialAccountId} in this organization.`, {
-        socialAccountId,
-      });
+    if (!a) throw notFound('social account', socialAccountId, undefined, { socialAccountId });
     if (a.project_id !== projectId) {
-      throw new ApiError(
-        'VALIDATION',
-        'Invalid request body.',
-        {
-          issues: [
-            {
-              path: `targets.${i}.socialAccountId`,
-              message: `belongs to another project than the content (${projectId})`,
-            },
-          ],
-        },
-        422,
-      );
+      const message = `belongs to another project than the content (${projectId})`;
+      throw invalidField(`targets.${i}.socialAccountId`, message);
     }
     if (a.status !== 'connected') {
       throw new ApiError(
@@ -249,8 +194,8 @@ function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], proj
 /** The caller's completed content, in an active project (share-locked until commit). */
 async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) {
   const container = await findContainer(tx, ctx.principal, containerId);
-  if (!container) throw new ApiError('NOT_FOUND', `No content ${containerId} in this organization.`);
-  await requireActiveProjectForWrite(ctx, tx, container.project_id);
+  if (!container) throw notFound('content', containerId);
+  await requireProject({ ...ctx, db: tx }, container.project_id, { lock: 'share', active: true });
   if (container.status !== 'completed') {
     throw new ApiError(
       'CONFLICT',
@@ -296,14 +241,6 @@ export async function scheduleContent(
       status: 'queued' as const,
       caption_override: t.captionOverride ?? null,
       scheduled_for: scheduledFor,
-      external_id: null,
-      external_url: null,
-      attempted_at: null,
-      published_at: null,
-      canceled_at: null,
-      cancel_reason: null,
-      last_error: null,
-      claimed_token_version: null,
       created_at: now,
       updated_at: now,
     }));

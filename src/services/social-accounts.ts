@@ -10,7 +10,7 @@ import {
   listSocialAccounts,
 } from '../db/queries/social-accounts.js';
 import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
-import { ApiError } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
@@ -18,7 +18,7 @@ import { requireProject } from './projects.js';
 const REVOKED_BY_PARTNER = 'revoked_by_partner' as const;
 
 function accountNotFound(id: string) {
-  return new ApiError('NOT_FOUND', `No connected social account ${id} in this organization.`);
+  return notFound('connected social account', id);
 }
 
 /**
@@ -75,7 +75,7 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
 /** The account as a partner sees it, with the count a revoke would cancel right now. */
 export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
   const row = await findSocialAccountView(ctx.db, ctx.principal, input.socialAccountId);
-  if (!row) throw new ApiError('NOT_FOUND', `No social account ${input.socialAccountId} in this organization.`);
+  if (!row) throw notFound('social account', input.socialAccountId);
   const upstream = row.status === 'disconnected' ? await findLatestUpstreamRevocation(ctx.db, row.id) : undefined;
   return {
     socialAccountId: row.id,

@@ -14,7 +14,7 @@ import {
 } from '../db/queries/webhook-deliveries.js';
 import { findWebhookEndpoint, findWebhookEndpointForUpdate } from '../db/queries/webhook-endpoints.js';
 import type { WebhookDeliveryStatus } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { TEST_EVENT_TYPE } from '../webhooks/event-types.js';
 import { listCursor, page } from './pagination.js';
@@ -110,7 +110,7 @@ export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId, apiKeyId } = ctx.principal;
     const original = await findDeliveryForOrganization(tx, organizationId, input.id);
-    if (!original) throw new ApiError('NOT_FOUND', `No webhook delivery ${input.id} in this organization.`);
+    if (!original) throw notFound('webhook delivery', input.id);
     const endpoint = await sendableEndpoint(tx, ctx, original.endpoint_id);
     const now = ctx.clock.now();
     const eventId = newId('evt');

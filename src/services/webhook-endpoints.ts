@@ -14,9 +14,9 @@ import {
   updateWebhookEndpointRow,
 } from '../db/queries/webhook-endpoints.js';
 import type { WebhookEndpointsTable } from '../db/schema.js';
-import { ApiError } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { newWebhookSecret } from '../webhooks/signature.js';
+import { newWebhookSecret, secretContext } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
@@ -24,9 +24,6 @@ export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out 
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
 
 type EndpointRow = Selectable<WebhookEndpointsTable>;
-
-/** The AAD of an endpoint's sealed secrets: a blob copied to another endpoint fails to open. */
-export const secretContext = (endpointId: string) => `webhook-endpoint:${endpointId}`;
 
 export function endpointView(row: EndpointRow, now: Date) {
   const previousLive =
@@ -47,7 +44,7 @@ export function endpointView(row: EndpointRow, now: Date) {
 }
 
 export function endpointNotFound(id: string) {
-  return new ApiError('NOT_FOUND', `No webhook endpoint ${id} in this organization.`);
+  return notFound('webhook endpoint', id);
 }
 
 const auditBase = (ctx: Ctx, now: Date) => ({

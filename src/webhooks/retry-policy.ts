@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import type { PostResult } from './http-post.js';
 
 // What one delivery attempt's result means, and when to try again. docs/webhooks.md publishes
@@ -16,10 +17,9 @@ export type AttemptOutcome =
   | { status: 'retry'; statusCode: number | null; error: string; nextAttemptAt: Date }
   | { status: 'failed' | 'abandoned'; statusCode: number | null; error: string; nextAttemptAt: null };
 
-/** Exponential back-off with "equal jitter": half the step fixed, half random, capped. */
+/** The shared back-off (src/backoff.ts) on the delivery schedule, never before a receiver's Retry-After. */
 export function retryDelayMs(attempt: number, random: () => number, retryAfterSeconds?: number): number {
-  const step = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  const delay = Math.round(step / 2 + random() * (step / 2));
+  const delay = backoffMs(attempt, { baseMs: RETRY_BASE_MS, capMs: RETRY_CAP_MS, random });
   // A receiver that says when to come back (429/503 Retry-After) is not retried earlier.
   return retryAfterSeconds ? Math.max(delay, Math.min(RETRY_CAP_MS, retryAfterSeconds * 1000)) : delay;
 }

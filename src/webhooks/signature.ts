@@ -7,6 +7,9 @@ import { toWire } from '../clock.js';
 
 export const SECRET_PREFIX = 'whsec_';
 
+/** The AAD of an endpoint's sealed secrets: a blob copied to another endpoint fails to open. */
+export const secretContext = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+
 /** 32 random bytes: the HMAC-SHA256 key size; base64url keeps it copy-paste safe. */
 export function newWebhookSecret(): string {
   return `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -93,7 +93,8 @@ export function staticUrlProblem(url: URL, rules: Pick<UrlRules, 'allowLoopback'
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) {
     return rules.allowLoopback ? 'must use https (http only for a loopback receiver)' : 'must use https';
   }
-  if (literal === undefined || literal === 'public' || loopbackAllowed) return undefined; // a name: judged by its addresses
+  // a name: judged by its addresses
+  if (literal === undefined || literal === 'public' || loopbackAllowed) return undefined;
   return NOT_PUBLIC;
 }
 
@@ -122,12 +123,9 @@ export async function webhookUrlProblem(raw: string, rules: UrlRules): Promise<s
 export async function assertSafeWebhookUrl(raw: string, rules: UrlRules): Promise<void> {
   const problem = await webhookUrlProblem(raw, rules);
   if (problem) {
-    throw new ApiError(
-      'VALIDATION',
-      `Webhook URL refused: url ${problem}.`,
-      { issues: [{ path: 'url', message: problem }] },
-      422,
-    );
+    throw new ApiError('UNPROCESSABLE', `Webhook URL refused: url ${problem}.`, {
+      issues: [{ path: 'url', message: problem }],
+    });
   }
 }
 
@@ -149,7 +147,8 @@ export function connectLookup(rules: UrlRules): net.LookupFunction {
       (all) => {
         const refused = all.filter((a) => !allowed(a.address, rules));
         if (refused.length > 0) {
-          const detail = `${hostname} resolves to ${refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`).join(', ')}`;
+          const ranges = refused.map((a) => `${a.address} (${classifyAddress(a.address).range})`);
+          const detail = `${hostname} resolves to ${ranges.join(', ')}`;
           return callback(new UnsafeAddressError(detail), '', 0);
         }
         const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;

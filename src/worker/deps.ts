@@ -47,9 +47,3 @@ export function describeError(err: unknown, secrets: (string | undefined)[]): st
   for (const s of secrets) if (s && s.length >= 8) text = text.split(s).join('[redacted]');
   return text.slice(0, MAX_ERROR_CHARS);
 }
-
-/** Exponential back-off with "equal jitter": half the step fixed, half random, capped. */
-export function backoffMs(attempt: number, opts: { baseMs: number; capMs: number; random: () => number }): number {
-  const step = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(step / 2 + opts.random() * (step / 2));
-}

@@ -1,4 +1,4 @@
-import { type RotationResult, rotateKeyRingIfDue } from '../services/key-ring.js';
+import { type RotationResult, rotateKeyRingIfDue } from '../crypto/key-ring-rotation.js';
 import type { WorkerDeps } from './deps.js';
 import { type IdempotencyReapSummary, reapExpiredIdempotencyKeys } from './idempotency-reaper.js';
 import { type LeaseRenewalSummary, runLeaseRenewals } from './lease-renewals.js';

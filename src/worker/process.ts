@@ -18,7 +18,10 @@ type ProcessWorkerOptions = {
   webhookAllowLoopback?: boolean;
 };
 
-/** The worker dependencies of a process: live accounts through the configured platforms, test accounts through the sandbox. */
+/**
+ * The worker dependencies of a process: live accounts through the configured platforms, test
+ * accounts through the sandbox.
+ */
 export function processWorkerDeps(o: ProcessWorkerOptions, stopping: AbortSignal): WorkerDeps {
   return {
     db: o.db,
@@ -27,7 +30,8 @@ export function processWorkerDeps(o: ProcessWorkerOptions, stopping: AbortSignal
     adapters: o.platforms.live,
     testAdapters: o.platforms.test,
     log: o.log,
-    webhookAllowLoopback: o.webhookAllowLoopback, // LAYERS_WEBHOOK_ALLOW_LOOPBACK, as the API accepts them (docs/webhooks.md)
+    // LAYERS_WEBHOOK_ALLOW_LOOPBACK, as the API accepts them (docs/webhooks.md)
+    webhookAllowLoopback: o.webhookAllowLoopback,
     fault: o.pause?.(o.log, stopping),
     keyRotationIntervalMs: o.keyRotationIntervalMs,
   };

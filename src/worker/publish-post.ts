@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { type Tx, withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
@@ -15,8 +16,8 @@ import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
-import { postView } from '../services/scheduled-posts.js';
-import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { postView } from '../views/scheduled-post.js';
+import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -75,7 +76,9 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
         post,
         {
           code: 'ACCOUNT_DISCONNECTED',
-          message: `The account was ${account.status === 'connected' ? 'reconnected' : account.status} before this post was published.`,
+          message:
+            `The account was ${account.status === 'connected' ? 'reconnected' : account.status} ` +
+            `before this post was published.`,
         },
         now,
       );

@@ -96,7 +96,8 @@ async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
       const lastError = {
         code: 'PUBLISH_OUTCOME_UNKNOWN',
         message:
-          'The worker stopped during the platform call; the post may or may not be on the platform. Check before scheduling it again.',
+          'The worker stopped during the platform call; the post may or may not be on the platform. ' +
+          'Check before scheduling it again.',
       };
       await recordFailed(tx, post.id, { lastError, now });
       await emit(tx, post, 'post.failed', now, { lastError });

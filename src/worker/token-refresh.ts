@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { withTransaction } from '../db/client.js';
 import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
@@ -10,7 +11,7 @@ import {
 } from '../db/queries/social-account-tokens.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type PlatformAdapter } from '../platforms/types.js';
-import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
 // Refreshes tokens of connected accounts before they expire. The account is leased for the
 // platform call (no transaction open); the write-back is compare-and-set on token_version and

@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import { toWire } from '../clock.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { withTransaction } from '../db/client.js';
@@ -11,7 +12,7 @@ import {
 } from '../db/queries/upstream-revocations.js';
 import { newId } from '../ids.js';
 import { isPlatformError } from '../platforms/types.js';
-import { adaptersForEnv, backoffMs, describeError, type WorkerDeps } from './deps.js';
+import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
 // After a revoke commits, the grant is revoked upstream (RFC 7009) from the sealed token the
 // revoke left in upstream_revocations. Claim (one short statement) → platform call (no

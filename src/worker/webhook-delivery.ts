@@ -11,7 +11,6 @@ import {
   resetEndpointFailures,
   settleDeliveryAttempt,
 } from '../db/queries/webhook-deliveries.js';
-import { secretContext } from '../services/webhook-endpoints.js';
 import { type PostResult, postWebhook } from '../webhooks/http-post.js';
 import {
   type AttemptOutcome,
@@ -19,7 +18,7 @@ import {
   judgeAttempt,
   PAUSE_AFTER_CONSECUTIVE_FAILURES,
 } from '../webhooks/retry-policy.js';
-import { envelopeJson, signatureHeader } from '../webhooks/signature.js';
+import { envelopeJson, secretContext, signatureHeader } from '../webhooks/signature.js';
 import { type DnsLookup, urlRulesOf } from '../webhooks/url-safety.js';
 
 // Webhooks leave through two steps of the worker loop. dispatchOutbox: committed outbox events
@@ -33,7 +32,10 @@ export type WebhookWorkerDeps = {
   clock: Clock;
   tokenCrypto: TokenCrypto;
   log: Pick<BaseLogger, 'info' | 'warn' | 'error'>;
-  /** URL rules re-checked on every send (https, public addresses); true adds loopback receivers (development opt-in). */
+  /**
+   * URL rules re-checked on every send (https, public addresses); true adds loopback receivers
+   * (development opt-in).
+   */
   webhookAllowLoopback?: boolean;
   webhookDnsLookup?: DnsLookup;
   /** Jitter source, [0, 1); Math.random unless a test pins it. */
@@ -100,7 +102,8 @@ async function deliverOne(deps: WebhookWorkerDeps, claim: ClaimedDelivery): Prom
   const outcome = judgeAttempt(result, claim.attempts, deps.clock.now(), random);
   const recorded = await record(deps, claim, outcome, attemptedAt);
   if (outcome.status !== 'succeeded') {
-    const refusedBecause = result.kind === 'error' ? result.detail : undefined; // ours to read, never recorded on the delivery
+    // ours to read, never recorded on the delivery
+    const refusedBecause = result.kind === 'error' ? result.detail : undefined;
     deps.log.info(
       {
         webhookDeliveryId: claim.id,

@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '../../src/http/errors.js';
+import { ERROR_CODES, ERRORS } from '../../src/http/errors.js';
 import { REQUEST_ID } from '../harness.js';
 
 // The one check every answer of the reliability suite passes: no 5xx; X-Request-Id on everything;
@@ -29,8 +29,7 @@ export function problemWith(a: Answer, method: string): string | undefined {
   const extra = Object.keys(e).filter((k) => !['code', 'message', 'requestId', 'details'].includes(k));
   if (extra.length) return `error has ${extra.join(',')}`;
   if (!(e.code in ERROR_CODES)) return `unknown code ${e.code}`;
-  const expected = ERROR_CODES[e.code as keyof typeof ERROR_CODES];
-  if (expected !== a.status && !(e.code === 'VALIDATION' && [400, 422].includes(a.status)))
+  if (!Object.values(ERRORS).some((row) => row.code === e.code && row.status === a.status))
     return `code ${e.code} with status ${a.status}`;
   if (typeof e.message !== 'string' || !e.message) return 'no message';
   if (e.requestId !== rid) return 'requestId differs from X-Request-Id';

@@ -111,7 +111,7 @@ if (DATABASES.includes('postgres')) {
         const started = performance.now();
         const notReady = await call(base, 'GET', '/readyz');
         const tookMs = performance.now() - started;
-        const err = expectEnvelope(fromFetch(notReady), 503, 'INTERNAL', `/readyz with the database ${outage}`);
+        const err = expectEnvelope(fromFetch(notReady), 503, 'NOT_READY', `/readyz with the database ${outage}`);
         assert.deepEqual(err.details, { check: 'database' });
         assert.ok(tookMs < 5_000, `/readyz answered in ${tookMs.toFixed(0)} ms with the database ${outage}`);
         t.diagnostic(`database ${outage}: /readyz 503 in ${tookMs.toFixed(0)} ms`);

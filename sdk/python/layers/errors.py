@@ -115,6 +115,7 @@ ERROR_CLASSES: Dict[str, Type[LayersError]] = {
     "RATE_LIMITED": RateLimitError,
     "INTERNAL": InternalServerError,
     "KILL_SWITCH": KillSwitchError,
+    "NOT_READY": InternalServerError,  # GET /readyz only, which the SDK does not call
 }
 
 

@@ -115,6 +115,7 @@ export const ERROR_CLASSES: Record<string, ErrorClass> = {
   RATE_LIMITED: RateLimitError,
   INTERNAL: InternalServerError,
   KILL_SWITCH: KillSwitchError,
+  NOT_READY: InternalServerError, // GET /readyz only, which the SDK does not call
 };
 
 /** A code this SDK does not know yet (a newer server) still gets the class of its status family. */

@@ -63,7 +63,7 @@ export type DeletedWebhookEndpoint = {
 };
 export type ErrorEnvelope = {
   error: {
-    code: "VALIDATION" | "UNAUTHENTICATED" | "FORBIDDEN_SCOPE" | "RETURN_URL_NOT_ALLOWED" | "NOT_FOUND" | "CONFLICT" | "IDEMPOTENCY_CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL" | "KILL_SWITCH";
+    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
     message: string;
     requestId: string;
     details?: Record<string, unknown>;

@@ -48,9 +48,8 @@ export async function insertAuditRows(
     INSERT INTO audit_log (organization_id, project_id, api_key_id, request_id, event_type, data, created_at)
     SELECT ${base.organizationId}, r.project_id, ${base.apiKeyId}, ${base.requestId}, r.event_type, r.data, ${base.now}
     FROM unnest(${rows.map((r) => r.eventType)}::text[], ${rows.map((r) => r.projectId)}::text[],
-                ${rows.map((r) => JSON.stringify(r.data))}::text[]::jsonb[]) AS r(event_type, project_id, data)`.execute(
-    tx,
-  );
+                ${rows.map((r) => JSON.stringify(r.data))}::text[]::jsonb[])
+      AS r(event_type, project_id, data)`.execute(tx);
 }
 
 /** Many outbox events in one statement, in the order given (their seq follows it). */

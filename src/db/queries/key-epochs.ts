@@ -58,7 +58,10 @@ export async function countWrappedKeysByEpoch(db: Queryable): Promise<Map<number
   return new Map(res.rows.map((r) => [r.epoch, r.n]));
 }
 
-/** Locks up to `limit` rows whose data key is wrapped by an epoch older than `epoch` (id order: no deadlock with other lockers). */
+/**
+ * Locks up to `limit` rows whose data key is wrapped by an epoch older than `epoch` (id order: no
+ * deadlock with other lockers).
+ */
 export async function lockWrappedKeysBefore(tx: Tx, table: WrappedKeyTable, epoch: number, limit: number) {
   const t = WRAPPED_KEY_TABLES[table];
   const res = await sql<{ id: string; subject: string; wrapped_key: Uint8Array }>`

@@ -7,15 +7,6 @@ export async function insertLease(db: Queryable, row: Insertable<LeasesTable>) {
   await db.insertInto('leases').values(row).execute();
 }
 
-export async function findLeaseByAccount(db: Queryable, socialAccountId: string) {
-  return db
-    .selectFrom('leases')
-    .selectAll()
-    .where('social_account_id', '=', socialAccountId)
-    .orderBy('assigned_at', 'desc')
-    .executeTakeFirst();
-}
-
 /** The live lease of an account, locked; caller holds the account lock. */
 export async function findAssignedLeaseForUpdate(tx: Tx, socialAccountId: string) {
   return tx

@@ -65,7 +65,7 @@ export async function updateProject(tx: Queryable, id: string, changes: Updateab
 export async function findProjectForShare(tx: Queryable, organizationId: string, id: string) {
   return tx
     .selectFrom('projects')
-    .select(['id', 'status'])
+    .selectAll()
     .where('id', '=', id)
     .where('organization_id', '=', organizationId)
     .forShare()

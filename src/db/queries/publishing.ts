@@ -47,9 +47,8 @@ export async function claimDuePosts(
         claimed_token_version = due.token_version, updated_at = ${opts.now}
     FROM due
     WHERE p.id = due.id
-    RETURNING p.id, p.organization_id, p.env, p.project_id, p.social_account_id, p.claim_count, p.claimed_token_version`.execute(
-    db,
-  );
+    RETURNING p.id, p.organization_id, p.env, p.project_id, p.social_account_id, p.claim_count,
+              p.claimed_token_version`.execute(db);
   return result.rows;
 }
 
@@ -95,7 +94,8 @@ export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   }>`
     SELECT a.id, a.organization_id, a.project_id, a.platform, a.env, a.status, a.token_version, a.external_account_id,
            a.handle, a.token_ciphertext, a.token_wrapped_key,
-           (COALESCE(o.kill_switch, false) OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)) AS switched_off
+           (COALESCE(o.kill_switch, false) OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch))
+             AS switched_off
     FROM social_accounts a LEFT JOIN organizations o ON o.id = a.organization_id
     WHERE a.id = ${socialAccountId}
     FOR UPDATE OF a`.execute(tx);
@@ -199,7 +199,8 @@ export async function requeueExpiredClaims(db: Queryable, opts: { now: Date; lim
       LIMIT ${opts.limit}
       FOR UPDATE OF p SKIP LOCKED
     )
-    UPDATE scheduled_posts p SET status = 'queued', claim_expires_at = NULL, call_started_at = NULL, updated_at = ${opts.now}
+    UPDATE scheduled_posts p
+    SET status = 'queued', claim_expires_at = NULL, call_started_at = NULL, updated_at = ${opts.now}
     FROM expired WHERE p.id = expired.id
     RETURNING p.id`.execute(db);
   return result.rows;

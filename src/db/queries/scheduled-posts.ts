@@ -5,7 +5,17 @@ import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../sc
 import type { AuditBase, AuditRow } from './events.js';
 import type { Owner } from './owner.js';
 
-type PostRow = Insertable<ScheduledPostsTable>;
+type Outcome =
+  | 'external_id'
+  | 'external_url'
+  | 'attempted_at'
+  | 'published_at'
+  | 'canceled_at'
+  | 'cancel_reason'
+  | 'last_error'
+  | 'claimed_token_version';
+/** A new post: what it will become (its outcome columns) starts null unless given. */
+type PostRow = Omit<Insertable<ScheduledPostsTable>, Outcome> & Partial<Pick<Insertable<ScheduledPostsTable>, Outcome>>;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const time = (v: Date | string | null | undefined) =>
   v === null || v === undefined ? null : new Date(v).toISOString();
@@ -25,11 +35,13 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
       caption_override, scheduled_for, external_id, external_url, attempted_at, published_at, canceled_at,
       cancel_reason, last_error, claimed_token_version, created_at, updated_at)
     SELECT * FROM unnest(
-      ${col('id')}::text[], ${col('organization_id')}::text[], ${col('env')}::text[], ${col('project_id')}::text[], ${col('container_id')}::text[],
-      ${col('social_account_id')}::text[], ${col('mode')}::text[], ${col('status')}::text[], ${col('caption_override')}::text[],
+      ${col('id')}::text[], ${col('organization_id')}::text[], ${col('env')}::text[], ${col('project_id')}::text[],
+      ${col('container_id')}::text[], ${col('social_account_id')}::text[], ${col('mode')}::text[],
+      ${col('status')}::text[], ${col('caption_override')}::text[],
       ${at('scheduled_for')}::text[]::timestamptz[], ${col('external_id')}::text[], ${col('external_url')}::text[],
       ${at('attempted_at')}::text[]::timestamptz[], ${at('published_at')}::text[]::timestamptz[],
-      ${at('canceled_at')}::text[]::timestamptz[], ${col('cancel_reason')}::text[], ${col('last_error')}::text[]::jsonb[],
+      ${at('canceled_at')}::text[]::timestamptz[], ${col('cancel_reason')}::text[],
+      ${col('last_error')}::text[]::jsonb[],
       ${col('claimed_token_version')}::text[]::integer[], ${at('created_at')}::text[]::timestamptz[],
       ${at('updated_at')}::text[]::timestamptz[])
     RETURNING id, status, scheduled_for`.execute(db);
@@ -56,26 +68,31 @@ export async function cancelQueuedPosts(
       : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
   const result = await sql<{ canceled: number }>`
     WITH canceled AS (
-      UPDATE scheduled_posts SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
+      UPDATE scheduled_posts
+      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
       WHERE status = 'queued' AND ${inScope}
       RETURNING id, project_id, social_account_id
     ), audit AS (
       INSERT INTO audit_log (organization_id, project_id, api_key_id, request_id, event_type, data, created_at)
-      SELECT ${base.organizationId}, r.project_id, ${base.apiKeyId}, ${base.requestId}, r.event_type, r.data, ${base.now}
+      SELECT ${base.organizationId}, r.project_id, ${base.apiKeyId}, ${base.requestId}, r.event_type, r.data,
+             ${base.now}
       FROM (
         SELECT 0 AS n, ${cause.projectId}::text AS project_id, ${cause.eventType}::text AS event_type,
-               ${JSON.stringify(cause.data)}::jsonb || jsonb_build_object('canceledScheduledPosts', (SELECT count(*) FROM canceled)) AS data
+               ${JSON.stringify(cause.data)}::jsonb
+                 || jsonb_build_object('canceledScheduledPosts', (SELECT count(*) FROM canceled)) AS data
         UNION ALL
         SELECT 1, c.project_id, 'scheduled_post.canceled',
-               jsonb_build_object('scheduledPostId', c.id, 'socialAccountId', c.social_account_id, 'reason', ${reason}::text)
+               jsonb_build_object('scheduledPostId', c.id, 'socialAccountId', c.social_account_id,
+                                  'reason', ${reason}::text)
         FROM canceled c
       ) r
       ORDER BY r.n -- the cause's row first: identities follow insertion order
     ), outbox AS (
       INSERT INTO outbox_events (id, organization_id, type, data, created_at)
       SELECT 'evt_' || gen_random_uuid(), ${base.organizationId}, 'post.canceled',
-             jsonb_build_object('id', c.id, 'projectId', c.project_id, 'socialAccountId', c.social_account_id, 'status', 'canceled',
-                                'cancelReason', ${reason}::text, 'canceledAt', ${toWire(base.now)}::text),
+             jsonb_build_object('id', c.id, 'projectId', c.project_id, 'socialAccountId', c.social_account_id,
+                                'status', 'canceled', 'cancelReason', ${reason}::text,
+                                'canceledAt', ${toWire(base.now)}::text),
              ${base.now}
       FROM canceled c
     )

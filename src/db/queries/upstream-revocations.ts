@@ -1,5 +1,6 @@
+import type { Updateable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
-import type { Platform } from '../schema.js';
+import type { Platform, UpstreamRevocationsTable } from '../schema.js';
 
 /** Hands the sealed token to the upstream-revocation job, in the revoke's transaction. */
 export async function enqueueUpstreamRevocation(
@@ -97,23 +98,15 @@ export async function settleUpstreamRevocation(
     now: Date;
   },
 ) {
-  const row = await db
-    .updateTable('upstream_revocations')
-    .set({
-      status: outcome.status,
-      attempted_at: outcome.attemptedAt,
-      last_error: outcome.lastError,
-      token_ciphertext: null,
-      token_wrapped_key: null,
-      next_attempt_at: null,
-      updated_at: outcome.now,
-    })
-    .where('id', '=', job.id)
-    .where('status', '=', 'pending')
-    .where('attempts', '=', job.attempts)
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+  return updateClaimed(db, job, {
+    status: outcome.status,
+    attempted_at: outcome.attemptedAt,
+    last_error: outcome.lastError,
+    token_ciphertext: null,
+    token_wrapped_key: null,
+    next_attempt_at: null,
+    updated_at: outcome.now,
+  });
 }
 
 /** A failed attempt that will be retried at `nextAttemptAt`; fenced on the claim like settle. */
@@ -122,14 +115,23 @@ export async function scheduleUpstreamRevocationRetry(
   job: { id: number; attempts: number },
   retry: { attemptedAt: Date; nextAttemptAt: Date; lastError: string; now: Date },
 ) {
+  return updateClaimed(db, job, {
+    attempted_at: retry.attemptedAt,
+    next_attempt_at: retry.nextAttemptAt,
+    last_error: retry.lastError,
+    updated_at: retry.now,
+  });
+}
+
+/** An update of a claimed pending job, fenced on its claim (`attempts`); false when it lost the claim. */
+async function updateClaimed(
+  db: Queryable,
+  job: { id: number; attempts: number },
+  changes: Updateable<UpstreamRevocationsTable>,
+) {
   const row = await db
     .updateTable('upstream_revocations')
-    .set({
-      attempted_at: retry.attemptedAt,
-      next_attempt_at: retry.nextAttemptAt,
-      last_error: retry.lastError,
-      updated_at: retry.now,
-    })
+    .set(changes)
     .where('id', '=', job.id)
     .where('status', '=', 'pending')
     .where('attempts', '=', job.attempts)

@@ -120,14 +120,15 @@ export async function resetEndpointFailures(tx: Tx, endpointId: string) {
 
 /** Counts a failed attempt; an active endpoint reaching `pauseAt` pauses itself. */
 export async function countEndpointFailure(tx: Tx, endpointId: string, opts: { pauseAt: number; now: Date }) {
+  const pauses = sql`e.status = 'active' AND e.consecutive_failures + 1 >= ${opts.pauseAt}`;
   const res = await sql<{ old_status: string; status: string; consecutive_failures: number }>`
     WITH old AS (SELECT id, status FROM webhook_endpoints WHERE id = ${endpointId} FOR UPDATE)
     UPDATE webhook_endpoints e SET
       consecutive_failures = e.consecutive_failures + 1,
-      status = CASE WHEN e.status = 'active' AND e.consecutive_failures + 1 >= ${opts.pauseAt} THEN 'paused' ELSE e.status END,
-      paused_reason = CASE WHEN e.status = 'active' AND e.consecutive_failures + 1 >= ${opts.pauseAt} THEN 'consecutive_failures' ELSE e.paused_reason END,
-      paused_at = CASE WHEN e.status = 'active' AND e.consecutive_failures + 1 >= ${opts.pauseAt} THEN ${opts.now} ELSE e.paused_at END,
-      updated_at = CASE WHEN e.status = 'active' AND e.consecutive_failures + 1 >= ${opts.pauseAt} THEN ${opts.now} ELSE e.updated_at END
+      status = CASE WHEN ${pauses} THEN 'paused' ELSE e.status END,
+      paused_reason = CASE WHEN ${pauses} THEN 'consecutive_failures' ELSE e.paused_reason END,
+      paused_at = CASE WHEN ${pauses} THEN ${opts.now} ELSE e.paused_at END,
+      updated_at = CASE WHEN ${pauses} THEN ${opts.now} ELSE e.updated_at END
     FROM old WHERE e.id = old.id
     RETURNING old.status AS old_status, e.status, e.consecutive_failures`.execute(tx);
   return res.rows[0];

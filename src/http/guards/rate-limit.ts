@@ -9,11 +9,11 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
-import type { Principal } from '../../context.js';
 import { ApiError } from '../errors.js';
 
 export type EndpointClass = 'read-light' | 'write-light' | 'long-running';
-type Tier = Principal['rateLimitTier'];
+export type RateLimitTier = 'standard' | 'pilot' | 'partner';
+type Tier = RateLimitTier;
 
 /** Requests per minute by tier and class, and writes per day (spec §3). */
 export const BUDGETS: Record<Tier, Record<EndpointClass, number> & { dailyWrites: number }> = {
@@ -78,7 +78,7 @@ export function createRateLimiter(
   return {
     windowSeconds: window,
     /** Counts one request of this class for this key; sets the headers; throws 429 when over. */
-    async consume(principal: Principal, cls: EndpointClass, reply: FastifyReply) {
+    async consume(principal: { apiKeyId: string; rateLimitTier: Tier }, cls: EndpointClass, reply: FastifyReply) {
       const budget = budgets[principal.rateLimitTier];
       let limit = budget[cls];
       let { res, limited } = await take(

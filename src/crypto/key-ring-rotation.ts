@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { toWire } from '../clock.js';
 import type { FaultHook } from '../context.js';
-import { checkValue, type KeyEpoch, KeyRingError } from '../crypto/key-ring.js';
-import type { TokenCrypto } from '../crypto/token-envelope.js';
 import { type Db, withTransaction } from '../db/client.js';
 import {
   countWrappedKeysByEpoch,
@@ -16,6 +14,8 @@ import {
   type WrappedKeyTable,
   writeWrappedKeys,
 } from '../db/queries/key-epochs.js';
+import { checkValue, type KeyEpoch, KeyRingError } from './key-ring.js';
+import type { TokenCrypto } from './token-envelope.js';
 
 // Rotation of the key ring (docs/key-ring.md): create epoch N+1 → re-wrap every stored data key
 // under it → delete the older epochs' rows (refused while a key still uses one) → destroy their
@@ -66,13 +66,15 @@ export async function prepareKeyRing(d: KeyRingDeps) {
       const known = [...rows.keys()].filter((id) => id > 0);
       if (known.length > 0) {
         throw new KeyRingError(
-          `The database knows key epoch(s) ${known.join(', ')}, but the key ring at ${ring.dir} is empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use.`,
+          `The database knows key epoch(s) ${known.join(', ')}, but the key ring at ${ring.dir} is ` +
+            `empty: point LAYERS_KEYRING_DIR at the ring this database's other processes use.`,
         );
       }
       const key = randomBytes(32);
       const createdAt = d.clock.now();
       await insertKeyEpoch(tx, { id: 1, checkValue: checkValue(key), createdAt });
-      ring.create(1, createdAt, key); // a crash before the commit leaves a file without its row: re-added below next time
+      // a crash before the commit leaves a file without its row: re-added below next time
+      ring.create(1, createdAt, key);
       return;
     }
     for (const e of epochs) {
@@ -81,7 +83,8 @@ export async function prepareKeyRing(d: KeyRingDeps) {
       if (!row) await insertKeyEpoch(tx, { id: e.epoch, checkValue: check, createdAt: e.createdAt });
       else if (row.check_value && !check.equals(Buffer.from(row.check_value))) {
         throw new KeyRingError(
-          `The key ring at ${ring.dir} is not this database's (epoch ${e.epoch} differs): every process must share one LAYERS_KEYRING_DIR.`,
+          `The key ring at ${ring.dir} is not this database's (epoch ${e.epoch} differs): every process ` +
+            `must share one LAYERS_KEYRING_DIR.`,
         );
       }
     }
