@@ -3,9 +3,9 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { type Queryable, withTransaction } from '../db/client.js';
 import { findContainer, insertContainer, listContainers } from '../db/queries/content-containers.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import { findProject, findProjectForShare } from '../db/queries/projects.js';
 import type { ContentContainersTable } from '../db/schema.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
@@ -43,7 +43,7 @@ export async function requireActiveProjectForWrite(ctx: Ctx, db: Queryable, proj
 /** Finished media by URL: the container is `completed` at once (nothing to render). */
 export async function uploadContent(ctx: Ctx, input: { projectId: string; media: string[]; caption?: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     await requireActiveProjectForWrite(ctx, tx, input.projectId);
     const now = ctx.clock.now();
     const row = {
@@ -59,14 +59,12 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
       updated_at: now,
     };
     await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'content_container.created',
-        projectId: input.projectId,
-        data: { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
-      },
+      requestEvents(ctx, now),
+      'content_container.created',
+      { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
+      { projectId: input.projectId },
     );
     return containerView(row);
   });

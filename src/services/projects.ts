@@ -2,7 +2,6 @@ import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import {
   findProject,
   findProjectForUpdate,
@@ -13,6 +12,7 @@ import {
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
+import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
@@ -52,7 +52,7 @@ export async function requireProject(ctx: Ctx, projectId: string) {
 export async function createProject(ctx: Ctx, input: ProjectInput) {
   return withTransaction(ctx.db, async (tx) => {
     const now = ctx.clock.now();
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const p = await insertProject(tx, {
       id: newId('prj'),
       organization_id: organizationId,
@@ -65,15 +65,7 @@ export async function createProject(ctx: Ctx, input: ProjectInput) {
       created_at: now,
       updated_at: now,
     });
-    await insertAuditRow(
-      tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'project.created',
-        projectId: p.id,
-        data: { name: p.name },
-      },
-    );
+    await emit(tx, requestEvents(ctx, now), 'project.created', { name: p.name }, { projectId: p.id });
     return projectView(p);
   });
 }
@@ -108,7 +100,7 @@ export async function patchProject(
   input: { projectId: string; changes: Partial<ProjectInput> & { status?: 'active' } },
 ) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const current = await findProjectForUpdate(tx, organizationId, input.projectId);
     if (!current) throw projectNotFound(input.projectId);
     const c = input.changes;
@@ -122,14 +114,12 @@ export async function patchProject(
       ...(c.status === 'active' && { status: 'active' as const, archived_at: null }),
       updated_at: now,
     });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
-        projectId: current.id,
-        data: { fields: Object.keys(c).sort() },
-      },
+      requestEvents(ctx, now),
+      c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
+      { fields: Object.keys(c).sort() },
+      { projectId: current.id },
     );
     return projectView(updated);
   });
@@ -142,7 +132,7 @@ export async function patchProject(
  */
 export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const project = await findProjectForUpdate(tx, organizationId, input.projectId);
     if (!project) throw projectNotFound(input.projectId);
     if (project.status === 'archived') {
@@ -156,19 +146,23 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     const now = ctx.clock.now();
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
-    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     // Projects are shared by both environments; the posts canceled are the caller's environment's only.
     const canceled = await cancelQueuedPosts(
       tx,
-      base,
       { projectId: project.id, env: ctx.principal.env },
       'project_archived',
-      {
-        eventType: 'project.archived',
-        projectId: project.id,
-        data: {},
-      },
+      now,
     );
-    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
+    await emitPostsCanceled(tx, requestEvents(ctx, now), canceled, 'project_archived', {
+      type: 'project.archived',
+      projectId: project.id,
+      data: { canceledScheduledPosts: canceled.length },
+    });
+    return {
+      id: project.id,
+      status: 'archived' as const,
+      archivedAt: toWire(now),
+      canceledScheduledPosts: canceled.length,
+    };
   });
 }
