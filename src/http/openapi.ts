@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { webhooksSection } from '../events/openapi.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
 import { GUARD_ERRORS } from './schemas.js';
@@ -119,17 +120,19 @@ export function openapiTransformObject(input: TransformObjectInput) {
     for (const [method, op] of Object.entries<Json>(ops)) decorateOperation(method, op);
   }
   const schemas = pruneSchemas(doc);
+  const webhooks = webhooksSection(); // generated from the event catalogue (src/events)
   return {
     openapi: doc.openapi,
     info: doc.info,
     security: doc.security,
     tags: orderedTags(doc.paths ?? {}),
     paths: sortKeys(doc.paths ?? {}, (ops: Json) => sortKeys(ops, undefined, METHOD_ORDER)),
+    webhooks: webhooks.webhooks,
     components: {
       securitySchemes: doc.components?.securitySchemes,
       parameters: { IdempotencyKey: IDEMPOTENCY_KEY },
       headers: Object.fromEntries(Object.entries(HEADERS).map(([k, v]) => [k.replace(/-/g, ''), v])),
-      schemas: sortKeys(schemas),
+      schemas: sortKeys({ ...schemas, ...webhooks.schemas }),
     },
   };
 }

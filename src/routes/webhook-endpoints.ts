@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
+import { ALL_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from '../events/catalogue.js';
 import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { idParam } from '../ids.js';
@@ -14,7 +15,6 @@ import {
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from '../services/webhook-endpoints.js';
-import { ALL_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { urlRulesOf } from '../webhooks/url-safety.js';
 
 const READ = 'webhooks:read';

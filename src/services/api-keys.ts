@@ -2,7 +2,7 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { findApiKeyForUpdate, setKeyKillSwitch } from '../db/queries/api-keys.js';
-import { insertAuditRow } from '../db/queries/events.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 
 export function whoami(ctx: Ctx) {
@@ -30,14 +30,12 @@ export async function killApiKey(ctx: Ctx, input: { keyId: string }) {
       return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(key.killed_at) };
     const now = ctx.clock.now();
     await setKeyKillSwitch(tx, organizationId, key.id, true, now);
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'api_key.killed',
-        projectId: null,
-        data: { apiKeyId: key.id, killedBy: apiKeyId },
-      },
+      requestEvents(ctx, now),
+      'api_key.killed',
+      { apiKeyId: key.id, killedBy: apiKeyId },
+      { projectId: null },
     );
     return { apiKeyId: key.id, killSwitch: true as const, killedAt: toWire(now) };
   });

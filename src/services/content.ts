@@ -3,8 +3,8 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { findContainer, insertContainer, listContainers } from '../db/queries/content-containers.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import type { ContentContainersTable } from '../db/schema.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
@@ -26,7 +26,7 @@ export function containerView(c: Selectable<ContentContainersTable>) {
 /** Finished media by URL: the container is `completed` at once (nothing to render). */
 export async function uploadContent(ctx: Ctx, input: { projectId: string; media: string[]; caption?: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'share', active: true });
     const now = ctx.clock.now();
     const row = {
@@ -42,14 +42,12 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
       updated_at: now,
     };
     await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'content_container.created',
-        projectId: input.projectId,
-        data: { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
-      },
+      requestEvents(ctx, now),
+      'content_container.created',
+      { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
+      { projectId: input.projectId },
     );
     return containerView(row);
   });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { type Tx, withTransaction } from '../db/client.js';
-import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
   claimAvailablePoolAccounts,
   insertPoolAccount,
@@ -18,6 +17,7 @@ import { chargeNextPeriod, insertLease } from '../db/queries/leases.js';
 import { findProjectById } from '../db/queries/projects.js';
 import { insertSocialAccount } from '../db/queries/social-accounts.js';
 import type { AccountEnv, LeasePoolAccountsTable } from '../db/schema.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { type AdminCtx, fixtureGrant } from './admin-context.js';
@@ -133,14 +133,12 @@ export async function assignPoolAccounts(
     };
     await insertLease(tx, lease);
     await chargeNextPeriod(tx, { ...lease, billed_periods: 0 }, newId('chg'), now);
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId: target.organizationId, apiKeyId: null, requestId: null, now },
-      {
-        eventType: 'leased_account.assigned',
-        projectId: target.projectId,
-        data: { socialAccountId: id, leaseRequestId: target.leaseRequestId, monthlyPriceCents: p.monthly_price_cents },
-      },
+      systemEvents(target.organizationId, now),
+      'leased_account.assigned',
+      { socialAccountId: id, leaseRequestId: target.leaseRequestId, monthlyPriceCents: p.monthly_price_cents },
+      { projectId: target.projectId },
     );
     assigned.push(id);
   }
@@ -181,12 +179,9 @@ export async function fulfilLeaseRequest(
     const total = already + ids.length;
     await updateLeaseRequest(tx, req.id, { status: total >= req.count ? 'assigned' : 'partial', now });
     const view = leaseRequestView((await findLeaseRequest(tx, req.id))!);
-    await insertOutboxEvent(tx, {
-      id: newId('evt'),
-      organizationId: req.organization_id,
-      type: 'lease_request.assigned',
-      data: { ...view, newlyAssignedSocialAccountIds: ids },
-      now,
+    await emit(tx, systemEvents(req.organization_id, now), 'lease_request.assigned', {
+      ...view,
+      newlyAssignedSocialAccountIds: ids,
     });
     return view;
   });
@@ -201,14 +196,12 @@ export async function rejectLeaseRequest(ctx: AdminCtx, input: { requestId: stri
       throw new ApiError('CONFLICT', `Lease request ${req.id} is ${req.status}.`, { reason: `request_${req.status}` });
     const now = ctx.clock.now();
     await updateLeaseRequest(tx, req.id, { status: 'rejected', rejectedReason: input.reason ?? null, now });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId: req.organization_id, apiKeyId: null, requestId: null, now },
-      {
-        eventType: 'lease_request.rejected',
-        projectId: req.project_id,
-        data: { leaseRequestId: req.id, reason: input.reason ?? null },
-      },
+      systemEvents(req.organization_id, now),
+      'lease_request.rejected',
+      { leaseRequestId: req.id, reason: input.reason ?? null },
+      { projectId: req.project_id },
     );
     return leaseRequestView((await findLeaseRequest(tx, req.id))!);
   });

@@ -2,13 +2,13 @@ import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import { setPoolAccountStatus } from '../db/queries/lease-pool.js';
 import { findLeaseRequest, insertLeaseRequest } from '../db/queries/lease-requests.js';
 import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/queries/leases.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
 import type { LeaseRequestsTable } from '../db/schema.js';
+import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, listCursor, page } from './pagination.js';
@@ -38,7 +38,7 @@ export async function requestLeasedAccounts(
   return withTransaction(ctx.db, async (tx) => {
     const project = await requireProject({ ...ctx, db: tx }, input.projectId, { active: true });
     const now = ctx.clock.now();
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const row = await insertLeaseRequest(tx, {
       id: newId('lreq'),
       organization_id: organizationId,
@@ -52,14 +52,12 @@ export async function requestLeasedAccounts(
       created_at: now,
       updated_at: now,
     });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'lease_request.created',
-        projectId: project.id,
-        data: { leaseRequestId: row.id, count: input.count, niche: input.niche },
-      },
+      requestEvents(ctx, now),
+      'lease_request.created',
+      { leaseRequestId: row.id, count: input.count, niche: input.niche },
+      { projectId: project.id },
     );
     return leaseRequestView({ ...row, assigned_ids: [] });
   });
@@ -113,18 +111,17 @@ export async function listLeasedAccounts(
  */
 export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: string; reason?: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     const lease = account?.leased ? await findAssignedLeaseForUpdate(tx, account.id) : undefined;
     if (!account || !lease)
       throw notFound('leased account', input.socialAccountId, 'with a live lease in this organization');
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
-    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
-    const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, RELEASED_BY_PARTNER, {
-      eventType: 'leased_account.released',
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, RELEASED_BY_PARTNER, now);
+    await emitPostsCanceled(tx, requestEvents(ctx, now), canceled, RELEASED_BY_PARTNER, {
+      type: 'leased_account.released',
       projectId: account.project_id,
-      data: { socialAccountId: account.id, reason: input.reason ?? null },
+      data: { socialAccountId: account.id, reason: input.reason ?? null, canceledScheduledPosts: canceled.length },
     });
     await endLease(tx, lease.id, input.reason ?? null, now);
     if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
@@ -133,7 +130,7 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
       status: 'disconnected' as const,
       disconnectedReason: RELEASED_BY_PARTNER,
       disconnectedAt: toWire(now),
-      canceledScheduledPosts: canceled,
+      canceledScheduledPosts: canceled.length,
     };
   });
 }

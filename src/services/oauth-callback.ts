@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
-import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
   findBoundAccount,
   findOAuthState,
@@ -10,6 +9,7 @@ import {
   settleOAuthState,
 } from '../db/queries/oauth-states.js';
 import { insertSocialAccount } from '../db/queries/social-accounts.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type Platform, type PlatformGrant, type PlatformProfile } from '../platforms/index.js';
@@ -147,21 +147,9 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
     handle: profile.handle,
     reconnected: Boolean(target),
   };
-  await insertAuditRow(
-    tx,
-    { organizationId: state.organization_id, apiKeyId: state.api_key_id, requestId: null, now },
-    {
-      eventType: 'social_account.connected',
-      projectId: state.project_id,
-      data,
-    },
-  );
-  await insertOutboxEvent(tx, {
-    id: newId('evt'),
-    organizationId: state.organization_id,
-    type: 'social_account.connected',
-    data,
-    now,
+  // The callback carries no API key: the row names the key that started the flow.
+  await emit(tx, systemEvents(state.organization_id, now, state.api_key_id), 'social_account.connected', data, {
+    audit: { type: 'social_account.connected', projectId: state.project_id, data },
   });
   return socialAccountId;
 }

@@ -2,7 +2,6 @@ import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import {
   findProject,
   findProjectForShare,
@@ -14,6 +13,7 @@ import {
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
+import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
@@ -70,7 +70,7 @@ export async function requireProject(
 export async function createProject(ctx: Ctx, input: ProjectInput) {
   return withTransaction(ctx.db, async (tx) => {
     const now = ctx.clock.now();
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const p = await insertProject(tx, {
       id: newId('prj'),
       organization_id: organizationId,
@@ -83,15 +83,7 @@ export async function createProject(ctx: Ctx, input: ProjectInput) {
       created_at: now,
       updated_at: now,
     });
-    await insertAuditRow(
-      tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'project.created',
-        projectId: p.id,
-        data: { name: p.name },
-      },
-    );
+    await emit(tx, requestEvents(ctx, now), 'project.created', { name: p.name }, { projectId: p.id });
     return projectView(p);
   });
 }
@@ -126,7 +118,6 @@ export async function patchProject(
   input: { projectId: string; changes: Partial<ProjectInput> & { status?: 'active' } },
 ) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const current = await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'update' });
     const c = input.changes;
     const now = ctx.clock.now();
@@ -139,14 +130,12 @@ export async function patchProject(
       ...(c.status === 'active' && { status: 'active' as const, archived_at: null }),
       updated_at: now,
     });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
-        projectId: current.id,
-        data: { fields: Object.keys(c).sort() },
-      },
+      requestEvents(ctx, now),
+      c.status === 'active' && current.status === 'archived' ? 'project.unarchived' : 'project.updated',
+      { fields: Object.keys(c).sort() },
+      { projectId: current.id },
     );
     return projectView(updated);
   });
@@ -159,7 +148,6 @@ export async function patchProject(
  */
 export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const project = await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'update' });
     if (project.status === 'archived') {
       return {
@@ -172,19 +160,23 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     const now = ctx.clock.now();
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
-    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
     // Projects are shared by both environments; the posts canceled are the caller's environment's only.
     const canceled = await cancelQueuedPosts(
       tx,
-      base,
       { projectId: project.id, env: ctx.principal.env },
       'project_archived',
-      {
-        eventType: 'project.archived',
-        projectId: project.id,
-        data: {},
-      },
+      now,
     );
-    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
+    await emitPostsCanceled(tx, requestEvents(ctx, now), canceled, 'project_archived', {
+      type: 'project.archived',
+      projectId: project.id,
+      data: { canceledScheduledPosts: canceled.length },
+    });
+    return {
+      id: project.id,
+      status: 'archived' as const,
+      archivedAt: toWire(now),
+      canceledScheduledPosts: canceled.length,
+    };
   });
 }

@@ -2,7 +2,6 @@ import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
 import { findContainer } from '../db/queries/content-containers.js';
-import { insertAuditRows, insertOutboxEvents } from '../db/queries/events.js';
 import {
   cancelQueuedPost,
   findScheduledPostForUpdate,
@@ -14,6 +13,8 @@ import {
 } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountForUpdate, lockSocialAccounts } from '../db/queries/social-accounts.js';
 import type { ScheduledPostStatus } from '../db/schema.js';
+import { postCanceledEvents } from '../events/catalogue.js';
+import { emit, emitMany, requestEvents } from '../events/emit.js';
 import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { postView } from '../views/scheduled-post.js';
@@ -103,7 +104,6 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
   const scheduledFor = wholeSeconds(input.scheduledFor);
   requireFutureTime(scheduledFor, now);
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const post = await lockQueuedPost(ctx, tx, input.id);
     await rescheduleQueuedPost(tx, post.id, scheduledFor, now);
     const change = {
@@ -111,20 +111,19 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
       scheduledFor: toWire(scheduledFor),
       previousScheduledFor: toWire(post.scheduled_for),
     };
-    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [
+    await emit(
+      tx,
+      requestEvents(ctx, now),
+      'post.rescheduled',
+      { id: post.id, projectId: post.project_id, status: 'queued', ...change },
       {
-        eventType: 'scheduled_post.rescheduled',
-        projectId: post.project_id,
-        data: { scheduledPostId: post.id, ...change },
+        audit: {
+          type: 'scheduled_post.rescheduled',
+          projectId: post.project_id,
+          data: { scheduledPostId: post.id, ...change },
+        },
       },
-    ]);
-    await insertOutboxEvents(tx, { organizationId, now }, [
-      {
-        id: newId('evt'),
-        type: 'post.rescheduled',
-        data: { id: post.id, projectId: post.project_id, status: 'queued', ...change },
-      },
-    ]);
+    );
     return postView((await findScheduledPostView(tx, ctx.principal, post.id))!);
   });
 }
@@ -132,33 +131,11 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
 /** Cancels a queued post; `note` is the partner's free-text reason, kept in the audit row and event. */
 export async function cancelScheduledPost(ctx: Ctx, input: { id: string; reason?: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const post = await lockQueuedPost(ctx, tx, input.id);
     const now = ctx.clock.now();
     await cancelQueuedPost(tx, post.id, CANCELED_BY_PARTNER, now);
-    const note = input.reason ?? null;
-    await insertAuditRows(tx, { organizationId, apiKeyId, requestId: ctx.requestId, now }, [
-      {
-        eventType: 'scheduled_post.canceled',
-        projectId: post.project_id,
-        data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, reason: CANCELED_BY_PARTNER, note },
-      },
-    ]);
-    await insertOutboxEvents(tx, { organizationId, now }, [
-      {
-        id: newId('evt'),
-        type: 'post.canceled',
-        data: {
-          id: post.id,
-          projectId: post.project_id,
-          socialAccountId: post.social_account_id,
-          status: 'canceled',
-          cancelReason: CANCELED_BY_PARTNER,
-          canceledAt: toWire(now),
-          note,
-        },
-      },
-    ]);
+    const { payloads, audits } = postCanceledEvents([post], CANCELED_BY_PARTNER, now, input.reason ?? null);
+    await emitMany(tx, requestEvents(ctx, now), 'post.canceled', payloads, { audit: audits });
     return { id: post.id, status: 'canceled' as const, canceledAt: toWire(now) };
   });
 }
@@ -222,7 +199,7 @@ export async function scheduleContent(
   const scheduledFor = wholeSeconds(input.scheduledFor ?? now);
   if (input.scheduledFor) requireFutureTime(scheduledFor, now);
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const container = await requireSchedulableContent(ctx, tx, input.containerId);
     const ids = input.targets.map((t) => t.socialAccountId);
     const accounts = checkTargets(
@@ -252,35 +229,30 @@ export async function scheduleContent(
       status: 'queued' as const,
       scheduledFor: toWire(scheduledFor),
     }));
-    await insertAuditRows(
+    await emitMany(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      posts.map((p) => ({
-        eventType: 'scheduled_post.created',
-        projectId: p.project_id,
-        data: {
-          scheduledPostId: p.id,
-          containerId: p.container_id,
-          socialAccountId: p.social_account_id,
-          mode: p.mode,
-          scheduledFor: toWire(scheduledFor),
-        },
-      })),
-    );
-    await insertOutboxEvents(
-      tx,
-      { organizationId, now },
+      requestEvents(ctx, now),
+      'post.scheduled',
       posts.map((p, i) => ({
-        id: newId('evt'),
-        type: 'post.scheduled',
-        data: {
-          ...summaries[i]!,
-          projectId: p.project_id,
-          containerId: p.container_id,
-          platform: accounts.get(p.social_account_id)!.platform,
-          mode: p.mode,
-        },
+        ...summaries[i]!,
+        projectId: p.project_id,
+        containerId: p.container_id,
+        platform: accounts.get(p.social_account_id)!.platform,
+        mode: p.mode,
       })),
+      {
+        audit: posts.map((p) => ({
+          type: 'scheduled_post.created' as const,
+          projectId: p.project_id,
+          data: {
+            scheduledPostId: p.id,
+            containerId: p.container_id,
+            socialAccountId: p.social_account_id,
+            mode: p.mode,
+            scheduledFor: toWire(scheduledFor),
+          },
+        })),
+      },
     );
     return { scheduledPosts: summaries };
   });

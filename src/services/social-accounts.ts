@@ -1,7 +1,6 @@
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertOutboxEvent } from '../db/queries/events.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import {
   disconnectSocialAccount,
@@ -10,8 +9,8 @@ import {
   listSocialAccounts,
 } from '../db/queries/social-accounts.js';
 import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
+import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
-import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
 
@@ -28,7 +27,6 @@ function accountNotFound(id: string) {
  */
 export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
     const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     if (!account || account.status === 'disconnected') throw accountNotFound(input.socialAccountId);
 
@@ -46,26 +44,26 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
       });
     }
     await ctx.fault?.('revoke:after-account-update');
-    const base = { organizationId, apiKeyId, requestId: ctx.requestId, now };
-    const canceled = await cancelQueuedPosts(tx, base, { socialAccountId: account.id }, REVOKED_BY_PARTNER, {
-      eventType: 'social_account.revoked',
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, REVOKED_BY_PARTNER, now);
+    const ev = requestEvents(ctx, now);
+    await emitPostsCanceled(tx, ev, canceled, REVOKED_BY_PARTNER, {
+      type: 'social_account.revoked',
       projectId: account.project_id,
-      data: { socialAccountId: account.id, leased: account.leased },
+      data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled.length },
     });
 
     const result = {
       socialAccountId: account.id,
       status: 'disconnected' as const,
       disconnectedReason: REVOKED_BY_PARTNER,
-      canceledScheduledPosts: canceled,
+      canceledScheduledPosts: canceled.length,
       disconnectedAt: toWire(updated.disconnected_at ?? now),
     };
-    await insertOutboxEvent(tx, {
-      id: newId('evt'),
-      organizationId,
-      type: 'social_account.revoked',
-      data: { ...result, projectId: account.project_id, platform: account.platform, leased: account.leased },
-      now,
+    await emit(tx, ev, 'social_account.revoked', {
+      ...result,
+      projectId: account.project_id,
+      platform: account.platform,
+      leased: account.leased,
     });
     await ctx.fault?.('revoke:before-commit');
     return result;

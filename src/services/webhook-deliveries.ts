@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import {
   type DeliveryRow,
   findDeliveryById,
@@ -14,9 +13,10 @@ import {
 } from '../db/queries/webhook-deliveries.js';
 import { findWebhookEndpoint, findWebhookEndpointForUpdate } from '../db/queries/webhook-endpoints.js';
 import type { WebhookDeliveryStatus } from '../db/schema.js';
+import { TEST_EVENT_TYPE } from '../events/catalogue.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { TEST_EVENT_TYPE } from '../webhooks/event-types.js';
 import { listCursor, page } from './pagination.js';
 import { endpointNotFound } from './webhook-endpoints.js';
 
@@ -55,7 +55,7 @@ async function sendableEndpoint(tx: Tx, ctx: Ctx, id: string) {
 export async function testWebhookEndpoint(ctx: Ctx, input: { id: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const endpoint = await sendableEndpoint(tx, ctx, input.id);
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const now = ctx.clock.now();
     const eventId = newId('evt');
     const deliveryId = newId('dlv');
@@ -70,14 +70,12 @@ export async function testWebhookEndpoint(ctx: Ctx, input: { id: string }) {
       },
     });
     await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'webhook_endpoint.tested',
-        projectId: null,
-        data: { webhookEndpointId: endpoint.id, webhookDeliveryId: deliveryId, eventId },
-      },
+      requestEvents(ctx, now),
+      'webhook_endpoint.tested',
+      { webhookEndpointId: endpoint.id, webhookDeliveryId: deliveryId, eventId },
+      { projectId: null },
     );
     return deliveryView(await findDeliveryById(tx, deliveryId));
   });
@@ -108,7 +106,7 @@ export async function listWebhookDeliveries(
  */
 export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId, apiKeyId } = ctx.principal;
+    const { organizationId } = ctx.principal;
     const original = await findDeliveryForOrganization(tx, organizationId, input.id);
     if (!original) throw notFound('webhook delivery', input.id);
     const endpoint = await sendableEndpoint(tx, ctx, original.endpoint_id);
@@ -118,14 +116,12 @@ export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
     await insertReplayEvent(tx, { id: eventId, originalId: original.event_id, now });
     await insertDelivery(tx, { id: deliveryId, endpointId: endpoint.id, eventId, now });
     const replay = deliveryView(await findDeliveryById(tx, deliveryId));
-    await insertAuditRow(
+    await emit(
       tx,
-      { organizationId, apiKeyId, requestId: ctx.requestId, now },
-      {
-        eventType: 'webhook_delivery.replayed',
-        projectId: null,
-        data: { webhookDeliveryId: original.id, replayDeliveryId: deliveryId, eventId, replayOf: replay.replayOf },
-      },
+      requestEvents(ctx, now),
+      'webhook_delivery.replayed',
+      { webhookDeliveryId: original.id, replayDeliveryId: deliveryId, eventId, replayOf: replay.replayOf },
+      { projectId: null },
     );
     return replay;
   });

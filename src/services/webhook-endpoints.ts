@@ -2,7 +2,6 @@ import type { Selectable, Updateable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import { abandonPendingDeliveries } from '../db/queries/webhook-deliveries.js';
 import {
   countLiveWebhookEndpoints,
@@ -14,6 +13,7 @@ import {
   updateWebhookEndpointRow,
 } from '../db/queries/webhook-endpoints.js';
 import type { WebhookEndpointsTable } from '../db/schema.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { newWebhookSecret, secretContext } from '../webhooks/signature.js';
@@ -46,13 +46,6 @@ export function endpointView(row: EndpointRow, now: Date) {
 export function endpointNotFound(id: string) {
   return notFound('webhook endpoint', id);
 }
-
-const auditBase = (ctx: Ctx, now: Date) => ({
-  organizationId: ctx.principal.organizationId,
-  apiKeyId: ctx.principal.apiKeyId,
-  requestId: ctx.requestId,
-  now,
-});
 
 /** Creates an endpoint and returns its signing secret: the only time the secret is shown. */
 export async function createWebhookEndpoint(
@@ -93,11 +86,13 @@ export async function createWebhookEndpoint(
       updated_at: now,
       deleted_at: null,
     });
-    await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.created',
-      projectId: null,
-      data: { webhookEndpointId: id, url: row.url, events: row.event_types },
-    });
+    await emit(
+      tx,
+      requestEvents(ctx, now),
+      'webhook_endpoint.created',
+      { webhookEndpointId: id, url: row.url, events: row.event_types },
+      { projectId: null },
+    );
     return { ...endpointView(row, now), secret };
   });
 }
@@ -144,11 +139,13 @@ export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & En
     if (input.events !== undefined) changes.event_types = [...new Set(input.events)];
     const updated = await updateWebhookEndpointRow(tx, row.id, changes);
     const { id: _id, ...changed } = input;
-    await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.updated',
-      projectId: null,
-      data: { webhookEndpointId: row.id, changes: changed },
-    });
+    await emit(
+      tx,
+      requestEvents(ctx, now),
+      'webhook_endpoint.updated',
+      { webhookEndpointId: row.id, changes: changed },
+      { projectId: null },
+    );
     return endpointView(updated, now);
   });
 }
@@ -171,11 +168,13 @@ export async function deleteWebhookEndpoint(ctx: Ctx, input: { id: string }) {
     const now = ctx.clock.now();
     await updateWebhookEndpointRow(tx, row.id, { deleted_at: now, updated_at: now });
     await abandonPendingDeliveries(tx, row.id, now);
-    await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.deleted',
-      projectId: null,
-      data: { webhookEndpointId: row.id, url: row.url },
-    });
+    await emit(
+      tx,
+      requestEvents(ctx, now),
+      'webhook_endpoint.deleted',
+      { webhookEndpointId: row.id, url: row.url },
+      { projectId: null },
+    );
     return { id: row.id, deleted: true as const, deletedAt: toWire(now) };
   });
 }
@@ -197,11 +196,13 @@ export async function rotateWebhookSecret(ctx: Ctx, input: { id: string }) {
       updated_at: now,
     });
     const view = endpointView(updated, now);
-    await insertAuditRow(tx, auditBase(ctx, now), {
-      eventType: 'webhook_endpoint.secret_rotated',
-      projectId: null,
-      data: { webhookEndpointId: row.id, previousSecretExpiresAt: view.previousSecretExpiresAt },
-    });
+    await emit(
+      tx,
+      requestEvents(ctx, now),
+      'webhook_endpoint.secret_rotated',
+      { webhookEndpointId: row.id, previousSecretExpiresAt: view.previousSecretExpiresAt },
+      { projectId: null },
+    );
     return { ...view, secret };
   });
 }

@@ -1,7 +1,6 @@
 import { backoffMs } from '../backoff.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { type Tx, withTransaction } from '../db/client.js';
-import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
   type ClaimedPost,
   type LastError,
@@ -14,7 +13,7 @@ import {
 } from '../db/queries/publishing.js';
 import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
-import { newId } from '../ids.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
@@ -144,7 +143,11 @@ async function record(
       attemptedAt,
       now,
     });
-    await emit(tx, post, 'post.published', now, { externalId: called.result.externalId, mode: target.mode });
+    await emitPostOutcome(tx, post, now, {
+      type: 'scheduled_post.published',
+      externalId: called.result.externalId,
+      mode: target.mode,
+    });
     log.info({ externalId: called.result.externalId, status }, 'post published');
     return status;
   }
@@ -201,32 +204,37 @@ async function fail(
   attemptedAt?: Date,
 ): Promise<PublishOutcome> {
   await recordFailed(tx, post.id, { lastError, attemptedAt, now });
-  await emit(tx, post, 'post.failed', now, { lastError });
+  await emitPostOutcome(tx, post, now, { type: 'scheduled_post.failed', lastError });
   deps.log.warn({ scheduledPostId: post.id, socialAccountId: post.social_account_id, lastError }, 'post failed');
   return 'failed';
 }
 
-/** The outbox event (the post as GET shows it) and its audit row, in the recording transaction. */
-export async function emit(
+type Outcome =
+  | { type: 'scheduled_post.published'; externalId: string; mode: string }
+  | { type: 'scheduled_post.failed'; lastError: LastError };
+
+/** `post.published` / `post.failed` (the post as GET shows it) and its audit row, in the recording transaction. */
+export async function emitPostOutcome(
   tx: Tx,
   post: Pick<ClaimedPost, 'id' | 'organization_id' | 'env' | 'project_id' | 'social_account_id'>,
-  type: 'post.published' | 'post.failed',
   now: Date,
-  audit: Record<string, unknown>,
+  outcome: Outcome,
 ) {
   const view = postView(
     (await findScheduledPostView(tx, { organizationId: post.organization_id, env: post.env }, post.id))!,
   );
-  await insertOutboxEvent(tx, { id: newId('evt'), organizationId: post.organization_id, type, data: view, now });
-  await insertAuditRow(
-    tx,
-    { organizationId: post.organization_id, apiKeyId: null, requestId: null, now },
-    {
-      eventType: type === 'post.published' ? 'scheduled_post.published' : 'scheduled_post.failed',
-      projectId: post.project_id,
-      data: { scheduledPostId: post.id, socialAccountId: post.social_account_id, ...audit },
-    },
-  );
+  const ids = { scheduledPostId: post.id, socialAccountId: post.social_account_id };
+  const ev = systemEvents(post.organization_id, now);
+  if (outcome.type === 'scheduled_post.published') {
+    const { externalId, mode } = outcome;
+    await emit(tx, ev, 'post.published', view, {
+      audit: { type: outcome.type, projectId: post.project_id, data: { ...ids, externalId, mode } },
+    });
+  } else {
+    await emit(tx, ev, 'post.failed', view, {
+      audit: { type: outcome.type, projectId: post.project_id, data: { ...ids, lastError: outcome.lastError } },
+    });
+  }
 }
 
 /** The platform refused the grant: the account needs its owner (we hold its lock), once. */
@@ -238,23 +246,14 @@ async function markNeedsReauth(tx: Tx, post: ClaimedPost, account: LockedAccount
     projectId: account.project_id,
     platform: account.platform,
     handle: account.handle,
-    status: 'reauth_required',
-    reason: 'publish_rejected',
+    status: 'reauth_required' as const,
+    reason: 'publish_rejected' as const,
   };
-  await insertOutboxEvent(tx, {
-    id: newId('evt'),
-    organizationId: account.organization_id,
-    type: 'social_account.needs_reauth',
-    data,
-    now,
-  });
-  await insertAuditRow(
-    tx,
-    { organizationId: account.organization_id, apiKeyId: null, requestId: null, now },
-    {
-      eventType: 'social_account.needs_reauth',
+  await emit(tx, systemEvents(account.organization_id, now), 'social_account.needs_reauth', data, {
+    audit: {
+      type: 'social_account.needs_reauth',
       projectId: account.project_id,
       data: { ...data, scheduledPostId: post.id, error },
     },
-  );
+  });
 }

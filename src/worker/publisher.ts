@@ -7,7 +7,7 @@ import {
   requeueExpiredClaims,
 } from '../db/queries/publishing.js';
 import type { WorkerDeps } from './deps.js';
-import { CLAIM_LEASE_MS, emit, type PublishOutcome, publishClaimedPost } from './publish-post.js';
+import { CLAIM_LEASE_MS, emitPostOutcome, type PublishOutcome, publishClaimedPost } from './publish-post.js';
 
 // The publisher: claim due posts (one short statement, SKIP LOCKED), then publish each under its
 // account's lock (src/worker/publish-post.ts). Several workers share the queue; a post is
@@ -100,7 +100,7 @@ async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
           'Check before scheduling it again.',
       };
       await recordFailed(tx, post.id, { lastError, now });
-      await emit(tx, post, 'post.failed', now, { lastError });
+      await emitPostOutcome(tx, post, now, { type: 'scheduled_post.failed', lastError });
     }
     return posts.length;
   });

@@ -1,7 +1,6 @@
 import { backoffMs } from '../backoff.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { withTransaction } from '../db/client.js';
-import { insertAuditRow, insertOutboxEvent } from '../db/queries/events.js';
 import {
   type AccountForTokenRefresh,
   claimAccountsForTokenRefresh,
@@ -9,7 +8,7 @@ import {
   markAccountReauthRequired,
   writeRefreshedToken,
 } from '../db/queries/social-account-tokens.js';
-import { newId } from '../ids.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PlatformAdapter } from '../platforms/types.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
@@ -119,25 +118,12 @@ async function markNeedsReauth(
       projectId: account.project_id,
       platform: account.platform,
       handle: account.handle,
-      status: 'reauth_required',
-      reason: 'refresh_rejected',
+      status: 'reauth_required' as const,
+      reason: 'refresh_rejected' as const,
     };
-    await insertOutboxEvent(tx, {
-      id: newId('evt'),
-      organizationId: account.organization_id,
-      type: 'social_account.needs_reauth',
-      data,
-      now,
+    await emit(tx, systemEvents(account.organization_id, now), 'social_account.needs_reauth', data, {
+      audit: { type: 'social_account.needs_reauth', projectId: account.project_id, data: { ...data, error } },
     });
-    await insertAuditRow(
-      tx,
-      { organizationId: account.organization_id, apiKeyId: null, requestId: null, now },
-      {
-        eventType: 'social_account.needs_reauth',
-        projectId: account.project_id,
-        data: { ...data, error },
-      },
-    );
     return true;
   });
   deps.log

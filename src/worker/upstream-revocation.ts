@@ -2,7 +2,6 @@ import { backoffMs } from '../backoff.js';
 import { toWire } from '../clock.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import { withTransaction } from '../db/client.js';
-import { insertOutboxEvent } from '../db/queries/events.js';
 import {
   type ClaimedUpstreamRevocation,
   claimDueUpstreamRevocations,
@@ -10,7 +9,7 @@ import {
   scheduleUpstreamRevocationRetry,
   settleUpstreamRevocation,
 } from '../db/queries/upstream-revocations.js';
-import { newId } from '../ids.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError } from '../platforms/types.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 
@@ -119,22 +118,17 @@ async function settle(
     const now = deps.clock.now();
     if (!(await settleUpstreamRevocation(tx, job, { status, attemptedAt, lastError, now }))) return false;
     const a = await findRevokedAccountForEvent(tx, job.social_account_id);
-    if (a?.organization_id) {
-      await insertOutboxEvent(tx, {
-        id: newId('evt'),
-        organizationId: a.organization_id,
-        type: 'social_account.revoked',
-        now,
-        data: {
-          socialAccountId: a.id,
-          status: a.status,
-          disconnectedReason: a.disconnected_reason,
-          disconnectedAt: toWire(a.disconnected_at),
-          projectId: a.project_id,
-          platform: a.platform,
-          leased: a.leased,
-          upstreamRevocation: { status, attemptedAt: toWire(attemptedAt), lastError },
-        },
+    // Revoked accounts stay disconnected (a reconnect makes a new one): the checks only narrow types.
+    if (a?.organization_id && a.status === 'disconnected' && a.disconnected_at && a.disconnected_reason) {
+      await emit(tx, systemEvents(a.organization_id, now), 'social_account.revoked', {
+        socialAccountId: a.id,
+        status: a.status,
+        disconnectedReason: a.disconnected_reason,
+        disconnectedAt: toWire(a.disconnected_at),
+        projectId: a.project_id,
+        platform: a.platform,
+        leased: a.leased,
+        upstreamRevocation: { status, attemptedAt: toWire(attemptedAt), lastError },
       });
     }
     return true;

@@ -2,7 +2,6 @@ import type { BaseLogger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TokenCrypto } from '../crypto/token-envelope.js';
 import { type Db, withTransaction } from '../db/client.js';
-import { insertAuditRow } from '../db/queries/events.js';
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -11,6 +10,7 @@ import {
   resetEndpointFailures,
   settleDeliveryAttempt,
 } from '../db/queries/webhook-deliveries.js';
+import { emit, systemEvents } from '../events/emit.js';
 import { type PostResult, postWebhook } from '../webhooks/http-post.js';
 import {
   type AttemptOutcome,
@@ -167,18 +167,16 @@ async function record(deps: WebhookWorkerDeps, claim: ClaimedDelivery, outcome: 
       now,
     });
     if (endpoint?.old_status === 'active' && endpoint.status === 'paused') {
-      await insertAuditRow(
+      await emit(
         tx,
-        { organizationId: claim.organization_id, apiKeyId: null, requestId: null, now },
+        systemEvents(claim.organization_id, now),
+        'webhook_endpoint.paused',
         {
-          eventType: 'webhook_endpoint.paused',
-          projectId: null,
-          data: {
-            webhookEndpointId: claim.endpoint_id,
-            reason: 'consecutive_failures',
-            consecutiveFailures: endpoint.consecutive_failures,
-          },
+          webhookEndpointId: claim.endpoint_id,
+          reason: 'consecutive_failures',
+          consecutiveFailures: endpoint.consecutive_failures,
         },
+        { projectId: null },
       );
       deps.log.warn(
         { webhookEndpointId: claim.endpoint_id, consecutiveFailures: endpoint.consecutive_failures },

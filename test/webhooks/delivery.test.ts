@@ -120,6 +120,7 @@ describeEachDb('webhook delivery', (h) => {
         status: 'canceled',
         cancelReason: 'revoked_by_partner',
         canceledAt: '2026-04-18T19:15:02Z',
+        note: null,
       })),
     );
     for (const c of canceled) {

@@ -4,7 +4,7 @@ The API's objects as TypedDicts: plain dicts at run time, with camelCase keys as
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, TypedDict
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
     "ArchivedProject",
@@ -20,10 +20,24 @@ __all__ = [
     "ErrorEnvelopeError",
     "KilledApiKey",
     "LeaseRequest",
+    "LeaseRequestAssignedWebhook",
+    "LeaseRequestAssignedWebhookData",
     "LeasedAccount",
     "LeasedAccountPage",
     "OAuthAuthorization",
     "OAuthStatus",
+    "PostCanceledWebhook",
+    "PostCanceledWebhookData",
+    "PostFailedWebhook",
+    "PostFailedWebhookData",
+    "PostFailedWebhookDataLastError",
+    "PostPublishedWebhook",
+    "PostPublishedWebhookData",
+    "PostPublishedWebhookDataLastError",
+    "PostRescheduledWebhook",
+    "PostRescheduledWebhookData",
+    "PostScheduledWebhook",
+    "PostScheduledWebhookData",
     "Project",
     "ProjectPage",
     "PublishContentRequest",
@@ -39,8 +53,17 @@ __all__ = [
     "ScheduledPostsCreatedScheduledPostsItem",
     "SocialAccount",
     "SocialAccountUpstreamRevocation",
+    "SocialAccountConnectedWebhook",
+    "SocialAccountConnectedWebhookData",
+    "SocialAccountNeedsReauthWebhook",
+    "SocialAccountNeedsReauthWebhookData",
     "SocialAccountPage",
+    "SocialAccountRevokedWebhook",
+    "SocialAccountRevokedWebhookData",
+    "SocialAccountRevokedWebhookDataUpstreamRevocation",
     "SocialAccountSummary",
+    "TestPingWebhook",
+    "TestPingWebhookData",
     "UpdateWebhookEndpointRequest",
     "UploadContentRequest",
     "WebhookDelivery",
@@ -48,6 +71,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEndpointPage",
     "WebhookEndpointWithSecret",
+    "WebhookEvent",
     "Whoami",
     "RequestLeasedAccountsBodyNiche",
 ]
@@ -162,6 +186,41 @@ class LeaseRequest(TypedDict):
     updatedAt: str
 
 
+class _LeaseRequestAssignedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["lease_request.assigned"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: LeaseRequestAssignedWebhookData
+
+
+class LeaseRequestAssignedWebhook(_LeaseRequestAssignedWebhookRequired, total=False):
+    """Leased accounts were assigned to a request."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class LeaseRequestAssignedWebhookData(TypedDict):
+    #: The lease request, `lreq_<uuid>`.
+    requestId: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    status: Literal["requested", "partial", "assigned", "rejected"]
+    count: int
+    niche: Dict[str, str]
+    note: Optional[str]
+    assignedSocialAccountIds: List[str]
+    rejectedReason: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+    #: The accounts this assignment added.
+    newlyAssignedSocialAccountIds: List[str]
+
+
 class LeasedAccount(TypedDict):
     socialAccountId: str
     projectId: str
@@ -195,6 +254,187 @@ class OAuthStatus(TypedDict):
     status: Literal["pending", "completed", "failed", "expired"]
     socialAccountId: Optional[str]
     error: Optional[str]
+
+
+class _PostCanceledWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["post.canceled"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: PostCanceledWebhookData
+
+
+class PostCanceledWebhook(_PostCanceledWebhookRequired, total=False):
+    """A queued post was canceled: one event per post."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class PostCanceledWebhookData(TypedDict):
+    #: The scheduled post, `sp_<uuid>`.
+    id: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    status: Literal["canceled"]
+    cancelReason: Literal["revoked_by_partner", "released_by_partner", "project_archived", "canceled_by_partner"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    canceledAt: str
+    #: The `reason` given to `DELETE /v1/scheduled-posts/:id`; null for any other cancel.
+    note: Optional[str]
+
+
+class _PostFailedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["post.failed"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: PostFailedWebhookData
+
+
+class PostFailedWebhook(_PostFailedWebhookRequired, total=False):
+    """The publisher gave up on a post."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class PostFailedWebhookData(TypedDict):
+    #: The scheduled post, `sp_<uuid>`.
+    id: str
+    containerId: str
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    platform: Literal["tiktok", "instagram"]
+    mode: Literal["publish", "draft"]
+    status: Literal["queued", "publishing", "published", "failed", "canceled", "draft"]
+    externalId: Optional[str]
+    externalUrl: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    attemptedAt: Optional[str]
+    publishedAt: Optional[str]
+    canceledAt: Optional[str]
+    lastError: Optional[PostFailedWebhookDataLastError]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+
+
+class PostFailedWebhookDataLastError(TypedDict):
+    code: str
+    message: str
+
+
+class _PostPublishedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["post.published"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: PostPublishedWebhookData
+
+
+class PostPublishedWebhook(_PostPublishedWebhookRequired, total=False):
+    """The publisher published a post (or saved a draft)."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class PostPublishedWebhookData(TypedDict):
+    #: The scheduled post, `sp_<uuid>`.
+    id: str
+    containerId: str
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    platform: Literal["tiktok", "instagram"]
+    mode: Literal["publish", "draft"]
+    status: Literal["queued", "publishing", "published", "failed", "canceled", "draft"]
+    externalId: Optional[str]
+    externalUrl: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    attemptedAt: Optional[str]
+    publishedAt: Optional[str]
+    canceledAt: Optional[str]
+    lastError: Optional[PostPublishedWebhookDataLastError]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+
+
+class PostPublishedWebhookDataLastError(TypedDict):
+    code: str
+    message: str
+
+
+class _PostRescheduledWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["post.rescheduled"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: PostRescheduledWebhookData
+
+
+class PostRescheduledWebhook(_PostRescheduledWebhookRequired, total=False):
+    """A queued post was moved to another time."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class PostRescheduledWebhookData(TypedDict):
+    #: The scheduled post, `sp_<uuid>`.
+    id: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    status: Literal["queued"]
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    previousScheduledFor: str
+
+
+class _PostScheduledWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["post.scheduled"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: PostScheduledWebhookData
+
+
+class PostScheduledWebhook(_PostScheduledWebhookRequired, total=False):
+    """A post was queued: one event per target."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class PostScheduledWebhookData(TypedDict):
+    #: The scheduled post, `sp_<uuid>`.
+    id: str
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    status: Literal["queued"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    #: The content, `cnt_<uuid>`.
+    containerId: str
+    platform: Literal["tiktok", "instagram"]
+    mode: Literal["publish", "draft"]
 
 
 class Project(TypedDict):
@@ -327,9 +567,106 @@ class SocialAccountUpstreamRevocation(TypedDict):
     lastError: Optional[str]
 
 
+class _SocialAccountConnectedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["social_account.connected"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: SocialAccountConnectedWebhookData
+
+
+class SocialAccountConnectedWebhook(_SocialAccountConnectedWebhookRequired, total=False):
+    """An account finished OAuth (new or reconnected)."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class SocialAccountConnectedWebhookData(TypedDict):
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    platform: Literal["tiktok", "instagram"]
+    handle: str
+    #: A reconnect of an account that already existed (same id).
+    reconnected: bool
+
+
+class _SocialAccountNeedsReauthWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["social_account.needs_reauth"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: SocialAccountNeedsReauthWebhookData
+
+
+class SocialAccountNeedsReauthWebhook(_SocialAccountNeedsReauthWebhookRequired, total=False):
+    """The platform refused the grant: reconnect it."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class SocialAccountNeedsReauthWebhookData(TypedDict):
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    projectId: Optional[str]
+    platform: Literal["tiktok", "instagram"]
+    handle: str
+    status: Literal["reauth_required"]
+    reason: Literal["refresh_rejected", "publish_rejected"]
+
+
 class SocialAccountPage(TypedDict):
     items: List[SocialAccountSummary]
     nextCursor: Optional[str]
+
+
+class _SocialAccountRevokedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["social_account.revoked"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: SocialAccountRevokedWebhookData
+
+
+class SocialAccountRevokedWebhook(_SocialAccountRevokedWebhookRequired, total=False):
+    """An account was revoked (and, later, revoked upstream)."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class _SocialAccountRevokedWebhookDataRequired(TypedDict):
+    #: The social account, `sa_<uuid>`.
+    socialAccountId: str
+    status: Literal["disconnected"]
+    #: `revoked_by_partner` for a revoke.
+    disconnectedReason: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    disconnectedAt: str
+    projectId: Optional[str]
+    platform: Literal["tiktok", "instagram"]
+    leased: bool
+
+
+class SocialAccountRevokedWebhookData(_SocialAccountRevokedWebhookDataRequired, total=False):
+    #: Posts the revoke canceled; absent from the follow-up carrying `upstreamRevocation`.
+    canceledScheduledPosts: int
+    #: Only in the follow-up event sent once the platform revocation is settled.
+    upstreamRevocation: SocialAccountRevokedWebhookDataUpstreamRevocation
+
+
+class SocialAccountRevokedWebhookDataUpstreamRevocation(TypedDict):
+    """Only in the follow-up event sent once the platform revocation is settled."""
+
+    status: Literal["revoked", "unconfirmed", "unsupported"]
+    attemptedAt: Optional[str]
+    lastError: Optional[str]
 
 
 class SocialAccountSummary(TypedDict):
@@ -344,6 +681,28 @@ class SocialAccountSummary(TypedDict):
     tokenExpiresAt: Optional[str]
     disconnectedAt: Optional[str]
     disconnectedReason: Optional[str]
+
+
+class _TestPingWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["test.ping"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: TestPingWebhookData
+
+
+class TestPingWebhook(_TestPingWebhookRequired, total=False):
+    """Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class TestPingWebhookData(TypedDict):
+    #: The endpoint tested, `whe_<uuid>`.
+    webhookEndpointId: str
+    message: str
 
 
 class UpdateWebhookEndpointRequest(TypedDict, total=False):
@@ -449,3 +808,6 @@ class RequestLeasedAccountsBodyNiche(_RequestLeasedAccountsBodyNicheRequired, to
     audience: str
     language: str
     geo: str
+
+
+WebhookEvent = Union[SocialAccountConnectedWebhook, SocialAccountNeedsReauthWebhook, SocialAccountRevokedWebhook, PostScheduledWebhook, PostPublishedWebhook, PostFailedWebhook, PostCanceledWebhook, PostRescheduledWebhook, LeaseRequestAssignedWebhook, TestPingWebhook]

@@ -89,6 +89,35 @@ export type LeaseRequest = {
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   updatedAt: string;
 };
+/** Leased accounts were assigned to a request. */
+export type LeaseRequestAssignedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "lease_request.assigned";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: LeaseRequestAssignedWebhookData;
+};
+export type LeaseRequestAssignedWebhookData = {
+  /** The lease request, `lreq_<uuid>`. */
+  requestId: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  status: "requested" | "partial" | "assigned" | "rejected";
+  count: number;
+  niche: Record<string, string>;
+  note: string | null;
+  assignedSocialAccountIds: string[];
+  rejectedReason: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+  /** The accounts this assignment added. */
+  newlyAssignedSocialAccountIds: string[];
+};
 export type LeasedAccount = {
   socialAccountId: string;
   projectId: string;
@@ -119,6 +148,153 @@ export type OAuthStatus = {
   status: "pending" | "completed" | "failed" | "expired";
   socialAccountId: string | null;
   error: string | null;
+};
+/** A queued post was canceled: one event per post. */
+export type PostCanceledWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "post.canceled";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: PostCanceledWebhookData;
+};
+export type PostCanceledWebhookData = {
+  /** The scheduled post, `sp_<uuid>`. */
+  id: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  status: "canceled";
+  cancelReason: "revoked_by_partner" | "released_by_partner" | "project_archived" | "canceled_by_partner";
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  canceledAt: string;
+  /** The `reason` given to `DELETE /v1/scheduled-posts/:id`; null for any other cancel. */
+  note: string | null;
+};
+/** The publisher gave up on a post. */
+export type PostFailedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "post.failed";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: PostFailedWebhookData;
+};
+export type PostFailedWebhookData = {
+  /** The scheduled post, `sp_<uuid>`. */
+  id: string;
+  containerId: string;
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  platform: "tiktok" | "instagram";
+  mode: "publish" | "draft";
+  status: "queued" | "publishing" | "published" | "failed" | "canceled" | "draft";
+  externalId: string | null;
+  externalUrl: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  attemptedAt: string | null;
+  publishedAt: string | null;
+  canceledAt: string | null;
+  lastError: {
+    code: string;
+    message: string;
+  } | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+};
+/** The publisher published a post (or saved a draft). */
+export type PostPublishedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "post.published";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: PostPublishedWebhookData;
+};
+export type PostPublishedWebhookData = {
+  /** The scheduled post, `sp_<uuid>`. */
+  id: string;
+  containerId: string;
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  platform: "tiktok" | "instagram";
+  mode: "publish" | "draft";
+  status: "queued" | "publishing" | "published" | "failed" | "canceled" | "draft";
+  externalId: string | null;
+  externalUrl: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  attemptedAt: string | null;
+  publishedAt: string | null;
+  canceledAt: string | null;
+  lastError: {
+    code: string;
+    message: string;
+  } | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+};
+/** A queued post was moved to another time. */
+export type PostRescheduledWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "post.rescheduled";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: PostRescheduledWebhookData;
+};
+export type PostRescheduledWebhookData = {
+  /** The scheduled post, `sp_<uuid>`. */
+  id: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  status: "queued";
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  previousScheduledFor: string;
+};
+/** A post was queued: one event per target. */
+export type PostScheduledWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "post.scheduled";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: PostScheduledWebhookData;
+};
+export type PostScheduledWebhookData = {
+  /** The scheduled post, `sp_<uuid>`. */
+  id: string;
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  status: "queued";
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  /** The content, `cnt_<uuid>`. */
+  containerId: string;
+  platform: "tiktok" | "instagram";
+  mode: "publish" | "draft";
 };
 export type Project = {
   id: string;
@@ -229,9 +405,81 @@ export type SocialAccount = {
     lastError: string | null;
   } | null;
 };
+/** An account finished OAuth (new or reconnected). */
+export type SocialAccountConnectedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "social_account.connected";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: SocialAccountConnectedWebhookData;
+};
+export type SocialAccountConnectedWebhookData = {
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  platform: "tiktok" | "instagram";
+  handle: string;
+  /** A reconnect of an account that already existed (same id). */
+  reconnected: boolean;
+};
+/** The platform refused the grant: reconnect it. */
+export type SocialAccountNeedsReauthWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "social_account.needs_reauth";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: SocialAccountNeedsReauthWebhookData;
+};
+export type SocialAccountNeedsReauthWebhookData = {
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  projectId: string | null;
+  platform: "tiktok" | "instagram";
+  handle: string;
+  status: "reauth_required";
+  reason: "refresh_rejected" | "publish_rejected";
+};
 export type SocialAccountPage = {
   items: SocialAccountSummary[];
   nextCursor: string | null;
+};
+/** An account was revoked (and, later, revoked upstream). */
+export type SocialAccountRevokedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "social_account.revoked";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: SocialAccountRevokedWebhookData;
+};
+export type SocialAccountRevokedWebhookData = {
+  /** The social account, `sa_<uuid>`. */
+  socialAccountId: string;
+  status: "disconnected";
+  /** `revoked_by_partner` for a revoke. */
+  disconnectedReason: string;
+  /** Posts the revoke canceled; absent from the follow-up carrying `upstreamRevocation`. */
+  canceledScheduledPosts?: number;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  disconnectedAt: string;
+  projectId: string | null;
+  platform: "tiktok" | "instagram";
+  leased: boolean;
+  /** Only in the follow-up event sent once the platform revocation is settled. */
+  upstreamRevocation?: {
+    status: "revoked" | "unconfirmed" | "unsupported";
+    attemptedAt: string | null;
+    lastError: string | null;
+  };
 };
 export type SocialAccountSummary = {
   socialAccountId: string;
@@ -245,6 +493,22 @@ export type SocialAccountSummary = {
   tokenExpiresAt: string | null;
   disconnectedAt: string | null;
   disconnectedReason: string | null;
+};
+/** Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint. */
+export type TestPingWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "test.ping";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: TestPingWebhookData;
+};
+export type TestPingWebhookData = {
+  /** The endpoint tested, `whe_<uuid>`. */
+  webhookEndpointId: string;
+  message: string;
 };
 export type UpdateWebhookEndpointRequest = {
   /** Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused. */
@@ -322,6 +586,8 @@ export type WebhookEndpointWithSecret = {
   /** The signing secret, `whsec_…`. Shown only in this response: store it now. */
   secret: string;
 };
+/** Any event a webhook endpoint receives, by `type`. */
+export type WebhookEvent = SocialAccountConnectedWebhook | SocialAccountNeedsReauthWebhook | SocialAccountRevokedWebhook | PostScheduledWebhook | PostPublishedWebhook | PostFailedWebhook | PostCanceledWebhook | PostRescheduledWebhook | LeaseRequestAssignedWebhook | TestPingWebhook;
 export type Whoami = {
   organizationId: string;
   organizationName: string;

@@ -1,8 +1,6 @@
 import { type Insertable, sql } from 'kysely';
-import { toWire } from '../../clock.js';
 import type { Queryable, Tx } from '../client.js';
 import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
-import type { AuditBase, AuditRow } from './events.js';
 import type { Owner } from './owner.js';
 
 type Outcome =
@@ -49,55 +47,29 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
 }
 
 /**
- * Cancels every queued post of an account (revoke, release) or of a project (archive) and writes
- * the records, in one statement however many posts there are (their ids never travel to Node and
- * back): first `cause`, the audit row of the change that cancels them, with `canceledScheduledPosts`
- * added to its data; then per post an audit row (`scheduled_post.canceled`) and an outbox event
- * (`post.canceled`). The caller holds the account lock(s). Returns how many posts were canceled.
+ * Cancels every queued post of an account (revoke, release) or of a project (archive) in one
+ * statement, however many there are, and returns them ordered by id: the caller writes their
+ * audit rows and `post.canceled` events (src/events). The caller holds the account lock(s).
  */
 export async function cancelQueuedPosts(
   tx: Tx,
-  base: AuditBase,
   scope: { socialAccountId: string } | { projectId: string; env: AccountEnv },
   reason: string,
-  cause: AuditRow,
-): Promise<number> {
+  now: Date,
+) {
   const inScope =
     'socialAccountId' in scope
       ? sql`social_account_id = ${scope.socialAccountId}`
       : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
-  const result = await sql<{ canceled: number }>`
+  const result = await sql<{ id: string; project_id: string; social_account_id: string }>`
     WITH canceled AS (
       UPDATE scheduled_posts
-      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${base.now}, updated_at = ${base.now}
+      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${now}, updated_at = ${now}
       WHERE status = 'queued' AND ${inScope}
       RETURNING id, project_id, social_account_id
-    ), audit AS (
-      INSERT INTO audit_log (organization_id, project_id, api_key_id, request_id, event_type, data, created_at)
-      SELECT ${base.organizationId}, r.project_id, ${base.apiKeyId}, ${base.requestId}, r.event_type, r.data,
-             ${base.now}
-      FROM (
-        SELECT 0 AS n, ${cause.projectId}::text AS project_id, ${cause.eventType}::text AS event_type,
-               ${JSON.stringify(cause.data)}::jsonb
-                 || jsonb_build_object('canceledScheduledPosts', (SELECT count(*) FROM canceled)) AS data
-        UNION ALL
-        SELECT 1, c.project_id, 'scheduled_post.canceled',
-               jsonb_build_object('scheduledPostId', c.id, 'socialAccountId', c.social_account_id,
-                                  'reason', ${reason}::text)
-        FROM canceled c
-      ) r
-      ORDER BY r.n -- the cause's row first: identities follow insertion order
-    ), outbox AS (
-      INSERT INTO outbox_events (id, organization_id, type, data, created_at)
-      SELECT 'evt_' || gen_random_uuid(), ${base.organizationId}, 'post.canceled',
-             jsonb_build_object('id', c.id, 'projectId', c.project_id, 'socialAccountId', c.social_account_id,
-                                'status', 'canceled', 'cancelReason', ${reason}::text,
-                                'canceledAt', ${toWire(base.now)}::text),
-             ${base.now}
-      FROM canceled c
     )
-    SELECT count(*)::int AS canceled FROM canceled`.execute(tx);
-  return result.rows[0]!.canceled;
+    SELECT id, project_id, social_account_id FROM canceled ORDER BY id`.execute(tx);
+  return result.rows;
 }
 
 // The columns a partner sees of a post, with its account's platform.
