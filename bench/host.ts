@@ -26,7 +26,7 @@ export type HostOptions = {
   databaseUrl: string;
   /** The server's log level; logs go wherever the process's stdout goes (/dev/null in a child). */
   logLevel: 'silent' | 'info' | 'warn';
-  /** Rate-limit store: the database's default (as startServer picks it) or forced to memory. */
+  /** Rate-limit store: the database's default (as `layers serve` picks it) or forced to memory. */
   rateLimitStore?: 'default' | 'memory';
 };
 
@@ -79,8 +79,8 @@ const BENCH_BUDGETS = Object.fromEntries(
 ) as typeof BUDGETS;
 
 /**
- * What the bench measures against, in this process: the API on 127.0.0.1 (built as startServer
- * builds it: the default rate-limit store of the database, request logs at the given level), a
+ * What the bench measures against, in this process: the API on 127.0.0.1 (on the runtime
+ * `layers serve` runs on: the default rate-limit store of the database, request logs at the given level), a
  * fastify hello-world beside it, and the database for the bare-driver baselines.
  */
 export async function createHost(opts: HostOptions): Promise<Host> {

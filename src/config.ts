@@ -14,7 +14,8 @@ const DEFAULT_DATA_DIR = './.layers';
 const Url = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
 
 // Environment parsed once at start-up; a bad value stops the process with a clear message.
-// Every variable the server reads is here: src reads process.env nowhere else.
+// Every variable the server reads is here; the environment itself comes in from src/cli/main.ts, the
+// only reader of process.env in src.
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -123,7 +124,7 @@ export function invalidConfiguration(problems: string[]): ConfigError {
   return new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw invalidConfiguration(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
@@ -222,7 +223,7 @@ function testHooks(e: z.infer<typeof EnvSchema>): Pick<Config, 'testFaults' | 't
  * What `layers admin` (a client of a running server) reads: taken as given, not validated as
  * the server's configuration is, so an admin command works whatever else the shell has set.
  */
-export function loadAdminClientConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadAdminClientConfig(env: NodeJS.ProcessEnv) {
   return { dataDir: env.LAYERS_DATA_DIR ?? DEFAULT_DATA_DIR, url: env.LAYERS_URL, adminToken: env.LAYERS_ADMIN_TOKEN };
 }
 

@@ -23,7 +23,7 @@ export type Principal = {
  */
 export type FaultHook = (point: string) => void | Promise<void>;
 
-/** What the process hands every request: built once in main.ts (or by a test). */
+/** What the process hands every request: built once by appDeps (src/server.ts), the test harness and the bench too. */
 export type AppDeps = {
   db: Db;
   dbKind: 'pglite' | 'postgres';
