@@ -74,14 +74,17 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
   const closers: Array<() => Promise<void>> = [];
   let closed: Promise<void> | undefined;
   const close = () => {
+    // Every part is closed even if one fails (the lock is released last, whatever happened); the first error is thrown.
     closed ??= (async () => {
-      for (const c of closers.reverse()) await c();
+      const errors: unknown[] = [];
+      for (const c of closers.reverse()) await c().catch((err: unknown) => errors.push(err));
+      if (errors.length > 0) throw errors[0];
     })();
     return closed;
   };
   try {
     // Before anything in the data directory is created or changed: one process owns an embedded
-    // database. Held until close(); a failed start's exit drops it.
+    // database. Held until close(), which a failed start calls too.
     if (!config.databaseUrl && !opts.database?.inMemory) {
       const lock = await lockDataDir(config.dataDir);
       closers.push(() => lock.release());
