@@ -6,16 +6,13 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
-import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
-import type { AppDeps, Ctx, Principal } from '../src/context.js';
-import { type DatabaseHandle, openDatabase, openEmbeddedDatabase } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
+import type { Ctx, Principal } from '../src/context.js';
 import { authenticate } from '../src/http/guards/authenticate.js';
-import { BUDGETS, createRateLimiter, type RateLimitStore } from '../src/http/guards/rate-limit.js';
+import { BUDGETS, type RateLimitStore } from '../src/http/guards/rate-limit.js';
 import { newRequestId } from '../src/ids.js';
-import { loggerOptions } from '../src/main.js';
-import { openTokenCrypto } from '../src/secrets.js';
+import { loggerOptions, openRuntime, type Runtime } from '../src/runtime.js';
+import { appDeps } from '../src/server.js';
 import { createApiKey, createProject } from '../src/services/admin.js';
 import { revokeSocialAccount } from '../src/services/social-accounts.js';
 import { type BenchTenant, createConnectedAccounts, createTenant, KEY_SETTINGS } from './fixtures.js';
@@ -29,7 +26,7 @@ export type HostOptions = {
   databaseUrl: string;
   /** The server's log level; logs go wherever the process's stdout goes (/dev/null in a child). */
   logLevel: 'silent' | 'info' | 'warn';
-  /** Rate-limit store: the database's default (as startServer picks it) or forced to memory. */
+  /** Rate-limit store: the database's default (as `layers serve` picks it) or forced to memory. */
   rateLimitStore?: 'default' | 'memory';
 };
 
@@ -82,29 +79,14 @@ const BENCH_BUDGETS = Object.fromEntries(
 ) as typeof BUDGETS;
 
 /**
- * What the bench measures against, in this process: the API on 127.0.0.1 (built as startServer
- * builds it: the default rate-limit store of the database, request logs at the given level), a
+ * What the bench measures against, in this process: the API on 127.0.0.1 (on the runtime
+ * `layers serve` runs on: the default rate-limit store of the database, request logs at the given level), a
  * fastify hello-world beside it, and the database for the bare-driver baselines.
  */
 export async function createHost(opts: HostOptions): Promise<Host> {
-  const { handle, dispose } = await openBenchDatabase(opts);
-  await migrate(handle.db);
-  const keyRingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-ring-'));
-  const tokenCrypto = await openTokenCrypto({ keyRingDir }, randomBytes(32), handle.db, systemClock);
-  const store: RateLimitStore =
-    handle.counterPool && opts.rateLimitStore !== 'memory'
-      ? { kind: 'postgres', pool: handle.counterPool }
-      : { kind: 'memory' };
-  const deps: AppDeps = {
-    db: handle.db,
-    dbKind: handle.kind,
-    clock: systemClock,
-    tokenCrypto,
-    adminToken: randomBytes(24).toString('base64url'),
-    rateLimiter: createRateLimiter(store, { budgets: BENCH_BUDGETS }),
-    idempotencyWaitMs: 10_000,
-  };
-  const logger = opts.logLevel === 'silent' ? false : loggerOptions(loadConfig({ LOG_LEVEL: opts.logLevel }));
+  const { rt, dispose } = await openBenchRuntime(opts);
+  const deps = appDeps(rt);
+  const logger = opts.logLevel === 'silent' ? false : loggerOptions(rt.config);
   const app = await buildApp(deps, { logger });
   const hello = Fastify();
   hello.get('/', async () => ({ hello: 'world' }));
@@ -147,11 +129,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       projectId: tenant.projectId,
       listProjectId: listTenant.projectId,
       serverVersion: version.rows[0]!.server_version,
-      driver: handle.pgPool
+      driver: rt.database.pgPool
         ? `pg ${packageVersion('pg')}`
         : `@electric-sql/pglite ${packageVersion('@electric-sql/pglite')}`,
-      poolSize: handle.pgPool?.options.max ?? 1,
-      rateLimitStore: store.kind,
+      poolSize: rt.database.pgPool?.options.max ?? 1,
+      rateLimitStore: rt.config.rateLimitStore,
     },
     createAccounts: (count, postsEach) =>
       createConnectedAccounts(deps.db, deps.tokenCrypto, tenant, { count, postsEach }),
@@ -175,31 +157,39 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     async close() {
       await Promise.all([app.close(), hello.close()]);
       await dispose();
-      fs.rmSync(keyRingDir, { recursive: true, force: true });
     },
   };
 }
 
-async function openBenchDatabase(opts: HostOptions): Promise<{ handle: DatabaseHandle; dispose: () => Promise<void> }> {
-  if (opts.kind === 'pglite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-'));
-    const handle = await openEmbeddedDatabase(dir);
-    return {
-      handle,
-      dispose: async () => {
-        await handle.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  await adminQuery(opts.databaseUrl, `CREATE SCHEMA ${schema}`);
-  const handle = await openDatabase({ databaseUrl: opts.databaseUrl, searchPath: schema });
+/**
+ * The runtime `layers serve` runs on (src/runtime.ts), on a data directory of its own (the
+ * embedded database) or a fresh PostgreSQL schema, with its own secrets; all removed by dispose().
+ */
+async function openBenchRuntime(opts: HostOptions): Promise<{ rt: Runtime; dispose: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-bench-'));
+  const schema = opts.kind === 'postgres' ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  if (schema) await adminQuery(opts.databaseUrl, `CREATE SCHEMA ${schema}`);
+  const config = loadConfig({
+    LAYERS_DATA_DIR: dir,
+    DATABASE_URL: schema ? opts.databaseUrl : undefined,
+    LAYERS_MASTER_KEY: randomBytes(32).toString('base64'),
+    LAYERS_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    LOG_LEVEL: opts.logLevel,
+    RATE_LIMIT_STORE: opts.rateLimitStore === 'memory' ? 'memory' : undefined,
+  });
+  const rt = await openRuntime(config, {
+    migrate: true,
+    api: true,
+    runSandbox: false,
+    database: { searchPath: schema },
+    rateLimitBudgets: BENCH_BUDGETS,
+  });
   return {
-    handle,
+    rt,
     dispose: async () => {
-      await handle.close();
-      await adminQuery(opts.databaseUrl, `DROP SCHEMA ${schema} CASCADE`);
+      await rt.close();
+      if (schema) await adminQuery(opts.databaseUrl, `DROP SCHEMA ${schema} CASCADE`);
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
-# The whole suite: type check, then every test file on PGlite and on PostgreSQL.
+# The whole suite: static checks (scripts/lint.sh), then every test file on PGlite and on PostgreSQL.
 # TEST_DATABASES=pglite narrows it for a machine without PostgreSQL (CI never does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsc --noEmit
-# Format and lint (Biome, 120 columns): `npx biome check --write .` fixes what it can.
-npx biome check .
-# Layer rules and no import cycles (.dependency-cruiser.cjs; docs/architecture.md "Boundaries").
-npx depcruise src --config .dependency-cruiser.cjs
+bash scripts/lint.sh
 # test/reliability (real processes, kill -9, load, fuzzing) is its own run: npm run test:reliability.
 mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/reliability/*' | sort)
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec "${files[@]}" "$@"

@@ -2,17 +2,24 @@ import net from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { SANDBOX_CLIENTS } from './platforms/sandbox/clients.js';
+import { parseTestFaults, type TestFaults } from './test-faults.js';
 
 const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']); // proxy-addr's names, as fastify takes them
 const isProxyEntry = (p: string) =>
   PROXY_KEYWORDS.has(p) || (net.isIP(p.split('/')[0]!) !== 0 && (!p.includes('/') || ipaddr.isValidCIDR(p)));
 const isProxyList = (v: string) => v.split(',').every((p) => isProxyEntry(p.trim()));
 
+const DEFAULT_DATA_DIR = './.layers';
+const Url = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+
 // Environment parsed once at start-up; a bad value stops the process with a clear message.
+// Every variable the server reads is here; the environment itself comes in from src/cli/main.ts, the
+// only reader of process.env in src.
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
-  LAYERS_DATA_DIR: z.string().min(1).default('./.layers'),
+  LAYERS_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -46,7 +53,38 @@ const EnvSchema = z.object({
       'must be a hop count (1-99) or comma-separated proxy addresses/CIDRs (loopback, linklocal, uniquelocal allowed)',
     )
     .optional(),
+  // The platforms: production talks to the real hosts and must be given client credentials;
+  // development and test talk to the sandbox platform (src/platforms/sandbox) with its built-in ones.
+  LAYERS_TIKTOK_BASE_URL: Url.optional(),
+  LAYERS_TIKTOK_CLIENT_KEY: z.string().min(1).optional(),
+  LAYERS_TIKTOK_CLIENT_SECRET: z.string().min(1).optional(),
+  LAYERS_INSTAGRAM_BASE_URL: Url.optional(),
+  LAYERS_INSTAGRAM_CLIENT_ID: z.string().min(1).optional(),
+  LAYERS_INSTAGRAM_CLIENT_SECRET: z.string().min(1).optional(),
+  LAYERS_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  LAYERS_PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  // Test-only hooks into a real process (src/test-faults.ts, src/worker/test-pause.ts); refused outside NODE_ENV=test.
+  LAYERS_TEST_FAULTS: z.string().optional(),
+  LAYERS_TEST_PAUSE: z.string().optional(),
 });
+
+const PLATFORM_CREDENTIALS = [
+  'LAYERS_TIKTOK_CLIENT_KEY',
+  'LAYERS_TIKTOK_CLIENT_SECRET',
+  'LAYERS_INSTAGRAM_CLIENT_ID',
+  'LAYERS_INSTAGRAM_CLIENT_SECRET',
+] as const;
+
+export type PlatformSettings = {
+  /** baseUrl undefined → the platform's real hosts. */
+  tiktok: { baseUrl: string | undefined; clientKey: string; clientSecret: string };
+  instagram: { baseUrl: string | undefined; clientId: string; clientSecret: string };
+  /** Whether this process should start the sandbox platform (development/test, not overridden). */
+  sandbox: { start: boolean; port: number };
+  timeoutMs: number | undefined;
+  /** Production only: the client credentials not given (requirePlatformCredentials refuses to start). */
+  missingCredentials: string[];
+};
 
 export type Config = {
   port: number;
@@ -70,25 +108,32 @@ export type Config = {
   authFailuresPerMinute: number;
   /** Proxies whose X-Forwarded-For names the client address: a hop count or addresses; none when unset. */
   trustProxy: string | number | undefined;
+  platforms: PlatformSettings;
+  /** Test-only (NODE_ENV=test): LAYERS_TEST_FAULTS, parsed; undefined when unset. */
+  testFaults: TestFaults | undefined;
+  /** Test-only (NODE_ENV=test): LAYERS_TEST_PAUSE, the worker fault point to hold at. */
+  testPause: string | undefined;
 };
 
 export class ConfigError extends Error {
   override name = 'ConfigError'; // the CLI keys on it: exit 2 with the message, no stack trace
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+/** The one format of a configuration error: "Invalid configuration:" and one indented line per problem. */
+export function invalidConfiguration(problems: string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) throw invalidConfiguration(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
   // Rate limits default to the most shared store configured: Redis, else PostgreSQL, else memory.
   const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
   if (rateLimitStore === 'redis' && !e.REDIS_URL)
-    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=redis needs REDIS_URL');
+    throw invalidConfiguration(['RATE_LIMIT_STORE=redis needs REDIS_URL']);
   if (rateLimitStore === 'postgres' && !e.DATABASE_URL)
-    throw new ConfigError('Invalid configuration:\n  RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+    throw invalidConfiguration(['RATE_LIMIT_STORE=postgres needs DATABASE_URL']);
   const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
   if (webhookAllowLoopback && e.NODE_ENV === 'production') {
     throw new ConfigError(
@@ -118,6 +163,77 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
         : /^\d+$/.test(e.LAYERS_TRUST_PROXY)
           ? Number(e.LAYERS_TRUST_PROXY)
           : e.LAYERS_TRUST_PROXY,
-    ...overrides,
+    platforms: platformSettings(e),
+    ...testHooks(e),
   };
+}
+
+function platformSettings(e: z.infer<typeof EnvSchema>): PlatformSettings {
+  const production = e.NODE_ENV === 'production';
+  const sandboxUrl = `http://127.0.0.1:${e.LAYERS_SANDBOX_PORT}`;
+  const tiktokBase = e.LAYERS_TIKTOK_BASE_URL ?? (production ? undefined : sandboxUrl);
+  const instagramBase = e.LAYERS_INSTAGRAM_BASE_URL ?? (production ? undefined : sandboxUrl);
+  return {
+    tiktok: {
+      baseUrl: tiktokBase,
+      clientKey: e.LAYERS_TIKTOK_CLIENT_KEY ?? SANDBOX_CLIENTS.tiktok.clientKey,
+      clientSecret: e.LAYERS_TIKTOK_CLIENT_SECRET ?? SANDBOX_CLIENTS.tiktok.clientSecret,
+    },
+    instagram: {
+      baseUrl: instagramBase,
+      clientId: e.LAYERS_INSTAGRAM_CLIENT_ID ?? SANDBOX_CLIENTS.instagram.clientId,
+      clientSecret: e.LAYERS_INSTAGRAM_CLIENT_SECRET ?? SANDBOX_CLIENTS.instagram.clientSecret,
+    },
+    sandbox: {
+      start: !production && (tiktokBase === sandboxUrl || instagramBase === sandboxUrl),
+      port: e.LAYERS_SANDBOX_PORT,
+    },
+    timeoutMs: e.LAYERS_PLATFORM_TIMEOUT_MS,
+    missingCredentials: production ? PLATFORM_CREDENTIALS.filter((k) => !e[k]) : [],
+  };
+}
+
+/**
+ * Production needs the platforms' client credentials; checked by the processes that call the
+ * platforms (serve, worker) before they touch anything, as loadSecrets checks the master key.
+ */
+export function requirePlatformCredentials(config: Pick<Config, 'platforms'>) {
+  const missing = config.platforms.missingCredentials;
+  if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
+}
+
+/**
+ * The test-only hooks; set in any environment but test they stop the start-up, so they never
+ * reach production unnoticed.
+ */
+function testHooks(e: z.infer<typeof EnvSchema>): Pick<Config, 'testFaults' | 'testPause'> {
+  const faults = e.LAYERS_TEST_FAULTS || undefined;
+  const pause = e.LAYERS_TEST_PAUSE || undefined;
+  for (const [name, value] of [
+    ['LAYERS_TEST_FAULTS', faults],
+    ['LAYERS_TEST_PAUSE', pause],
+  ] as const) {
+    if (value !== undefined && e.NODE_ENV !== 'test')
+      throw invalidConfiguration([`${name} is honoured only with NODE_ENV=test`]);
+  }
+  try {
+    return { testFaults: faults === undefined ? undefined : parseTestFaults(faults), testPause: pause };
+  } catch (err) {
+    throw invalidConfiguration([`LAYERS_TEST_FAULTS: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * What `layers admin` (a client of a running server) reads: taken as given, not validated as
+ * the server's configuration is, so an admin command works whatever else the shell has set.
+ */
+export function loadAdminClientConfig(env: NodeJS.ProcessEnv) {
+  return { dataDir: env.LAYERS_DATA_DIR ?? DEFAULT_DATA_DIR, url: env.LAYERS_URL, adminToken: env.LAYERS_ADMIN_TOKEN };
+}
+
+/** The environment with the command-line flags that stand for variables (`--port` for PORT), validated as they are. */
+export function withFlags(env: NodeJS.ProcessEnv, flags: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged = { ...env };
+  for (const [name, value] of Object.entries(flags)) if (value !== undefined) merged[name] = value;
+  return merged;
 }

@@ -5,7 +5,10 @@ import type { Db } from './db/client.js';
 import type { FailedAuthLimiter, RateLimiter, RateLimitTier } from './http/guards/rate-limit.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
+import type { FaultHook } from './test-faults.js';
 import type { DnsLookup } from './webhooks/url-safety.js';
+
+export type { FaultHook };
 
 export type Principal = {
   apiKeyId: string;
@@ -17,13 +20,7 @@ export type Principal = {
   returnUrlAllowlist: string[];
 };
 
-/**
- * Test-only fault injection: services call `fault(point)` at named points inside their
- * transaction; a test makes it throw to prove the transaction rolls back. Absent in production.
- */
-export type FaultHook = (point: string) => void | Promise<void>;
-
-/** What the process hands every request: built once in main.ts (or by a test). */
+/** What the process hands every request: built once by appDeps (src/server.ts), the test harness and the bench too. */
 export type AppDeps = {
   db: Db;
   dbKind: 'pglite' | 'postgres';

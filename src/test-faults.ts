@@ -1,5 +1,8 @@
-import { ConfigError } from './config.js';
-import type { FaultHook } from './context.js';
+/**
+ * Test-only fault injection: services call `fault(point)` at named points inside their
+ * transaction; a test makes it throw to prove the transaction rolls back. Absent in production.
+ */
+export type FaultHook = (point: string) => void | Promise<void>;
 
 /**
  * Test-only fault injection into a real server process, for tests that need a 500 from outside
@@ -7,26 +10,31 @@ import type { FaultHook } from './context.js';
  * through the service fault point `revoke:before-commit` throw, so that request rolls back and
  * answers 500 INTERNAL. Several: comma-separated. `<point>:pause` instead holds the next pass
  * there forever (its transaction open) after printing `{"testFault":"paused","point":…}` on
- * stderr: crash tests kill -9 the process at that exact point. Honoured only with NODE_ENV=test;
- * set in any other environment it stops the start-up, so it can never reach production unnoticed.
+ * stderr: crash tests kill -9 the process at that exact point. Parsed with the configuration
+ * (src/config.ts), which refuses it outside NODE_ENV=test; unset, no hook is installed at all.
  */
-export function faultHookFromEnv(spec: string | undefined, nodeEnv: string): FaultHook | undefined {
-  if (!spec) return undefined;
-  if (nodeEnv !== 'test')
-    throw new ConfigError('Invalid configuration:\n  LAYERS_TEST_FAULTS is honoured only with NODE_ENV=test');
-  const remaining = new Map<string, number>();
-  const pauses = new Set<string>();
-  for (const item of spec
+export type TestFaults = ReadonlyArray<{ point: string; times: number | 'pause' }>;
+
+/** Throws (a plain Error; loadConfig reports it as invalid configuration) on a malformed item. */
+export function parseTestFaults(spec: string): TestFaults {
+  return spec
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean)) {
-    const m = /^(.+):(\d+|pause)$/.exec(item);
-    if (!m)
-      throw new ConfigError(
-        `Invalid configuration:\n  LAYERS_TEST_FAULTS: "${item}" is not <point>:<count> or <point>:pause`,
-      );
-    if (m[2] === 'pause') pauses.add(m[1]!);
-    else remaining.set(m[1]!, (remaining.get(m[1]!) ?? 0) + Number(m[2]));
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^(.+):(\d+|pause)$/.exec(item);
+      if (!m) throw new Error(`"${item}" is not <point>:<count> or <point>:pause`);
+      return { point: m[1]!, times: m[2] === 'pause' ? 'pause' : Number(m[2]) };
+    });
+}
+
+/** The hook a process's services call at their fault points; its counts are its own. */
+export function testFaultHook(faults: TestFaults): FaultHook {
+  const remaining = new Map<string, number>();
+  const pauses = new Set<string>();
+  for (const { point, times } of faults) {
+    if (times === 'pause') pauses.add(point);
+    else remaining.set(point, (remaining.get(point) ?? 0) + times);
   }
   return (point: string) => {
     if (pauses.delete(point)) {

@@ -7,16 +7,14 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 import type { AppDeps, FaultHook } from '../src/context.js';
 import type { PlatformToken } from '../src/crypto/token-envelope.js';
-import { type DatabaseHandle, openDatabase } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
 import { insertScheduledPosts } from '../src/db/queries/scheduled-posts.js';
 import type { ScheduledPostStatus } from '../src/db/schema.js';
-import { createFailedAuthLimiter, createRateLimiter } from '../src/http/guards/rate-limit.js';
 import { newId } from '../src/ids.js';
-import { createSandboxAdapters } from '../src/platforms/index.js';
-import { openTokenCrypto } from '../src/secrets.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
+import { appDeps } from '../src/server.js';
 import * as admin from '../src/services/admin.js';
 import { registrationDns } from './support/dns.js';
 
@@ -25,7 +23,7 @@ export type DbKind = 'pglite' | 'postgres';
 /** Which databases the suite runs on: both unless TEST_DATABASES narrows it (CI needs both). */
 export const DATABASES = (process.env.TEST_DATABASES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as DbKind[];
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const UNUSED_SANDBOX_URL = 'http://127.0.0.1:9'; // discard port: nothing listens
+const UNUSED_SANDBOX_PORT = '9'; // discard port: nothing listens
 export const ADMIN_TOKEN = 'lat_test_operator_token_0123456789abcdef';
 
 /** A controllable clock: real time unless a test pins it. */
@@ -55,7 +53,7 @@ export type Harness = ReturnType<typeof createHarness>;
 
 /** One app on one fresh database (an in-memory PGlite, or a PostgreSQL schema of its own). */
 export function createHarness(kind: DbKind) {
-  let handle: DatabaseHandle | undefined;
+  let rt: Runtime | undefined;
   let app: FastifyInstance | undefined;
   let schema: string | undefined;
   const clock = new TestClock();
@@ -110,36 +108,44 @@ export function createHarness(kind: DbKind) {
         await c.query(`CREATE SCHEMA ${schema}`);
         await c.end();
       }
-      handle = await openDatabase(kind === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, searchPath: schema } : {});
-      await migrate(handle.db);
-      const tokenCrypto = await openTokenCrypto({ keyRingDir }, masterKey, handle.db, clock);
-      Object.assign(deps, {
-        db: handle.db,
-        dbKind: handle.kind,
-        clock,
-        tokenCrypto,
-        adminToken: ADMIN_TOKEN,
-        rateLimiter: createRateLimiter({ kind: 'memory' }),
+      // The process runtime `layers serve` runs on (src/runtime.ts), configured through the
+      // environment it reads; in memory (PGlite) or in this harness's schema, on the test clock.
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: kind === 'postgres' ? TEST_DATABASE_URL : undefined,
+        LAYERS_MASTER_KEY: masterKey.toString('base64'),
+        LAYERS_ADMIN_TOKEN: ADMIN_TOKEN,
+        LAYERS_KEYRING_DIR: keyRingDir,
+        RATE_LIMIT_STORE: 'memory',
         // Every injected request comes from 127.0.0.1, and suites send hundreds without a valid key
         // (the guard matrix alone ~80 a minute): a budget no suite reaches. The production budget
         // and its 429 are tested in test/http/failed-auth-budget.test.ts.
-        failedAuthLimiter: createFailedAuthLimiter({ perMinute: 1_000_000 }),
-        idempotencyWaitMs: 10_000,
+        LAYERS_AUTH_FAILURES_PER_MINUTE: '1000000',
         // Authorize URLs need no live platform; OAuth tests swap in a running sandbox's adapters.
-        platforms: { live: createSandboxAdapters(UNUSED_SANDBOX_URL), test: createSandboxAdapters(UNUSED_SANDBOX_URL) },
-        publicUrl: 'http://layers.test',
-        // Receivers in tests listen on http://127.0.0.1: the explicit development opt-in, as
-        // LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 gives; the default policy is tested in test/webhooks/ssrf.test.ts.
-        webhookAllowLoopback: true,
+        LAYERS_SANDBOX_PORT: UNUSED_SANDBOX_PORT,
+        LAYERS_PUBLIC_URL: 'http://layers.test',
+        // Receivers in tests listen on http://127.0.0.1: the explicit development opt-in; the
+        // default policy is tested in test/webhooks/ssrf.test.ts.
+        LAYERS_WEBHOOK_ALLOW_LOOPBACK: '1',
+      });
+      rt = await openRuntime(config, {
+        migrate: true,
+        api: true,
+        runSandbox: false,
+        clock,
+        database: kind === 'postgres' ? { searchPath: schema } : { inMemory: true },
+      });
+      Object.assign(deps, appDeps(rt), {
         webhookDnsLookup: registrationDns, // no real DNS: names are public, localhost is loopback
-      } satisfies AppDeps);
+      } satisfies Partial<AppDeps>);
       app = await buildApp(deps);
       await app.ready();
     },
 
     async stop() {
       await app?.close();
-      await handle?.close();
+      await rt?.close();
       fs.rmSync(keyRingDir, { recursive: true, force: true });
       if (schema) {
         const c = new pg.Client({ connectionString: TEST_DATABASE_URL });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { faultHookFromEnv } from '../src/test-faults.js';
+import { loadConfig } from '../src/config.js';
+import { parseTestFaults, testFaultHook } from '../src/test-faults.js';
+
+// Parsed with the configuration (as a process gets it), then made into the services' hook.
+const faultHookFromEnv = (spec: string | undefined, nodeEnv: string) => {
+  const faults = loadConfig({ NODE_ENV: nodeEnv, LAYERS_TEST_FAULTS: spec }).testFaults;
+  return faults && testFaultHook(faults);
+};
 
 describe('LAYERS_TEST_FAULTS', () => {
   it('throws at the named point the given number of times, then never again', () => {
@@ -50,5 +57,17 @@ describe('LAYERS_TEST_FAULTS', () => {
       );
     }
     assert.throws(() => faultHookFromEnv('revoke', 'test'), /not <point>:<count>/);
+    assert.throws(() => parseTestFaults('revoke:often'), /not <point>:<count>/);
+  });
+
+  it('LAYERS_TEST_PAUSE: refused outside NODE_ENV=test as well', () => {
+    assert.equal(
+      loadConfig({ NODE_ENV: 'test', LAYERS_TEST_PAUSE: 'publisher:after-claim' }).testPause,
+      'publisher:after-claim',
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', LAYERS_TEST_PAUSE: 'publisher:after-claim' }),
+      (e: Error) => e.name === 'ConfigError' && /LAYERS_TEST_PAUSE is honoured only with NODE_ENV=test/.test(e.message),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadAdminClientConfig } from '../config.js';
 import { SCOPES } from '../http/scopes.js';
 import { readDataFile } from '../secrets.js';
 import { CliError, parse } from './args.js';
@@ -200,7 +201,7 @@ Scopes (--scopes): ${SCOPES.join(' ')}
 
 ${COMMON}`;
 
-export async function runAdmin(argv: string[]) {
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv) {
   const name = argv.slice(0, 2).join(' ');
   const verb = VERBS[name];
   if (!verb) {
@@ -219,9 +220,10 @@ export async function runAdmin(argv: string[]) {
   const missing = verb.required.filter((r) => v[r] === undefined);
   if (missing.length) throw new CliError(`Missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${help}`);
 
-  const dataDir = path.resolve(String(v['data-dir'] ?? process.env.LAYERS_DATA_DIR ?? './.layers'));
-  const url = String(v.url ?? process.env.LAYERS_URL ?? serverUrl(dataDir) ?? '');
-  const token = String(v.token ?? process.env.LAYERS_ADMIN_TOKEN ?? readDataFile(dataDir, 'admin-token') ?? '');
+  const fromEnv = loadAdminClientConfig(env);
+  const dataDir = path.resolve(String(v['data-dir'] ?? fromEnv.dataDir));
+  const url = String(v.url ?? fromEnv.url ?? serverUrl(dataDir) ?? '');
+  const token = String(v.token ?? fromEnv.adminToken ?? readDataFile(dataDir, 'admin-token') ?? '');
   if (!url) throw new CliError(`No server found: set LAYERS_URL or --url (no ${path.join(dataDir, 'server.json')}).`);
   if (!token) throw new CliError('No operator token: set LAYERS_ADMIN_TOKEN or --token.');
 

@@ -17,7 +17,9 @@ Commands:
 
 Run "layers <command> --help" for a command's options.`;
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
   serve: { run: runServe, help: SERVE_HELP },
   worker: { run: runWorker, help: WORKER_HELP },
   migrate: { run: runMigrate, help: MIGRATE_HELP },
@@ -25,7 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   sandbox: { run: runSandbox, help: SANDBOX_HELP },
 };
 
-async function main(argv: string[]) {
+async function main(argv: string[], env: NodeJS.ProcessEnv) {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${HELP}\n`);
@@ -33,10 +35,11 @@ async function main(argv: string[]) {
   }
   const command = COMMANDS[name];
   if (!command) throw new CliError(`Unknown command "${name}".\n\n${HELP}`);
-  await command.run(rest);
+  await command.run(rest, env);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+// The one place the environment enters: each command hands it to src/config.ts, which reads it.
+main(process.argv.slice(2), process.env).catch((err: unknown) => {
   if (err instanceof CliError || (err as Error)?.name === 'ConfigError') {
     process.stderr.write(`layers: ${(err as Error).message}\n`);
     process.exit(2);

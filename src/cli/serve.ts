@@ -1,6 +1,7 @@
-import { loadConfig } from '../config.js';
-import { startServer } from '../main.js';
+import { loadConfig, withFlags } from '../config.js';
+import { startServer } from '../server.js';
 import { parse } from './args.js';
+import { closeOnSignal } from './shutdown.js';
 
 export const SERVE_HELP = `Usage: layers serve [--port N] [--host H] [--data-dir DIR] [--demo] [--no-worker]
 
@@ -16,7 +17,7 @@ written to DIR/server.json).
   --demo          seed a demo organization, key, project and accounts; write DIR/demo.json
   --no-worker     serve the API only; run "layers worker" (PostgreSQL) for the jobs`;
 
-export async function runServe(argv: string[]) {
+export async function runServe(argv: string[], env: NodeJS.ProcessEnv) {
   const args = parse(
     argv,
     {
@@ -29,24 +30,9 @@ export async function runServe(argv: string[]) {
     SERVE_HELP,
   );
   if (!args) return;
-  const env = { ...process.env };
-  if (args.values.port !== undefined) env.PORT = args.values.port;
-  if (args.values.host !== undefined) env.HOST = args.values.host;
-  if (args.values['data-dir'] !== undefined) env.LAYERS_DATA_DIR = args.values['data-dir'];
-  const server = await startServer(loadConfig(env), { demo: args.values.demo, worker: !args.values['no-worker'] });
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        server.app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const config = loadConfig(
+    withFlags(env, { PORT: args.values.port, HOST: args.values.host, LAYERS_DATA_DIR: args.values['data-dir'] }),
+  );
+  const server = await startServer(config, { demo: args.values.demo, worker: !args.values['no-worker'] });
+  closeOnSignal(server.close, server.app.log);
 }

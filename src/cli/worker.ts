@@ -1,15 +1,9 @@
-import { pino } from 'pino';
-import { systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
-import { migrate } from '../db/migrate.js';
-import { loggerOptions, openConfiguredDatabase } from '../main.js';
-import { loadPlatformSettings } from '../platforms/config.js';
-import { startPlatforms } from '../platforms/runtime.js';
-import { loadSecrets, openTokenCrypto } from '../secrets.js';
+import { loadConfig, withFlags } from '../config.js';
+import { openRuntime } from '../runtime.js';
 import { runOnce } from '../worker/index.js';
 import { processWorkerDeps, startProcessWorker } from '../worker/process.js';
-import { testPauseFromEnv } from '../worker/test-pause.js';
 import { CliError, parse } from './args.js';
+import { closeOnSignal } from './shutdown.js';
 
 export const WORKER_HELP = `Usage: layers worker [--data-dir DIR] [--once]
 
@@ -27,64 +21,28 @@ SIGTERM/SIGINT: the pass in flight finishes what it claimed, then the process ex
   --data-dir DIR  data directory for generated secrets (env LAYERS_DATA_DIR, default ./.layers)
   --once          run one pass, print its summary as JSON, exit`;
 
-export async function runWorker(argv: string[]) {
+export async function runWorker(argv: string[], env: NodeJS.ProcessEnv) {
   const args = parse(argv, { 'data-dir': { type: 'string' }, once: { type: 'boolean' } }, WORKER_HELP);
   if (!args) return;
-  const env = { ...process.env };
-  if (args.values['data-dir'] !== undefined) env.LAYERS_DATA_DIR = args.values['data-dir'];
-  const config = loadConfig(env);
-  const settings = loadPlatformSettings(process.env, config.nodeEnv);
-  const pause = testPauseFromEnv(process.env.LAYERS_TEST_PAUSE, config.nodeEnv);
+  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: args.values['data-dir'] }));
   if (!config.databaseUrl) {
     throw new CliError(
       'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process ' +
         'only, and "layers serve" already runs the worker there.',
     );
   }
-  const secrets = loadSecrets(config);
-  const handle = await openConfiguredDatabase(config);
-  await migrate(handle.db);
-  const log = pino(loggerOptions(config)).child({ component: 'worker' });
-  const platforms = await startPlatforms(settings, { runSandbox: false, log });
-  const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, handle.db, systemClock);
-  const options = {
-    db: handle.db,
-    tokenCrypto,
-    platforms,
-    log,
-    nodeEnv: config.nodeEnv,
-    pause,
-    keyRotationIntervalMs: config.keyRotationIntervalMs,
-    webhookAllowLoopback: config.webhookAllowLoopback,
-  };
+  const rt = await openRuntime(config, { migrate: true, api: false, runSandbox: false });
+  const log = rt.log.child({ component: 'worker' });
   if (args.values.once) {
     try {
-      process.stdout.write(
-        `${JSON.stringify(await runOnce(processWorkerDeps(options, new AbortController().signal)))}\n`,
-      );
+      const summary = await runOnce(processWorkerDeps(rt, log, new AbortController().signal));
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
     } finally {
-      await handle.close();
+      await rt.close();
     }
     return;
   }
-  const worker = startProcessWorker(options);
-  log.info({ database: handle.kind, sandboxUrl: platforms.sandboxUrl }, 'layers worker running');
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    worker
-      .stop()
-      .then(() => handle.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const worker = startProcessWorker(rt, log);
+  log.info({ database: rt.database.kind, sandboxUrl: rt.platforms.sandboxUrl }, 'layers worker running');
+  closeOnSignal(() => worker.stop().then(rt.close), log);
 }

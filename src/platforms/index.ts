@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { PlatformSettings } from './config.js';
+import type { PlatformSettings } from '../config.js';
 import { createInstagramAdapter } from './instagram.js';
 import { SANDBOX_CLIENTS } from './sandbox/clients.js';
 import { createTikTokAdapter } from './tiktok.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { PlatformSettings } from './config.js';
+import type { PlatformSettings } from '../config.js';
 import { createPlatformAdapters, createSandboxAdapters } from './index.js';
 import { type SandboxPlatform, startSandboxPlatform } from './sandbox/server.js';
 import type { Platform, PlatformAdapters, PlatformToken } from './types.js';

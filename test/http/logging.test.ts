@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { AppDeps } from '../../src/context.js';
 import { BUDGETS, createFailedAuthLimiter, createRateLimiter } from '../../src/http/guards/rate-limit.js';
 import { redactUrl } from '../../src/http/log-redaction.js';
-import { loggerOptions } from '../../src/main.js';
+import { loggerOptions } from '../../src/runtime.js';
 import * as admin from '../../src/services/admin.js';
 import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, json } from '../harness.js';

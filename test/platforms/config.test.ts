@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config.js';
-import { loadPlatformSettings } from '../../src/platforms/config.js';
+import { ConfigError, loadConfig, requirePlatformCredentials } from '../../src/config.js';
 import { createPlatformAdapters } from '../../src/platforms/index.js';
 
 const LIVE = {
@@ -10,6 +9,9 @@ const LIVE = {
   LAYERS_INSTAGRAM_CLIENT_ID: '42',
   LAYERS_INSTAGRAM_CLIENT_SECRET: 'is',
 };
+// The platform settings are part of the one configuration (src/config.ts).
+const loadPlatformSettings = (env: NodeJS.ProcessEnv, nodeEnv: 'development' | 'production' | 'test') =>
+  loadConfig({ ...env, NODE_ENV: nodeEnv }).platforms;
 const hostOf = (url: string) => new URL(url).host;
 const authorizeHosts = (env: NodeJS.ProcessEnv, nodeEnv: 'development' | 'production' | 'test') => {
   const a = createPlatformAdapters(loadPlatformSettings(env, nodeEnv));
@@ -23,8 +25,10 @@ describe('platform settings', () => {
     const s = loadPlatformSettings(LIVE, 'production');
     assert.equal(s.sandbox.start, false);
     assert.equal(s.tiktok.clientKey, 'ck');
+    assert.doesNotThrow(() => requirePlatformCredentials(loadConfig({ ...LIVE, NODE_ENV: 'production' })));
     assert.throws(
-      () => loadPlatformSettings({}, 'production'),
+      // Checked by the processes that call the platforms (serve, worker), not by `layers migrate`.
+      () => requirePlatformCredentials(loadConfig({ NODE_ENV: 'production' })),
       (e: unknown) => e instanceof ConfigError && /LAYERS_TIKTOK_CLIENT_KEY/.test(e.message),
     );
   });

@@ -16,7 +16,7 @@ import { workerDeps } from './receiver.js';
 // loopback form lands and must see no connection for a refused case; the other forms are never
 // connected to — a network fence fails any connection beyond loopback and records it.
 
-/** The webhook settings a process gets from its environment, as main.ts and the worker use them. */
+/** The webhook settings a process gets from its environment, as `layers serve` and the worker use them. */
 const MODES = {
   default: loadConfig({}),
   production: loadConfig({ NODE_ENV: 'production' }),

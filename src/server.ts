@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { AppDeps } from './context.js';
+import { loggerOptions, openRuntime, type Runtime } from './runtime.js';
+import { seedDemo } from './services/demo.js';
+import type { RunningWorker } from './worker/index.js';
+import { startProcessWorker } from './worker/process.js';
+
+// A duplicate idempotent request waits this long for the first before 409 in_progress.
+const IDEMPOTENCY_WAIT_MS = 10_000;
+
+/** What the API's requests are given, from a runtime opened with `api: true`. */
+export function appDeps(rt: Runtime): AppDeps {
+  if (!rt.limits) throw new Error('appDeps: open the runtime with api: true');
+  return {
+    db: rt.db,
+    dbKind: rt.database.kind,
+    clock: rt.clock,
+    tokenCrypto: rt.tokenCrypto,
+    adminToken: rt.adminToken,
+    rateLimiter: rt.limits.rateLimiter,
+    failedAuthLimiter: rt.limits.failedAuthLimiter,
+    idempotencyWaitMs: IDEMPOTENCY_WAIT_MS,
+    // off unless LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (docs/webhooks.md)
+    webhookAllowLoopback: rt.config.webhookAllowLoopback,
+    fault: rt.fault,
+    // Live keys use the configured platforms (the sandbox in development); lp_test_ keys always the sandbox.
+    platforms: { live: rt.platforms.live, test: rt.platforms.test },
+    publicUrl: rt.config.publicUrl,
+    issueFixtureToken: rt.platforms.issueFixtureToken,
+  };
+}
+
+/**
+ * `layers serve`: the runtime (src/runtime.ts) → app → listen → server.json → demo data → worker
+ * (unless `worker: false`). Returns once the server accepts requests.
+ */
+export async function startServer(config: Config, opts: { demo?: boolean; worker?: boolean } = {}) {
+  const rt = await openRuntime(config, { migrate: true, api: true, runSandbox: true });
+  const deps = appDeps(rt);
+  const app = await buildApp(deps, { logger: loggerOptions(config), trustProxy: config.trustProxy });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  deps.publicUrl ??= baseUrl;
+  writeJson(config.dataDir, 'server.json', {
+    url: baseUrl,
+    pid: process.pid,
+    database: rt.database.kind,
+    sandboxUrl: rt.platforms.sandboxUrl,
+  });
+  let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
+  if (opts.demo) {
+    demo = await seedDemo(
+      { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken },
+      baseUrl,
+    );
+    writeJson(config.dataDir, 'demo.json', demo);
+    app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
+  }
+  const worker = opts.worker === false ? undefined : startProcessWorker(rt, rt.log.child({ component: 'worker' }));
+  app.log.info({ url: baseUrl, database: rt.database.kind, worker: worker !== undefined }, 'layers API listening');
+  return {
+    app,
+    baseUrl,
+    demo,
+    sandboxUrl: rt.platforms.sandboxUrl,
+    close: () => closeServer(app, worker, rt),
+  };
+}
+
+/** Stop accepting and finish in-flight requests while the worker finishes its claimed jobs; then the rest. */
+async function closeServer(app: FastifyInstance, worker: RunningWorker | undefined, rt: Runtime) {
+  await Promise.all([app.close(), worker?.stop()]);
+  await rt.close(); // after the worker: its last platform calls may go to the in-process sandbox
+}
+
+/** Written whole or not at all (temp file + rename): a reader polling for the file never sees half of it. */
+function writeJson(dir: string, name: string, value: unknown) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, name);
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
+}
