@@ -164,11 +164,12 @@ describe('layers: help, version, usage errors, an absent server (real processes)
       assert.equal(run.code, 0, label(run));
       assert.equal(run.stderr, '', label(run));
       assert.match(run.stdout, /^Usage: layers/m, label(run));
-      for (const re of cases[i]![1]) assert.match(run.stdout, re, label(run));
+      const flat = run.stdout.replace(/\s+/g, ' '); // commander wraps long descriptions
+      for (const re of cases[i]![1]) assert.ok(re.test(run.stdout) || re.test(flat), `${re}: ${label(run)}`);
     });
-    const keyCreate = runs[13]!.stdout.replace(/\s+/g, ' ');
-    for (const scope of SCOPES)
-      assert.ok(keyCreate.includes(` ${scope} `), `scope ${scope} listed: ${label(runs[13]!)}`);
+    const create = runs.find((r) => r.args.join(' ') === 'admin key create --help')!;
+    const keyCreate = create.stdout.replace(/\s+/g, ' ');
+    for (const scope of SCOPES) assert.ok(keyCreate.includes(` ${scope} `), `scope ${scope} listed: ${label(create)}`);
   });
 
   it('--version and -v print the package version; bare "layers" (or a bare group) prints help to stderr, exit 2', async () => {
@@ -216,7 +217,7 @@ describe('layers: help, version, usage errors, an absent server (real processes)
       ],
     ];
     const runs = await layersEach(cases.map(([args]) => args));
-    runs.forEach((run, i) => assertUsageError(run, cases[i]![1]));
+    for (const [i, run] of runs.entries()) assertUsageError(run, cases[i]![1]);
   });
 
   it('no server answering: exit 3 with the URL checked and where it came from', async () => {
