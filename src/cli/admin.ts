@@ -113,7 +113,8 @@ async function call(server: Server, req: AdminRequest): Promise<Response> {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
     throw new ServerUnreachableError(
-      `Cannot reach the server (${why}). Is \`layers serve\` running? Checked ${server.url.origin} from ${server.source}.`,
+      `Cannot reach the server (${why}). Is \`layers serve\` running? ` +
+        `Checked ${server.url.origin} from ${server.source}.`,
     );
   }
 }

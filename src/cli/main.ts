@@ -67,8 +67,9 @@ program(process.env)
     if (err instanceof CommanderError) {
       // Help or --version was printed (exit 0); help for a missing command went to stderr (exit 2).
       if (err.exitCode === 0) return;
-      if (err.code === 'commander.help') return void (process.exitCode = 2);
-      fail(2, err.message);
+      if (err.code === 'commander.help') process.exitCode = 2;
+      else fail(2, err.message);
+      return;
     }
     if (err instanceof CliError || (err as Error)?.name === 'ConfigError') fail(2, (err as Error).message);
     if (err instanceof ServerUnreachableError) fail(3, err.message);
