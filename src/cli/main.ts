@@ -55,9 +55,10 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
-// A reader that stops early (`| head -1`) is not an error: stop writing, exit 0.
+// A reader that stops early (`| head -1`) is no error: what is left to print goes nowhere, and
+// the command ends as it would have (exit 0 for a listing). A server keeps serving.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
   fail(1, `cannot write to stdout: ${err.message}`);
 });
 
