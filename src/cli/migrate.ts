@@ -1,19 +1,22 @@
+import { Command } from 'commander';
 import { loadConfig, withFlags } from '../config.js';
 import { openDatabase, openEmbeddedDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { parse } from './args.js';
 
-export const MIGRATE_HELP = `Usage: layers migrate [--data-dir DIR]
+export function migrateCommand(env: NodeJS.ProcessEnv) {
+  return new Command('migrate')
+    .summary('Apply pending database migrations and exit')
+    .description(
+      `Applies pending migrations to DATABASE_URL, or to the embedded database in DIR. One process
+owns an embedded database: while a server holds DIR this refuses (exit 3) and changes nothing;
+stop the server first. Prints {"applied": [...], "database": "pglite"|"postgres"}.`,
+    )
+    .option('--data-dir <dir>', 'data directory (env LAYERS_DATA_DIR, default ./.layers)')
+    .action((opts: { dataDir?: string }) => runMigrate(opts, env));
+}
 
-Applies pending migrations to DATABASE_URL, or to the embedded database in DIR
-(env LAYERS_DATA_DIR, default ./.layers). One process owns an embedded database: while a
-server holds DIR this refuses (exit 3) and changes nothing; stop the server first.
-Prints {"applied": [...]} .`;
-
-export async function runMigrate(argv: string[], env: NodeJS.ProcessEnv) {
-  const args = parse(argv, { 'data-dir': { type: 'string' } }, MIGRATE_HELP);
-  if (!args) return;
-  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: args.values['data-dir'] }));
+export async function runMigrate(opts: { dataDir?: string }, env: NodeJS.ProcessEnv) {
+  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
   // Only the database: migrating needs no secrets, and creates none in the data directory.
   const handle = config.databaseUrl
     ? await openDatabase({ databaseUrl: config.databaseUrl })

@@ -1,13 +1,18 @@
+import { Command } from 'commander';
 import { loadConfig, withFlags } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { runOnce } from '../worker/index.js';
 import { processWorkerDeps, startProcessWorker } from '../worker/process.js';
-import { CliError, parse } from './args.js';
+import { CliError } from './args.js';
 import { closeOnSignal } from './shutdown.js';
 
-export const WORKER_HELP = `Usage: layers worker [--data-dir DIR] [--once]
+type WorkerOptions = { dataDir?: string; once?: boolean };
 
-Runs only the worker — publisher, webhook delivery, token refresh, upstream revocation, lease
+export function workerCommand(env: NodeJS.ProcessEnv) {
+  return new Command('worker')
+    .summary('Run only the worker (publisher, webhooks, token refresh, …) against DATABASE_URL')
+    .description(
+      `Runs only the worker — publisher, webhook delivery, token refresh, upstream revocation, lease
 renewals — against DATABASE_URL (PostgreSQL). Any number of workers and "layers serve
 --no-worker" instances can share one database; each job is claimed by one of them at a time.
 The embedded database belongs to one process, so without DATABASE_URL this command refuses:
@@ -16,15 +21,15 @@ The embedded database belongs to one process, so without DATABASE_URL this comma
 Test accounts (lp_test_ keys, fixtures) publish to the sandbox platform on LAYERS_SANDBOX_PORT
 (default 8090), the one "layers serve" or "layers sandbox" runs; this command starts none.
 Tokens are opened with LAYERS_MASTER_KEY (or DIR/master.key): use the servers' key.
-SIGTERM/SIGINT: the pass in flight finishes what it claimed, then the process exits 0.
+SIGTERM/SIGINT: the pass in flight finishes what it claimed, then the process exits 0.`,
+    )
+    .option('--data-dir <dir>', 'data directory for generated secrets (env LAYERS_DATA_DIR, default ./.layers)')
+    .option('--once', 'run one pass, print its summary as JSON, exit')
+    .action((opts: WorkerOptions) => runWorker(opts, env));
+}
 
-  --data-dir DIR  data directory for generated secrets (env LAYERS_DATA_DIR, default ./.layers)
-  --once          run one pass, print its summary as JSON, exit`;
-
-export async function runWorker(argv: string[], env: NodeJS.ProcessEnv) {
-  const args = parse(argv, { 'data-dir': { type: 'string' }, once: { type: 'boolean' } }, WORKER_HELP);
-  if (!args) return;
-  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: args.values['data-dir'] }));
+export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
+  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
   if (!config.databaseUrl) {
     throw new CliError(
       'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process ' +
@@ -33,7 +38,7 @@ export async function runWorker(argv: string[], env: NodeJS.ProcessEnv) {
   }
   const rt = await openRuntime(config, { migrate: true, api: false, runSandbox: false });
   const log = rt.log.child({ component: 'worker' });
-  if (args.values.once) {
+  if (opts.once) {
     try {
       const summary = await runOnce(processWorkerDeps(rt, log, new AbortController().signal));
       process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -39,6 +39,8 @@ export interface ApiKeysTable {
   killed_at: Timestamp | null;
   revoked_at: Timestamp | null;
   created_at: Timestamp;
+  /** The key's last 4 characters, for display (null: created before migration 0011). */
+  secret_last4: string | null;
 }
 
 export interface ProjectsTable {

@@ -158,6 +158,7 @@ const canceledScheduledPosts = z.number().int();
 /** Every audit event type the server writes, with its row's `data`. */
 export const AUDIT_EVENTS = {
   'api_key.killed': z.object({ apiKeyId: z.string(), killedBy: z.string() }),
+  'api_key.revoked': z.object({ apiKeyId: z.string(), revokedBy: z.literal('operator') }),
   'content_container.created': z.object({
     containerId: z.string(),
     creativeType: z.string(),

@@ -8,6 +8,7 @@ import { timestampInput } from '../http/schemas.js';
 import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
+import { listApiKeys, revokeApiKey } from '../services/admin-api-keys.js';
 import type { AdminCtx } from '../services/admin-context.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 
@@ -57,6 +58,18 @@ export const adminRoutes =
         },
       },
       async (req, reply) => reply.code(201).send(await admin.createApiKey(ctx, req.body)),
+    );
+
+    app.get(
+      '/organizations/:orgId/api-keys',
+      { schema: { hide, params: z.object({ orgId: idParam('org') }) } },
+      async (req) => listApiKeys(ctx, req.params.orgId),
+    );
+
+    app.post(
+      '/api-keys/:keyId/revoke',
+      { schema: { hide, params: z.object({ keyId: idParam('key') }) } },
+      async (req) => revokeApiKey(ctx, req.params.keyId),
     );
 
     app.post(

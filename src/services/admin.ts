@@ -51,6 +51,7 @@ export async function createApiKey(
     killed_at: null,
     revoked_at: null,
     created_at: now,
+    secret_last4: key.slice(-4),
   });
   return {
     apiKeyId: id,

@@ -366,7 +366,7 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
       ['serve', '--help'],
       ['migrate', '--help'],
       ['admin', '--help'],
-      ['admin'],
+      ['help', 'admin'], // bare "layers admin" is a usage error now (exit 2, help on stderr): test/cli/usage.test.ts
       ['admin', 'org', 'create', '--help'],
       ['admin', 'key', 'create', '--help'],
       ['admin', 'project', 'create', '--help'],

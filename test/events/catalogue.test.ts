@@ -146,6 +146,7 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     await call(t, 'DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
     const spare = await h.key(t, ['*']);
     await call(t, 'POST', `/v1/api-keys/${spare.apiKeyId}/kill`);
+    await call(null, 'POST', `/admin/v1/api-keys/${spare.apiKeyId}/revoke`);
 
     const outbox = await h.db
       .selectFrom('outbox_events')

@@ -54,3 +54,39 @@ export async function findApiKeyForUpdate(db: Queryable, organizationId: string,
     .forUpdate()
     .executeTakeFirst();
 }
+
+/** An organization's keys, oldest first, without their secret hashes (the operator's list). */
+export async function listOrganizationApiKeys(db: Queryable, organizationId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select([
+      'id',
+      'name',
+      'env',
+      'secret_last4',
+      'scopes',
+      'rate_limit_tier',
+      'kill_switch',
+      'killed_at',
+      'revoked_at',
+      'created_at',
+    ])
+    .where('organization_id', '=', organizationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** A key by id alone (the operator's view: any organization), locked for a revoke. */
+export async function lockApiKey(db: Queryable, keyId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'organization_id', 'revoked_at'])
+    .where('id', '=', keyId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function setKeyRevoked(db: Queryable, keyId: string, now: Date) {
+  await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', keyId).execute();
+}
