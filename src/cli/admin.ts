@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadAdminClientConfig } from '../config.js';
 import { SCOPES } from '../http/scopes.js';
-import { readDataFile } from '../secrets.js';
+import { notRunningMessage, readDataFile, readServerFile, serverProcessAlive } from '../server-file.js';
 import { CliError, parse } from './args.js';
 
 const COMMON = `Common options:
@@ -222,11 +222,14 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv) {
 
   const fromEnv = loadAdminClientConfig(env);
   const dataDir = path.resolve(String(v['data-dir'] ?? fromEnv.dataDir));
-  const url = String(v.url ?? fromEnv.url ?? serverUrl(dataDir) ?? '');
+  // server.json only when no URL is given: a file left by a stopped server says so (exit 3).
+  const found = (v.url ?? fromEnv.url) === undefined ? readServerFile(dataDir) : undefined;
+  const url = String(v.url ?? fromEnv.url ?? found?.url ?? '');
   const token = String(v.token ?? fromEnv.adminToken ?? readDataFile(dataDir, 'admin-token') ?? '');
   if (!url) throw new CliError(`No server found: set LAYERS_URL or --url (no ${path.join(dataDir, 'server.json')}).`);
   if (!token) throw new CliError('No operator token: set LAYERS_ADMIN_TOKEN or --token.');
 
+  if (found && !serverProcessAlive(found)) return notRunning(dataDir, found);
   const req = verb.request(v);
   const res = await fetch(new URL(`/admin/v1${req.path}`, url), {
     method: req.method,
@@ -235,9 +238,11 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv) {
       ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: req.body === undefined ? undefined : JSON.stringify(req.body),
-  }).catch((err: Error) => {
-    throw new CliError(`Cannot reach ${url}: ${err.message}`);
-  });
+  }).catch((err: Error) => err);
+  if (res instanceof Error) {
+    if (found && (res.cause as NodeJS.ErrnoException)?.code === 'ECONNREFUSED') return notRunning(dataDir, found);
+    throw new CliError(`Cannot reach ${url}: ${res.message}`);
+  }
   const text = await res.text();
   if (!res.ok) {
     process.stderr.write(`${text}\n`);
@@ -247,12 +252,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv) {
   process.stdout.write(`${text}\n`);
 }
 
-function serverUrl(dataDir: string): string | undefined {
-  const raw = readDataFile(dataDir, 'server.json');
-  if (!raw) return undefined;
-  try {
-    return (JSON.parse(raw) as { url?: string }).url;
-  } catch {
-    return undefined;
-  }
+function notRunning(dataDir: string, found: NonNullable<ReturnType<typeof readServerFile>>) {
+  process.stderr.write(`layers: ${notRunningMessage(dataDir, found)}\n`);
+  process.exitCode = 3; // as for a data directory another process owns: not a usage error, not the server's
 }

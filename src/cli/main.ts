@@ -1,10 +1,4 @@
-import { DataDirInUseError } from '../data-dir-lock.js';
-import { ADMIN_HELP, runAdmin } from './admin.js';
 import { CliError } from './args.js';
-import { MIGRATE_HELP, runMigrate } from './migrate.js';
-import { runSandbox, SANDBOX_HELP } from './sandbox.js';
-import { runServe, SERVE_HELP } from './serve.js';
-import { runWorker, WORKER_HELP } from './worker.js';
 
 const HELP = `Usage: layers <command> [options]
 
@@ -19,12 +13,13 @@ Run "layers <command> --help" for a command's options.`;
 
 type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<void>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  serve: { run: runServe, help: SERVE_HELP },
-  worker: { run: runWorker, help: WORKER_HELP },
-  migrate: { run: runMigrate, help: MIGRATE_HELP },
-  admin: { run: runAdmin, help: ADMIN_HELP },
-  sandbox: { run: runSandbox, help: SANDBOX_HELP },
+// Loaded on use: `layers --help` or an admin call does not load the server (a cost at every start).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: () => import('./serve.js').then((m) => m.runServe),
+  worker: () => import('./worker.js').then((m) => m.runWorker),
+  migrate: () => import('./migrate.js').then((m) => m.runMigrate),
+  admin: () => import('./admin.js').then((m) => m.runAdmin),
+  sandbox: () => import('./sandbox.js').then((m) => m.runSandbox),
 };
 
 async function main(argv: string[], env: NodeJS.ProcessEnv) {
@@ -35,7 +30,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv) {
   }
   const command = COMMANDS[name];
   if (!command) throw new CliError(`Unknown command "${name}".\n\n${HELP}`);
-  await command.run(rest, env);
+  await (await command())(rest, env);
 }
 
 // The one place the environment enters: each command hands it to src/config.ts, which reads it.
@@ -44,8 +39,8 @@ main(process.argv.slice(2), process.env).catch((err: unknown) => {
     process.stderr.write(`layers: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  if (err instanceof DataDirInUseError) {
-    process.stderr.write(`layers: ${err.message}\n`);
+  if ((err as Error)?.name === 'DataDirInUseError') {
+    process.stderr.write(`layers: ${(err as Error).message}\n`);
     process.exit(3); // its own code: a wrapper can tell "another process runs there" from a failure
   }
   process.stderr.write(`layers: ${(err as Error)?.stack ?? String(err)}\n`);
