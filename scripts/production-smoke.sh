@@ -59,7 +59,7 @@ export NODE_ENV=production DATABASE_URL="$db_url" LAYERS_DATA_DIR="$work/data" L
 layers() { node bin/layers.mjs "$@"; }
 
 step 'layers serve --no-worker (from dist/)'
-layers serve --port 0 --no-worker >"$work/serve.log" 2>&1 &
+node bin/layers.mjs serve --port 0 --no-worker >"$work/serve.log" 2>&1 & # not the function: $! is node
 server_pid=$!
 for _ in $(seq 1 600); do
   [ -f "$work/data/server.json" ] && break
