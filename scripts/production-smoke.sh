@@ -55,7 +55,8 @@ node -e 'process.stdout.write("lat_" + require("crypto").randomBytes(32).toStrin
 export NODE_ENV=production DATABASE_URL="$db_url" LAYERS_DATA_DIR="$work/data" LOG_LEVEL=warn \
   LAYERS_MASTER_KEY_FILE="$work/secrets/master.key" LAYERS_ADMIN_TOKEN_FILE="$work/secrets/admin-token" \
   LAYERS_TIKTOK_CLIENT_KEY=smoke LAYERS_TIKTOK_CLIENT_SECRET=smoke \
-  LAYERS_INSTAGRAM_CLIENT_ID=smoke LAYERS_INSTAGRAM_CLIENT_SECRET=smoke
+  LAYERS_INSTAGRAM_CLIENT_ID=smoke LAYERS_INSTAGRAM_CLIENT_SECRET=smoke \
+  LAYERS_SANDBOX_PORT=1 # test accounts' platform calls: refused, never another process's sandbox on 8090
 layers() { node bin/layers.mjs "$@"; }
 
 step 'layers serve --no-worker (from dist/)'
