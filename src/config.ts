@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
@@ -125,7 +126,7 @@ export function invalidConfiguration(problems: string[]): ConfigError {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withSecretFiles(env));
   if (!parsed.success) throw invalidConfiguration(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const e = parsed.data;
   // Rate limits default to the most shared store configured: Redis, else PostgreSQL, else memory.
@@ -223,12 +224,33 @@ function testHooks(e: z.infer<typeof EnvSchema>): Pick<Config, 'testFaults' | 't
   }
 }
 
+// Secrets may come from files (a container's mounted secrets): X_FILE names a file holding X.
+const SECRET_FILES = ['LAYERS_MASTER_KEY', 'LAYERS_ADMIN_TOKEN'] as const;
+
+/** The environment with each LAYERS_…_FILE read into its variable; both, or an unreadable file, refused. */
+function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const merged = { ...env };
+  for (const name of SECRET_FILES) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name] !== undefined) throw invalidConfiguration([`${name}_FILE: set it or ${name}, not both`]);
+    try {
+      merged[name] = fs.readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw invalidConfiguration([`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`]);
+    }
+  }
+  return merged;
+}
+
 /**
  * What `layers admin` (a client of a running server) reads: taken as given, not validated as
  * the server's configuration is, so an admin command works whatever else the shell has set.
  */
 export function loadAdminClientConfig(env: NodeJS.ProcessEnv) {
-  return { dataDir: env.LAYERS_DATA_DIR ?? DEFAULT_DATA_DIR, url: env.LAYERS_URL, adminToken: env.LAYERS_ADMIN_TOKEN };
+  const tokenFile = env.LAYERS_ADMIN_TOKEN_FILE;
+  const adminToken = env.LAYERS_ADMIN_TOKEN ?? (tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined);
+  return { dataDir: env.LAYERS_DATA_DIR ?? DEFAULT_DATA_DIR, url: env.LAYERS_URL, adminToken };
 }
 
 /** The environment with the command-line flags that stand for variables (`--port` for PORT), validated as they are. */

@@ -56,12 +56,3 @@ function readOrCreate(dir: string, name: string, make: () => string): string {
   }
   return fs.readFileSync(file, 'utf8').trim();
 }
-
-/** Reads a value the server left in the data directory (admin CLI defaults), if any. */
-export function readDataFile(dir: string, name: string): string | undefined {
-  try {
-    return fs.readFileSync(path.join(dir, name), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './context.js';
 import { loggerOptions, openRuntime, type Runtime } from './runtime.js';
+import { removeServerFile, writeJsonFile, writeServerFile } from './server-file.js';
 import { seedDemo } from './services/demo.js';
 import type { RunningWorker } from './worker/index.js';
 import { startProcessWorker } from './worker/process.js';
@@ -47,19 +47,17 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
   const port = typeof address === 'object' && address ? address.port : config.port;
   const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   deps.publicUrl ??= baseUrl;
-  writeJson(config.dataDir, 'server.json', {
-    url: baseUrl,
-    pid: process.pid,
-    database: rt.database.kind,
-    sandboxUrl: rt.platforms.sandboxUrl,
-  });
+  writeServerFile(config.dataDir, { url: baseUrl, database: rt.database.kind, sandboxUrl: rt.platforms.sandboxUrl });
+  // Gone with the server: on close, and on any exit that skips it (a second signal, a lost lock).
+  const forget = () => removeServerFile(config.dataDir);
+  process.once('exit', forget);
   let demo: Awaited<ReturnType<typeof seedDemo>> | undefined;
   if (opts.demo) {
     demo = await seedDemo(
       { db: deps.db, clock: deps.clock, tokenCrypto: deps.tokenCrypto, issueFixtureToken: deps.issueFixtureToken },
       baseUrl,
     );
-    writeJson(config.dataDir, 'demo.json', demo);
+    writeJsonFile(config.dataDir, 'demo.json', demo);
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
   const worker = opts.worker === false ? undefined : startProcessWorker(rt, rt.log.child({ component: 'worker' }));
@@ -69,7 +67,11 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     baseUrl,
     demo,
     sandboxUrl: rt.platforms.sandboxUrl,
-    close: () => closeServer(app, worker, rt),
+    close: () => {
+      process.off('exit', forget);
+      forget(); // first: the listener closes at once, so admin commands learn the server is stopping
+      return closeServer(app, worker, rt);
+    },
   };
 }
 
@@ -77,12 +79,4 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
 async function closeServer(app: FastifyInstance, worker: RunningWorker | undefined, rt: Runtime) {
   await Promise.all([app.close(), worker?.stop()]);
   await rt.close(); // after the worker: its last platform calls may go to the in-process sandbox
-}
-
-/** Written whole or not at all (temp file + rename): a reader polling for the file never sees half of it. */
-function writeJson(dir: string, name: string, value: unknown) {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, name);
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  fs.renameSync(`${file}.tmp`, file);
 }

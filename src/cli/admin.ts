@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadAdminClientConfig } from '../config.js';
-import { readDataFile } from '../secrets.js';
+import { notRunningMessage, readDataFile, readServerFile, serverProcessAlive } from '../server-file.js';
 import { type AdminRequest, NOUNS, type Values, VERBS, type Verb } from './admin-verbs.js';
 import { CliError, ServerUnreachableError } from './args.js';
 
@@ -67,19 +67,22 @@ async function runAdmin(verb: Verb, v: Values, arg: string | undefined, env: Nod
   process.stdout.write(`${v.table && verb.table ? verb.table(JSON.parse(text)) : text}\n`);
 }
 
-type Server = { url: URL; source: string; token: string };
+type Server = { url: URL; source: string; token: string; stale?: string };
 
 /** The server's URL (and where it came from, for the hint when it does not answer) and the token. */
 function locateServer(v: Values, env: NodeJS.ProcessEnv): Server {
   const fromEnv = loadAdminClientConfig(env);
   const dataDir = path.resolve(String(v.dataDir ?? fromEnv.dataDir));
   const serverJson = path.join(dataDir, 'server.json');
+  // server.json only when no URL is given: a file left by a stopped server says so (exit 3).
+  const found = v.url === undefined && !fromEnv.url ? readServerFile(dataDir) : undefined;
+  if (found && !serverProcessAlive(found)) throw new ServerUnreachableError(notRunningMessage(dataDir, found));
   const [raw, source] =
     v.url !== undefined
       ? [String(v.url), '--url']
       : fromEnv.url
         ? [fromEnv.url, 'LAYERS_URL']
-        : [serverUrl(dataDir), serverJson];
+        : [found?.url, serverJson];
   if (!raw) {
     throw new ServerUnreachableError(
       `No server found: no ${serverJson}. Is \`layers serve\` running (with this --data-dir)? ` +
@@ -96,7 +99,7 @@ function locateServer(v: Values, env: NodeJS.ProcessEnv): Server {
     throw new CliError(`Invalid server URL "${raw}" (from ${source}): expected http(s)://host:port.`);
   const token = String(v.token ?? fromEnv.adminToken ?? readDataFile(dataDir, 'admin-token') ?? '');
   if (!token) throw new CliError(`No operator token: set LAYERS_ADMIN_TOKEN or --token (no ${dataDir}/admin-token).`);
-  return { url, source, token };
+  return { url, source, token, stale: found && notRunningMessage(dataDir, found) };
 }
 
 async function call(server: Server, req: AdminRequest): Promise<Response> {
@@ -111,20 +114,12 @@ async function call(server: Server, req: AdminRequest): Promise<Response> {
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // A refused connection to the server server.json names: that server has stopped.
+    if (server.stale && cause?.code === 'ECONNREFUSED') throw new ServerUnreachableError(server.stale);
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
     throw new ServerUnreachableError(
       `Cannot reach the server (${why}). Is \`layers serve\` running? ` +
         `Checked ${server.url.origin} from ${server.source}.`,
     );
-  }
-}
-
-function serverUrl(dataDir: string): string | undefined {
-  const raw = readDataFile(dataDir, 'server.json');
-  if (!raw) return undefined;
-  try {
-    return (JSON.parse(raw) as { url?: string }).url;
-  } catch {
-    return undefined;
   }
 }

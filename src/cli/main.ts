@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { DataDirInUseError } from '../data-dir-lock.js';
 import { adminCommand } from './admin.js';
 import { CliError, configureTree, packageVersion, ServerUnreachableError } from './args.js';
 import { migrateCommand } from './migrate.js';
@@ -75,6 +74,6 @@ program(process.env)
     if (err instanceof CliError || (err as Error)?.name === 'ConfigError') fail(2, (err as Error).message);
     if (err instanceof ServerUnreachableError) fail(3, err.message);
     // Its own code: a wrapper can tell "another process runs there" from a failure.
-    if (err instanceof DataDirInUseError) fail(3, err.message);
+    if ((err as Error)?.name === 'DataDirInUseError') fail(3, (err as Error).message);
     fail(1, (err as Error)?.stack ?? String(err));
   });

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
@@ -91,6 +90,8 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
+  // Loaded on use: a PostgreSQL process never pays for the embedded database's module.
+  const { PGlite } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, {
     parsers: pgliteParsers,
   });
