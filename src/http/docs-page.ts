@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-// The browsable API reference at /docs: Swagger UI's standalone bundle, served from the npm
+// The browsable API reference at /docs (and `GET /` redirects there): Swagger UI's standalone bundle, served from the npm
 // package (swagger-ui-dist) by this process, reading /openapi.json. No CDN: the page's CSP
 // allows this origin only, so it works offline and cannot silently start fetching elsewhere.
 
@@ -49,6 +49,8 @@ const INIT = `window.ui = SwaggerUIBundle({
 export function registerDocsPage(app: FastifyInstance) {
   const cache = new Map<string, Buffer>();
   const hide = { schema: { hide: true } };
+  // Someone who opens the server's address in a browser lands on the reference, not on a 404.
+  app.get('/', hide, async (_request, reply) => reply.redirect('/docs', 302));
   app.get('/docs', hide, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE),
   );
