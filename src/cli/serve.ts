@@ -1,6 +1,7 @@
 import { loadConfig, withFlags } from '../config.js';
 import { startServer } from '../server.js';
 import { parse } from './args.js';
+import { printStartupBanner, seedsDemoOnFirstStart } from './banner.js';
 import { closeOnSignal } from './shutdown.js';
 
 export const SERVE_HELP = `Usage: layers serve [--port N] [--host H] [--data-dir DIR] [--demo] [--no-worker]
@@ -9,12 +10,14 @@ Runs the API and, in the same process, the worker (publisher, webhook delivery, 
 upstream revocation, lease renewals). Without DATABASE_URL the data lives in an embedded
 PostgreSQL (PGlite) in DIR. In development and test it also runs the sandbox platform (fake
 TikTok and Instagram) on LAYERS_SANDBOX_PORT (default 8090; 0 or a taken port: a free one,
-written to DIR/server.json).
+written to DIR/server.json). Once listening it prints, on stderr, the API and reference URLs and
+the files holding the demo key and the operator token (LAYERS_BANNER=0: not).
 
   --port N        port to listen on (env PORT, default 8080; 0 picks a free one)
   --host H        address to bind (env HOST, default 127.0.0.1)
   --data-dir DIR  data directory (env LAYERS_DATA_DIR, default ./.layers)
   --demo          seed a demo organization, key, project and accounts; write DIR/demo.json
+                  (done anyway on the first start of a new embedded DIR in development)
   --no-worker     serve the API only; run "layers worker" (PostgreSQL) for the jobs`;
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv) {
@@ -33,6 +36,8 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv) {
   const config = loadConfig(
     withFlags(env, { PORT: args.values.port, HOST: args.values.host, LAYERS_DATA_DIR: args.values['data-dir'] }),
   );
-  const server = await startServer(config, { demo: args.values.demo, worker: !args.values['no-worker'] });
+  const demo = args.values.demo === true || seedsDemoOnFirstStart(config);
+  const server = await startServer(config, { demo, worker: !args.values['no-worker'] });
+  printStartupBanner(config, { baseUrl: server.baseUrl, seededDemo: demo });
   closeOnSignal(server.close, server.app.log);
 }

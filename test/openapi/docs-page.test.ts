@@ -99,6 +99,7 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     assert.ok(text.includes('social:write'), 'the scope is shown');
     // The response example, not a schema's placeholder ("string", 9007199254740991).
     await page.getByText('"canceledScheduledPosts": 4').first().waitFor({ timeout: 10_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator; innerText is what a reader sees.
     const shown = await page.locator('.opblock-delete .responses-wrapper').first().innerText();
     assert.match(shown, /"socialAccountId": "sa_[0-9a-f]{8}-/, `the revoke example: ${shown.slice(0, 800)}`);
     assert.match(shown, /"canceledScheduledPosts": 4/, 'the count of canceled posts');
