@@ -35,15 +35,23 @@ const PAGE = `<!doctype html>
 `;
 
 // validatorUrl null: Swagger UI would otherwise send the document to an online validator.
-const INIT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  validatorUrl: null,
-  docExpansion: 'list',
-  defaultModelsExpandDepth: 0,
-  displayOperationId: true,
-});
+// "Try it out" goes to this server: its origin is put first among the document's servers (the
+// committed document lists the public URL and the default local one, whatever this one is).
+const INIT = `fetch('/openapi.json')
+  .then((res) => res.json())
+  .then((spec) => {
+    const here = { url: window.location.origin, description: 'This server' };
+    spec.servers = [here, ...(spec.servers || []).filter((s) => s.url !== here.url)];
+    window.ui = SwaggerUIBundle({
+      spec,
+      dom_id: '#swagger-ui',
+      deepLinking: true,
+      validatorUrl: null,
+      docExpansion: 'list',
+      defaultModelsExpandDepth: 0,
+      displayOperationId: true,
+    });
+  });
 `;
 
 export function registerDocsPage(app: FastifyInstance) {

@@ -97,6 +97,8 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     assert.ok(text.includes('/v1/social-accounts/{socialAccountId}'), 'the revoke path is shown');
     assert.ok(text.includes('Layers partner API'), 'the title is shown');
     assert.ok(text.includes('social:write'), 'the scope is shown');
+    const servers = await page.locator('.servers select option').allTextContents();
+    assert.match(servers[0] ?? '', new RegExp(`^${baseUrl}`), `"Try it out" goes to this server first: ${servers}`);
     // The response example, not a schema's placeholder ("string", 9007199254740991).
     await page.getByText('"canceledScheduledPosts": 4').first().waitFor({ timeout: 10_000 });
     // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator; innerText is what a reader sees.
