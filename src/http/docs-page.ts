@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-// The browsable API reference at /docs (and `GET /` redirects there): Swagger UI's standalone bundle, served from the npm
-// package (swagger-ui-dist) by this process, reading /openapi.json. No CDN: the page's CSP
-// allows this origin only, so it works offline and cannot silently start fetching elsewhere.
+// The browsable API reference at /docs (and `GET /` redirects there): Swagger UI's standalone
+// bundle, served from the npm package (swagger-ui-dist) by this process, reading /openapi.json.
+// No CDN: the page's CSP allows this origin only, so it works offline and cannot silently start
+// fetching elsewhere.
 
 const DIST = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const ASSETS: Record<string, string> = {

@@ -133,7 +133,8 @@ const DELIVERY = {
   updatedAt: UPDATED,
 };
 const OAUTH = {
-  authorizeUrl: `https://www.tiktok.com/v2/auth/authorize/?client_key=awx1b2c3d4&response_type=code&state=${OAUTH_STATE}`,
+  authorizeUrl:
+    'https://www.tiktok.com/v2/auth/authorize/?client_key=awx1b2c3d4&response_type=code' + `&state=${OAUTH_STATE}`,
   state: OAUTH_STATE,
   expiresAt: '2026-04-18T19:30:02Z',
 };
