@@ -132,9 +132,9 @@ const DELIVERY = {
   createdAt: UPDATED,
   updatedAt: UPDATED,
 };
+const AUTHORIZE = 'https://www.tiktok.com/v2/auth/authorize/?client_key=awx1b2c3d4&response_type=code';
 const OAUTH = {
-  authorizeUrl:
-    'https://www.tiktok.com/v2/auth/authorize/?client_key=awx1b2c3d4&response_type=code' + `&state=${OAUTH_STATE}`,
+  authorizeUrl: `${AUTHORIZE}&state=${OAUTH_STATE}`,
   state: OAUTH_STATE,
   expiresAt: '2026-04-18T19:30:02Z',
 };
