@@ -259,6 +259,23 @@ export function isWebhookEventType(type: string): type is WebhookEventType {
 
 export type CancelReason = WebhookPayload<'post.canceled'>['cancelReason'];
 
+type NeedsReauth = WebhookPayload<'social_account.needs_reauth'>;
+
+/** `social_account.needs_reauth` for an account whose grant the platform refused (publish or refresh). */
+export function needsReauthPayload(
+  account: { id: string; project_id: string | null; platform: NeedsReauth['platform']; handle: string },
+  reason: NeedsReauth['reason'],
+): NeedsReauth {
+  return {
+    socialAccountId: account.id,
+    projectId: account.project_id,
+    platform: account.platform,
+    handle: account.handle,
+    status: 'reauth_required',
+    reason,
+  };
+}
+
 /**
  * `post.canceled` for each canceled post row, and its audit row: the one definition for every
  * cancel path (a partner's cancel of one post, a revoke's, release's or archive's of many).

@@ -11,7 +11,7 @@ import {
 } from '../db/queries/organizations.js';
 import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
-import { findSocialAccountById, insertSocialAccount } from '../db/queries/social-accounts.js';
+import { findSocialAccountById, insertConnectedAccount } from '../db/queries/social-accounts.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { type AdminCtx, fixtureGrant } from './admin-context.js';
@@ -106,7 +106,7 @@ export async function createSocialAccount(
     const { token, externalAccountId } = fixtureGrant(ctx, input.platform, input.handle);
     const expiresAt = token.expiresAt ? new Date(token.expiresAt) : null;
     const sealed = ctx.tokenCrypto.seal(id, 0, token);
-    await insertSocialAccount(ctx.db, {
+    await insertConnectedAccount(ctx.db, {
       id,
       env: input.env,
       organization_id: project.organization_id,
@@ -115,16 +115,11 @@ export async function createSocialAccount(
       external_account_id: externalAccountId,
       handle: input.handle,
       avatar_url: null,
-      status: 'connected',
       leased: false,
-      connected_at: now,
       token_expires_at: expiresAt,
-      disconnected_at: null,
-      disconnected_reason: null,
       token_ciphertext: sealed.ciphertext,
       token_wrapped_key: sealed.wrappedKey,
-      created_at: now,
-      updated_at: now,
+      now,
     });
   }
   return {

@@ -15,7 +15,7 @@ import {
 } from '../db/queries/lease-requests.js';
 import { chargeNextPeriod, insertLease } from '../db/queries/leases.js';
 import { findProjectById } from '../db/queries/projects.js';
-import { insertSocialAccount } from '../db/queries/social-accounts.js';
+import { insertConnectedAccount } from '../db/queries/social-accounts.js';
 import type { AccountEnv, LeasePoolAccountsTable } from '../db/schema.js';
 import { emit, systemEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
@@ -95,7 +95,7 @@ export async function assignPoolAccounts(
             ctx.tokenCrypto.open(p.id, 0, { ciphertext: p.token_ciphertext, wrappedKey: p.token_wrapped_key }),
           )
         : undefined;
-    await insertSocialAccount(tx, {
+    await insertConnectedAccount(tx, {
       // The request's environment: a test key's request gets sandbox accounts, like its own connections.
       id,
       env: target.env,
@@ -105,17 +105,12 @@ export async function assignPoolAccounts(
       external_account_id: p.external_account_id,
       handle: p.handle,
       avatar_url: null,
-      status: 'connected',
       leased: true,
       followers: p.followers,
-      connected_at: now,
       token_expires_at: null,
-      disconnected_at: null,
-      disconnected_reason: null,
       token_ciphertext: sealed?.ciphertext ?? null,
       token_wrapped_key: sealed?.wrappedKey ?? null,
-      created_at: now,
-      updated_at: now,
+      now,
     });
     const lease = {
       id: newId('lse'),

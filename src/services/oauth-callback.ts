@@ -8,7 +8,7 @@ import {
   rebindAccount,
   settleOAuthState,
 } from '../db/queries/oauth-states.js';
-import { insertSocialAccount } from '../db/queries/social-accounts.js';
+import { insertConnectedAccount } from '../db/queries/social-accounts.js';
 import { emit, systemEvents } from '../events/emit.js';
 import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
@@ -116,7 +116,7 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
   } else {
     socialAccountId = newId('sa');
     const sealed = deps.tokenCrypto.seal(socialAccountId, 0, grant.token);
-    await insertSocialAccount(tx, {
+    await insertConnectedAccount(tx, {
       // The key's env decides the platform for good: an lp_test_ connection is a sandbox account.
       id: socialAccountId,
       env: state.env,
@@ -126,16 +126,11 @@ async function bindGrant(deps: CallbackDeps, tx: Tx, state: State, grant: Platfo
       external_account_id: profile.externalAccountId,
       handle: profile.handle,
       avatar_url: profile.avatarUrl,
-      status: 'connected',
       leased: false,
-      connected_at: now,
       token_expires_at: expiresAt,
-      disconnected_at: null,
-      disconnected_reason: null,
       token_ciphertext: sealed.ciphertext,
       token_wrapped_key: sealed.wrappedKey,
-      created_at: now,
-      updated_at: now,
+      now,
     });
   }
   if (!(await settleOAuthState(tx, state.id, { status: 'completed', socialAccountId })))

@@ -13,6 +13,7 @@ import {
 } from '../db/queries/publishing.js';
 import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
+import { needsReauthPayload } from '../events/catalogue.js';
 import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
@@ -241,14 +242,7 @@ export async function emitPostOutcome(
 async function markNeedsReauth(tx: Tx, post: ClaimedPost, account: LockedAccount, error: string, now: Date) {
   const row = await markAccountReauthRequired(tx, { id: account.id, tokenVersion: account.token_version, now });
   if (!row) return;
-  const data = {
-    socialAccountId: account.id,
-    projectId: account.project_id,
-    platform: account.platform,
-    handle: account.handle,
-    status: 'reauth_required' as const,
-    reason: 'publish_rejected' as const,
-  };
+  const data = needsReauthPayload(account, 'publish_rejected');
   await emit(tx, systemEvents(account.organization_id, now), 'social_account.needs_reauth', data, {
     audit: {
       type: 'social_account.needs_reauth',

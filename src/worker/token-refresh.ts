@@ -8,6 +8,7 @@ import {
   markAccountReauthRequired,
   writeRefreshedToken,
 } from '../db/queries/social-account-tokens.js';
+import { needsReauthPayload } from '../events/catalogue.js';
 import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PlatformAdapter } from '../platforms/types.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
@@ -113,14 +114,7 @@ async function markNeedsReauth(
   const marked = await withTransaction(deps.db, async (tx) => {
     const row = await markAccountReauthRequired(tx, { id: account.id, tokenVersion: account.token_version, now });
     if (!row || !account.organization_id) return row !== undefined;
-    const data = {
-      socialAccountId: account.id,
-      projectId: account.project_id,
-      platform: account.platform,
-      handle: account.handle,
-      status: 'reauth_required' as const,
-      reason: 'refresh_rejected' as const,
-    };
+    const data = needsReauthPayload(account, 'refresh_rejected');
     await emit(tx, systemEvents(account.organization_id, now), 'social_account.needs_reauth', data, {
       audit: { type: 'social_account.needs_reauth', projectId: account.project_id, data: { ...data, error } },
     });

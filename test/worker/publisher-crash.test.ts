@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { CLAIM_LEASE_MS } from '../../src/worker/publish-post.js';
 import { runPublisher } from '../../src/worker/publisher.js';
 import { createHarness, DATABASES, json, TEST_DATABASE_URL, type Tenant } from '../harness.js';
@@ -68,6 +70,22 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', {
     h.db.selectFrom('scheduled_posts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const publishCalls = (id: string) =>
     fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish' && c.idempotencyKey === id);
+  /**
+   * PostgreSQL ends a dead client's backend, and releases its locks, once it reads the closed
+   * socket: on a loaded machine that can come a moment after the process is gone. The claim
+   * skips locked rows, so the fresh worker must start after that (in production the lease is
+   * minutes long); a lock still held after 10 s fails the test.
+   */
+  async function untilRowLockFreed(id: string) {
+    for (let polls = 1; polls <= 200; polls++) {
+      const free = await h.db
+        .transaction()
+        .execute((tx) => sql`SELECT id FROM scheduled_posts WHERE id = ${id} FOR UPDATE SKIP LOCKED`.execute(tx));
+      if (free.rows.length === 1) return polls;
+      await sleep(50);
+    }
+    assert.fail(`the dead worker's lock on ${id} was still held after 10 s`);
+  }
   /** A fresh worker, in this process, once the dead one's claim lease has run out. */
   const freshWorkerAfterLease = () =>
     h.atTime(new Date(Date.now() + CLAIM_LEASE_MS + 60_000), () => runPublisher(workerDeps(h, fx)));
@@ -94,7 +112,7 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', {
     );
   });
 
-  it('killed mid-transaction, after the platform call: PostgreSQL rolls it back, the lock is freed, the same key is sent again and the sandbox answers with the first post', async () => {
+  it('killed mid-transaction, after the platform call: PostgreSQL rolls it back, the lock is freed, the same key is sent again and the sandbox answers with the first post', async (tc) => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const id = await publishNow(t, account.id);
@@ -105,6 +123,8 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', {
     const stuck = await row(id);
     assert.equal(stuck.status, 'publishing', 'nothing was recorded');
     assert.ok(stuck.call_started_at, 'but the call marker says the platform may have seen it');
+    const polls = await untilRowLockFreed(id);
+    if (polls > 1) tc.diagnostic(`the dead backend's row lock was freed after ${polls} polls`);
 
     const summary = await freshWorkerAfterLease();
     assert.deepEqual([summary.recovered, summary.published], [1, 1], JSON.stringify(summary));

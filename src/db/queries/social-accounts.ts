@@ -4,8 +4,26 @@ import type { SocialAccountsTable } from '../schema.js';
 import { afterKeyset } from './keyset.js';
 import type { Owner } from './owner.js';
 
+type NewAccount = Omit<
+  Insertable<SocialAccountsTable>,
+  'status' | 'disconnected_at' | 'disconnected_reason' | 'created_at' | 'updated_at' | 'connected_at'
+> & { now: Date };
+
 export async function insertSocialAccount(db: Queryable, row: Insertable<SocialAccountsTable>) {
   return db.insertInto('social_accounts').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A newly connected account (OAuth, a lease, an operator's fixture): connected now, never disconnected. */
+export async function insertConnectedAccount(db: Queryable, { now, ...row }: NewAccount) {
+  return insertSocialAccount(db, {
+    ...row,
+    status: 'connected',
+    connected_at: now,
+    disconnected_at: null,
+    disconnected_reason: null,
+    created_at: now,
+    updated_at: now,
+  });
 }
 
 /** An account of this owner with what a revoke would cancel now. */
