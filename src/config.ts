@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
+  LAYERS_BANNER: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
   LAYERS_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   // Never "true": any client could then name its own address in X-Forwarded-For.
   LAYERS_TRUST_PROXY: z
@@ -103,6 +104,8 @@ export type Config = {
   rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
+  /** `layers serve` prints where the API, its reference and the credentials are (stderr); LAYERS_BANNER=0: not. */
+  banner: boolean;
   /** Development opt-in: webhooks may go to loopback receivers (http too); never in production. */
   webhookAllowLoopback: boolean;
   /** Failed authentications per client address per minute before 429 (docs/guards.md). */
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     webhookAllowLoopback,
+    banner: e.LAYERS_BANNER !== '0',
     authFailuresPerMinute: e.LAYERS_AUTH_FAILURES_PER_MINUTE,
     trustProxy:
       e.LAYERS_TRUST_PROXY === undefined

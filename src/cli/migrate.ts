@@ -1,7 +1,4 @@
 import { Command } from 'commander';
-import { loadConfig, withFlags } from '../config.js';
-import { openDatabase, openEmbeddedDatabase } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
 
 export function migrateCommand(env: NodeJS.ProcessEnv) {
   return new Command('migrate')
@@ -16,6 +13,12 @@ stop the server first. Prints {"applied": [...], "database": "pglite"|"postgres"
 }
 
 export async function runMigrate(opts: { dataDir?: string }, env: NodeJS.ProcessEnv) {
+  // Loaded here, not at the top: `layers --help` does not load the database drivers.
+  const [{ loadConfig, withFlags }, { openDatabase, openEmbeddedDatabase }, { migrate }] = await Promise.all([
+    import('../config.js'),
+    import('../db/client.js'),
+    import('../db/migrate.js'),
+  ]);
   const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
   // Only the database: migrating needs no secrets, and creates none in the data directory.
   const handle = config.databaseUrl

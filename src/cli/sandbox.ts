@@ -1,8 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { startSandboxPlatform } from '../platforms/sandbox/server.js';
 import { CliError, integer } from './args.js';
-import { closeOnSignal } from './shutdown.js';
 
 export function sandboxCommand(env: NodeJS.ProcessEnv) {
   return new Command('sandbox')
@@ -18,6 +15,12 @@ Control plane: GET /__sandbox/log, POST|DELETE /__sandbox/faults, POST /__sandbo
 }
 
 export async function runSandbox(opts: { port?: string; host?: string }, env: NodeJS.ProcessEnv) {
+  // Loaded here, not at the top: `layers --help` does not load the sandbox.
+  const [{ loadConfig }, { startSandboxPlatform }, { closeOnSignal }] = await Promise.all([
+    import('../config.js'),
+    import('../platforms/sandbox/server.js'),
+    import('./shutdown.js'),
+  ]);
   const port = opts.port === undefined ? loadConfig(env).platforms.sandbox.port : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new CliError('--port must be 0–65535. Run "layers sandbox --help" for usage.');

@@ -1,10 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig, withFlags } from '../config.js';
-import { openRuntime } from '../runtime.js';
-import { runOnce } from '../worker/index.js';
-import { processWorkerDeps, startProcessWorker } from '../worker/process.js';
 import { CliError } from './args.js';
-import { closeOnSignal } from './shutdown.js';
 
 type WorkerOptions = { dataDir?: string; once?: boolean };
 
@@ -29,6 +24,15 @@ SIGTERM/SIGINT: the pass in flight finishes what it claimed, then the process ex
 }
 
 export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
+  // Loaded here, not at the top: `layers --help` and admin calls do not load the worker.
+  const [{ loadConfig, withFlags }, { openRuntime }, { runOnce }, { processWorkerDeps, startProcessWorker }, shutdown] =
+    await Promise.all([
+      import('../config.js'),
+      import('../runtime.js'),
+      import('../worker/index.js'),
+      import('../worker/process.js'),
+      import('./shutdown.js'),
+    ]);
   const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
   if (!config.databaseUrl) {
     throw new CliError(
@@ -49,5 +53,5 @@ export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
   }
   const worker = startProcessWorker(rt, log);
   log.info({ database: rt.database.kind, sandboxUrl: rt.platforms.sandboxUrl }, 'layers worker running');
-  closeOnSignal(() => worker.stop().then(rt.close), log);
+  shutdown.closeOnSignal(() => worker.stop().then(rt.close), log);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALL_WEBHOOK_TYPES, WEBHOOK_EVENTS, type WebhookEventType } from './catalogue.js';
+import { webhookEnvelopeExample } from './examples.js';
 
 // The OpenAPI 3.1 `webhooks` section, generated from the catalogue: one entry per webhook type,
 // its request body the envelope a receiver gets (src/webhooks/signature.ts `envelopeJson`), its
@@ -75,13 +76,17 @@ export function webhooksSection(): { webhooks: Json; schemas: Json } {
     schemas[`${name}Data`] = jsonSchema(WEBHOOK_EVENTS[type].payload);
     webhooks[type] = {
       post: {
+        operationId: `on${name.replace(/Webhook$/, '')}`,
         summary: WEBHOOK_EVENTS[type].summary,
         description:
           `The \`${type}\` event, POSTed to every active endpoint subscribed to it, signed (docs/webhooks.md). ` +
           'Answer any 2xx within 10 s; anything else is retried.',
         tags: ['Webhooks'],
         parameters: HEADERS,
-        requestBody: { required: true, content: { 'application/json': { schema: schemaRef(name) } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: schemaRef(name), example: webhookEnvelopeExample(type) } },
+        },
         responses: { '2XX': { description: 'Received. The body is ignored.' } },
       },
     };

@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-// The browsable API reference at /docs: Swagger UI's standalone bundle, served from the npm
-// package (swagger-ui-dist) by this process, reading /openapi.json. No CDN: the page's CSP
-// allows this origin only, so it works offline and cannot silently start fetching elsewhere.
+// The browsable API reference at /docs (and `GET /` redirects there): Swagger UI's standalone
+// bundle, served from the npm package (swagger-ui-dist) by this process, reading /openapi.json.
+// No CDN: the page's CSP allows this origin only, so it works offline and cannot silently start
+// fetching elsewhere.
 
 const DIST = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const ASSETS: Record<string, string> = {
@@ -35,20 +36,30 @@ const PAGE = `<!doctype html>
 `;
 
 // validatorUrl null: Swagger UI would otherwise send the document to an online validator.
-const INIT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  validatorUrl: null,
-  docExpansion: 'list',
-  defaultModelsExpandDepth: 0,
-  displayOperationId: true,
-});
+// "Try it out" goes to this server: its origin is put first among the document's servers (the
+// committed document lists the public URL and the default local one, whatever this one is).
+const INIT = `fetch('/openapi.json')
+  .then((res) => res.json())
+  .then((spec) => {
+    const here = { url: window.location.origin, description: 'This server' };
+    spec.servers = [here, ...(spec.servers || []).filter((s) => s.url !== here.url)];
+    window.ui = SwaggerUIBundle({
+      spec,
+      dom_id: '#swagger-ui',
+      deepLinking: true,
+      validatorUrl: null,
+      docExpansion: 'list',
+      defaultModelsExpandDepth: 0,
+      displayOperationId: true,
+    });
+  });
 `;
 
 export function registerDocsPage(app: FastifyInstance) {
   const cache = new Map<string, Buffer>();
   const hide = { schema: { hide: true } };
+  // Someone who opens the server's address in a browser lands on the reference, not on a 404.
+  app.get('/', hide, async (_request, reply) => reply.redirect('/docs', 302));
   app.get('/docs', hide, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).send(PAGE),
   );

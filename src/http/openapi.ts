@@ -3,6 +3,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { webhooksSection } from '../events/openapi.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
+import { errorExample, OPERATION_EXAMPLES } from './openapi-examples.js';
 import { GUARD_ERRORS } from './schemas.js';
 
 // The OpenAPI document's cross-cutting parts, added here once from each route's config rather
@@ -28,6 +29,32 @@ const TAG_ORDER = [
   'Audit log',
 ];
 const ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
+
+/** Fixed, so the committed document does not depend on the environment that generated it. */
+const SERVERS = [
+  { url: 'https://api.layers.com', description: 'Production' },
+  { url: 'http://127.0.0.1:8080', description: 'A local `layers serve` (`npm start`; PORT defaults to 8080)' },
+];
+const INFO_EXTRA = {
+  contact: { name: 'Layers partner support', url: 'https://layers.com/partners', email: 'partners@layers.com' },
+  license: { name: 'Proprietary: Layers partner terms', url: 'https://layers.com/legal/partner-terms' },
+};
+const GUIDES =
+  '\n\nGuides (in the server repository): docs/guards.md (guards, error codes, retries, idempotency), ' +
+  'docs/webhooks.md (events, signatures, retries), docs/content-and-publishing.md (scheduling and publishing), ' +
+  'docs/environments.md (test and live keys). Try it locally: `npm start` seeds a demo key into `.layers/demo.json`.';
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Identity: 'Who the calling key is, the audit of its organization, and the leak response (kill a key).',
+  Projects: 'One project per end-customer; archiving one cancels its queued posts.',
+  'Social accounts':
+    'TikTok and Instagram accounts connected by OAuth; revoke disconnects one, drops its token and cancels ' +
+    'its queued posts in one transaction.',
+  'Leased accounts': 'Accounts Layers lends to a project for a monthly price: request, list, release.',
+  Content: 'Finished media and caption, uploaded once and published to many accounts (docs/content-and-publishing.md).',
+  Publishing: 'Posts scheduled from content: queued until due, then published by the worker.',
+  Webhooks: 'Endpoints that receive signed events, their deliveries and replays (docs/webhooks.md).',
+  'Audit log': 'What changed in the organization, by which key and request.',
+};
 
 /** What each code means, for the error responses' descriptions (typed: a new code must be described). */
 const MEANING: Record<ErrorCode, string> = {
@@ -123,7 +150,8 @@ export function openapiTransformObject(input: TransformObjectInput) {
   const webhooks = webhooksSection(); // generated from the event catalogue (src/events)
   return {
     openapi: doc.openapi,
-    info: doc.info,
+    info: { ...doc.info, description: `${doc.info?.description ?? ''}${GUIDES}`, ...INFO_EXTRA },
+    servers: SERVERS,
     security: doc.security,
     tags: orderedTags(doc.paths ?? {}),
     paths: sortKeys(doc.paths ?? {}, (ops: Json) => sortKeys(ops, undefined, METHOD_ORDER)),
@@ -143,6 +171,14 @@ function decorateOperation(method: string, op: Json) {
   if (idempotent) op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }];
   if (op['x-body-optional'] && op.requestBody) op.requestBody.required = false;
   delete op['x-body-optional'];
+  const examples = OPERATION_EXAMPLES[op.operationId];
+  const requestMedia = op.requestBody?.content?.['application/json'];
+  if (requestMedia && examples?.request !== undefined) requestMedia.example = examples.request;
+  const exampleOf = {
+    operationId: op.operationId as string,
+    scope: op['x-required-scope'] as string | null,
+    pathParams: (op.parameters ?? []).filter((p: Json) => p.in === 'path').map((p: Json) => p.name as string),
+  };
   const responses: Json = op.responses ?? {};
   const statuses = new Set([
     ...Object.keys(responses).map(Number),
@@ -164,13 +200,15 @@ function decorateOperation(method: string, op: Json) {
       op.responses[status] = {
         description: codes.join(' ') || STATUS_CODES[status],
         headers,
-        content: { 'application/json': { schema: { $ref: ENVELOPE_REF } } },
+        content: { 'application/json': { schema: { $ref: ENVELOPE_REF }, example: errorExample(status, exampleOf) } },
       };
     } else {
       const description =
         response.description && response.description !== 'Default Response'
           ? response.description
           : STATUS_CODES[status];
+      const media = response.content?.['application/json'];
+      if (media && examples) media.example = examples.response;
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }
@@ -234,7 +272,9 @@ function orderedTags(paths: Json) {
   for (const ops of Object.values<Json>(paths))
     for (const op of Object.values<Json>(ops)) for (const t of op.tags ?? []) used.add(t);
   const rank = (t: string) => (TAG_ORDER.includes(t) ? TAG_ORDER.indexOf(t) : TAG_ORDER.length);
-  return [...used].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((name) => ({ name }));
+  return [...used]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .map((name) => ({ name, description: TAG_DESCRIPTIONS[name] }));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: maps arbitrary JSON values.

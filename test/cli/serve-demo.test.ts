@@ -93,6 +93,14 @@ async function waitForFile(file: string, server: ChildProcess, output: () => str
   assert.fail(`no ${file} after 180 s: ${show(output())}`);
 }
 
+async function waitFor(done: () => boolean, server: ChildProcess, output: () => string) {
+  for (let i = 0; i < 1800 && !done(); i++) {
+    if (server.exitCode !== null) assert.fail(`server exited ${server.exitCode}: ${show(output())}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(done(), `not within 180 s: ${show(output())}`);
+}
+
 describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-demo-'));
   let server: ChildProcess;
@@ -436,6 +444,22 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     }
   });
 
+  it('prints the start-up block once on stderr: API and docs URLs, the files of the demo key and admin token', async () => {
+    await waitFor(
+      () => stderr.includes('LAYERS_BANNER=0'),
+      server,
+      () => stderr,
+    );
+    assert.equal(stderr.split('Layers partner API is up').length - 1, 1, show(stderr));
+    assert.ok(stderr.includes(`${demo.baseUrl}/v1`), show(stderr));
+    assert.ok(stderr.includes(`${demo.baseUrl}/docs`), show(stderr));
+    assert.ok(stderr.includes(path.join(dataDir, 'demo.json')), show(stderr));
+    assert.ok(stderr.includes(path.join(dataDir, 'admin-token')), show(stderr));
+    const root = await curl([`${demo.baseUrl}/`]);
+    assert.equal(root.status, 302, show(root.body));
+    assert.equal(root.headers.location, '/docs');
+  });
+
   it('SIGTERM: exits 0; every log line is JSON, request lines carry reqId, no credential was logged', async () => {
     server.kill('SIGTERM');
     const { code, signal } = await exited;
@@ -467,5 +491,64 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
       assert.ok(!everything.includes(s), `a credential (${s.slice(0, 12)}…) appears in the server output`);
     assert.doesNotMatch(everything, /sbx_(at|rt)_/, 'no platform token in the logs');
     assert.doesNotMatch(everything, /authorization/i, 'no Authorization header in the logs');
+  });
+});
+
+describe('layers serve on a new data directory (the README quick start: `npm start`)', { timeout: 600_000 }, () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-first-'));
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  function start(env: Record<string, string> = {}) {
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--no-worker', '--port', '0', '--data-dir', dataDir],
+      { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const out = { stdout: '', stderr: '' };
+    proc.stdout!.on('data', (d) => (out.stdout += d));
+    proc.stderr!.on('data', (d) => (out.stderr += d));
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    return { proc, out, exited };
+  }
+
+  it('the first start seeds the demo data and says where the key is; a later start keeps it, LAYERS_BANNER=0 is quiet', async () => {
+    const first = start();
+    try {
+      await waitFor(
+        () => first.out.stderr.includes('LAYERS_BANNER=0'),
+        first.proc,
+        () => first.out.stderr,
+      );
+      const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
+      assert.match(demo.apiKey, /^lp_test_/);
+      assert.ok(
+        first.out.stderr.includes(`"apiKey" in ${path.join(dataDir, 'demo.json')} (seeded now)`),
+        first.out.stderr,
+      );
+      assert.ok(!first.out.stderr.includes(demo.apiKey), 'the banner names the file, never the key');
+      const whoami = await curl([`${demo.baseUrl}/v1/whoami`, '-H', `Authorization: Bearer ${demo.apiKey}`]);
+      assert.equal(whoami.status, 200, show(whoami.body));
+      first.proc.kill('SIGTERM');
+      assert.equal(await first.exited, 0, show(first.out.stderr));
+
+      fs.rmSync(path.join(dataDir, 'server.json'));
+      const second = start({ LAYERS_BANNER: '0' });
+      try {
+        await waitForFile(path.join(dataDir, 'server.json'), second.proc, () => second.out.stderr);
+        await waitFor(
+          () => second.out.stdout.includes('layers API listening'),
+          second.proc,
+          () => second.out.stdout,
+        );
+        const again = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
+        assert.equal(again.organizationId, demo.organizationId, 'a later start does not seed again');
+      } finally {
+        second.proc.kill('SIGTERM');
+        await second.exited;
+      }
+      assert.equal(second.out.stderr, '', 'LAYERS_BANNER=0: nothing on stderr, start to exit');
+    } finally {
+      if (first.proc.exitCode === null) first.proc.kill('SIGKILL');
+    }
   });
 });

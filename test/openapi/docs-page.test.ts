@@ -64,6 +64,12 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     );
   });
 
+  it('GET / redirects (302) to /docs', async () => {
+    const res = await fetch(`${baseUrl}/`, { redirect: 'manual' });
+    assert.equal(res.status, 302, await res.text());
+    assert.equal(res.headers.get('location'), '/docs');
+  });
+
   it('renders the revoke endpoint, loading nothing from outside the server', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 2200 } });
     const foreign: string[] = [];
@@ -91,6 +97,16 @@ describe('/docs (headless Chromium, real server)', { timeout: 120_000 }, () => {
     assert.ok(text.includes('/v1/social-accounts/{socialAccountId}'), 'the revoke path is shown');
     assert.ok(text.includes('Layers partner API'), 'the title is shown');
     assert.ok(text.includes('social:write'), 'the scope is shown');
+    const servers = await page.locator('.servers select option').allTextContents();
+    assert.match(servers[0] ?? '', new RegExp(`^${baseUrl}`), `"Try it out" goes to this server first: ${servers}`);
+    // The response example, not a schema's placeholder ("string", 9007199254740991).
+    await page.getByText('"canceledScheduledPosts": 4').first().waitFor({ timeout: 10_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator; innerText is what a reader sees.
+    const shown = await page.locator('.opblock-delete .responses-wrapper').first().innerText();
+    assert.match(shown, /"socialAccountId": "sa_[0-9a-f]{8}-/, `the revoke example: ${shown.slice(0, 800)}`);
+    assert.match(shown, /"canceledScheduledPosts": 4/, 'the count of canceled posts');
+    assert.match(shown, /"code": "UNAUTHENTICATED"/, 'the 401 example has its own code');
+    assert.doesNotMatch(shown, /9007199254740991/, 'no schema placeholder');
     assert.deepEqual(foreign, [], 'requests to other origins');
     assert.deepEqual(failed, [], 'failed requests');
     assert.deepEqual(errors, [], 'page errors');

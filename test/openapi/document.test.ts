@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildOpenapiDocument } from '../../scripts/openapi-document.js';
-import { ERROR_CODES } from '../../src/http/errors.js';
+import { ERROR_CODES, ERRORS } from '../../src/http/errors.js';
 import { GUARD_ERRORS } from '../../src/http/schemas.js';
 import { ROUTES } from '../route-registry.js';
 
@@ -59,9 +60,10 @@ describe('OpenAPI document', () => {
       for (const s of GUARD_ERRORS) assert.ok(op.responses[s], `${op.operationId}: ${s}`);
       for (const [status, res] of Object.entries<any>(op.responses)) {
         if (Number(status) < 400) continue;
+        assert.deepEqual(Object.keys(res.content), ['application/json'], `${op.operationId} ${status}`);
         assert.deepEqual(
-          res.content,
-          { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+          res.content['application/json'].schema,
+          { $ref: '#/components/schemas/ErrorEnvelope' },
           `${op.operationId} ${status}`,
         );
         assert.match(res.description, /`[A-Z_]+`/, `${op.operationId} ${status}: ${res.description}`);
@@ -157,5 +159,105 @@ describe('OpenAPI document', () => {
       'canceledScheduledPosts',
       'disconnectedAt',
     ]);
+  });
+});
+
+// The examples /docs shows: one per request body and response, each valid against its own schema,
+// ids and timestamps in the shapes the API really sends, error codes as the error table says.
+
+const ID =
+  /^(org|key|prj|sa|cnt|sp|lreq|lse|chg|st|whe|evt|dlv)_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ID_LIKE = /^(org|key|prj|sa|cnt|sp|lreq|lse|chg|st|whe|evt|dlv)_/;
+const REQUEST_ID = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** Every string in an example that looks like an id or a timestamp has the exact shape. */
+function shapeProblems(value: unknown, at: string, out: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) shapeProblems(v, `${at}[${i}]`, out);
+  } else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) shapeProblems(v, `${at}.${k}`, out);
+  else if (typeof value === 'string') {
+    if (ID_LIKE.test(value) && !ID.test(value)) out.push(`${at}: ${value} is not <prefix>_<uuid>`);
+    if (value.startsWith('req_') && !REQUEST_ID.test(value)) out.push(`${at}: ${value} is not req_<ULID>`);
+    if (/^\d{4}-\d\d-\d\dT/.test(value) && !TIMESTAMP.test(value)) out.push(`${at}: ${value} is not whole-second Z`);
+  }
+  return out;
+}
+
+describe('OpenAPI document: examples', () => {
+  let doc: Record<string, any>;
+  let validate: (schema: unknown, value: unknown) => string | undefined;
+  before(async () => {
+    doc = await buildOpenapiDocument();
+    // ajv (fastify's own validator) with JSON Schema 2020-12, the dialect of OpenAPI 3.1's schemas.
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const base = 'https://layers.test/openapi.json';
+    ajv.addSchema({ $id: base, components: doc.components });
+    validate = (schema, value) => {
+      const local = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', `"${base}#/components/`));
+      const check = ajv.compile(local);
+      return check(value) ? undefined : ajv.errorsText(check.errors);
+    };
+  });
+
+  const operations = () => Object.values<Record<string, Op>>(doc.paths).flatMap((byMethod) => Object.values(byMethod));
+
+  it('every request body and every response has an example that validates against its schema', () => {
+    let count = 0;
+    const check = (where: string, media: any) => {
+      assert.ok(media?.example !== undefined, `${where}: an example`);
+      assert.equal(validate(media.schema, media.example), undefined, `${where}: ${JSON.stringify(media.example)}`);
+      assert.deepEqual(shapeProblems(media.example, where), []);
+      count++;
+    };
+    for (const op of operations()) {
+      if (op.requestBody) check(`${op.operationId} request`, op.requestBody.content['application/json']);
+      for (const [status, res] of Object.entries<any>(op.responses))
+        check(`${op.operationId} ${status}`, res.content?.['application/json']);
+    }
+    for (const [type, { post }] of Object.entries<any>(doc.webhooks))
+      check(`webhook ${type}`, post.requestBody.content['application/json']);
+    assert.ok(count > 300, `examples checked: ${count}`);
+  });
+
+  it('every error example has the code the error table gives its status, with the details clients rely on', () => {
+    for (const op of operations()) {
+      for (const [status, res] of Object.entries<any>(op.responses)) {
+        if (Number(status) < 400) continue;
+        const { error } = res.content['application/json'].example;
+        const codes = Object.values(ERRORS)
+          .filter((e) => e.status === Number(status))
+          .map((e) => e.code);
+        assert.ok(codes.includes(error.code), `${op.operationId} ${status}: ${error.code} not in ${codes}`);
+        assert.match(error.requestId, REQUEST_ID, `${op.operationId} ${status}`);
+      }
+      const example = (status: number) => op.responses[status].content['application/json'].example.error;
+      assert.equal(example(401).code, 'UNAUTHENTICATED', op.operationId);
+      assert.equal(example(403).code, 'FORBIDDEN_SCOPE', op.operationId);
+      if (op['x-required-scope']) assert.equal(example(403).details.requiredScope, op['x-required-scope']);
+      if (op.responses[404]) assert.equal(example(404).code, 'NOT_FOUND', op.operationId);
+      if (op.responses[422]) assert.ok(example(422).details.issues.length, `${op.operationId} 422: details.issues`);
+      assert.equal(example(429).code, 'RATE_LIMITED', op.operationId);
+      assert.equal(example(503).code, 'KILL_SWITCH', op.operationId);
+    }
+  });
+
+  it('servers, contact, license, tag descriptions and the guides', () => {
+    assert.deepEqual(
+      doc.servers.map((s: { url: string }) => s.url),
+      ['https://api.layers.com', 'http://127.0.0.1:8080'],
+    );
+    assert.ok(doc.info.contact?.email && doc.info.license?.name && doc.info.license.url, JSON.stringify(doc.info));
+    for (const tag of doc.tags) assert.ok(tag.description, `tag ${tag.name}: a description`);
+    for (const guide of ['docs/guards.md', 'docs/webhooks.md']) assert.ok(doc.info.description.includes(guide), guide);
+  });
+
+  it('the seed’s revoke example: an sa_ id, disconnected, with the count of canceled posts', () => {
+    const op = operations().find((o) => o.operationId === 'revokeSocialAccount')!;
+    const example = op.responses[200].content['application/json'].example;
+    assert.match(example.socialAccountId, /^sa_/);
+    assert.equal(example.status, 'disconnected');
+    assert.equal(example.canceledScheduledPosts, 4);
   });
 });
