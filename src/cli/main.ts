@@ -44,6 +44,10 @@ main(process.argv.slice(2), process.env).catch((err: unknown) => {
     process.stderr.write(`layers: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  if ((err as Error)?.name === 'StartupError') {
+    process.stderr.write(`layers: ${(err as Error).message}\n`); // database unreachable, port taken: one line
+    process.exit(1);
+  }
   if (err instanceof DataDirInUseError) {
     process.stderr.write(`layers: ${err.message}\n`);
     process.exit(3); // its own code: a wrapper can tell "another process runs there" from a failure
