@@ -97,19 +97,21 @@ export function observeDatabase(metrics: Metrics, source: { db: Db; clock: Clock
       },
     });
   }
-  // Both gauges come from one read per queue per scrape, shared by the two collect() calls.
-  let reading: Promise<Map<string, { depth: number; oldestAgeSeconds: number }>> | undefined;
+  // Both gauges come from one read per queue per scrape: the registry collects them at once, so
+  // the second collect() joins the read the first started; the next scrape reads afresh.
+  type Reading = Map<string, { depth: number; oldestAgeSeconds: number }>;
+  let reading: Promise<Reading> | undefined;
+  const readAll = async (): Promise<Reading> => {
+    const now = source.clock.now();
+    const out: Reading = new Map();
+    for (const q of QUEUE_NAMES)
+      out.set(q, await queueDepth(source.db, q, now).catch(() => ({ depth: NaN, oldestAgeSeconds: NaN })));
+    return out;
+  };
   const read = () => {
-    reading ??= (async () => {
-      const now = source.clock.now();
-      const out = new Map<string, { depth: number; oldestAgeSeconds: number }>();
-      for (const q of QUEUE_NAMES)
-        out.set(q, await queueDepth(source.db, q, now).catch(() => ({ depth: NaN, oldestAgeSeconds: NaN })));
-      setImmediate(() => {
-        reading = undefined;
-      });
-      return out;
-    })();
+    reading ??= readAll().finally(() => {
+      reading = undefined;
+    });
     return reading;
   };
   new Gauge({
