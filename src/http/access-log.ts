@@ -12,6 +12,11 @@ const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function installAccessLog(app: FastifyInstance, metrics: Metrics | undefined) {
   app.decorateRequest('refusal', undefined);
+  // At debug only: when a request arrived, for following a slow or stuck one (and for tests that
+  // must know a request is in flight before they act).
+  app.addHook('onRequest', async (request) => {
+    request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
+  });
   app.addHook('onResponse', async (request, reply) => {
     // A request that matched no route has no template: one label for all of them, not one per path.
     const route = request.routeOptions.url ?? '(unmatched)';

@@ -214,8 +214,16 @@ describeEachDb('request logs', (h) => {
       const probe = await app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(probe.statusCode, 200);
       const records = lines.map((l) => JSON.parse(l) as Record<string, any>);
-      const mine = records.filter((r) => r.reqId === res.headers['x-request-id']);
-      assert.equal(mine.length, 1, JSON.stringify(mine));
+      const all = records.filter((r) => r.reqId === res.headers['x-request-id']);
+      // At debug a "request received" line comes first; at info the access line is the only one.
+      assert.deepEqual(
+        all.map((r) => [r.level, r.msg]),
+        [
+          [20, 'request received'],
+          [30, 'request'],
+        ],
+      );
+      const mine = all.filter((r) => r.msg === 'request');
       const line = mine[0]!;
       assert.equal(line.msg, 'request');
       assert.equal(line.level, 30);
@@ -232,7 +240,10 @@ describeEachDb('request logs', (h) => {
       const health = records.filter((r) => r.reqId === probe.headers['x-request-id']);
       assert.deepEqual(
         health.map((r) => [r.level, r.msg, r.route]),
-        [[20, 'request', '/healthz']],
+        [
+          [20, 'request received', undefined],
+          [20, 'request', '/healthz'],
+        ],
       );
     } finally {
       await app.close();
