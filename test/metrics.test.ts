@@ -6,26 +6,10 @@ import { BUDGETS, createRateLimiter } from '../src/http/guards/rate-limit.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
 import { startMetricsServer } from '../src/metrics-server.js';
 import { describeEachDb } from './harness.js';
+import { parseExposition } from './support/prometheus.js';
 
 // The process's metrics (src/metrics.ts) as Prometheus scrapes them: the exposition parses, and
 // requests, guard refusals, queues and store errors move what they should.
-
-/** The text exposition as a map "name{labels}" → value; every sample line must parse. */
-export function parseExposition(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (\S+)$/.exec(line);
-    assert.ok(m, `not a Prometheus sample line: ${JSON.stringify(line)}`);
-    // Values as Go's ParseFloat reads them: NaN and ±Inf in any case (prom-client writes "Nan").
-    const raw = m[3]!.toLowerCase();
-    const value =
-      raw === 'nan' ? Number.NaN : /^[+-]?inf$/.test(raw) ? Number(raw.replace('inf', 'Infinity')) : Number(raw);
-    assert.ok(!Number.isNaN(value) || raw === 'nan', line);
-    samples.set(`${m[1]}${m[2] ?? ''}`, value);
-  }
-  return samples;
-}
 
 async function scrape(metrics: Metrics) {
   const { contentType, body } = await metrics.exposition();

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DATABASES, TEST_DATABASE_URL } from '../harness.js';
-import { parseExposition } from '../metrics.test.js';
+import { parseExposition } from '../support/prometheus.js';
 
 // Start-up that explains itself, as real processes: a database that comes up late is waited
 // for; one that never does, and a port already taken, stop the process with one line (exit 1).
