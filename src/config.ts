@@ -197,7 +197,8 @@ function combinationProblems(env: NodeJS.ProcessEnv): string[] {
   if (store === 'postgres' && !env.DATABASE_URL) problems.push('RATE_LIMIT_STORE=postgres needs DATABASE_URL');
   if (env.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1' && production)
     problems.push(
-      'LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when NODE_ENV=production',
+      'LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when ' +
+        'NODE_ENV=production',
     );
   if (env.LOG_FORMAT === 'pretty' && production)
     problems.push('LOG_FORMAT=pretty (human-readable logs, for development) is refused when NODE_ENV=production');

@@ -116,7 +116,9 @@ export function observeDatabase(metrics: Metrics, source: { db: Db; clock: Clock
   };
   new Gauge({
     name: 'layers_queue_depth',
-    help: 'Items waiting for the worker: due_posts, webhook_deliveries, upstream_revocations, outbox (NaN: the query failed)',
+    help:
+      'Items waiting for the worker: due_posts, webhook_deliveries, upstream_revocations, outbox ' +
+      '(NaN: the query failed)',
     labelNames: ['queue'],
     registers,
     async collect() {
