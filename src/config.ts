@@ -43,6 +43,13 @@ const EnvSchema = z.object({
     .optional(),
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres', 'redis']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // pretty: human-readable lines (pino-pretty) for development; refused with NODE_ENV=production.
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  // The operator's port: /metrics, /healthz, /readyz without credentials (src/metrics-server.ts); unset: none.
+  LAYERS_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LAYERS_METRICS_HOST: z.string().min(1).optional(),
+  // How long start-up retries an unreachable PostgreSQL before it gives up (exit 1).
+  LAYERS_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
   LAYERS_BANNER: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
@@ -64,11 +71,21 @@ const EnvSchema = z.object({
   LAYERS_INSTAGRAM_CLIENT_ID: z.string().min(1).optional(),
   LAYERS_INSTAGRAM_CLIENT_SECRET: z.string().min(1).optional(),
   LAYERS_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  // A sandbox platform running elsewhere (`layers sandbox` on another host): test accounts and,
+  // outside production, the default platform hosts go there; this process starts none.
+  LAYERS_SANDBOX_URL: Url.optional(),
   LAYERS_PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   // Test-only hooks into a real process (src/test-faults.ts, src/worker/test-pause.ts); refused outside NODE_ENV=test.
   LAYERS_TEST_FAULTS: z.string().optional(),
   LAYERS_TEST_PAUSE: z.string().optional(),
 });
+
+/**
+ * Every environment variable the code reads: the server's configuration, and LAYERS_URL, which
+ * only `layers admin` reads (loadAdminClientConfig). The README's configuration table lists
+ * exactly these (test/config-readme.test.ts).
+ */
+export const ENV_VARIABLES: readonly string[] = [...Object.keys(EnvSchema.shape), 'LAYERS_URL'];
 
 const PLATFORM_CREDENTIALS = [
   'LAYERS_TIKTOK_CLIENT_KEY',
@@ -82,7 +99,7 @@ export type PlatformSettings = {
   tiktok: { baseUrl: string | undefined; clientKey: string; clientSecret: string };
   instagram: { baseUrl: string | undefined; clientId: string; clientSecret: string };
   /** Whether this process should start the sandbox platform (development/test, not overridden). */
-  sandbox: { start: boolean; port: number };
+  sandbox: { start: boolean; port: number; url: string };
   timeoutMs: number | undefined;
   /** Production only: the client credentials not given (requirePlatformCredentials refuses to start). */
   missingCredentials: string[];
@@ -103,6 +120,11 @@ export type Config = {
   redisUrl: string | undefined;
   rateLimitStore: 'memory' | 'postgres' | 'redis';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
+  /** The metrics port (src/metrics-server.ts) and its address; port undefined: no metrics server. */
+  metrics: { port: number | undefined; host: string };
+  /** Start-up retries an unreachable PostgreSQL this long, then exits 1. */
+  dbConnectTimeoutMs: number;
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
   /** `layers serve` prints where the API, its reference and the credentials are (stderr); LAYERS_BANNER=0: not. */
   banner: boolean;
@@ -128,23 +150,19 @@ export function invalidConfiguration(problems: string[]): ConfigError {
   return new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
+/** Every problem of the environment at once: the values' shapes, then how they combine. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const parsed = EnvSchema.safeParse(withSecretFiles(env));
-  if (!parsed.success) throw invalidConfiguration(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const withFiles = withSecretFiles(env);
+  const parsed = EnvSchema.safeParse(withFiles);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  problems.push(...combinationProblems(withFiles));
+  if (problems.length === 1 && problems[0]!.startsWith('LAYERS_WEBHOOK_ALLOW_LOOPBACK=1'))
+    throw new ConfigError(`Invalid configuration: ${problems[0]}`); // the one-line form it has always had
+  if (problems.length > 0 || !parsed.success) throw invalidConfiguration(problems);
   const e = parsed.data;
   // Rate limits default to the most shared store configured: Redis, else PostgreSQL, else memory.
   const rateLimitStore = e.RATE_LIMIT_STORE ?? (e.REDIS_URL ? 'redis' : e.DATABASE_URL ? 'postgres' : 'memory');
-  if (rateLimitStore === 'redis' && !e.REDIS_URL)
-    throw invalidConfiguration(['RATE_LIMIT_STORE=redis needs REDIS_URL']);
-  if (rateLimitStore === 'postgres' && !e.DATABASE_URL)
-    throw invalidConfiguration(['RATE_LIMIT_STORE=postgres needs DATABASE_URL']);
   const webhookAllowLoopback = e.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1';
-  if (webhookAllowLoopback && e.NODE_ENV === 'production') {
-    throw new ConfigError(
-      'Invalid configuration: LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local ' +
-        'development) is refused when NODE_ENV=production',
-    );
-  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -158,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisUrl: e.REDIS_URL,
     rateLimitStore,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    metrics: { port: e.LAYERS_METRICS_PORT, host: e.LAYERS_METRICS_HOST ?? e.HOST },
+    dbConnectTimeoutMs: e.LAYERS_DB_CONNECT_TIMEOUT_MS,
     nodeEnv: e.NODE_ENV,
     webhookAllowLoopback,
     banner: e.LAYERS_BANNER !== '0',
@@ -173,9 +194,35 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/** How the variables combine (read raw, so that a shape problem elsewhere does not hide these). */
+function combinationProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const store = env.RATE_LIMIT_STORE;
+  if (store === 'redis' && !env.REDIS_URL) problems.push('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (store === 'postgres' && !env.DATABASE_URL) problems.push('RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+  if (env.LAYERS_WEBHOOK_ALLOW_LOOPBACK === '1' && production)
+    problems.push(
+      'LAYERS_WEBHOOK_ALLOW_LOOPBACK=1 (loopback webhook receivers, for local development) is refused when ' +
+        'NODE_ENV=production',
+    );
+  if (env.LOG_FORMAT === 'pretty' && production)
+    problems.push('LOG_FORMAT=pretty (human-readable logs, for development) is refused when NODE_ENV=production');
+  for (const name of ['LAYERS_TEST_FAULTS', 'LAYERS_TEST_PAUSE'])
+    if (env[name] && env.NODE_ENV !== 'test') problems.push(`${name} is honoured only with NODE_ENV=test`);
+  if (env.LAYERS_TEST_FAULTS && env.NODE_ENV === 'test') {
+    try {
+      parseTestFaults(env.LAYERS_TEST_FAULTS);
+    } catch (err) {
+      problems.push(`LAYERS_TEST_FAULTS: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}
+
 function platformSettings(e: z.infer<typeof EnvSchema>): PlatformSettings {
   const production = e.NODE_ENV === 'production';
-  const sandboxUrl = `http://127.0.0.1:${e.LAYERS_SANDBOX_PORT}`;
+  const sandboxUrl = e.LAYERS_SANDBOX_URL?.replace(/\/+$/, '') ?? `http://127.0.0.1:${e.LAYERS_SANDBOX_PORT}`;
   const tiktokBase = e.LAYERS_TIKTOK_BASE_URL ?? (production ? undefined : sandboxUrl);
   const instagramBase = e.LAYERS_INSTAGRAM_BASE_URL ?? (production ? undefined : sandboxUrl);
   return {
@@ -190,8 +237,10 @@ function platformSettings(e: z.infer<typeof EnvSchema>): PlatformSettings {
       clientSecret: e.LAYERS_INSTAGRAM_CLIENT_SECRET ?? SANDBOX_CLIENTS.instagram.clientSecret,
     },
     sandbox: {
-      start: !production && (tiktokBase === sandboxUrl || instagramBase === sandboxUrl),
+      // A sandbox named by URL runs elsewhere: this process starts none.
+      start: !production && !e.LAYERS_SANDBOX_URL && (tiktokBase === sandboxUrl || instagramBase === sandboxUrl),
       port: e.LAYERS_SANDBOX_PORT,
+      url: sandboxUrl,
     },
     timeoutMs: e.LAYERS_PLATFORM_TIMEOUT_MS,
     missingCredentials: production ? PLATFORM_CREDENTIALS.filter((k) => !e[k]) : [],
@@ -200,10 +249,26 @@ function platformSettings(e: z.infer<typeof EnvSchema>): PlatformSettings {
 
 /**
  * Production needs the platforms' client credentials; checked by the processes that call the
- * platforms (serve, worker) before they touch anything, as loadSecrets checks the master key.
+ * platforms (serve, worker) before they touch anything.
  */
 export function requirePlatformCredentials(config: Pick<Config, 'platforms'>) {
   const missing = config.platforms.missingCredentials;
+  if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
+}
+
+/**
+ * What production needs of the processes that serve and call the platforms (serve, worker; not
+ * `layers migrate`): the master key, the operator token and the platforms' client credentials,
+ * every missing one named in one message (loadSecrets and requirePlatformCredentials would name
+ * them a group at a time), before anything is touched.
+ */
+export function requireProductionSettings(config: Pick<Config, 'platforms' | 'nodeEnv' | 'masterKey' | 'adminToken'>) {
+  if (config.nodeEnv !== 'production') return;
+  const missing = [
+    ...(config.masterKey ? [] : ['LAYERS_MASTER_KEY']),
+    ...(config.adminToken ? [] : ['LAYERS_ADMIN_TOKEN']),
+    ...config.platforms.missingCredentials,
+  ];
   if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
 }
 
@@ -212,20 +277,11 @@ export function requirePlatformCredentials(config: Pick<Config, 'platforms'>) {
  * reach production unnoticed.
  */
 function testHooks(e: z.infer<typeof EnvSchema>): Pick<Config, 'testFaults' | 'testPause'> {
-  const faults = e.LAYERS_TEST_FAULTS || undefined;
-  const pause = e.LAYERS_TEST_PAUSE || undefined;
-  for (const [name, value] of [
-    ['LAYERS_TEST_FAULTS', faults],
-    ['LAYERS_TEST_PAUSE', pause],
-  ] as const) {
-    if (value !== undefined && e.NODE_ENV !== 'test')
-      throw invalidConfiguration([`${name} is honoured only with NODE_ENV=test`]);
-  }
-  try {
-    return { testFaults: faults === undefined ? undefined : parseTestFaults(faults), testPause: pause };
-  } catch (err) {
-    throw invalidConfiguration([`LAYERS_TEST_FAULTS: ${(err as Error).message}`]);
-  }
+  const faults = e.LAYERS_TEST_FAULTS || undefined; // checked by combinationProblems
+  return {
+    testFaults: faults === undefined ? undefined : parseTestFaults(faults),
+    testPause: e.LAYERS_TEST_PAUSE || undefined,
+  };
 }
 
 // Secrets may come from files (a container's mounted secrets): X_FILE names a file holding X.

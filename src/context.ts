@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
 import type { FailedAuthLimiter, RateLimiter, RateLimitTier } from './http/guards/rate-limit.js';
+import type { Metrics } from './metrics.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
 import type { PlatformAdapters } from './platforms/types.js';
 import type { FaultHook } from './test-faults.js';
@@ -46,6 +47,8 @@ export type AppDeps = {
   platforms?: Record<'live' | 'test', PlatformAdapters>;
   /** This server's public base URL: OAuth redirect URIs are built on it. */
   publicUrl?: string;
+  /** The process's metrics (src/metrics.ts): each request is observed there. */
+  metrics?: Metrics;
 };
 
 /** What a service receives: who asks, where to write, what time it is. */

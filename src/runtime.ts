@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from './clock.js';
-import { type Config, requirePlatformCredentials } from './config.js';
+import { type Config, requireProductionSettings } from './config.js';
 import type { FaultHook } from './context.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -16,14 +16,20 @@ import {
   type RateLimitStore,
 } from './http/guards/rate-limit.js';
 import { serializeRequest } from './http/log-redaction.js';
+import { createMetrics, type Metrics, observeDatabase } from './metrics.js';
 import { type PlatformRuntime, startPlatforms } from './platforms/runtime.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
+import { waitForDatabase } from './startup.js';
 import { testFaultHook } from './test-faults.js';
 import { type TestPause, testPause } from './worker/test-pause.js';
 
-export function loggerOptions(config: Pick<Config, 'logLevel'>) {
+export function loggerOptions(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logFormat'>>) {
   return {
     level: config.logLevel,
+    // LOG_FORMAT=pretty (development; refused in production): pino-pretty, in a worker thread, for humans.
+    ...(config.logFormat === 'pretty'
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
     // Belt and braces: no request serializer logs headers, but a credential must never reach a log line.
     redact: ['req.headers.authorization', 'headers.authorization', '*.accessToken', '*.refreshToken', '*.key'],
     serializers: { req: serializeRequest }, // request lines: query credentials (OAuth code and state, tokens) redacted
@@ -56,6 +62,8 @@ export type Runtime = {
   tokenCrypto: TokenCrypto;
   adminToken: string;
   platforms: PlatformRuntime;
+  /** This process's metrics: requests, guards, worker passes; database pool and queues read at scrape time. */
+  metrics: Metrics;
   /** Set with `api: true`. */
   limits: { rateLimiter: RateLimiter; failedAuthLimiter: FailedAuthLimiter } | undefined;
   /** Test-only hooks from LAYERS_TEST_FAULTS / LAYERS_TEST_PAUSE; undefined unless set (NODE_ENV=test). */
@@ -70,7 +78,7 @@ export type Runtime = {
  * A failure part-way closes what was opened, then throws.
  */
 export async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
-  requirePlatformCredentials(config);
+  requireProductionSettings(config);
   const closers: Array<() => Promise<void>> = [];
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -90,19 +98,23 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       closers.push(() => lock.release());
     }
     const secrets = loadSecrets(config);
+    const log = pino(loggerOptions(config));
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       pgliteDir: opts.database?.inMemory ? undefined : pgliteDirOf(config.dataDir),
       searchPath: opts.database?.searchPath,
     });
     closers.push(() => database.close());
+    if (config.databaseUrl)
+      await waitForDatabase(database.db, { url: config.databaseUrl, deadlineMs: config.dbConnectTimeoutMs, log });
     if (opts.migrate) await migrate(database.db);
     const clock = opts.clock ?? systemClock;
     const tokenCrypto = await openTokenCrypto(config, secrets.masterKey, database.db, clock);
-    const log = pino(loggerOptions(config));
     const platforms = await startPlatforms(config.platforms, { runSandbox: opts.runSandbox, log, clock });
     closers.push(() => platforms.close());
-    const api = opts.api ? apiLimits(config, database, opts.rateLimitBudgets) : undefined;
+    const metrics = createMetrics();
+    observeDatabase(metrics, { db: database.db, clock, pgPool: database.pgPool });
+    const api = opts.api ? apiLimits(config, database, opts.rateLimitBudgets, metrics) : undefined;
     if (api) closers.push(api.close);
     return {
       config,
@@ -113,6 +125,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       tokenCrypto,
       adminToken: secrets.adminToken,
       platforms,
+      metrics,
       limits: api?.limits,
       fault: config.testFaults ? testFaultHook(config.testFaults) : undefined,
       pause: config.testPause ? testPause(config.testPause) : undefined,
@@ -124,10 +137,10 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
   }
 }
 
-function apiLimits(config: Config, database: DatabaseHandle, budgets: typeof BUDGETS | undefined) {
+function apiLimits(config: Config, database: DatabaseHandle, budgets: typeof BUDGETS | undefined, metrics: Metrics) {
   const { store, close } = rateLimitStore(config, database);
   const limits = {
-    rateLimiter: createRateLimiter(store, { budgets }),
+    rateLimiter: createRateLimiter(store, { budgets, onStoreError: metrics.rateLimitStoreError }),
     failedAuthLimiter: createFailedAuthLimiter({ perMinute: config.authFailuresPerMinute }),
   };
   return { limits, close };

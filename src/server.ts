@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { AppDeps } from './context.js';
+import { startMetricsServer } from './metrics-server.js';
 import { loggerOptions, openRuntime, type Runtime } from './runtime.js';
 import { removeServerFile, writeJsonFile, writeServerFile } from './server-file.js';
 import { seedDemo } from './services/demo.js';
+import { portError, requireFreePort } from './startup.js';
 import type { RunningWorker } from './worker/index.js';
 import { startProcessWorker } from './worker/process.js';
 
@@ -31,6 +33,7 @@ export function appDeps(rt: Runtime): AppDeps {
     platforms: { live: rt.platforms.live, test: rt.platforms.test },
     publicUrl: rt.config.publicUrl,
     issueFixtureToken: rt.platforms.issueFixtureToken,
+    metrics: rt.metrics,
   };
 }
 
@@ -39,10 +42,25 @@ export function appDeps(rt: Runtime): AppDeps {
  * (unless `worker: false`). Returns once the server accepts requests.
  */
 export async function startServer(config: Config, opts: { demo?: boolean; worker?: boolean } = {}) {
+  // A taken port stops us before the data directory is locked, created or migrated.
+  await requireFreePort(config.port, config.host);
+  if (config.metrics.port !== undefined)
+    await requireFreePort(config.metrics.port, config.metrics.host, 'Metrics port');
   const rt = await openRuntime(config, { migrate: true, api: true, runSandbox: true });
   const deps = appDeps(rt);
   const app = await buildApp(deps, { logger: loggerOptions(config), trustProxy: config.trustProxy });
-  await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await listenOrClose(rt, app, async () => {
+    await app.listen({ port: config.port, host: config.host });
+    return config.metrics.port === undefined
+      ? undefined
+      : startMetricsServer({
+          ...config.metrics,
+          port: config.metrics.port,
+          metrics: rt.metrics,
+          db: rt.db,
+          log: rt.log,
+        });
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -61,22 +79,44 @@ export async function startServer(config: Config, opts: { demo?: boolean; worker
     app.log.info({ demoFile: path.join(config.dataDir, 'demo.json') }, 'demo data seeded');
   }
   const worker = opts.worker === false ? undefined : startProcessWorker(rt, rt.log.child({ component: 'worker' }));
-  app.log.info({ url: baseUrl, database: rt.database.kind, worker: worker !== undefined }, 'layers API listening');
+  app.log.info(
+    { url: baseUrl, database: rt.database.kind, worker: worker !== undefined, metricsUrl: metricsServer?.url },
+    'layers API listening',
+  );
   return {
     app,
     baseUrl,
     demo,
     sandboxUrl: rt.platforms.sandboxUrl,
+    metricsUrl: metricsServer?.url,
     close: () => {
       process.off('exit', forget);
       forget(); // first: the listener closes at once, so admin commands learn the server is stopping
-      return closeServer(app, worker, rt);
+      return closeServer(app, worker, rt, metricsServer);
     },
   };
 }
 
+/** Binds the ports; a port taken since the probe closes what was opened and stops with one line. */
+async function listenOrClose<T>(rt: Runtime, app: FastifyInstance, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    await app.close().catch(() => {});
+    await rt.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+    throw e.port === undefined ? err : portError(e, e.port, e.address ?? '');
+  }
+}
+
 /** Stop accepting and finish in-flight requests while the worker finishes its claimed jobs; then the rest. */
-async function closeServer(app: FastifyInstance, worker: RunningWorker | undefined, rt: Runtime) {
+async function closeServer(
+  app: FastifyInstance,
+  worker: RunningWorker | undefined,
+  rt: Runtime,
+  metricsServer: { close(): Promise<void> } | undefined,
+) {
   await Promise.all([app.close(), worker?.stop()]);
+  await metricsServer?.close();
   await rt.close(); // after the worker: its last platform calls may go to the in-process sandbox
 }

@@ -73,6 +73,8 @@ program(process.env)
     }
     if (err instanceof CliError || (err as Error)?.name === 'ConfigError') fail(2, (err as Error).message);
     if (err instanceof ServerUnreachableError) fail(3, err.message);
+    // Database unreachable past its deadline, port taken: one line (src/startup.ts).
+    if ((err as Error)?.name === 'StartupError') fail(1, (err as Error).message);
     // Its own code: a wrapper can tell "another process runs there" from a failure.
     if ((err as Error)?.name === 'DataDirInUseError') fail(3, (err as Error).message);
     fail(1, (err as Error)?.stack ?? String(err));

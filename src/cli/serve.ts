@@ -1,6 +1,13 @@
 import { Command } from 'commander';
 
-type ServeOptions = { port?: string; host?: string; dataDir?: string; demo?: boolean; worker: boolean };
+type ServeOptions = {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  demo?: boolean;
+  worker: boolean;
+  metricsPort?: string;
+};
 
 export function serveCommand(env: NodeJS.ProcessEnv) {
   return new Command('serve')
@@ -23,6 +30,11 @@ process holds DIR.`,
         '(done anyway on the first start of a new embedded DIR in development)',
     )
     .option('--no-worker', 'serve the API only; run "layers worker" (PostgreSQL) for the jobs')
+    .option(
+      '--metrics-port <n>',
+      'serve /metrics, /healthz, /readyz on this port, without credentials ' +
+        '(env LAYERS_METRICS_PORT, unset: none; address LAYERS_METRICS_HOST, default HOST)',
+    )
     .action((opts: ServeOptions) => runServe(opts, env));
 }
 
@@ -30,7 +42,14 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv) {
   // Loaded here, not at the top: `layers --help` and admin calls do not load the server.
   const [{ loadConfig, withFlags }, { startServer }, { printStartupBanner, seedsDemoOnFirstStart }, { closeOnSignal }] =
     await Promise.all([import('../config.js'), import('../server.js'), import('./banner.js'), import('./shutdown.js')]);
-  const config = loadConfig(withFlags(env, { PORT: opts.port, HOST: opts.host, LAYERS_DATA_DIR: opts.dataDir }));
+  const config = loadConfig(
+    withFlags(env, {
+      PORT: opts.port,
+      HOST: opts.host,
+      LAYERS_DATA_DIR: opts.dataDir,
+      LAYERS_METRICS_PORT: opts.metricsPort,
+    }),
+  );
   const demo = opts.demo === true || seedsDemoOnFirstStart(config);
   const server = await startServer(config, { demo, worker: opts.worker });
   printStartupBanner(config, { baseUrl: server.baseUrl, seededDemo: demo });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliError } from './args.js';
 
-type WorkerOptions = { dataDir?: string; once?: boolean };
+type WorkerOptions = { dataDir?: string; once?: boolean; metricsPort?: string };
 
 export function workerCommand(env: NodeJS.ProcessEnv) {
   return new Command('worker')
@@ -20,26 +20,37 @@ SIGTERM/SIGINT: the pass in flight finishes what it claimed, then the process ex
     )
     .option('--data-dir <dir>', 'data directory for generated secrets (env LAYERS_DATA_DIR, default ./.layers)')
     .option('--once', 'run one pass, print its summary as JSON, exit')
+    .option(
+      '--metrics-port <n>',
+      'serve /metrics, /healthz, /readyz (database reachable) on this port, without credentials ' +
+        '(env LAYERS_METRICS_PORT; address LAYERS_METRICS_HOST, default HOST)',
+    )
     .action((opts: WorkerOptions) => runWorker(opts, env));
 }
 
 export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
   // Loaded here, not at the top: `layers --help` and admin calls do not load the worker.
-  const [{ loadConfig, withFlags }, { openRuntime }, { runOnce }, { processWorkerDeps, startProcessWorker }, shutdown] =
+  const [{ loadConfig, withFlags }, { openRuntime }, { runOnce }, { processWorkerDeps, startProcessWorker }] =
     await Promise.all([
       import('../config.js'),
       import('../runtime.js'),
       import('../worker/index.js'),
       import('../worker/process.js'),
-      import('./shutdown.js'),
     ]);
-  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
+  const [{ startMetricsServer }, { portError, requireFreePort }, { closeOnSignal }] = await Promise.all([
+    import('../metrics-server.js'),
+    import('../startup.js'),
+    import('./shutdown.js'),
+  ]);
+  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir, LAYERS_METRICS_PORT: opts.metricsPort }));
   if (!config.databaseUrl) {
     throw new CliError(
       'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process ' +
         'only, and "layers serve" already runs the worker there.',
     );
   }
+  const metricsPort = opts.once ? undefined : config.metrics.port;
+  if (metricsPort !== undefined) await requireFreePort(metricsPort, config.metrics.host, 'Metrics port');
   const rt = await openRuntime(config, { migrate: true, api: false, runSandbox: false });
   const log = rt.log.child({ component: 'worker' });
   if (opts.once) {
@@ -51,7 +62,23 @@ export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
     }
     return;
   }
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ ...config.metrics, port: metricsPort, metrics: rt.metrics, db: rt.db, log }).catch(
+          async (err: NodeJS.ErrnoException) => {
+            await rt.close();
+            throw portError(err, metricsPort, config.metrics.host, 'Metrics port');
+          },
+        );
   const worker = startProcessWorker(rt, log);
-  log.info({ database: rt.database.kind, sandboxUrl: rt.platforms.sandboxUrl }, 'layers worker running');
-  shutdown.closeOnSignal(() => worker.stop().then(rt.close), log);
+  log.info(
+    { database: rt.database.kind, sandboxUrl: rt.platforms.sandboxUrl, metricsUrl: metrics?.url },
+    'layers worker running',
+  );
+  closeOnSignal(async () => {
+    await worker.stop();
+    await metrics?.close();
+    await rt.close();
+  }, log);
 }

@@ -129,9 +129,11 @@ export function renderError(err: unknown, request: FastifyRequest, reply: Fastif
   const apiError = toApiError(err);
   if (!apiError || apiError.code === 'INTERNAL') {
     request.log.error({ err }, 'unhandled error');
+    request.refusal = { code: 'INTERNAL', message: INTERNAL_MESSAGE };
     return reply.code(500).send(envelope(new ApiError('INTERNAL', INTERNAL_MESSAGE), request.id));
   }
-  request.log.info({ errorCode: apiError.code, statusCode: apiError.status }, apiError.message);
+  // An expected refusal is no line of its own: the request's access-log line carries its code and message.
+  request.refusal = { code: apiError.code, message: apiError.message };
   return reply.code(apiError.status).send(envelope(apiError, request.id));
 }
 

@@ -9,6 +9,8 @@ declare module 'fastify' {
     principal: Principal | undefined;
     /** The open transaction of an idempotent write; services join it. */
     tx: Tx | undefined;
+    /** The error this request was answered with (code and message), for its access-log line and metrics. */
+    refusal: { code: string; message: string } | undefined;
   }
   interface FastifyContextConfig {
     /** The scope a /v1 route requires; omitted means any valid key. */

@@ -32,7 +32,7 @@ export async function startPlatforms(
   settings: PlatformSettings,
   opts: { runSandbox: boolean; log: Pick<Logger, 'info' | 'warn'>; clock?: Clock },
 ): Promise<PlatformRuntime> {
-  const configuredUrl = `http://127.0.0.1:${settings.sandbox.port}`;
+  const configuredUrl = settings.sandbox.url; // LAYERS_SANDBOX_URL, else 127.0.0.1:LAYERS_SANDBOX_PORT
   const sandbox =
     opts.runSandbox && settings.sandbox.start ? await startSandbox(settings.sandbox.port, opts.log) : undefined;
   const sandboxUrl = sandbox?.url ?? configuredUrl;

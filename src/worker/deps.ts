@@ -4,6 +4,7 @@ import type { FaultHook } from '../context.js';
 import type { TokenCrypto } from '../crypto/token-envelope.js';
 import type { Db } from '../db/client.js';
 import type { AccountEnv } from '../db/schema.js';
+import type { Metrics } from '../metrics.js';
 import { isPlatformError, type PlatformAdapters } from '../platforms/types.js';
 import type { DnsLookup } from '../webhooks/url-safety.js';
 
@@ -28,6 +29,8 @@ export type WorkerDeps = {
   webhookDnsLookup?: DnsLookup;
   /** Rotate the key ring once its current epoch is this old (docs/key-ring.md); unset: never automatically. */
   keyRotationIntervalMs?: number;
+  /** Pass and job durations and outcomes go here when set. */
+  metrics?: Metrics;
 };
 
 /** The adapters an account's calls go through, by its env. */

@@ -32,15 +32,32 @@ export type WorkerPass = {
  * jobs not yet started are skipped; a started one finishes what it claimed.
  */
 export async function runOnce(deps: WorkerDeps): Promise<WorkerPass> {
+  const seconds = (since: number) => (performance.now() - since) / 1000;
   const guard = async <T>(job: string, fn: () => Promise<T>): Promise<JobResult<T>> => {
-    if (deps.signal?.aborted) return { skipped: 'stopping' };
+    if (deps.signal?.aborted) {
+      deps.metrics?.observeWorkerJob(job, 'skipped', 0);
+      return { skipped: 'stopping' };
+    }
+    const started = performance.now();
     try {
-      return await fn();
+      const result = await fn();
+      deps.metrics?.observeWorkerJob(job, 'ok', seconds(started));
+      return result;
     } catch (err) {
+      deps.metrics?.observeWorkerJob(job, 'error', seconds(started));
       deps.log.error({ err, job }, 'worker job failed');
       return { error: (err as Error)?.message ?? String(err) };
     }
   };
+  const started = performance.now();
+  const pass = await runJobs(deps, guard);
+  deps.metrics?.observeWorkerPass(seconds(started));
+  return pass;
+}
+
+type Guard = <T>(job: string, fn: () => Promise<T>) => Promise<JobResult<T>>;
+
+async function runJobs(deps: WorkerDeps, guard: Guard): Promise<WorkerPass> {
   return {
     upstreamRevocations: await guard('upstream-revocation', () => runUpstreamRevocations(deps)),
     tokenRefresh: await guard('token-refresh', () => runTokenRefresh(deps)),

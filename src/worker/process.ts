@@ -19,6 +19,7 @@ export function processWorkerDeps(rt: Runtime, log: Logger, stopping: AbortSigna
     webhookAllowLoopback: rt.config.webhookAllowLoopback,
     fault: rt.pause?.(log, stopping),
     keyRotationIntervalMs: rt.config.keyRotationIntervalMs,
+    metrics: rt.metrics,
   };
 }
 

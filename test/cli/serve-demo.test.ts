@@ -475,7 +475,7 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
         return assert.fail(`log line is not JSON: ${show(l)}`);
       }
     });
-    const requestLines = records.filter((r) => r.req || r.res);
+    const requestLines = records.filter((r) => r.msg === 'request'); // the one access-log line per request
     assert.ok(requestLines.length >= 10, `request log lines: ${requestLines.length}`);
     for (const r of requestLines) assert.match(String(r.reqId), REQUEST_ID, show(JSON.stringify(r)));
     const logged = new Set(records.map((r) => r.reqId));

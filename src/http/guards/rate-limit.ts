@@ -36,7 +36,7 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  */
 export function createRateLimiter(
   store: RateLimitStore,
-  opts: { windowSeconds?: number; prefix?: string; budgets?: typeof BUDGETS } = {},
+  opts: { windowSeconds?: number; prefix?: string; budgets?: typeof BUDGETS; onStoreError?: () => void } = {},
 ) {
   const window = opts.windowSeconds ?? 60;
   const budgets = opts.budgets ?? BUDGETS;
@@ -48,6 +48,15 @@ export function createRateLimiter(
     if (l) return l;
     const base = { points, duration, keyPrefix: `${prefix}:${name}` };
     const insuranceLimiter = new RateLimiterMemory(base);
+    // The library calls its insurance limiter only when the store failed: each call is one store error.
+    const { onStoreError } = opts;
+    if (onStoreError) {
+      const consume = insuranceLimiter.consume.bind(insuranceLimiter);
+      insuranceLimiter.consume = (...args) => {
+        onStoreError();
+        return consume(...args);
+      };
+    }
     if (store.kind === 'redis')
       l = new RateLimiterRedis({ ...base, storeClient: store.client, insuranceLimiter, rejectIfRedisNotReady: true });
     else if (store.kind === 'postgres') {
