@@ -85,7 +85,12 @@ const EnvSchema = z.object({
  * only `layers admin` reads (loadAdminClientConfig). The README's configuration table lists
  * exactly these (test/config-readme.test.ts).
  */
-export const ENV_VARIABLES: readonly string[] = [...Object.keys(EnvSchema.shape), 'LAYERS_URL'];
+export const ENV_VARIABLES: readonly string[] = [
+  ...Object.keys(EnvSchema.shape),
+  'LAYERS_URL',
+  'LAYERS_MASTER_KEY_FILE', // read by withSecretFiles, before the schema
+  'LAYERS_ADMIN_TOKEN_FILE',
+];
 
 const PLATFORM_CREDENTIALS = [
   'LAYERS_TIKTOK_CLIENT_KEY',

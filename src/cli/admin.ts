@@ -82,7 +82,7 @@ function locateServer(v: Values, env: NodeJS.ProcessEnv): Server {
       ? [String(v.url), '--url']
       : fromEnv.url
         ? [fromEnv.url, 'LAYERS_URL']
-        : [found?.url, serverJson];
+        : [found?.url ?? serverUrl(dataDir), serverJson];
   if (!raw) {
     throw new ServerUnreachableError(
       `No server found: no ${serverJson}. Is \`layers serve\` running (with this --data-dir)? ` +
@@ -121,5 +121,14 @@ async function call(server: Server, req: AdminRequest): Promise<Response> {
       `Cannot reach the server (${why}). Is \`layers serve\` running? ` +
         `Checked ${server.url.origin} from ${server.source}.`,
     );
+  }
+}
+
+/** The url of a server.json without the pid that tells whether its writer still runs (written by hand or by an older server). */
+function serverUrl(dataDir: string): string | undefined {
+  try {
+    return (JSON.parse(readDataFile(dataDir, 'server.json') ?? '{}') as { url?: string }).url;
+  } catch {
+    return undefined;
   }
 }

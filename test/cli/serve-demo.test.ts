@@ -531,7 +531,7 @@ describe('layers serve on a new data directory (the README quick start: `npm sta
       first.proc.kill('SIGTERM');
       assert.equal(await first.exited, 0, show(first.out.stderr));
 
-      fs.rmSync(path.join(dataDir, 'server.json'));
+      assert.equal(fs.existsSync(path.join(dataDir, 'server.json')), false, 'server.json is removed at the stop');
       const second = start({ LAYERS_BANNER: '0' });
       try {
         await waitForFile(path.join(dataDir, 'server.json'), second.proc, () => second.out.stderr);

@@ -52,8 +52,8 @@ for (const db of DATABASES) {
         assert.equal(code, 0, show(server.output()));
         assert.equal(fs.existsSync(file), false, `${signal}: server.json removed`);
         const admin = await adminOrgCreate(dir);
-        assert.equal(admin.code, 2, show(admin.out));
-        assert.match(admin.out, /No server found: set LAYERS_URL or --url/);
+        assert.equal(admin.code, 3, show(admin.out)); // no server answering (layers --help: exit codes)
+        assert.match(admin.out, /No server found: no .*server\.json\. Is `layers serve` running/);
       }
     });
 
