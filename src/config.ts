@@ -155,12 +155,19 @@ export function invalidConfiguration(problems: string[]): ConfigError {
   return new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
-/** Every problem of the environment at once: the values' shapes, then how they combine. */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+/**
+ * Every problem of the environment at once: the values' shapes, how they combine and — for a
+ * process that serves (`serving`: serve, worker; not migrate) — what production requires.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, { serving = false }: { serving?: boolean } = {}): Config {
   const withFiles = withSecretFiles(env);
   const parsed = EnvSchema.safeParse(withFiles);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   problems.push(...combinationProblems(withFiles));
+  if (serving && withFiles.NODE_ENV === 'production') {
+    const missing = ['LAYERS_MASTER_KEY', 'LAYERS_ADMIN_TOKEN', ...PLATFORM_CREDENTIALS].filter((n) => !withFiles[n]);
+    if (missing.length > 0) problems.push(productionMissing(missing));
+  }
   if (problems.length === 1 && problems[0]!.startsWith('LAYERS_WEBHOOK_ALLOW_LOOPBACK=1'))
     throw new ConfigError(`Invalid configuration: ${problems[0]}`); // the one-line form it has always had
   if (problems.length > 0 || !parsed.success) throw invalidConfiguration(problems);
@@ -258,8 +265,10 @@ function platformSettings(e: z.infer<typeof EnvSchema>): PlatformSettings {
  */
 export function requirePlatformCredentials(config: Pick<Config, 'platforms'>) {
   const missing = config.platforms.missingCredentials;
-  if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
+  if (missing.length > 0) throw new ConfigError(productionMissing(missing));
 }
+
+const productionMissing = (names: readonly string[]) => `In production ${names.join(', ')} must be set.`;
 
 /**
  * What production needs of the processes that serve and call the platforms (serve, worker; not
@@ -274,7 +283,7 @@ export function requireProductionSettings(config: Pick<Config, 'platforms' | 'no
     ...(config.adminToken ? [] : ['LAYERS_ADMIN_TOKEN']),
     ...config.platforms.missingCredentials,
   ];
-  if (missing.length > 0) throw new ConfigError(`In production ${missing.join(', ')} must be set.`);
+  if (missing.length > 0) throw new ConfigError(productionMissing(missing));
 }
 
 /**

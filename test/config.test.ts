@@ -53,6 +53,22 @@ it('production: every missing secret and platform credential in one message', ()
   assert.doesNotThrow(() => requireProductionSettings(loadConfig({})), 'development needs none');
 });
 
+it('a serving process in production: bad values and missing production variables in the same message', () => {
+  const check = (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.message.split('\n'), [
+      'Invalid configuration:',
+      '  PORT: Invalid input: expected number, received NaN',
+      '  In production LAYERS_MASTER_KEY, LAYERS_ADMIN_TOKEN, LAYERS_TIKTOK_CLIENT_KEY, LAYERS_TIKTOK_CLIENT_SECRET, ' +
+        'LAYERS_INSTAGRAM_CLIENT_ID, LAYERS_INSTAGRAM_CLIENT_SECRET must be set.',
+    ]);
+    return true;
+  };
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', PORT: 'abc' }, { serving: true }), check);
+  // `layers migrate` does not serve: it needs none of them.
+  assert.doesNotThrow(() => loadConfig({ NODE_ENV: 'production' }));
+});
+
 it('LAYERS_SANDBOX_URL: a sandbox elsewhere; the platforms and test accounts go there, none is started', () => {
   const p = loadConfig({ LAYERS_SANDBOX_URL: 'http://sandbox.internal:8090/' }).platforms;
   assert.equal(p.sandbox.url, 'http://sandbox.internal:8090');

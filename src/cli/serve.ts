@@ -49,6 +49,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv) {
       LAYERS_DATA_DIR: opts.dataDir,
       LAYERS_METRICS_PORT: opts.metricsPort,
     }),
+    { serving: true },
   );
   const demo = opts.demo === true || seedsDemoOnFirstStart(config);
   const server = await startServer(config, { demo, worker: opts.worker });

@@ -42,7 +42,9 @@ export async function runWorker(opts: WorkerOptions, env: NodeJS.ProcessEnv) {
     import('../startup.js'),
     import('./shutdown.js'),
   ]);
-  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir, LAYERS_METRICS_PORT: opts.metricsPort }));
+  const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir, LAYERS_METRICS_PORT: opts.metricsPort }), {
+    serving: true,
+  });
   if (!config.databaseUrl) {
     throw new CliError(
       'layers worker needs DATABASE_URL (PostgreSQL): the embedded database can be open in one process ' +
