@@ -124,7 +124,10 @@ async function call(server: Server, req: AdminRequest): Promise<Response> {
   }
 }
 
-/** The url of a server.json without the pid that tells whether its writer still runs (written by hand or by an older server). */
+/**
+ * The url of a server.json without the pid that tells whether its writer still runs (written by
+ * hand or by an older server).
+ */
 function serverUrl(dataDir: string): string | undefined {
   try {
     return (JSON.parse(readDataFile(dataDir, 'server.json') ?? '{}') as { url?: string }).url;
