@@ -3,7 +3,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { webhooksSection } from '../events/openapi.js';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
-import { errorExample, OPERATION_EXAMPLES } from './openapi-examples.js';
+import { errorExample } from './openapi-error-examples.js';
+import { OPERATION_EXAMPLES } from './openapi-examples.js';
 import { GUARD_ERRORS } from './schemas.js';
 
 // The OpenAPI document's cross-cutting parts, added here once from each route's config rather
