@@ -6,11 +6,11 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY scripts/image.sh scripts/build.sh scripts/
+RUN bash scripts/image.sh deps
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.sh scripts/
 COPY src src
-RUN npm run build
+RUN bash scripts/image.sh build
 
 FROM node:20-slim
 ENV NODE_ENV=production \
@@ -20,7 +20,8 @@ ENV NODE_ENV=production \
     LAYERS_KEYRING_DIR=/var/lib/layers/keyring
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY scripts/image.sh scripts/
+RUN bash scripts/image.sh runtime && npm cache clean --force && rm -rf scripts
 COPY bin bin
 COPY --from=build /app/dist dist
 # The data directory (server.json, the key ring when no volume is mounted over it) belongs to the

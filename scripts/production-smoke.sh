@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The production install, exercised on the host (CI runs it; no container runtime needed). The
-# same steps as the Dockerfile: a clean copy of the checkout, `npm ci`, `npm run build`, then a
-# production install (`npm prune --omit=dev`) with no TypeScript, no tsx and no src/. That copy
+# Dockerfile's own steps (scripts/image.sh deps, build, runtime) in a clean copy of the checkout:
+# a production install with no TypeScript, no tsx and no src/. That copy
 # then runs `layers serve --no-worker` from dist/ with NODE_ENV=production against a PostgreSQL
 # database of its own (created and dropped here), secrets read from files as compose.yaml mounts
 # them. Through the admin commands: an organization, a test key, a project, a TikTok account
@@ -35,12 +35,13 @@ step "clean copy of the checkout into $work/app"
 mkdir -p "$work/app"
 git ls-files -z -co --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$work/app"
 cd "$work/app"
-step 'npm ci'
-npm ci --no-audit --no-fund --prefer-offline --loglevel=error
-step 'npm run build'
-npm run --silent build
-step 'production install: npm prune --omit=dev; src/ removed'
-npm prune --omit=dev --no-audit --no-fund --loglevel=error
+# The image's own steps (scripts/image.sh, which the Dockerfile runs).
+step 'scripts/image.sh deps'
+bash scripts/image.sh deps
+step 'scripts/image.sh build'
+bash scripts/image.sh build
+step 'scripts/image.sh runtime (npm ci --omit=dev); src/ removed'
+bash scripts/image.sh runtime
 rm -rf src test bench scripts sdk
 for dev in tsx typescript @biomejs/biome; do
   [ ! -e "node_modules/$dev" ] || fail "node_modules/$dev is still installed"
