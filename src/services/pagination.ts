@@ -11,7 +11,7 @@ import { findUnstorableString } from '../http/unstorable-strings.js';
 
 export const DEFAULT_LIMIT = 50;
 
-const LIST_KINDS = [
+export const LIST_KINDS = [
   'projects',
   'social-accounts',
   'leased-accounts',

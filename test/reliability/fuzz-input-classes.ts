@@ -1,3 +1,4 @@
+import { LIST_KINDS } from '../../src/services/pagination.js';
 import type { Fixtures, HttpCase, Operation } from './fuzz-cases.js';
 import type { Prng } from './support.js';
 
@@ -5,17 +6,6 @@ import type { Prng } from './support.js';
 // them: cursors with a NUL or a lone surrogate inside once decoded, another list's cursor, an
 // untagged one; timestamps out of years 0001–9999 once converted to UTC, expanded years; a JSON
 // body sent as text/plain. Each is drawn from the generator's seeded PRNG, so a seed replays.
-
-const LISTS = [
-  'projects',
-  'social-accounts',
-  'leased-accounts',
-  'content',
-  'scheduled-posts',
-  'webhook-endpoints',
-  'webhook-deliveries',
-  'audit-log',
-];
 
 /** Out of range in UTC (9999-12-31T23:59:59-00:01 is year 10000), expanded years, and the bounds themselves. */
 const TIMESTAMPS = [
@@ -55,7 +45,8 @@ export function createInputClassCases(
   /** A cursor this API never issued for that list: poisoned, another list's, untagged, out of range. */
   function hostileCursor(): { label: string; cursor: string } {
     const real = fx.cursors?.length ? pick(fx.cursors) : undefined;
-    const tagged = (pos: Record<string, unknown>) => JSON.stringify({ l: pick(LISTS), f: 'AAAAAAAAAAAAAAAA', ...pos });
+    const tagged = (pos: Record<string, unknown>) =>
+      JSON.stringify({ l: pick(LIST_KINDS), f: 'AAAAAAAAAAAAAAAA', ...pos });
     const r = rnd.int(0, 9);
     if (r < 3 && real) return { label: 'a real cursor, maybe another list’s', cursor: real };
     if (r < 5 && real) {
