@@ -50,6 +50,8 @@ const EnvSchema = z.object({
   LAYERS_METRICS_HOST: z.string().min(1).optional(),
   // How long start-up retries an unreachable PostgreSQL before it gives up (exit 1).
   LAYERS_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  // off: statements go unnamed (a pooler in transaction mode without prepared-statement support in front).
+  LAYERS_PG_PREPARED_STATEMENTS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LAYERS_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
   LAYERS_BANNER: z.enum(['0', '1'], { message: 'must be 1 (on) or 0 (off)' }).optional(),
@@ -130,6 +132,8 @@ export type Config = {
   metrics: { port: number | undefined; host: string };
   /** Start-up retries an unreachable PostgreSQL this long, then exits 1. */
   dbConnectTimeoutMs: number;
+  /** PostgreSQL: named (prepared) statements, parsed and planned once per connection. */
+  pgPreparedStatements: boolean;
   nodeEnv: z.infer<typeof EnvSchema>['NODE_ENV'];
   /** `layers serve` prints where the API, its reference and the credentials are (stderr); LAYERS_BANNER=0: not. */
   banner: boolean;
@@ -191,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { serving = false }: { servin
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.LAYERS_METRICS_PORT, host: e.LAYERS_METRICS_HOST ?? e.HOST },
     dbConnectTimeoutMs: e.LAYERS_DB_CONNECT_TIMEOUT_MS,
+    pgPreparedStatements: e.LAYERS_PG_PREPARED_STATEMENTS === 'on',
     nodeEnv: e.NODE_ENV,
     webhookAllowLoopback,
     banner: e.LAYERS_BANNER !== '0',

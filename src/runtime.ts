@@ -103,6 +103,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
       databaseUrl: config.databaseUrl,
       pgliteDir: opts.database?.inMemory ? undefined : pgliteDirOf(config.dataDir),
       searchPath: opts.database?.searchPath,
+      preparedStatements: config.pgPreparedStatements,
     });
     closers.push(() => database.close());
     if (config.databaseUrl)
@@ -153,6 +154,9 @@ function rateLimitStore(config: Config, handle: DatabaseHandle): { store: RateLi
     return { store: { kind: 'redis', client }, close: async () => void client.disconnect() };
   }
   if (config.rateLimitStore === 'postgres' && handle.counterPool)
-    return { store: { kind: 'postgres', pool: handle.counterPool }, close: async () => {} };
+    return {
+      store: { kind: 'postgres', pool: handle.counterPool, preparedStatements: config.pgPreparedStatements },
+      close: async () => {},
+    };
   return { store: { kind: 'memory' }, close: async () => {} };
 }

@@ -22,7 +22,7 @@ export async function runMigrate(opts: { dataDir?: string }, env: NodeJS.Process
   const config = loadConfig(withFlags(env, { LAYERS_DATA_DIR: opts.dataDir }));
   // Only the database: migrating needs no secrets, and creates none in the data directory.
   const handle = config.databaseUrl
-    ? await openDatabase({ databaseUrl: config.databaseUrl })
+    ? await openDatabase({ databaseUrl: config.databaseUrl, preparedStatements: config.pgPreparedStatements })
     : await openEmbeddedDatabase(config.dataDir);
   try {
     const applied = await migrate(handle.db);

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { namingPool } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -33,6 +34,8 @@ export type OpenOptions = {
   /** PostgreSQL schema to use (tests isolate themselves in one each). */
   searchPath?: string;
   poolSize?: number;
+  /** PostgreSQL: name statements so each is parsed and planned once per connection (default on). */
+  preparedStatements?: boolean;
 };
 
 // Dates travel to PostgreSQL in UTC. In local time, node-postgres drops the seconds of a
@@ -66,7 +69,9 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     // emits on itself, with no listener, unless given one. Its queries fail; the pool drops it on release.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Off behind a pooler that cannot carry named statements (PgBouncer before 1.21: docs/operations.md).
+    const named = opts.preparedStatements === false ? pool : namingPool(pool);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named }) });
     // One counter upsert per request: waiting for a WAL flush on each cost more than the request's
     // own queries (docs/performance.md). 10: one short autocommit statement each, half the main pool.
     const counterPool = new pg.Pool({

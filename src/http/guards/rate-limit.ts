@@ -2,13 +2,8 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import ipaddr from 'ipaddr.js';
 import type pg from 'pg';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { consumeCounters } from '../../db/queries/rate-limits.js';
 import { ApiError } from '../errors.js';
 
 export type EndpointClass = 'read-light' | 'write-light' | 'long-running';
@@ -24,7 +19,8 @@ export const BUDGETS: Record<Tier, Record<EndpointClass, number> & { dailyWrites
 
 export type RateLimitStore =
   | { kind: 'memory' }
-  | { kind: 'postgres'; pool: pg.Pool }
+  /** preparedStatements false: the counter statement goes unnamed (LAYERS_PG_PREPARED_STATEMENTS=off). */
+  | { kind: 'postgres'; pool: pg.Pool; preparedStatements?: boolean }
   | { kind: 'redis'; client: Redis };
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
@@ -33,6 +29,8 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  * Fixed windows per API key: one counter per (tier, class) per minute, one per day for writes.
  * With a shared store (PostgreSQL, Redis) every instance draws on the same counters. If the
  * store fails, a per-process memory limiter stands in (logged), rather than failing requests.
+ * On PostgreSQL a request's counters are one statement (src/db/queries/rate-limits.ts); Redis
+ * and memory go through rate-limiter-flexible, one call per window.
  */
 export function createRateLimiter(
   store: RateLimitStore,
@@ -42,40 +40,40 @@ export function createRateLimiter(
   const budgets = opts.budgets ?? BUDGETS;
   const prefix = opts.prefix ?? 'rl';
   const limiters = new Map<string, RateLimiterAbstract>();
+  const insurance = new Map<string, RateLimiterMemory>();
+
+  /** The per-process stand-in for a window while the shared store fails: each use is one store error. */
+  function standIn(name: string, points: number, duration: number): RateLimiterMemory {
+    let l = insurance.get(name);
+    if (l) return l;
+    l = new RateLimiterMemory({ points, duration, keyPrefix: `${prefix}:${name}` });
+    const { onStoreError } = opts;
+    if (onStoreError) {
+      const consume = l.consume.bind(l);
+      l.consume = (...args) => {
+        onStoreError();
+        return consume(...args);
+      };
+    }
+    insurance.set(name, l);
+    return l;
+  }
 
   function limiter(name: string, points: number, duration: number): RateLimiterAbstract {
     let l = limiters.get(name);
     if (l) return l;
     const base = { points, duration, keyPrefix: `${prefix}:${name}` };
-    const insuranceLimiter = new RateLimiterMemory(base);
-    // The library calls its insurance limiter only when the store failed: each call is one store error.
-    const { onStoreError } = opts;
-    if (onStoreError) {
-      const consume = insuranceLimiter.consume.bind(insuranceLimiter);
-      insuranceLimiter.consume = (...args) => {
-        onStoreError();
-        return consume(...args);
-      };
-    }
-    if (store.kind === 'redis')
+    if (store.kind === 'redis') {
+      // The library calls its insurance limiter only when the store failed.
+      const insuranceLimiter = standIn(name, points, duration);
       l = new RateLimiterRedis({ ...base, storeClient: store.client, insuranceLimiter, rejectIfRedisNotReady: true });
-    else if (store.kind === 'postgres') {
-      // One table for every limiter: the library names its prepared statements per query, not per table.
-      l = new RateLimiterPostgres({
-        ...base,
-        storeClient: store.pool,
-        storeType: 'pool',
-        tableName: 'rate_limits',
-        tableCreated: true,
-        clearExpiredByTimeout: false,
-        insuranceLimiter,
-      });
-    } else l = new RateLimiterMemory(base);
+    } else if (store.kind === 'postgres') l = standIn(name, points, duration);
+    else l = new RateLimiterMemory(base);
     limiters.set(name, l);
     return l;
   }
 
-  async function take(l: RateLimiterAbstract, key: string): Promise<{ res: RateLimiterRes; limited: boolean }> {
+  async function take(l: RateLimiterAbstract, key: string): Promise<Taken> {
     try {
       return { res: await l.consume(key, 1), limited: false };
     } catch (err) {
@@ -84,23 +82,51 @@ export function createRateLimiter(
     }
   }
 
+  /** The request's windows, minute first; the day only while the minute admits (a refused request is not a write). */
+  async function takeAll(windows: Counter[], key: string): Promise<Taken[]> {
+    if (store.kind === 'postgres') {
+      const now = Date.now();
+      // rate-limiter-flexible's row keys, so counters carry over from the library's store.
+      const [minute, daily] = windows.map((w) => ({
+        key: `${prefix}:${w.name}:${key}`,
+        durationMs: w.duration * 1000,
+      }));
+      try {
+        const counted = await consumeCounters(
+          store.pool,
+          minute!,
+          windows[0]!.points,
+          daily,
+          now,
+          store.preparedStatements,
+        );
+        return [counted.minute, counted.daily].flatMap((c, i) => (c ? [result(c, windows[i]!.points, now)] : []));
+      } catch {
+        // The store failed: the per-process windows stand in, as the library's insurance limiter does.
+      }
+    }
+    const taken: Taken[] = [];
+    for (const w of windows) {
+      const t = await take(limiter(w.name, w.points, w.duration), key);
+      taken.push(t);
+      if (t.limited) break;
+    }
+    return taken;
+  }
+
   return {
     windowSeconds: window,
     /** Counts one request of this class for this key; sets the headers; throws 429 when over. */
     async consume(principal: { apiKeyId: string; rateLimitTier: Tier }, cls: EndpointClass, reply: FastifyReply) {
       const budget = budgets[principal.rateLimitTier];
-      let limit = budget[cls];
-      let { res, limited } = await take(
-        limiter(`${principal.rateLimitTier}:${cls}`, limit, window),
-        principal.apiKeyId,
-      );
-      if (cls !== 'read-light' && !limited) {
-        const daily = await take(
-          limiter(`${principal.rateLimitTier}:daily`, budget.dailyWrites, 86_400),
-          principal.apiKeyId,
-        );
-        if (daily.limited) ({ res, limited, limit } = { ...daily, limit: budget.dailyWrites });
-      }
+      const windows: Counter[] = [{ name: `${principal.rateLimitTier}:${cls}`, points: budget[cls], duration: window }];
+      if (cls !== 'read-light')
+        windows.push({ name: `${principal.rateLimitTier}:daily`, points: budget.dailyWrites, duration: 86_400 });
+      const taken = await takeAll(windows, principal.apiKeyId);
+      // The minute's answer, unless the day refused.
+      const refusing = taken[1]?.limited ? 1 : 0;
+      const { res, limited } = taken[refusing]!;
+      const limit = windows[refusing]!.points;
       // Whole seconds, rounded up: a client that waits Retry-After is never early.
       const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
       reply.header('x-ratelimit-endpoint-class', cls);
@@ -121,6 +147,15 @@ export function createRateLimiter(
       }
     },
   };
+}
+
+type Counter = { name: string; points: number; duration: number };
+type Taken = { res: RateLimiterRes; limited: boolean };
+
+/** A counted window as the library reports it: limited once the count passes the window's points. */
+function result(c: { points: number; expire: number }, points: number, now: number): Taken {
+  const res = new RateLimiterRes(Math.max(points - c.points, 0), Math.max(c.expire - now, 0), c.points);
+  return { res, limited: c.points > points };
 }
 
 export function endpointClassOf(method: string, configured: EndpointClass | undefined): EndpointClass {
