@@ -3,10 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { BUDGETS, createRateLimiter, type RateLimitStore } from '../../src/http/guards/rate-limit.js';
 import { assertEnvelope } from '../assertions.js';
-import { describeEachDb, json } from '../harness.js';
+import { describeEachDb, json, TEST_DATABASE_URL } from '../harness.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const unknownAccount = () => `/v1/social-accounts/sa_${randomUUID()}`;
@@ -122,6 +123,92 @@ describeEachDb('rate limits', (h) => {
   });
 
   if (h.kind === 'postgres') {
+    /**
+     * An app whose limiter uses the PostgreSQL store on a pool of one connection (this harness's
+     * schema), every statement sent on it counted where node-postgres sends it.
+     */
+    async function countedPostgresStore(budgets: typeof BUDGETS, preparedStatements?: boolean) {
+      const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1, options: `-c search_path=${h.schema}` });
+      const counted = { statements: 0 };
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        client.query = ((...args: unknown[]) => {
+          counted.statements++;
+          return query(...args);
+        }) as typeof client.query;
+      });
+      const prefix = `rl-${randomBytes(4).toString('hex')}`;
+      const store: RateLimitStore = { kind: 'postgres', pool, preparedStatements };
+      const app = await buildApp({ ...h.deps, rateLimiter: createRateLimiter(store, { prefix, budgets }) });
+      const rows = async () => {
+        const { rows } = await pool.query('SELECT key, points FROM rate_limits WHERE key LIKE $1 ORDER BY key', [
+          `${prefix}:%`,
+        ]);
+        return Object.fromEntries(rows.map((r) => [r.key.slice(prefix.length + 1).replace(/:key_.*$/, ''), r.points]));
+      };
+      const close = async () => {
+        await app.close();
+        await pool.end();
+      };
+      return { app, pool, counted, rows, close };
+    }
+
+    it('PostgreSQL store: one counter statement per request, a write’s minute and day together; a refused write does not count against the day', async () => {
+      const budgets = structuredClone(BUDGETS);
+      budgets.standard['write-light'] = 2;
+      budgets.standard.dailyWrites = 3;
+      const { app, pool, counted, rows, close } = await countedPostgresStore(budgets);
+      try {
+        const t = await h.tenant({ tier: 'standard' });
+        const read = await app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth });
+        assert.equal(read.statusCode, 200, read.body);
+        assert.deepEqual([read.headers['ratelimit-limit'], read.headers['ratelimit-remaining']], ['120', '119']);
+        assert.equal(counted.statements, 1);
+        for (const remaining of ['1', '0']) {
+          const res = await app.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+          assert.equal(res.statusCode, 404, res.body);
+          assert.deepEqual([res.headers['ratelimit-limit'], res.headers['ratelimit-remaining']], ['2', remaining]);
+        }
+        assert.equal(counted.statements, 3, 'a write: one statement for both windows');
+        const limited = await app.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+        assertEnvelope(limited, 429, 'RATE_LIMITED', {
+          endpointClass: 'write-light',
+          limit: 2,
+          retryAfterSeconds: Number(limited.headers['retry-after']),
+        });
+        assert.equal(counted.statements, 4);
+        assert.deepEqual(await rows(), { 'standard:daily': 2, 'standard:read-light': 1, 'standard:write-light': 3 });
+        const names = (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name);
+        assert.deepEqual(names, ['layers-rate-limit-consume']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('PostgreSQL store: the daily write cap answers with its own limit and the day’s Retry-After; off, nothing is prepared', async () => {
+      const budgets = structuredClone(BUDGETS);
+      budgets.standard.dailyWrites = 2;
+      const { app, pool, counted, rows, close } = await countedPostgresStore(budgets, false);
+      try {
+        const t = await h.tenant({ tier: 'standard' });
+        for (let i = 0; i < 2; i++)
+          assert.equal(
+            (await app.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth })).statusCode,
+            404,
+          );
+        const limited = await app.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth });
+        assert.equal(limited.statusCode, 429, limited.body);
+        assert.equal(json(limited).error.details.limit, 2);
+        assert.equal(limited.headers['ratelimit-limit'], '2');
+        assert.ok(Number(limited.headers['retry-after']) > 86_000, `Retry-After ${limited.headers['retry-after']}`);
+        assert.equal(counted.statements, 3);
+        assert.deepEqual(await rows(), { 'standard:daily': 3, 'standard:write-light': 3 });
+        assert.deepEqual((await pool.query('SELECT name FROM pg_prepared_statements')).rows, []);
+      } finally {
+        await close();
+      }
+    });
+
     it('two app instances on one PostgreSQL admit exactly the budget together', async () => {
       const { openDatabase } = await import('../../src/db/client.js');
       const { TEST_DATABASE_URL } = await import('../harness.js');
