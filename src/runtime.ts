@@ -15,7 +15,7 @@ import {
   type RateLimiter,
   type RateLimitStore,
 } from './http/guards/rate-limit.js';
-import { serializeRequest } from './http/log-redaction.js';
+import { censorSecrets, serializeRequest } from './http/log-redaction.js';
 import { createMetrics, type Metrics, observeDatabase } from './metrics.js';
 import { type PlatformRuntime, startPlatforms } from './platforms/runtime.js';
 import { loadSecrets, openTokenCrypto } from './secrets.js';
@@ -31,7 +31,9 @@ export function loggerOptions(config: Pick<Config, 'logLevel'> & Partial<Pick<Co
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
       : {}),
     // Belt and braces: no request serializer logs headers, but a credential must never reach a log line.
-    redact: ['req.headers.authorization', 'headers.authorization', '*.accessToken', '*.refreshToken', '*.key'],
+    // Exact paths only: a wildcard path (`*.x`) makes pino redact-serialize every value of every line.
+    redact: ['req.headers.authorization', 'headers.authorization'],
+    formatters: { log: censorSecrets }, // accessToken, refreshToken, key of a logged object: censored
     serializers: { req: serializeRequest }, // request lines: query credentials (OAuth code and state, tokens) redacted
   };
 }

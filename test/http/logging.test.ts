@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppDeps } from '../../src/context.js';
@@ -46,6 +47,32 @@ it('redactUrl: code, state and token-looking parameters lose their values, nothi
   ]) {
     assert.equal(redactUrl(url), url);
   }
+});
+
+it('the logger censors credentials in logged objects: authorization headers, accessToken, refreshToken, key', () => {
+  const lines: string[] = [];
+  const stream = { write: (chunk: string) => void lines.push(chunk) };
+  const log = pino(loggerOptions(loadConfig({ LOG_LEVEL: 'info' })), stream).child({ reqId: 'req_1' });
+  const secrets = ['sec-authz-1', 'sec-authz-2', 'sec-access-3', 'sec-refresh-4', 'sec-key-5', 'sec-access-6'];
+  const token = { accessToken: secrets[2], refreshToken: secrets[3], scope: 'video.publish' };
+  const err = Object.assign(new Error('upstream refused'), { accessToken: secrets[5], status: 401 });
+  log.info({ headers: { authorization: `Bearer ${secrets[0]}`, host: 'api.test' } }, 'headers');
+  log.info({ req: { method: 'GET', url: '/x', headers: { authorization: `Bearer ${secrets[1]}` } } }, 'request');
+  log.warn({ token, job: { key: secrets[4], name: 'refresh' }, attempt: 2 }, 'object fields');
+  log.error({ err }, 'error');
+  const text = lines.join('');
+  for (const secret of secrets) assert.ok(!text.includes(secret), `${secret} reached the log: ${text}`);
+  const [headers, , fields, error] = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(headers.headers, { authorization: '[Redacted]', host: 'api.test' });
+  assert.deepEqual(fields.token, { accessToken: '[Redacted]', refreshToken: '[Redacted]', scope: 'video.publish' });
+  assert.deepEqual(fields.job, { key: '[Redacted]', name: 'refresh' });
+  assert.equal(fields.attempt, 2);
+  assert.equal(error.err.message, 'upstream refused');
+  assert.equal(error.err.accessToken, '[Redacted]');
+  assert.equal(error.err.status, 401);
+  assert.match(error.err.stack, /^Error: upstream refused\n\s+at /);
+  assert.equal(token.accessToken, secrets[2], 'the logged object itself is untouched');
+  assert.equal(err.accessToken, secrets[5]);
 });
 
 describeEachDb('request logs', (h) => {
