@@ -123,4 +123,24 @@ describe('prepared statements [postgres]', { skip: !DATABASES.includes('postgres
       await handle.close();
     }
   });
+
+  it('statements dropped behind the driver’s back (DEALLOCATE ALL, a pooler): run again unnamed, the connection is replaced', async () => {
+    const handle = await oneConnection();
+    try {
+      const read = async () =>
+        (await handle.db.selectFrom('settings').select('global_kill_switch').where(sql<boolean>`${1} = 1`).execute())
+          .length;
+      assert.equal(await read(), 1);
+      const pid = async () =>
+        (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(handle.db)).rows[0]!.pid;
+      const before = await pid();
+      await sql`DEALLOCATE ALL`.execute(handle.db);
+      assert.equal(await read(), 1, 'answered, though the server no longer knows the name');
+      assert.notEqual(await pid(), before, 'a fresh connection');
+      assert.equal(await read(), 1);
+      assert.equal((await prepared(handle)).length, 1, 'named again on the new connection');
+    } finally {
+      await handle.close();
+    }
+  });
 });
