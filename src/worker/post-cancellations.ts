@@ -27,9 +27,10 @@ export async function expandPostCancellations(
 ): Promise<PostCancellationSummary> {
   const summary: PostCancellationSummary = { batches: 0, posts: 0 };
   while (summary.batches < MAX_BATCHES && !deps.signal?.aborted) {
-    await deps.fault?.('post-cancellations:before-batch'); // tests kill the worker between batches here
+    await deps.fault?.('post-cancellations:before-batch'); // tests kill the worker before it expands anything…
     const written = await withTransaction(deps.db, (tx) => expandBatch(tx, deps));
     if (written === undefined) break;
+    await deps.fault?.('post-cancellations:after-batch'); // … or with one batch committed
     summary.batches += 1;
     summary.posts += written;
   }
@@ -48,7 +49,7 @@ async function expandBatch(tx: Tx, deps: Pick<WorkerDeps, 'clock' | 'fault'>) {
     now: job.canceled_at,
   };
   await emitPostsCanceled(tx, ev, posts, job.reason as CancelReason);
-  await deps.fault?.('post-cancellations:in-batch'); // tests kill the worker with a batch written, not committed
+  await deps.fault?.('post-cancellations:in-batch'); // … with a batch written, not committed
   const expanded = job.expanded + posts.length;
   await advancePostCancellation(tx, job.id, {
     lastPostId: posts.at(-1)?.id ?? job.last_post_id,
