@@ -16,6 +16,7 @@ import { newId } from '../src/ids.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
 import { appDeps } from '../src/server.js';
 import * as admin from '../src/services/admin.js';
+import { expandPostCancellations } from '../src/worker/post-cancellations.js';
 import { registrationDns } from './support/dns.js';
 
 export type DbKind = 'pglite' | 'postgres';
@@ -281,6 +282,19 @@ export function createHarness(kind: DbKind) {
         .set({ token_ciphertext: sealed.ciphertext, token_wrapped_key: sealed.wrappedKey, token_expires_at: expiresAt })
         .where('id', '=', socialAccountId)
         .execute();
+    },
+
+    /**
+     * What the worker's next passes do for bulk cancels (revoke, release, archive): write every
+     * canceled post's audit row and `post.canceled` event. Returns how many posts were expanded.
+     */
+    async expandCancellations() {
+      let posts = 0;
+      for (;;) {
+        const pass = await expandPostCancellations({ db: deps.db, clock });
+        if (pass.batches === 0) return posts;
+        posts += pass.posts;
+      }
     },
 
     async postStatuses(socialAccountId: string) {

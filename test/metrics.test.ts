@@ -55,7 +55,7 @@ describeEachDb('metrics', (h) => {
     const count = `layers_http_request_duration_seconds_count{${route}}`;
     const outbox = 'layers_queue_depth{queue="outbox"}';
     const before = await scrape(metrics);
-    for (const q of ['due_posts', 'webhook_deliveries', 'upstream_revocations', 'outbox']) {
+    for (const q of ['due_posts', 'webhook_deliveries', 'upstream_revocations', 'outbox', 'canceled_posts']) {
       assert.ok(before.has(`layers_queue_depth{queue="${q}"}`), `queue ${q}: ${[...before.keys()].join(' ')}`);
       assert.ok(before.has(`layers_queue_oldest_age_seconds{queue="${q}"}`), q);
       assert.ok(!Number.isNaN(before.get(`layers_queue_depth{queue="${q}"}`)), `queue ${q}: the query answered`);

@@ -1,7 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
 // Kysely's view of the event tables — the audit log, the outbox, webhook endpoints and their
-// deliveries (migrations 0001, 0005). Keep in step with the DDL; schema.ts assembles Database.
+// deliveries, bulk cancels and their per-post records to come (migrations 0001, 0005, 0012). Keep
+// in step with the DDL; schema.ts assembles Database.
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Bytes = Uint8Array;
 type Json = ColumnType<unknown, string, string>;
@@ -27,6 +28,20 @@ export interface OutboxEventsTable {
   dispatched_at: Timestamp | null;
   /** A replayed event names the event it re-sends (migration 0005). */
   replay_of: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A bulk cancel waiting for (or done with) its per-post records (migration 0012). */
+export interface PostCancellationsTable {
+  id: Generated<number>;
+  organization_id: string;
+  api_key_id: string | null;
+  request_id: string | null;
+  reason: string;
+  canceled_at: Timestamp;
+  posts: number;
+  expanded: Generated<number>;
+  last_post_id: string | null;
+  expanded_at: Timestamp | null;
 }
 
 export type WebhookEndpointStatus = 'active' | 'paused' | 'disabled';

@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditLogTable,
   OutboxEventsTable,
+  PostCancellationsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
 } from './schema-events.js';
@@ -201,6 +202,8 @@ export interface ScheduledPostsTable {
   call_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   publish_attempts: Generated<number>;
   retry_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The bulk cancel (post_cancellations) that canceled it, if one did (migration 0012). */
+  cancellation_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface IdempotencyKeysTable {
@@ -251,6 +254,7 @@ export interface Database {
   scheduled_posts: ScheduledPostsTable;
   audit_log: AuditLogTable;
   outbox_events: OutboxEventsTable;
+  post_cancellations: PostCancellationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;

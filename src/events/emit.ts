@@ -14,7 +14,8 @@ import {
 } from './catalogue.js';
 
 // The one writer of outbox events and audit rows, in the transaction of the change they
-// describe. Services and the worker both call it, so it imports no service code.
+// describe — except a bulk cancel's per-post records, which the worker writes after the cancel
+// commits (emitPostsCanceled). Services and the worker both call it, so it imports no service code.
 
 /** Who acted and when: the base of every row written for one change. */
 export type EventCtx = { organizationId: string; apiKeyId: string | null; requestId: string | null; now: Date };
@@ -91,16 +92,17 @@ export async function emitMany<T extends WebhookEventType>(
 }
 
 /**
- * The records of a set-based cancel (revoke, release, archive): `cause`, the audit row of the
- * change, first; then per post its audit row and `post.canceled` event, in the order given.
+ * The per-post records of a bulk cancel (revoke, release, archive), in the order given: each
+ * post's audit row, then each post's `post.canceled` event. The worker writes them after the
+ * cancel commits (src/worker/post-cancellations.ts), with the cancel's own `ev` (its key, request
+ * and instant); the cancel wrote its own audit row itself.
  */
 export async function emitPostsCanceled(
   tx: Tx,
   ev: EventCtx,
   posts: { id: string; project_id: string; social_account_id: string }[],
   reason: CancelReason,
-  cause: AuditEntry,
 ): Promise<void> {
   const { payloads, audits } = postCanceledEvents(posts, reason, ev.now);
-  await emitMany(tx, ev, 'post.canceled', payloads, { audit: [cause, ...audits] });
+  await emitMany(tx, ev, 'post.canceled', payloads, { audit: audits });
 }

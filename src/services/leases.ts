@@ -8,7 +8,7 @@ import { endLease, findAssignedLeaseForUpdate, listProjectLeases } from '../db/q
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { disconnectSocialAccount, findSocialAccountForUpdate } from '../db/queries/social-accounts.js';
 import type { LeaseRequestsTable } from '../db/schema.js';
-import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, listCursor, page } from './pagination.js';
@@ -117,12 +117,15 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
       throw notFound('leased account', input.socialAccountId, 'with a live lease in this organization');
     const now = ctx.clock.now();
     await disconnectSocialAccount(tx, account.id, RELEASED_BY_PARTNER, now);
-    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, RELEASED_BY_PARTNER, now);
-    await emitPostsCanceled(tx, requestEvents(ctx, now), canceled, RELEASED_BY_PARTNER, {
-      type: 'leased_account.released',
-      projectId: account.project_id,
-      data: { socialAccountId: account.id, reason: input.reason ?? null, canceledScheduledPosts: canceled.length },
-    });
+    const ev = requestEvents(ctx, now);
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, RELEASED_BY_PARTNER, ev);
+    await emit(
+      tx,
+      ev,
+      'leased_account.released',
+      { socialAccountId: account.id, reason: input.reason ?? null, canceledScheduledPosts: canceled },
+      { projectId: account.project_id },
+    );
     await endLease(tx, lease.id, input.reason ?? null, now);
     if (lease.pool_account_id) await setPoolAccountStatus(tx, [lease.pool_account_id], 'available', now);
     return {
@@ -130,7 +133,7 @@ export async function releaseLeasedAccount(ctx: Ctx, input: { socialAccountId: s
       status: 'disconnected' as const,
       disconnectedReason: RELEASED_BY_PARTNER,
       disconnectedAt: toWire(now),
-      canceledScheduledPosts: canceled.length,
+      canceledScheduledPosts: canceled,
     };
   });
 }

@@ -13,7 +13,7 @@ import {
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { lockProjectAccounts } from '../db/queries/social-accounts.js';
 import type { ProjectsTable } from '../db/schema.js';
-import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
@@ -161,22 +161,14 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
     await lockProjectAccounts(tx, project.id);
     await updateProject(tx, project.id, { status: 'archived', archived_at: now, updated_at: now });
     // Projects are shared by both environments; the posts canceled are the caller's environment's only.
+    const ev = requestEvents(ctx, now);
     const canceled = await cancelQueuedPosts(
       tx,
       { projectId: project.id, env: ctx.principal.env },
       'project_archived',
-      now,
+      ev,
     );
-    await emitPostsCanceled(tx, requestEvents(ctx, now), canceled, 'project_archived', {
-      type: 'project.archived',
-      projectId: project.id,
-      data: { canceledScheduledPosts: canceled.length },
-    });
-    return {
-      id: project.id,
-      status: 'archived' as const,
-      archivedAt: toWire(now),
-      canceledScheduledPosts: canceled.length,
-    };
+    await emit(tx, ev, 'project.archived', { canceledScheduledPosts: canceled }, { projectId: project.id });
+    return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
   });
 }

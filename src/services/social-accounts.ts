@@ -9,7 +9,7 @@ import {
   listSocialAccounts,
 } from '../db/queries/social-accounts.js';
 import { enqueueUpstreamRevocation, findLatestUpstreamRevocation } from '../db/queries/upstream-revocations.js';
-import { emit, emitPostsCanceled, requestEvents } from '../events/emit.js';
+import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
@@ -22,7 +22,8 @@ function accountNotFound(id: string) {
 
 /**
  * The seed: in one transaction lock the account, drop its token, disconnect it, cancel every
- * queued post, and record the audit rows and outbox events. Already disconnected or another
+ * queued post (one record for the worker to write each post's audit row and event after commit),
+ * and record the revoke's audit row and outbox event. Already disconnected or another
  * organization's → 404. A leased account is disconnected too; its lease is left alone.
  */
 export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
@@ -44,27 +45,23 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
       });
     }
     await ctx.fault?.('revoke:after-account-update');
-    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, REVOKED_BY_PARTNER, now);
     const ev = requestEvents(ctx, now);
-    await emitPostsCanceled(tx, ev, canceled, REVOKED_BY_PARTNER, {
-      type: 'social_account.revoked',
-      projectId: account.project_id,
-      data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled.length },
-    });
+    const canceled = await cancelQueuedPosts(tx, { socialAccountId: account.id }, REVOKED_BY_PARTNER, ev);
 
     const result = {
       socialAccountId: account.id,
       status: 'disconnected' as const,
       disconnectedReason: REVOKED_BY_PARTNER,
-      canceledScheduledPosts: canceled.length,
+      canceledScheduledPosts: canceled,
       disconnectedAt: toWire(updated.disconnected_at ?? now),
     };
-    await emit(tx, ev, 'social_account.revoked', {
-      ...result,
+    const audit = {
+      type: 'social_account.revoked' as const,
       projectId: account.project_id,
-      platform: account.platform,
-      leased: account.leased,
-    });
+      data: { socialAccountId: account.id, leased: account.leased, canceledScheduledPosts: canceled },
+    };
+    const payload = { ...result, projectId: account.project_id, platform: account.platform, leased: account.leased };
+    await emit(tx, ev, 'social_account.revoked', payload, { audit });
     await ctx.fault?.('revoke:before-commit');
     return result;
   });

@@ -2,6 +2,7 @@ import { type RotationResult, rotateKeyRingIfDue } from '../crypto/key-ring-rota
 import type { WorkerDeps } from './deps.js';
 import { type IdempotencyReapSummary, reapExpiredIdempotencyKeys } from './idempotency-reaper.js';
 import { type LeaseRenewalSummary, runLeaseRenewals } from './lease-renewals.js';
+import { expandPostCancellations, type PostCancellationSummary } from './post-cancellations.js';
 import { type PublisherSummary, runPublisher } from './publisher.js';
 import { runTokenRefresh, type TokenRefreshSummary } from './token-refresh.js';
 import { runUpstreamRevocations, type UpstreamRevocationSummary } from './upstream-revocation.js';
@@ -16,6 +17,7 @@ const DEFAULT_INTERVAL_MS = 5_000;
 type JobResult<T> = T | { error: string } | { skipped: 'stopping' };
 
 export type WorkerPass = {
+  postCancellations: JobResult<PostCancellationSummary>;
   upstreamRevocations: JobResult<UpstreamRevocationSummary>;
   tokenRefresh: JobResult<TokenRefreshSummary>;
   publisher: JobResult<PublisherSummary>;
@@ -59,6 +61,8 @@ type Guard = <T>(job: string, fn: () => Promise<T>) => Promise<JobResult<T>>;
 
 async function runJobs(deps: WorkerDeps, guard: Guard): Promise<WorkerPass> {
   return {
+    // First: a bulk cancel's per-post events then leave with this pass's webhook dispatch.
+    postCancellations: await guard('post-cancellations', () => expandPostCancellations(deps)),
     upstreamRevocations: await guard('upstream-revocation', () => runUpstreamRevocations(deps)),
     tokenRefresh: await guard('token-refresh', () => runTokenRefresh(deps)),
     publisher: await guard('publisher', () => runPublisher(deps)),

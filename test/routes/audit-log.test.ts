@@ -19,6 +19,7 @@ describeEachDb('audit log', (h) => {
             200,
           );
         });
+        await h.expandCancellations(); // the worker's pass after each revoke writes its posts' rows
       }
       await h
         .account(stranger)

@@ -241,6 +241,12 @@ describeEachDb('social accounts', (h) => {
           .where('organization_id', '=', t.organizationId)
           .execute();
         assert.equal(events.length, 0, 'no outbox events');
+        const bulkCancels = await h.db
+          .selectFrom('post_cancellations')
+          .select('id')
+          .where('organization_id', '=', t.organizationId)
+          .execute();
+        assert.equal(bulkCancels.length, 0, 'no record of canceled posts for the worker');
         const jobs = await h.db
           .selectFrom('upstream_revocations')
           .select('id')
@@ -277,18 +283,59 @@ describeEachDb('social accounts', (h) => {
       assert.equal(revokedAudits.length, 1);
     });
 
-    it('writes the audit rows and outbox events of the revoke', async () => {
+    it('writes the audit rows and outbox events of the revoke: its own at once, each post’s by the worker', async () => {
       const t = await h.tenant();
       const id = await h.account(t);
       const posts = await h.queuedPosts(id, 3);
       const res = await revoke(id, t.auth);
       const requestId = res.headers['x-request-id'];
-      const audit = await h.db
-        .selectFrom('audit_log')
+      const auditRows = () =>
+        h.db
+          .selectFrom('audit_log')
+          .selectAll()
+          .where('organization_id', '=', t.organizationId)
+          .orderBy('id')
+          .execute();
+      const outbox = () =>
+        h.db
+          .selectFrom('outbox_events')
+          .selectAll()
+          .where('organization_id', '=', t.organizationId)
+          .orderBy('seq')
+          .execute();
+      // Committed with the revoke: its own audit row and event, and one record of the 3 canceled posts.
+      assert.deepEqual(
+        (await auditRows()).map((a) => a.event_type),
+        ['social_account.revoked'],
+      );
+      assert.deepEqual(
+        (await outbox()).map((e) => e.type),
+        ['social_account.revoked'],
+      );
+      const pending = await h.db
+        .selectFrom('post_cancellations')
         .selectAll()
         .where('organization_id', '=', t.organizationId)
-        .orderBy('id')
         .execute();
+      assert.equal(pending.length, 1);
+      assert.deepEqual(
+        { ...pending[0], id: undefined, canceled_at: undefined },
+        {
+          id: undefined,
+          organization_id: t.organizationId,
+          api_key_id: t.apiKeyId,
+          request_id: requestId,
+          reason: 'revoked_by_partner',
+          canceled_at: undefined,
+          posts: 3,
+          expanded: 0,
+          last_post_id: null,
+          expanded_at: null,
+        },
+      );
+
+      await h.expandCancellations();
+      const audit = await auditRows();
       assert.equal(audit.length, 4);
       assert.equal(audit[0]!.event_type, 'social_account.revoked');
       assert.deepEqual(audit[0]!.data, { socialAccountId: id, leased: false, canceledScheduledPosts: 3 });
@@ -298,25 +345,35 @@ describeEachDb('social accounts', (h) => {
         assert.equal(row.project_id, t.projectId);
       }
       const canceled = audit.slice(1).map((a) => a.data as { scheduledPostId: string; reason: string });
-      assert.deepEqual(canceled.map((c) => c.scheduledPostId).sort(), [...posts].sort());
+      // In post id order, as when the request wrote them; at the revoke's instant.
+      assert.deepEqual(
+        canceled.map((c) => c.scheduledPostId),
+        [...posts].sort(),
+      );
       for (const c of canceled) assert.equal(c.reason, 'revoked_by_partner');
-      const events = await h.db
-        .selectFrom('outbox_events')
-        .selectAll()
+      for (const row of audit) assert.equal(row.created_at.getTime(), audit[0]!.created_at.getTime());
+      const events = await outbox();
+      assert.deepEqual(
+        events.map((e) => [e.type, (e.data as { id?: string }).id ?? null]),
+        [['social_account.revoked', null], ...[...posts].sort().map((p) => ['post.canceled', p])],
+      );
+      for (const e of events) assert.equal(e.created_at.getTime(), audit[0]!.created_at.getTime());
+      const done = await h.db
+        .selectFrom('post_cancellations')
+        .select(['expanded', 'expanded_at', 'last_post_id'])
         .where('organization_id', '=', t.organizationId)
-        .execute();
-      assert.deepEqual(events.map((e) => e.type).sort(), [
-        'post.canceled',
-        'post.canceled',
-        'post.canceled',
-        'social_account.revoked',
-      ]);
+        .executeTakeFirstOrThrow();
+      assert.equal(done.expanded, 3);
+      assert.notEqual(done.expanded_at, null);
+      assert.equal(done.last_post_id, [...posts].sort().at(-1));
+      await h.expandCancellations(); // a second pass writes nothing twice
+      assert.equal((await auditRows()).length, 4);
       const revoked = events.find((e) => e.type === 'social_account.revoked')!.data as Record<string, unknown>;
       assert.equal(revoked.canceledScheduledPosts, 3);
       assert.equal(revoked.socialAccountId, id);
     });
 
-    it('cancels all 10,000 in one request, with an audit row and an outbox event each', async () => {
+    it('cancels all 10,000 in one request, then an audit row and an outbox event each', async () => {
       const t = await h.tenant();
       const id = await h.account(t);
       const queued = await h.queuedPosts(id, POSTS);
@@ -331,6 +388,7 @@ describeEachDb('social accounts', (h) => {
       assert.equal(body.socialAccountId, id);
 
       assert.deepEqual(await h.postStatuses(id), { canceled: POSTS });
+      await h.expandCancellations(); // the worker writes each post's audit row and event
       const reasons = await h.db
         .selectFrom('scheduled_posts')
         .select(['cancel_reason', (eb) => eb.fn.countAll<number>().as('n')])

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, it } from 'node:test';
 import { MAX_ATTEMPTS, RETRY_CAP_MS } from '../../src/webhooks/retry-policy.js';
+import { expandPostCancellations } from '../../src/worker/post-cancellations.js';
 import { deliverDue, dispatchOutbox } from '../../src/worker/webhook-delivery.js';
 import { assertEnvelope } from '../assertions.js';
 import { ADMIN_TOKEN, describeEachDb, json, type Tenant } from '../harness.js';
@@ -81,6 +82,7 @@ describeEachDb('webhook delivery', (h) => {
     const revoke = await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth });
     assert.equal(revoke.statusCode, 200, revoke.body);
     assert.equal(r.requests.length, 0, 'nothing is sent inside the request');
+    await h.expandCancellations(); // the worker's pass: each post's event, then the dispatch
     await dispatchOutbox(workerDeps(h));
     await deliver();
 
@@ -183,6 +185,7 @@ describeEachDb('webhook delivery', (h) => {
       'INTERNAL',
     );
     h.setFault(undefined);
+    await h.expandCancellations();
     await dispatchOutbox(workerDeps(h));
     await deliver();
     assert.equal(r.requests.length, 0);
@@ -195,6 +198,7 @@ describeEachDb('webhook delivery', (h) => {
       (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode,
       200,
     );
+    await h.expandCancellations();
     await dispatchOutbox(workerDeps(h));
     await deliver();
     assert.deepEqual([...r.events.values()].map((x) => x.envelope.type).sort(), [
@@ -450,6 +454,8 @@ describeEachDb('webhook delivery', (h) => {
       (await h.inject({ method: 'DELETE', url: `/v1/social-accounts/${account}`, headers: t.auth })).statusCode,
       200,
     );
+    // Two workers expand the revoke's record at once: one writes the 45 events, the other skips it.
+    await Promise.all([0, 1].map(() => expandPostCancellations({ db: h.db, clock: h.clock })));
     await Promise.all([dispatchOutbox(workerDeps(h)), dispatchOutbox(workerDeps(h))]);
     const rows = await h.db
       .selectFrom('webhook_deliveries')

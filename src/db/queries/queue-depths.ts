@@ -3,7 +3,7 @@ import type { Queryable } from '../client.js';
 
 export type QueueDepth = { depth: number; oldestAgeSeconds: number };
 
-export type QueueName = 'due_posts' | 'webhook_deliveries' | 'upstream_revocations' | 'outbox';
+export type QueueName = 'due_posts' | 'webhook_deliveries' | 'upstream_revocations' | 'outbox' | 'canceled_posts';
 
 // One cheap aggregate per queue, read at scrape time (the metrics endpoints). Each counts what
 // waits for the worker and how long the oldest item has waited (0 when the queue is empty); all
@@ -19,6 +19,10 @@ const QUERIES: Record<QueueName, (now: Date) => ReturnType<typeof sql<{ depth: n
     SELECT count(*)::int AS depth, min(created_at) AS oldest FROM upstream_revocations WHERE status = 'pending'`,
   outbox: () => sql`
     SELECT count(*)::int AS depth, min(created_at) AS oldest FROM outbox_events WHERE dispatched_at IS NULL`,
+  // Posts of bulk cancels (revoke, release, archive) whose audit row and event are not written yet.
+  canceled_posts: () => sql`
+    SELECT coalesce(sum(posts - expanded), 0)::int AS depth, min(canceled_at) AS oldest FROM post_cancellations
+    WHERE expanded_at IS NULL`,
 };
 
 export const QUEUE_NAMES = Object.keys(QUERIES) as QueueName[];

@@ -1,6 +1,7 @@
 import { type Insertable, sql } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
 import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
+import type { AuditBase } from './events.js';
 import type { Owner } from './owner.js';
 
 type Outcome =
@@ -48,28 +49,38 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
 
 /**
  * Cancels every queued post of an account (revoke, release) or of a project (archive) in one
- * statement, however many there are, and returns them ordered by id: the caller writes their
- * audit rows and `post.canceled` events (src/events). The caller holds the account lock(s).
+ * statement, however many there are, and records them as ONE post_cancellations row (none when
+ * nothing was queued): each post is stamped with that row's id, and the worker writes the posts'
+ * audit rows and `post.canceled` events after commit (src/worker/post-cancellations.ts). Returns
+ * how many were canceled. The caller holds the account lock(s).
  */
 export async function cancelQueuedPosts(
   tx: Tx,
   scope: { socialAccountId: string } | { projectId: string; env: AccountEnv },
   reason: string,
-  now: Date,
-) {
+  by: AuditBase,
+): Promise<number> {
   const inScope =
     'socialAccountId' in scope
       ? sql`social_account_id = ${scope.socialAccountId}`
       : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
-  const result = await sql<{ id: string; project_id: string; social_account_id: string }>`
-    WITH canceled AS (
+  // `job` is referenced twice, so it is evaluated once: one id for the posts and the row.
+  const result = await sql<{ canceled: number }>`
+    WITH job AS (SELECT nextval(pg_get_serial_sequence('post_cancellations', 'id')) AS id),
+    canceled AS (
       UPDATE scheduled_posts
-      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${now}, updated_at = ${now}
+      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${by.now}, updated_at = ${by.now},
+        cancellation_id = (SELECT id FROM job)
       WHERE status = 'queued' AND ${inScope}
-      RETURNING id, project_id, social_account_id
+      RETURNING 1
+    ), counted AS (SELECT count(*)::int AS n FROM canceled),
+    recorded AS (
+      INSERT INTO post_cancellations (id, organization_id, api_key_id, request_id, reason, canceled_at, posts)
+      SELECT job.id, ${by.organizationId}, ${by.apiKeyId}, ${by.requestId}, ${reason}, ${by.now}, counted.n
+      FROM job, counted WHERE counted.n > 0
     )
-    SELECT id, project_id, social_account_id FROM canceled ORDER BY id`.execute(tx);
-  return result.rows;
+    SELECT n AS canceled FROM counted`.execute(tx);
+  return result.rows[0]!.canceled;
 }
 
 // The columns a partner sees of a post, with its account's platform.
