@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { openPglite } from './pglite-open.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -90,11 +91,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
-  // Loaded on use: a PostgreSQL process never pays for the embedded database's module.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, {
-    parsers: pgliteParsers,
-  });
+  const lite = await openPglite(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, { parsers: pgliteParsers });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   return {
     db,
