@@ -89,7 +89,8 @@ async function main() {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const idleMs = Number(arg('--idle-ms') ?? 5_000);
-  const databaseUrl = arg('--database-url') ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const databaseUrl =
+    arg('--database-url') ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-rss-'));
   const show = (name: string, r: ServeRss) =>
     console.log(
