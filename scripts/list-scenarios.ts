@@ -39,9 +39,14 @@ export async function createScenario(db: Db, tag: string): Promise<ListScenario>
 /**
  * `count` test-environment accounts in the project, set-based (one statement): platforms
  * alternate, every 10th is disconnected, every 7th leased, none needs re-authorisation (the
- * no-match filter), created a millisecond apart from `firstAt`.
+ * no-match filter), created a millisecond apart from `firstAt` (default now).
  */
-export async function insertAccounts(db: Db, s: ListScenario, count: number, opts: { prefix?: string } = {}) {
+export async function insertAccounts(
+  db: Db,
+  s: ListScenario,
+  count: number,
+  opts: { prefix?: string; firstAt?: Date } = {},
+) {
   const prefix = opts.prefix ?? `sa_${s.projectId}_`;
   await sql`
     INSERT INTO social_accounts (id, organization_id, project_id, env, platform, external_account_id, handle,
@@ -51,7 +56,7 @@ export async function insertAccounts(db: Db, s: ListScenario, count: number, opt
       'https://cdn.example.com/avatars/' || md5(g::text) || '.jpg',
       CASE WHEN g % 10 = 0 THEN 'disconnected' ELSE 'connected' END, g % 7 = 0, now(),
       CASE WHEN g % 10 = 0 THEN now() END, CASE WHEN g % 10 = 0 THEN 'revoked_by_partner' END,
-      now() + g * interval '1 millisecond', now()
+      ${opts.firstAt ?? new Date()}::timestamptz + g * interval '1 millisecond', now()
     FROM generate_series(1, ${count}::int) g`.execute(db);
 }
 
@@ -106,11 +111,13 @@ export async function listPages(db: Db, f: SocialAccountFilter): Promise<number>
 
 /**
  * Ages a database as the goal describes: `rows` accounts inserted into the scenario's project
- * (in batches of 10,000) and deleted again, leaving dead rows and index entries behind.
+ * (in batches of 10,000), created before its accounts (so its first page lies behind them in
+ * every index), and deleted again, leaving dead rows and index entries behind.
  */
 export async function ageDatabase(db: Db, s: ListScenario, rows: number) {
   for (let done = 0; done < rows; done += 10_000) {
-    await insertAccounts(db, s, Math.min(10_000, rows - done), { prefix: `sa_aged_${done}_` });
+    const firstAt = new Date(Date.now() - 86_400_000 + done);
+    await insertAccounts(db, s, Math.min(10_000, rows - done), { prefix: `sa_aged_${done}_`, firstAt });
   }
   await sql`DELETE FROM social_accounts WHERE id LIKE 'sa_aged_%'`.execute(db);
 }
