@@ -31,7 +31,10 @@ describe('embedded database: opening a data directory', () => {
     // Every node process started from here on appends its pid to `marks` (NODE_OPTIONS is inherited).
     const marks = path.join(dir, 'marks');
     const marker = path.join(dir, 'mark.mjs');
-    fs.writeFileSync(marker, `import fs from 'node:fs'; fs.appendFileSync(${JSON.stringify(marks)}, process.pid + '\\n');\n`);
+    fs.writeFileSync(
+      marker,
+      `import fs from 'node:fs'; fs.appendFileSync(${JSON.stringify(marks)}, process.pid + '\\n');\n`,
+    );
     const saved = process.env.NODE_OPTIONS;
     process.env.NODE_OPTIONS = `${saved ?? ''} --import ${pathToFileURL(marker).href}`.trim();
     let handle: Awaited<ReturnType<typeof openEmbeddedDatabase>>;

@@ -33,10 +33,8 @@ export async function tableActivity(db: Queryable): Promise<TableActivity[]> {
   return result.rows;
 }
 
-/** One table's VACUUM and/or ANALYZE: a statement of its own, outside any transaction. */
-export async function vacuumAnalyze(db: Queryable, table: string, what: { vacuum: boolean; analyze: boolean }) {
+/** One table's VACUUM or ANALYZE: a statement of its own, outside any transaction. */
+export async function vacuumOrAnalyze(db: Queryable, table: string, action: 'vacuum' | 'analyze') {
   const target = sql.table(table);
-  if (what.vacuum && what.analyze) await sql`VACUUM (ANALYZE) ${target}`.execute(db);
-  else if (what.vacuum) await sql`VACUUM ${target}`.execute(db);
-  else if (what.analyze) await sql`ANALYZE ${target}`.execute(db);
+  await (action === 'vacuum' ? sql`VACUUM ${target}` : sql`ANALYZE ${target}`).execute(db);
 }
