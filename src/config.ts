@@ -35,6 +35,8 @@ const EnvSchema = z.object({
     .positive()
     .max(24 * 365)
     .default(24),
+  // Embedded database: how often the worker looks for tables to VACUUM / ANALYZE; 0: never.
+  LAYERS_DB_MAINTENANCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   LAYERS_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LAYERS_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   REDIS_URL: z
@@ -121,6 +123,8 @@ export type Config = {
   /** The key ring's directory (docs/key-ring.md); every process of one installation shares it. */
   keyRingDir: string;
   keyRotationIntervalMs: number;
+  /** Embedded database: the worker's VACUUM / ANALYZE pass interval; 0: never. */
+  dbMaintenanceIntervalMs: number;
   adminToken: string | undefined;
   /** Base URL the platforms redirect users back to (OAuth callback); defaults to where we listen. */
   publicUrl: string | undefined;
@@ -187,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, { serving = false }: { servin
     masterKey: e.LAYERS_MASTER_KEY ? Buffer.from(e.LAYERS_MASTER_KEY, 'base64') : undefined,
     keyRingDir: path.resolve(e.LAYERS_KEYRING_DIR ?? path.join(e.LAYERS_DATA_DIR, 'keyring')),
     keyRotationIntervalMs: Math.round(e.LAYERS_KEY_ROTATION_HOURS * 3600 * 1000),
+    dbMaintenanceIntervalMs: e.LAYERS_DB_MAINTENANCE_SECONDS * 1000,
     adminToken: e.LAYERS_ADMIN_TOKEN,
     publicUrl: e.LAYERS_PUBLIC_URL,
     redisUrl: e.REDIS_URL,

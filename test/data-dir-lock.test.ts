@@ -109,15 +109,15 @@ describe('data directory lock', () => {
   it('a lock taken away from its holder is reported to it (the heartbeat sees it)', async () => {
     const dir = tempDir();
     let compromised: Error | undefined;
-    const seen = new Promise<void>((resolve) => {
-      void lockDataDir(dir, {
-        onCompromised: (err) => {
-          compromised = err;
-          resolve();
-        },
-      });
+    let reported!: () => void;
+    const seen = new Promise<void>((resolve) => (reported = resolve));
+    // Held first, then taken away (a fixed sleep here raced a slow acquisition on a loaded machine).
+    await lockDataDir(dir, {
+      onCompromised: (err) => {
+        compromised = err;
+        reported();
+      },
     });
-    await new Promise((r) => setTimeout(r, 100));
     fs.rmSync(path.join(dir, 'layers.lock'), { recursive: true });
     let timer: NodeJS.Timeout | undefined; // a live timer also keeps this process up: the heartbeat's is unref'd
     const timeout = new Promise(

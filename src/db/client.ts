@@ -5,6 +5,7 @@ import pg from 'pg';
 import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { namingPool } from './prepared-statements.js';
+import { openPglite } from './pglite-open.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -95,11 +96,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     throw new Error(`${opts.pgliteDir}: lock its data directory first (lockDataDir, or use openEmbeddedDatabase)`);
   }
   if (opts.pgliteDir) fs.mkdirSync(opts.pgliteDir, { recursive: true, mode: 0o700 });
-  // Loaded on use: a PostgreSQL process never pays for the embedded database's module.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, {
-    parsers: pgliteParsers,
-  });
+  const lite = await openPglite(opts.pgliteDir ? path.resolve(opts.pgliteDir) : undefined, { parsers: pgliteParsers });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
   return {
     db,

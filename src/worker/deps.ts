@@ -29,6 +29,10 @@ export type WorkerDeps = {
   webhookDnsLookup?: DnsLookup;
   /** Rotate the key ring once its current epoch is this old (docs/key-ring.md); unset: never automatically. */
   keyRotationIntervalMs?: number;
+  /** Which database `db` is: the embedded one gets VACUUM / ANALYZE from the worker (db-maintenance.ts). */
+  dbKind?: 'pglite' | 'postgres';
+  /** Embedded database: a maintenance pass this often (LAYERS_DB_MAINTENANCE_SECONDS); unset or 0: never. */
+  dbMaintenanceIntervalMs?: number;
   /** Pass and job durations and outcomes go here when set. */
   metrics?: Metrics;
 };

@@ -1,4 +1,5 @@
 import { type RotationResult, rotateKeyRingIfDue } from '../crypto/key-ring-rotation.js';
+import { type MaintenanceSummary, maintainIfDue } from './db-maintenance.js';
 import type { WorkerDeps } from './deps.js';
 import { type IdempotencyReapSummary, reapExpiredIdempotencyKeys } from './idempotency-reaper.js';
 import { type LeaseRenewalSummary, runLeaseRenewals } from './lease-renewals.js';
@@ -26,6 +27,7 @@ export type WorkerPass = {
   webhookDelivery: JobResult<DeliverySummary>;
   keyRotation: JobResult<RotationResult | { due: false }>;
   idempotencyKeys: JobResult<IdempotencyReapSummary>;
+  dbMaintenance: JobResult<MaintenanceSummary>;
 };
 
 /**
@@ -76,6 +78,10 @@ async function runJobs(deps: WorkerDeps, guard: Guard): Promise<WorkerPass> {
         : rotateKeyRingIfDue(deps, deps.keyRotationIntervalMs),
     ),
     idempotencyKeys: await guard('idempotency-reaper', () => reapExpiredIdempotencyKeys(deps)),
+    // Last of all: the embedded database's VACUUM / ANALYZE (PostgreSQL: autovacuum's job, skipped).
+    dbMaintenance: await guard('db-maintenance', () =>
+      maintainIfDue({ ...deps, intervalMs: deps.dbMaintenanceIntervalMs, now: () => performance.now() }),
+    ),
   };
 }
 

@@ -19,6 +19,8 @@ export function processWorkerDeps(rt: Runtime, log: Logger, stopping: AbortSigna
     webhookAllowLoopback: rt.config.webhookAllowLoopback,
     fault: rt.pause?.(log, stopping),
     keyRotationIntervalMs: rt.config.keyRotationIntervalMs,
+    dbKind: rt.database.kind,
+    dbMaintenanceIntervalMs: rt.config.dbMaintenanceIntervalMs,
     metrics: rt.metrics,
   };
 }
