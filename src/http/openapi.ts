@@ -48,7 +48,8 @@ const GUIDES =
 const TAG_DESCRIPTIONS: Record<string, string> = {
   Identity: 'Who the calling key is, the audit of its organization, and the leak response (kill a key).',
   'API keys':
-    'Your organization’s keys (`org:admin`): create one (shown once), list them masked, revoke, and rotate with a grace period.',
+    'Your organization’s keys (`org:admin`): create one (shown once), list them masked, revoke, and rotate ' +
+    'with a grace period.',
   Projects: 'One project per end-customer; archiving one cancels its queued posts.',
   'Social accounts':
     'TikTok and Instagram accounts connected by OAuth; revoke disconnects one, drops its token and cancels ' +

@@ -9,8 +9,8 @@ import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
 import { listApiKeys, revokeApiKey, rotateApiKey } from '../services/admin-api-keys.js';
-import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '../services/api-key-lifecycle.js';
 import type { AdminCtx } from '../services/admin-context.js';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '../services/api-key-lifecycle.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 
