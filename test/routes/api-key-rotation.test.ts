@@ -97,6 +97,25 @@ describeEachDb('API key rotation', (h) => {
     assertEnvelope(await rotate(h, killed.apiKeyId, t.auth), 409, 'CONFLICT', { reason: 'killed' });
   });
 
+  it('concurrent rotations of one key: exactly one succeeds, the others are 409 superseded by it', async () => {
+    const t = await h.tenant();
+    const k = await h.key(t, ['social:read']);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => rotate(h, k.apiKeyId, t.auth)));
+    const won = answers.filter((r) => r.statusCode === 200);
+    assert.equal(won.length, 1, answers.map((r) => `${r.statusCode} ${r.body.slice(0, 120)}`).join('\n'));
+    const successor = json(won[0]!).apiKeyId;
+    for (const r of answers.filter((a) => a !== won[0])) {
+      assertEnvelope(r, 409, 'CONFLICT', { reason: 'superseded', supersededBy: successor });
+    }
+    const rows = await h.db
+      .selectFrom('api_keys')
+      .select(['id', 'superseded_by'])
+      .where('organization_id', '=', t.organizationId)
+      .execute();
+    assert.equal(rows.length, 3, 'one successor only');
+    assert.equal(rows.find((r) => r.id === k.apiKeyId)?.superseded_by, successor);
+  });
+
   it('Idempotency-Key: a replay returns the same new key; the stored response holds it only sealed', async () => {
     const t = await h.tenant();
     const k = await h.key(t, ['social:read']);
