@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 type Run = { code: number | null; stdout: string; stderr: string };
 
 function layers(args: string[]): Promise<Run> {
-  const env = { ...process.env, NODE_ENV: 'development' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
   for (const k of Object.keys(env))
     if (/^(LAYERS_|DATABASE_URL$|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/.test(k)) delete env[k];
   return new Promise((resolve) => {
