@@ -90,6 +90,34 @@ describeEachDb('self-service API keys', (h) => {
     ]);
   });
 
+  it('create with Idempotency-Key: a replay returns the same key (one key made), stored only sealed', async () => {
+    const t = await h.tenant();
+    const send = () =>
+      h.inject({
+        method: 'POST',
+        url: keysUrl(t),
+        headers: { ...t.auth, 'idempotency-key': 'create-once' },
+        payload: { name: 'once', scopes: ['social:read'], env: 'test' },
+      });
+    const first = await send();
+    const replay = await send();
+    assert.equal(first.statusCode, 201, first.body);
+    assert.deepEqual([replay.statusCode, replay.headers['idempotent-replayed']], [201, 'true']);
+    assert.equal(replay.body, first.body, 'byte for byte');
+    const stored = await h.db
+      .selectFrom('idempotency_keys')
+      .select('response_body')
+      .where('api_key_id', '=', t.apiKeyId)
+      .executeTakeFirstOrThrow();
+    assert.ok(!stored.response_body.includes(parseApiKey(json(first).key)!.secret), 'no plaintext secret stored');
+    const keys = await h.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('organization_id', '=', t.organizationId)
+      .execute();
+    assert.equal(keys.length, 2, 'the tenant key and one created');
+  });
+
   it('scopes are a subset of the caller’s: one it lacks is 403 FORBIDDEN_SCOPE naming it; nothing is created', async () => {
     const t = await h.tenant();
     const admin = await h.key(t, ['org:admin', 'social:read']);
