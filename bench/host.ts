@@ -109,7 +109,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     keys.push((await createApiKey(adminCtx, { ...KEY_SETTINGS, organizationId: tenant.organizationId })).key);
   const authorization = `Bearer ${tenant.key}`;
   const fakeRequest = { headers: { authorization } } as FastifyRequest;
-  const principal: Principal = await authenticate(deps.db, fakeRequest);
+  const principal: Principal = await authenticate(deps.db, fakeRequest, deps.clock.now());
   const ctx = (): Ctx => ({
     db: deps.db,
     clock: deps.clock,
@@ -146,7 +146,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       }),
     async timeGuards(reps) {
       const reply = { header: () => reply } as unknown as FastifyReply;
-      const auth = await timeSequential(reps, () => authenticate(deps.db, fakeRequest));
+      const auth = await timeSequential(reps, () => authenticate(deps.db, fakeRequest, deps.clock.now()));
       const limit = await timeSequential(reps, () => deps.rateLimiter.consume(principal, 'read-light', reply));
       return { authMs: median(auth), rateLimitMs: median(limit) };
     },

@@ -150,6 +150,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
           request,
           reply,
           deps.failedAuthLimiter ?? defaultFailedAuth,
+          deps.clock.now(),
         );
         const cls = endpointClassOf(request.method, request.routeOptions.config.rateClass);
         await deps.rateLimiter.consume(request.principal, cls, reply);

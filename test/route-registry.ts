@@ -39,6 +39,40 @@ export const ROUTES: RouteCase[] = [
     path: async (h, t) => `/v1/api-keys/${(await h.key(t, ['social:read'])).apiKeyId}/kill`,
   },
   {
+    method: 'POST',
+    route: '/v1/organizations/{orgId}/api-keys',
+    scope: 'org:admin',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (_h, t) => `/v1/organizations/${t.organizationId}/api-keys`,
+    payload: { name: 'Matrix key', scopes: ['social:read'], env: 'test' },
+  },
+  {
+    method: 'GET',
+    route: '/v1/organizations/{orgId}/api-keys',
+    scope: 'org:admin',
+    rateClass: 'read-light',
+    owned: true,
+    path: async (_h, t) => `/v1/organizations/${t.organizationId}/api-keys`,
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/organizations/{orgId}/api-keys/{keyId}',
+    scope: 'org:admin',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) =>
+      `/v1/organizations/${t.organizationId}/api-keys/${(await h.key(t, ['social:read'])).apiKeyId}`,
+  },
+  {
+    // Any key may rotate itself; another key of its organization needs org:admin (tested in api-key-rotation).
+    method: 'POST',
+    route: '/v1/api-keys/{keyId}/rotate',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) => `/v1/api-keys/${(await h.key(t, ['social:read'])).apiKeyId}/rotate`,
+  },
+  {
     method: 'GET',
     route: '/v1/audit-log',
     rateClass: 'read-light',

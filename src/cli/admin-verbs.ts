@@ -45,7 +45,7 @@ const org = { flags: '--org <orgId>', description: 'the organization (org_…)',
 
 export const NOUNS: Record<string, string> = {
   org: 'organizations (a partner company)',
-  key: "an organization's API keys: create, list (masked), revoke",
+  key: "an organization's API keys: create, list (masked), revoke, rotate",
   project: "an organization's projects",
   account: 'social accounts (sandbox-connected fixtures)',
   posts: 'development fixtures: queued scheduled posts',
@@ -96,9 +96,20 @@ export const VERBS: Record<string, Verb> = {
     }),
   },
   'key list': {
-    summary: "list an organization's keys, masked (prefix and last 4 characters; never the secret)",
-    options: [org, { flags: '--table', description: 'print a table instead of JSON' }],
-    request: (v) => ({ method: 'GET', path: `/organizations/${seg(v.org)}/api-keys` }),
+    summary: "list an organization's keys, newest first, masked (prefix and last 4 characters; never the secret)",
+    options: [
+      org,
+      { flags: '--limit <n>', description: 'keys per page, 1–200 (default: 50)', parse: integer },
+      { flags: '--cursor <cursor>', description: 'the nextCursor of the previous page' },
+      { flags: '--table', description: 'print a table instead of JSON' },
+    ],
+    request: (v) => {
+      const q = new URLSearchParams();
+      if (v.limit !== undefined) q.set('limit', String(v.limit));
+      if (v.cursor !== undefined) q.set('cursor', String(v.cursor));
+      const qs = q.size ? `?${q}` : '';
+      return { method: 'GET', path: `/organizations/${seg(v.org)}/api-keys${qs}` };
+    },
     table: keyTable,
   },
   'key revoke': {
@@ -106,6 +117,22 @@ export const VERBS: Record<string, Verb> = {
     argument: ['<keyId>', 'the key (key_…), as "layers admin key list" shows it'],
     options: [],
     request: (_v, keyId) => ({ method: 'POST', path: `/api-keys/${seg(keyId)}/revoke` }),
+  },
+  'key rotate': {
+    summary: 'replace a key with a new one (printed once); the old one works for a grace period, then 401',
+    argument: ['<keyId>', 'the key (key_…), as "layers admin key list" shows it'],
+    options: [
+      {
+        flags: '--grace-seconds <n>',
+        description: 'how long the old key keeps working, 0–604800 (default: 86400, 24 h)',
+        parse: integer,
+      },
+    ],
+    request: (v, keyId) => ({
+      method: 'POST',
+      path: `/api-keys/${seg(keyId)}/rotate`,
+      body: { graceSeconds: num(v.graceSeconds) },
+    }),
   },
   'project create': {
     summary: 'create a project in an organization',
@@ -241,7 +268,7 @@ export const VERBS: Record<string, Verb> = {
 };
 
 type KeyRow = { masked: string; name: string | null; env: string; rateLimitTier: string; scopes: string[] };
-type KeyStatus = { killSwitch: boolean; revokedAt: string | null; createdAt: string };
+type KeyStatus = { status: string; revokedAt: string | null; expiresAt: string | null; createdAt: string };
 
 /** `key list --table`: one line per key, columns aligned. */
 function keyTable(body: unknown): string {
@@ -255,7 +282,7 @@ function keyTable(body: unknown): string {
       k.rateLimitTier,
       k.scopes.join(','),
       k.createdAt,
-      k.revokedAt ? `revoked ${k.revokedAt}` : k.killSwitch ? 'killed' : 'active',
+      k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt ? `${k.status} ${k.expiresAt}` : k.status,
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -42,6 +42,10 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   /** The key's last 4 characters, for display (null: created before migration 0011). */
   secret_last4: string | null;
+  /** The key a rotation replaced this one with (migration 0015); null until rotated. */
+  superseded_by: string | null;
+  /** After this instant the key answers 401 (a rotated key's grace period ends); null: no expiry. */
+  expires_at: Timestamp | null;
 }
 
 export interface ProjectsTable {

@@ -154,11 +154,29 @@ export const WEBHOOK_EVENTS = {
 const webhookEndpointId = id('whe', 'The webhook endpoint');
 const scheduledPostId = postId;
 const canceledScheduledPosts = z.number().int();
+const actor = z
+  .string()
+  .meta({ description: 'Who acted: `operator`, or the API key (`key_<uuid>`) that made the request.' });
 
 /** Every audit event type the server writes, with its row's `data`. */
 export const AUDIT_EVENTS = {
+  'api_key.created': z.object({
+    apiKeyId: z.string(),
+    name: z.string().nullable(),
+    scopes: z.array(z.string()),
+    env: z.enum(['live', 'test']),
+    rateLimitTier: z.enum(['standard', 'pilot', 'partner']),
+    createdBy: actor,
+  }),
   'api_key.killed': z.object({ apiKeyId: z.string(), killedBy: z.string() }),
-  'api_key.revoked': z.object({ apiKeyId: z.string(), revokedBy: z.literal('operator') }),
+  'api_key.revoked': z.object({ apiKeyId: z.string(), revokedBy: actor }),
+  'api_key.rotated': z.object({
+    apiKeyId: z.string().meta({ description: 'The rotated (now superseded) key.' }),
+    newApiKeyId: z.string(),
+    graceSeconds: z.number().int(),
+    previousKeyExpiresAt: timestamp,
+    rotatedBy: actor,
+  }),
   'content_container.created': z.object({
     containerId: z.string(),
     creativeType: z.string(),

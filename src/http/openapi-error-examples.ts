@@ -15,6 +15,7 @@ const NOT_FOUND_SUBJECT: Record<string, string> = {
   webhookEndpointId: `webhook endpoint ${I.webhookEndpoint}`,
   webhookDeliveryId: `webhook delivery ${I.delivery}`,
   keyId: `API key ${I.apiKey}`,
+  orgId: `organization ${I.organization}`,
   state: `OAuth state ${OAUTH_STATE}`,
 };
 
@@ -27,6 +28,7 @@ const PARAM_PREFIX: Record<string, string> = {
   webhookEndpointId: 'whe',
   webhookDeliveryId: 'dlv',
   keyId: 'key',
+  orgId: 'org',
 };
 
 const body = (code: string, message: string, details?: Record<string, unknown>) => ({
@@ -51,11 +53,12 @@ export function errorExample(
     case 401:
       return body('UNAUTHENTICATED', 'Missing or invalid API key. Send "Authorization: Bearer lp_<live|test>_…".');
     case 403: {
-      const scope = op.scope ?? 'social:write';
+      const scope = op.scope ?? OPERATION_EXAMPLES[op.operationId]?.requiredScope ?? 'social:write';
       return body('FORBIDDEN_SCOPE', `This API key lacks the ${scope} scope.`, { requiredScope: scope });
     }
     case 404: {
       const param = [...op.pathParams].reverse().find((p) => NOT_FOUND_SUBJECT[p]);
+      if (param === 'orgId') return body('NOT_FOUND', `No ${NOT_FOUND_SUBJECT[param]}.`); // not "in this organization"
       return body('NOT_FOUND', `No ${param ? NOT_FOUND_SUBJECT[param] : 'such resource'} in this organization.`);
     }
     case 409: {

@@ -4,6 +4,7 @@
 export const EXAMPLE_IDS = {
   organization: 'org_5b0e3c4a-8f1d-4c2e-9a7b-1d2f3e4a5b6c',
   apiKey: 'key_0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f',
+  apiKey2: 'key_3e7a1c5b-9d2f-4a6e-8b0c-2f4a6c8e0b1d',
   project: 'prj_7f3e2a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
   socialAccount: 'sa_3f8a2c1e-9b7d-4e6f-a5c4-2d1e0f9a8b7c',
   leasedAccount: 'sa_9d4c7b2a-1e3f-4a5b-8c6d-7e8f9a0b1c2d',
@@ -112,6 +113,25 @@ export const ENDPOINT = {
   createdAt: CREATED,
   updatedAt: CREATED,
 };
+/** A key as the key routes show it, masked; `API_KEY_SECRET` is its whole key, shown once. */
+export const API_KEY = {
+  apiKeyId: I.apiKey2,
+  organizationId: I.organization,
+  name: 'Reporting dashboard',
+  prefix: `lp_live_${I.apiKey2}_`,
+  last4: 'x7Qe',
+  masked: `lp_live_${I.apiKey2}_…x7Qe`,
+  scopes: ['projects:read', 'publish:read'],
+  rateLimitTier: 'standard',
+  env: 'live',
+  status: 'active',
+  killSwitch: false,
+  createdAt: CREATED,
+  revokedAt: null,
+  supersededBy: null,
+  expiresAt: null,
+};
+export const API_KEY_SECRET = `lp_live_${I.apiKey2}_3mZp8VqR1sT6uW0yB4dF7hJ2kL5nP9cX3gA6eS1x7Qe`;
 export const SECRET = 'whsec_Jq3vN8tR2xK5mW9pL4sY7bD1fH6gC0zA';
 export const DELIVERY = {
   id: I.delivery,

@@ -1,5 +1,7 @@
 import {
   ACCOUNT_SUMMARY,
+  API_KEY,
+  API_KEY_SECRET,
   accountNotConnected,
   CONTENT,
   DELIVERY,
@@ -31,6 +33,8 @@ type OperationExample = {
   response: unknown;
   /** The 409 body when the operation's own rule refuses (CONFLICT); otherwise the Idempotency-Key one. */
   conflict?: { message: string; details: Record<string, unknown> };
+  /** The 403's scope for a route that needs one only sometimes (rotating another key than the caller). */
+  requiredScope?: string;
 };
 
 export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
@@ -45,6 +49,27 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     },
   },
   killApiKey: { response: { apiKeyId: I.apiKey, killSwitch: true, killedAt: UPDATED } },
+  createApiKey: {
+    request: { name: 'Reporting dashboard', scopes: ['projects:read', 'publish:read'], env: 'live' },
+    response: { ...API_KEY, key: API_KEY_SECRET },
+  },
+  listApiKeys: { response: page([API_KEY]) },
+  revokeApiKey: { response: { ...API_KEY, status: 'revoked', revokedAt: UPDATED } },
+  rotateApiKey: {
+    request: { graceSeconds: 3600 },
+    response: {
+      ...API_KEY,
+      createdAt: UPDATED,
+      key: API_KEY_SECRET,
+      previousApiKeyId: I.apiKey,
+      previousKeyExpiresAt: '2026-04-18T20:20:47Z',
+    },
+    conflict: {
+      message: `API key ${I.apiKey} was already rotated; rotate its successor instead.`,
+      details: { reason: 'superseded', supersededBy: I.apiKey2 },
+    },
+    requiredScope: 'org:admin',
+  },
   listAuditLog: {
     response: page([
       {

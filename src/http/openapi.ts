@@ -21,6 +21,7 @@ const WRITE_METHODS = new Set(['post', 'patch', 'delete']);
 const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete'];
 const TAG_ORDER = [
   'Identity',
+  'API keys',
   'Projects',
   'Social accounts',
   'Leased accounts',
@@ -46,6 +47,9 @@ const GUIDES =
   'docs/environments.md (test and live keys). Try it locally: `npm start` seeds a demo key into `.layers/demo.json`.';
 const TAG_DESCRIPTIONS: Record<string, string> = {
   Identity: 'Who the calling key is, the audit of its organization, and the leak response (kill a key).',
+  'API keys':
+    'Your organization’s keys (`org:admin`): create one (shown once), list them masked, revoke, and rotate ' +
+    'with a grace period.',
   Projects: 'One project per end-customer; archiving one cancels its queued posts.',
   'Social accounts':
     'TikTok and Instagram accounts connected by OAuth; revoke disconnects one, drops its token and cancels ' +

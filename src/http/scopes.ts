@@ -15,6 +15,9 @@ export const SCOPES = [
   'publish:write',
   'webhooks:read',
   'webhooks:write',
+  // The organization's own keys (create, list, revoke, rotate others'; docs/api-keys.md), and later its
+  // child organizations. A key can grant only scopes it holds itself.
+  'org:admin',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

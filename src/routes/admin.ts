@@ -8,8 +8,10 @@ import { timestampInput } from '../http/schemas.js';
 import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
 import * as admin from '../services/admin.js';
-import { listApiKeys, revokeApiKey } from '../services/admin-api-keys.js';
+import { listApiKeys, revokeApiKey, rotateApiKey } from '../services/admin-api-keys.js';
 import type { AdminCtx } from '../services/admin-context.js';
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '../services/api-key-lifecycle.js';
+import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -62,14 +64,42 @@ export const adminRoutes =
 
     app.get(
       '/organizations/:orgId/api-keys',
-      { schema: { hide, params: z.object({ orgId: idParam('org') }) } },
-      async (req) => listApiKeys(ctx, req.params.orgId),
+      {
+        schema: {
+          hide,
+          params: z.object({ orgId: idParam('org') }),
+          querystring: z
+            .object({
+              limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
+              cursor: z.string().min(1).max(500).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (req) => listApiKeys(ctx, { organizationId: req.params.orgId, ...req.query }),
     );
 
     app.post(
       '/api-keys/:keyId/revoke',
       { schema: { hide, params: z.object({ keyId: idParam('key') }) } },
       async (req) => revokeApiKey(ctx, req.params.keyId),
+    );
+
+    app.post(
+      '/api-keys/:keyId/rotate',
+      {
+        schema: {
+          hide,
+          params: z.object({ keyId: idParam('key') }),
+          body: z.preprocess(
+            (v) => v ?? {},
+            z
+              .object({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_SECONDS).default(DEFAULT_GRACE_SECONDS) })
+              .strict(),
+          ),
+        },
+      },
+      async (req) => rotateApiKey(ctx, { keyId: req.params.keyId, ...req.body }),
     );
 
     app.post(

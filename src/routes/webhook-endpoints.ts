@@ -4,6 +4,7 @@ import type { AppDeps } from '../context.js';
 import { ALL_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from '../events/catalogue.js';
 import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
+import { sealedReplyField } from '../http/sealed-reply.js';
 import { idParam } from '../ids.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { listWebhookDeliveries, replayWebhookDelivery, testWebhookEndpoint } from '../services/webhook-deliveries.js';
@@ -122,32 +123,16 @@ const DeliveryPage = z
   .object({ items: z.array(Delivery), nextCursor: z.string().nullable() })
   .meta({ id: 'WebhookDeliveryPage' });
 
-/**
- * The idempotency store keeps a write's response for 24 h; a signing secret must not sit there in
- * plaintext. So handlers return the secret sealed, and it is opened only as the reply is serialized
- * (a replayed response is opened the same way).
- */
-const SEALED = 'sealed:';
-const replyContext = (id: string) => `webhook-reply:${id}`;
-
 export const webhookEndpointRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const sealSecret = <T extends { id: string; secret: string }>(r: T): T => ({
-      ...r,
-      secret: SEALED + deps.tokenCrypto.sealSecret(replyContext(r.id), r.secret).toString('base64url'),
+    // The signing secret is shown once; the stored idempotent response holds it sealed (src/http/sealed-reply.ts).
+    const secret = sealedReplyField(deps.tokenCrypto, {
+      field: 'secret',
+      idField: 'id',
+      context: (id) => `webhook-reply:${id}`,
     });
-    app.addHook('preSerialization', async (_request, _reply, payload: unknown) => {
-      const p = payload as { id?: string; secret?: unknown } | null;
-      if (typeof p?.secret !== 'string' || !p.secret.startsWith(SEALED) || !p.id) return payload;
-      return {
-        ...p,
-        secret: deps.tokenCrypto.openSecret(
-          replyContext(p.id),
-          Buffer.from(p.secret.slice(SEALED.length), 'base64url'),
-        ),
-      };
-    });
+    app.addHook('preSerialization', secret.open);
 
     app.post(
       '/webhook-endpoints',
@@ -164,7 +149,7 @@ export const webhookEndpointRoutes =
       async (request, reply) => {
         const created = await createWebhookEndpoint(ctxOf(request, deps), request.body, urlRulesOf(deps));
         reply.code(201);
-        return sealSecret(created);
+        return secret.seal(created);
       },
     );
 
@@ -250,7 +235,7 @@ export const webhookEndpointRoutes =
         },
       },
       async (request) =>
-        sealSecret(await rotateWebhookSecret(ctxOf(request, deps), { id: request.params.webhookEndpointId })),
+        secret.seal(await rotateWebhookSecret(ctxOf(request, deps), { id: request.params.webhookEndpointId })),
     );
 
     app.post(

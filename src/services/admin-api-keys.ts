@@ -1,37 +1,19 @@
 import { toWire } from '../clock.js';
 import { withTransaction } from '../db/client.js';
-import { listOrganizationApiKeys, lockApiKey, setKeyRevoked } from '../db/queries/api-keys.js';
+import { lockApiKey } from '../db/queries/api-keys.js';
 import { findOrganization } from '../db/queries/organizations.js';
-import { emit, systemEvents } from '../events/emit.js';
+import { systemEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import type { AdminCtx } from './admin-context.js';
+import { listKeysPage, revokeLockedKey, rotateLockedKey } from './api-key-lifecycle.js';
 
-/**
- * An organization's keys for an operator, masked: the key's prefix (`lp_<env>_<keyId>_`, no
- * secret in it) and its last 4 characters (null for keys created before they were kept). The
- * secret itself was never stored. Last use is not tracked (a write per request), so not listed.
- */
-export async function listApiKeys(ctx: AdminCtx, organizationId: string) {
-  if (!(await findOrganization(ctx.db, organizationId))) throw notFound('organization', organizationId, '');
-  const rows = await listOrganizationApiKeys(ctx.db, organizationId);
-  return {
-    items: rows.map((k) => {
-      const prefix = `lp_${k.env}_${k.id}_`;
-      return {
-        apiKeyId: k.id,
-        name: k.name,
-        prefix,
-        last4: k.secret_last4,
-        masked: `${prefix}…${k.secret_last4 ?? ''}`,
-        scopes: k.scopes,
-        rateLimitTier: k.rate_limit_tier,
-        env: k.env,
-        killSwitch: k.kill_switch,
-        createdAt: toWire(k.created_at),
-        revokedAt: k.revoked_at ? toWire(k.revoked_at) : null,
-      };
-    }),
-  };
+// The operator's side of the partner's key operations (src/services/api-key-lifecycle.ts): any
+// organization's keys, audited with `operator` as the actor.
+
+/** An organization's keys for an operator, masked, newest first. Last use is not tracked (a write per request). */
+export async function listApiKeys(ctx: AdminCtx, input: { organizationId: string; limit: number; cursor?: string }) {
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
+  return listKeysPage(ctx.db, ctx.clock.now(), input);
 }
 
 /**
@@ -42,16 +24,17 @@ export async function revokeApiKey(ctx: AdminCtx, keyId: string) {
   return withTransaction(ctx.db, async (tx) => {
     const key = await lockApiKey(tx, keyId);
     if (!key) throw notFound('API key', keyId, '');
-    if (key.revoked_at) return { apiKeyId: key.id, revokedAt: toWire(key.revoked_at) };
-    const now = ctx.clock.now();
-    await setKeyRevoked(tx, key.id, now);
-    await emit(
-      tx,
-      systemEvents(key.organization_id, now),
-      'api_key.revoked',
-      { apiKeyId: key.id, revokedBy: 'operator' },
-      { projectId: null },
-    );
-    return { apiKeyId: key.id, revokedAt: toWire(now) };
+    const revoked = await revokeLockedKey(tx, key, systemEvents(key.organization_id, ctx.clock.now()), 'operator');
+    return { apiKeyId: key.id, revokedAt: toWire(revoked.revoked_at!) };
+  });
+}
+
+/** Rotates any organization's key, as a partner rotates its own (same rules, same 409s). */
+export async function rotateApiKey(ctx: AdminCtx, input: { keyId: string; graceSeconds: number }) {
+  return withTransaction(ctx.db, async (tx) => {
+    const key = await lockApiKey(tx, input.keyId);
+    if (!key) throw notFound('API key', input.keyId, '');
+    const ev = systemEvents(key.organization_id, ctx.clock.now());
+    return rotateLockedKey(tx, key, input.graceSeconds, ev, 'operator');
   });
 }

@@ -1,7 +1,6 @@
 import { toWire } from '../clock.js';
-import { mintApiKey } from '../crypto/api-key.js';
 import { withTransaction } from '../db/client.js';
-import { insertApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
+import { setKeyKillSwitch } from '../db/queries/api-keys.js';
 import { insertContainer } from '../db/queries/content-containers.js';
 import {
   findOrganization,
@@ -15,6 +14,7 @@ import { findSocialAccountById, insertConnectedAccount } from '../db/queries/soc
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { type AdminCtx, fixtureGrant } from './admin-context.js';
+import { insertNewKey } from './api-key-lifecycle.js';
 import { leaseFixtureAccount } from './lease-operator.js';
 
 export async function createOrganization(ctx: AdminCtx, input: { name: string }) {
@@ -36,23 +36,9 @@ export async function createApiKey(
   },
 ) {
   if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
-  const id = newId('key');
-  const { key, secretHash } = mintApiKey(input.env, id);
   const now = ctx.clock.now();
-  await insertApiKey(ctx.db, {
-    id,
-    organization_id: input.organizationId,
-    name: input.name ?? null,
-    env: input.env,
-    secret_hash: secretHash,
-    scopes: input.scopes,
-    rate_limit_tier: input.tier,
-    return_url_allowlist: input.returnUrls,
-    killed_at: null,
-    revoked_at: null,
-    created_at: now,
-    secret_last4: key.slice(-4),
-  });
+  const { key, row } = await insertNewKey(ctx.db, { ...input, name: input.name ?? null }, now);
+  const id = row.id;
   return {
     apiKeyId: id,
     key,

@@ -20,6 +20,7 @@ export const LIST_KINDS = [
   'webhook-endpoints',
   'webhook-deliveries',
   'audit-log',
+  'api-keys',
 ] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 

@@ -149,6 +149,14 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     const spare = await h.key(t, ['*']);
     await call(t, 'POST', `/v1/api-keys/${spare.apiKeyId}/kill`);
     await call(null, 'POST', `/admin/v1/api-keys/${spare.apiKeyId}/revoke`);
+    // Self-service keys: created, rotated, revoked by a partner key.
+    const made = await call(t, 'POST', `/v1/organizations/${t.organizationId}/api-keys`, {
+      name: 'catalogue',
+      scopes: ['social:read'],
+      env: 'test',
+    });
+    const successor = await call(t, 'POST', `/v1/api-keys/${made.apiKeyId}/rotate`, { graceSeconds: 0 });
+    await call(t, 'DELETE', `/v1/organizations/${t.organizationId}/api-keys/${successor.apiKeyId}`);
 
     const outbox = await h.db
       .selectFrom('outbox_events')

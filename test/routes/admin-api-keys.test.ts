@@ -25,6 +25,7 @@ describeEachDb('admin: API key list and revoke', (h) => {
     const first = items.find((k: any) => k.apiKeyId === t.apiKeyId);
     assert.deepEqual(Object.keys(first), [
       'apiKeyId',
+      'organizationId',
       'name',
       'prefix',
       'last4',
@@ -32,10 +33,16 @@ describeEachDb('admin: API key list and revoke', (h) => {
       'scopes',
       'rateLimitTier',
       'env',
+      'status',
       'killSwitch',
       'createdAt',
       'revokedAt',
+      'supersededBy',
+      'expiresAt',
     ]);
+    assert.equal(first.organizationId, t.organizationId);
+    assert.equal(first.status, 'active');
+    assert.deepEqual([first.supersededBy, first.expiresAt], [null, null]);
     assert.equal(first.prefix, `lp_test_${t.apiKeyId}_`);
     assert.equal(first.last4, t.key.slice(-4));
     assert.equal(first.masked, `lp_test_${t.apiKeyId}_…${t.key.slice(-4)}`);

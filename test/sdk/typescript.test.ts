@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   AuthenticationError,
+  ConflictError,
   Layers,
   NotFoundError,
   PermissionDeniedError,
@@ -170,6 +171,29 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
       'canceled',
     );
     assert.equal((await layers.scheduledPosts.get({ id: scheduledPosts[0]!.id })).status, 'canceled');
+  });
+
+  it('API keys: create (shown once), list masked, rotate (an idempotent replay, the same key), revoke', async () => {
+    const orgId = server.organizationId;
+    const created = await layers.apiKeys.create({ orgId, name: 'SDK key', scopes: ['projects:read'], env: 'test' });
+    const mine = new Layers({ apiKey: created.key, baseUrl: server.baseUrl });
+    assert.equal((await mine.whoami()).apiKeyId, created.apiKeyId);
+    const listed = await layers.apiKeys.list({ orgId, limit: 200 });
+    const shown = listed.items.find((k) => k.apiKeyId === created.apiKeyId);
+    assert.equal(shown?.masked, `lp_test_${created.apiKeyId}_…${created.key.slice(-4)}`);
+    const idempotencyKey = `sdk-rotate-${created.apiKeyId}`;
+    const rotated = await mine.apiKeys.rotate({ keyId: created.apiKeyId, graceSeconds: 60 }, { idempotencyKey });
+    const replayed = await mine.apiKeys.rotate({ keyId: created.apiKeyId, graceSeconds: 60 }, { idempotencyKey });
+    assert.equal(replayed.key, rotated.key, 'a replay returns the same new key');
+    assert.equal(replayed.previousApiKeyId, created.apiKeyId);
+    const again = await layers.apiKeys
+      .rotate({ keyId: created.apiKeyId }, { idempotencyKey: 'sdk-rotate-again' })
+      .catch((e) => e);
+    assert.ok(again instanceof ConflictError && again.details?.reason === 'superseded', String(again));
+    const revoked = await layers.apiKeys.revoke({ orgId, keyId: rotated.apiKeyId });
+    assert.equal(revoked.status, 'revoked');
+    const denied = await new Layers({ apiKey: rotated.key, baseUrl: server.baseUrl }).whoami().catch((e) => e);
+    assert.ok(denied instanceof AuthenticationError, String(denied));
   });
 
   it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {

@@ -83,6 +83,22 @@ describeEachDb('no plaintext secret is ever stored', (h) => {
     assert.equal(jobs.length, 1, JSON.stringify(jobs).slice(0, 500));
     assert.ok(jobs[0]!.token_ciphertext && jobs[0]!.token_ciphertext.length > 0, 'the worker gets a sealed token');
 
+    // Self-service keys, created and rotated with Idempotency-Key: the stored responses hold them sealed.
+    const idem = (k: string) => ({ ...t.auth, 'idempotency-key': k });
+    const created = await h.inject({
+      method: 'POST',
+      url: `/v1/organizations/${t.organizationId}/api-keys`,
+      headers: idem('secret-scan-create'),
+      payload: { name: 'scan', scopes: ['social:read'], env: 'test' },
+    });
+    assert.equal(created.statusCode, 201, created.body.slice(0, 500));
+    const rotated = await h.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${json(created).apiKeyId}/rotate`,
+      headers: idem('secret-scan-rotate'),
+    });
+    assert.equal(rotated.statusCode, 200, rotated.body.slice(0, 500));
+
     const dump = await dumpDatabase(h);
     assert.ok(
       dump.some((d) => d.table === 'api_keys' && d.row.includes(t.apiKeyId)),
@@ -91,6 +107,8 @@ describeEachDb('no plaintext secret is ever stored', (h) => {
     for (const [label, key] of [
       ['first key', t.key],
       ['second key', second.key],
+      ['self-service key', json(created).key as string],
+      ['rotated key', json(rotated).key as string],
     ] as const) {
       const parsed = parseApiKey(key);
       assert.ok(parsed, `${label} parses: ${key.slice(0, 20)}…`);

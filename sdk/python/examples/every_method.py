@@ -104,6 +104,13 @@ def account(layers: Layers) -> None:
     print(me["organizationId"], me["env"])
     for entry in layers.audit_log.list(event_type="social_account.revoked", since="2026-01-01T00:00:00Z").auto_paging_iter():
         print(entry["eventType"], entry["requestId"])
+    created = layers.api_keys.create(org_id=me["organizationId"], name="Reporting", scopes=["projects:read"], env="test")
+    print(created["key"], created["masked"])  # the key is shown only here: store it now
+    for key in layers.api_keys.list(org_id=me["organizationId"]).auto_paging_iter():
+        print(key["masked"], key["status"], key["expiresAt"])
+    rotated = layers.api_keys.rotate(key_id=created["apiKeyId"], grace_seconds=3600, idempotency_key="rotate-1")
+    print(rotated["key"], rotated["previousKeyExpiresAt"])
+    layers.api_keys.revoke(org_id=me["organizationId"], key_id=rotated["apiKeyId"])
     layers.api_keys.kill(key_id=me["apiKeyId"])
 
 

@@ -15,11 +15,15 @@ class Operation(TypedDict):
 
 OPERATIONS: Dict[str, Operation] = {
     "killApiKey": {"method": "POST", "path": "/v1/api-keys/{keyId}/kill", "path_params": ("keyId",), "query": (), "body": None, "idempotent": True, "summary": "Kill an API key of your organization"},
+    "rotateApiKey": {"method": "POST", "path": "/v1/api-keys/{keyId}/rotate", "path_params": ("keyId",), "query": (), "body": "optional", "idempotent": True, "summary": "Rotate an API key"},
     "listAuditLog": {"method": "GET", "path": "/v1/audit-log", "path_params": (), "query": ("eventType", "projectId", "since", "until", "limit", "cursor"), "body": None, "idempotent": False, "summary": "List audit log entries, newest first"},
     "getContent": {"method": "GET", "path": "/v1/content/{containerId}", "path_params": ("containerId",), "query": (), "body": None, "idempotent": False, "summary": "Get a content container"},
     "publishContent": {"method": "POST", "path": "/v1/content/{containerId}/publish", "path_params": ("containerId",), "query": (), "body": "required", "idempotent": True, "summary": "Publish content to 1–50 accounts now, all or nothing"},
     "scheduleContent": {"method": "POST", "path": "/v1/content/{containerId}/schedule", "path_params": ("containerId",), "query": (), "body": "required", "idempotent": True, "summary": "Schedule content to 1–50 accounts, all or nothing"},
     "releaseLeasedAccount": {"method": "DELETE", "path": "/v1/leased-accounts/{socialAccountId}", "path_params": ("socialAccountId",), "query": (), "body": "optional", "idempotent": True, "summary": "Release a leased account: disconnect it, cancel its queued posts, stop its billing"},
+    "listApiKeys": {"method": "GET", "path": "/v1/organizations/{orgId}/api-keys", "path_params": ("orgId",), "query": ("limit", "cursor"), "body": None, "idempotent": False, "summary": "List API keys, newest first (masked)"},
+    "createApiKey": {"method": "POST", "path": "/v1/organizations/{orgId}/api-keys", "path_params": ("orgId",), "query": (), "body": "required", "idempotent": True, "summary": "Create an API key"},
+    "revokeApiKey": {"method": "DELETE", "path": "/v1/organizations/{orgId}/api-keys/{keyId}", "path_params": ("orgId", "keyId"), "query": (), "body": None, "idempotent": True, "summary": "Revoke an API key"},
     "listProjects": {"method": "GET", "path": "/v1/projects", "path_params": (), "query": ("status", "customerExternalId", "limit", "cursor"), "body": None, "idempotent": False, "summary": "List projects, newest first"},
     "createProject": {"method": "POST", "path": "/v1/projects", "path_params": (), "query": (), "body": "required", "idempotent": True, "summary": "Create a project (one per end-customer)"},
     "getProject": {"method": "GET", "path": "/v1/projects/{projectId}", "path_params": ("projectId",), "query": (), "body": None, "idempotent": False, "summary": "Get a project"},

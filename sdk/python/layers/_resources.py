@@ -6,6 +6,8 @@ from typing import Dict, List, Literal, Optional, Union
 
 from ._base import ListPage, Requester, Resource
 from .types import (
+    ApiKey,
+    ApiKeyWithSecret,
     ArchivedProject,
     AuditLogEntry,
     CanceledScheduledPost,
@@ -20,6 +22,7 @@ from .types import (
     ReleaseLeasedAccountResponse,
     RequestLeasedAccountsBodyNiche,
     RevokeSocialAccountResponse,
+    RotatedApiKey,
     ScheduleTarget,
     ScheduledPost,
     ScheduledPostsCreated,
@@ -35,11 +38,15 @@ from .webhooks import WebhookVerifier
 # operationId → method, in snake_case (the TypeScript SDK's OPERATION_METHODS)
 OPERATION_METHODS = {
     "killApiKey": "api_keys.kill",
+    "rotateApiKey": "api_keys.rotate",
     "listAuditLog": "audit_log.list",
     "getContent": "content.get",
     "publishContent": "content.publish",
     "scheduleContent": "content.schedule",
     "releaseLeasedAccount": "leased_accounts.release",
+    "listApiKeys": "api_keys.list",
+    "createApiKey": "api_keys.create",
+    "revokeApiKey": "api_keys.revoke",
     "listProjects": "projects.list",
     "createProject": "projects.create",
     "getProject": "projects.get",
@@ -89,6 +96,117 @@ class ApiKeysResource(Resource):
         return self._client.call(
             "killApiKey",
             {
+                "keyId": key_id,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def rotate(
+        self,
+        *,
+        key_id: str,
+        grace_seconds: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> RotatedApiKey:
+        """POST /v1/api-keys/{keyId}/rotate: Rotate an API key.
+
+        Args:
+            grace_seconds: How long the old key keeps working: 0 (revoked at once) to 7 days; default 24 h.
+        """
+        return self._client.call(
+            "rotateApiKey",
+            {
+                "keyId": key_id,
+                "graceSeconds": grace_seconds,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def list(
+        self,
+        *,
+        org_id: str,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ListPage[ApiKey]:
+        """GET /v1/organizations/{orgId}/api-keys: List API keys, newest first (masked).
+
+        One page; ``.auto_paging_iter()`` walks every page, following ``nextCursor``.
+        """
+        return self._client.list(
+            "listApiKeys",
+            {
+                "orgId": org_id,
+                "limit": limit,
+                "cursor": cursor,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def create(
+        self,
+        *,
+        org_id: str,
+        name: str,
+        scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]],
+        env: Literal["live", "test"],
+        tier: Optional[Literal["standard", "pilot", "partner"]] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ApiKeyWithSecret:
+        """POST /v1/organizations/{orgId}/api-keys: Create an API key.
+
+        Args:
+            scopes: Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE).
+            env: A test key can create test keys only.
+            tier: At most the calling key’s tier, which is the default.
+        """
+        return self._client.call(
+            "createApiKey",
+            {
+                "orgId": org_id,
+                "name": name,
+                "scopes": scopes,
+                "env": env,
+                "tier": tier,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def revoke(
+        self,
+        *,
+        org_id: str,
+        key_id: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ApiKey:
+        """DELETE /v1/organizations/{orgId}/api-keys/{keyId}: Revoke an API key."""
+        return self._client.call(
+            "revokeApiKey",
+            {
+                "orgId": org_id,
                 "keyId": key_id,
             },
             idempotency_key=idempotency_key,

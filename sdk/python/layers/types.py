@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
+    "ApiKey",
+    "ApiKeyPage",
+    "ApiKeyWithSecret",
     "ArchivedProject",
     "AuditLogEntry",
     "AuditLogPage",
@@ -14,6 +17,7 @@ __all__ = [
     "CanceledScheduledPost",
     "ContentContainer",
     "ContentContainerPage",
+    "CreateApiKeyRequest",
     "CreateWebhookEndpointRequest",
     "DeletedWebhookEndpoint",
     "ErrorEnvelope",
@@ -44,6 +48,8 @@ __all__ = [
     "ReleaseLeasedAccountResponse",
     "RescheduleScheduledPostRequest",
     "RevokeSocialAccountResponse",
+    "RotateApiKeyRequest",
+    "RotatedApiKey",
     "ScheduleContentRequest",
     "ScheduleTarget",
     "ScheduledPost",
@@ -75,6 +81,63 @@ __all__ = [
     "Whoami",
     "RequestLeasedAccountsBodyNiche",
 ]
+
+
+class ApiKey(TypedDict):
+    apiKeyId: str
+    organizationId: str
+    name: Optional[str]
+    #: `lp_<env>_<keyId>_`: the key up to its secret.
+    prefix: str
+    #: The key’s last 4 characters (null for the oldest keys, made before they were kept).
+    last4: Optional[str]
+    #: prefix, an ellipsis and last4: how to show the key to a person.
+    masked: str
+    scopes: List[str]
+    rateLimitTier: Literal["standard", "pilot", "partner"]
+    env: Literal["live", "test"]
+    #: `superseded`: rotated, still authenticating until `expiresAt`; `expired`: that time passed.
+    status: Literal["active", "killed", "superseded", "expired", "revoked"]
+    killSwitch: bool
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    revokedAt: Optional[str]
+    #: The key a rotation replaced this one with.
+    supersededBy: Optional[str]
+    #: When a rotated key stops authenticating (401).
+    expiresAt: Optional[str]
+
+
+class ApiKeyPage(TypedDict):
+    items: List[ApiKey]
+    nextCursor: Optional[str]
+
+
+class ApiKeyWithSecret(TypedDict):
+    apiKeyId: str
+    organizationId: str
+    name: Optional[str]
+    #: `lp_<env>_<keyId>_`: the key up to its secret.
+    prefix: str
+    #: The key’s last 4 characters (null for the oldest keys, made before they were kept).
+    last4: Optional[str]
+    #: prefix, an ellipsis and last4: how to show the key to a person.
+    masked: str
+    scopes: List[str]
+    rateLimitTier: Literal["standard", "pilot", "partner"]
+    env: Literal["live", "test"]
+    #: `superseded`: rotated, still authenticating until `expiresAt`; `expired`: that time passed.
+    status: Literal["active", "killed", "superseded", "expired", "revoked"]
+    killSwitch: bool
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    revokedAt: Optional[str]
+    #: The key a rotation replaced this one with.
+    supersededBy: Optional[str]
+    #: When a rotated key stops authenticating (401).
+    expiresAt: Optional[str]
+    #: The whole key, `lp_<env>_<keyId>_<secret>`. Shown only in this response: store it now.
+    key: str
 
 
 class ArchivedProject(TypedDict):
@@ -130,6 +193,19 @@ class ContentContainer(TypedDict):
 class ContentContainerPage(TypedDict):
     items: List[ContentContainer]
     nextCursor: Optional[str]
+
+
+class _CreateApiKeyRequestRequired(TypedDict):
+    name: str
+    #: Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE).
+    scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]]
+    #: A test key can create test keys only.
+    env: Literal["live", "test"]
+
+
+class CreateApiKeyRequest(_CreateApiKeyRequestRequired, total=False):
+    #: At most the calling key’s tier, which is the default.
+    tier: Literal["standard", "pilot", "partner"]
 
 
 class _CreateWebhookEndpointRequestRequired(TypedDict):
@@ -482,6 +558,41 @@ class RevokeSocialAccountResponse(TypedDict):
     canceledScheduledPosts: int
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     disconnectedAt: str
+
+
+class RotateApiKeyRequest(TypedDict, total=False):
+    #: How long the old key keeps working: 0 (revoked at once) to 7 days; default 24 h.
+    graceSeconds: int
+
+
+class RotatedApiKey(TypedDict):
+    apiKeyId: str
+    organizationId: str
+    name: Optional[str]
+    #: `lp_<env>_<keyId>_`: the key up to its secret.
+    prefix: str
+    #: The key’s last 4 characters (null for the oldest keys, made before they were kept).
+    last4: Optional[str]
+    #: prefix, an ellipsis and last4: how to show the key to a person.
+    masked: str
+    scopes: List[str]
+    rateLimitTier: Literal["standard", "pilot", "partner"]
+    env: Literal["live", "test"]
+    #: `superseded`: rotated, still authenticating until `expiresAt`; `expired`: that time passed.
+    status: Literal["active", "killed", "superseded", "expired", "revoked"]
+    killSwitch: bool
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    revokedAt: Optional[str]
+    #: The key a rotation replaced this one with.
+    supersededBy: Optional[str]
+    #: When a rotated key stops authenticating (401).
+    expiresAt: Optional[str]
+    #: The whole key, `lp_<env>_<keyId>_<secret>`. Shown only in this response: store it now.
+    key: str
+    previousApiKeyId: str
+    #: Until then the previous key keeps working; then 401.
+    previousKeyExpiresAt: str
 
 
 class ScheduleContentRequest(TypedDict):

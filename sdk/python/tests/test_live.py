@@ -6,7 +6,7 @@ import time
 import unittest
 import uuid
 
-from layers import (AuthenticationError, InternalServerError, Layers, NotFoundError, PermissionDeniedError,
+from layers import (AuthenticationError, ConflictError, InternalServerError, Layers, NotFoundError, PermissionDeniedError,
                     RateLimitError, ValidationError, response_of)
 
 from .support import SEED_PAGE, live_fixtures
@@ -69,6 +69,24 @@ class LiveServerTest(unittest.TestCase):
         self.assertRegex(response_of(page).request_id, REQUEST_ID)
         walked = [a["socialAccountId"] for a in self.layers.social.list(project_id=FIXTURES["projectId"], limit=1).auto_paging_iter()]
         self.assertEqual(walked, [a["socialAccountId"] for a in page.data], "pages of one, following nextCursor, give the same accounts")
+
+    def test_api_keys(self):
+        org_id = FIXTURES["organizationId"]
+        created = self.layers.api_keys.create(org_id=org_id, name="Py key", scopes=["projects:read"], env="test")
+        mine = Layers(api_key=created["key"], base_url=FIXTURES["baseUrl"])
+        self.assertEqual(mine.whoami()["apiKeyId"], created["apiKeyId"])
+        shown = [k for k in self.layers.api_keys.list(org_id=org_id, limit=200).data if k["apiKeyId"] == created["apiKeyId"]]
+        self.assertEqual(shown[0]["masked"], f"lp_test_{created['apiKeyId']}_…{created['key'][-4:]}")
+        idem = f"py-rotate-{created['apiKeyId']}"
+        rotated = mine.api_keys.rotate(key_id=created["apiKeyId"], grace_seconds=60, idempotency_key=idem)
+        replayed = mine.api_keys.rotate(key_id=created["apiKeyId"], grace_seconds=60, idempotency_key=idem)
+        self.assertEqual(replayed["key"], rotated["key"], "a replay returns the same new key")
+        with self.assertRaises(ConflictError) as again:
+            self.layers.api_keys.rotate(key_id=created["apiKeyId"])
+        self.assertEqual(again.exception.details["reason"], "superseded")
+        self.assertEqual(self.layers.api_keys.revoke(org_id=org_id, key_id=rotated["apiKeyId"])["status"], "revoked")
+        with self.assertRaises(AuthenticationError):
+            Layers(api_key=rotated["key"], base_url=FIXTURES["baseUrl"]).whoami()
 
     def test_resources(self):
         me = self.layers.whoami()

@@ -6,6 +6,10 @@
 export const OPERATION_METHODS = {
   whoami: 'whoami',
   killApiKey: 'apiKeys.kill',
+  createApiKey: 'apiKeys.create',
+  listApiKeys: 'apiKeys.list',
+  revokeApiKey: 'apiKeys.revoke',
+  rotateApiKey: 'apiKeys.rotate',
   listAuditLog: 'auditLog.list',
 
   createProject: 'projects.create',

@@ -1,6 +1,7 @@
-import type { CompiledQuery, InferResult, Insertable } from 'kysely';
+import type { CompiledQuery, InferResult, Insertable, Selectable } from 'kysely';
 import type { Queryable } from '../client.js';
 import type { ApiKeysTable } from '../schema.js';
+import { afterKeyset } from './keyset.js';
 
 function keyLookup(db: Queryable, keyId: string) {
   return db
@@ -17,6 +18,7 @@ function keyLookup(db: Queryable, keyId: string) {
       'k.return_url_allowlist',
       'k.kill_switch as key_kill_switch',
       'k.revoked_at',
+      'k.expires_at',
       'o.name as organization_name',
       'o.kill_switch as organization_kill_switch',
       's.global_kill_switch',
@@ -68,38 +70,51 @@ export async function findApiKeyForUpdate(db: Queryable, organizationId: string,
     .executeTakeFirst();
 }
 
-/** An organization's keys, oldest first, without their secret hashes (the operator's list). */
-export async function listOrganizationApiKeys(db: Queryable, organizationId: string) {
-  return db
-    .selectFrom('api_keys')
-    .select([
-      'id',
-      'name',
-      'env',
-      'secret_last4',
-      'scopes',
-      'rate_limit_tier',
-      'kill_switch',
-      'killed_at',
-      'revoked_at',
-      'created_at',
-    ])
-    .where('organization_id', '=', organizationId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+/** A key's columns as the API shows them (never its secret hash). */
+const KEY_COLUMNS = [
+  'id',
+  'organization_id',
+  'name',
+  'env',
+  'secret_last4',
+  'scopes',
+  'rate_limit_tier',
+  'return_url_allowlist',
+  'kill_switch',
+  'killed_at',
+  'revoked_at',
+  'superseded_by',
+  'expires_at',
+  'created_at',
+] as const;
+
+export type ApiKeyRow = Selectable<Pick<ApiKeysTable, (typeof KEY_COLUMNS)[number]>>;
+
+/** An organization's keys, newest first, `limit` of them after the keyset position `after`. */
+export async function listOrganizationApiKeys(
+  db: Queryable,
+  organizationId: string,
+  opts: { limit: number; after?: { createdAt: Date; id: string } },
+): Promise<ApiKeyRow[]> {
+  let q = db.selectFrom('api_keys').select(KEY_COLUMNS).where('organization_id', '=', organizationId);
+  if (opts.after) q = q.where(afterKeyset(opts.after, 'desc'));
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
 }
 
-/** A key by id alone (the operator's view: any organization), locked for a revoke. */
-export async function lockApiKey(db: Queryable, keyId: string) {
-  return db
-    .selectFrom('api_keys')
-    .select(['id', 'organization_id', 'revoked_at'])
-    .where('id', '=', keyId)
-    .forUpdate()
-    .executeTakeFirst();
+/** A key by id alone (any organization: the caller checks whose it is), locked for a revoke or a rotation. */
+export async function lockApiKey(db: Queryable, keyId: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').select(KEY_COLUMNS).where('id', '=', keyId).forUpdate().executeTakeFirst();
 }
 
 export async function setKeyRevoked(db: Queryable, keyId: string, now: Date) {
   await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', keyId).execute();
+}
+
+/** The rotation's mark on the old key: replaced by `newKeyId`, its secret valid until `expiresAt`. */
+export async function setKeySuperseded(db: Queryable, keyId: string, newKeyId: string, expiresAt: Date) {
+  await db
+    .updateTable('api_keys')
+    .set({ superseded_by: newKeyId, expires_at: expiresAt })
+    .where('id', '=', keyId)
+    .execute();
 }

@@ -23,10 +23,11 @@ export async function authenticateWithinBudget(
   request: FastifyRequest,
   reply: FastifyReply,
   failures: FailedAuthLimiter,
+  now: Date,
 ) {
   await failures.refuseWhenSpent(request.ip, reply);
   try {
-    return await authenticate(db, request);
+    return await authenticate(db, request, now);
   } catch (err) {
     if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') await failures.count(request.ip);
     throw err;
@@ -36,14 +37,22 @@ export async function authenticateWithinBudget(
 /**
  * One query resolves the key, its organization and all three kill switches, so a switch
  * flipped on any instance is seen by the very next request here (no cache to go stale).
+ * A key past its `expires_at` (a rotated key whose grace period is over) is refused like a revoked one.
  */
-export async function authenticate(db: Db, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(db: Db, request: FastifyRequest, now: Date): Promise<Principal> {
   const header = request.headers.authorization;
   const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
   const parsed = token ? parseApiKey(token) : undefined;
   if (!parsed) throw new ApiError('UNAUTHENTICATED', UNAUTHENTICATED);
   const row = await findKeyWithSwitches(db, parsed.keyId);
-  if (!row || row.revoked_at !== null || row.env !== parsed.env || !secretMatches(parsed.secret, row.secret_hash)) {
+  const expired = row?.expires_at != null && row.expires_at <= now;
+  if (
+    !row ||
+    row.revoked_at !== null ||
+    expired ||
+    row.env !== parsed.env ||
+    !secretMatches(parsed.secret, row.secret_hash)
+  ) {
     throw new ApiError('UNAUTHENTICATED', UNAUTHENTICATED);
   }
   if (row.global_kill_switch) throw killSwitch('global');
