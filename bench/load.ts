@@ -131,7 +131,11 @@ export async function runOpenLoop(opts: {
     for (; i < n && start + i * interval <= now; i++) {
       const due = start + i * interval;
       const k = i;
-      inFlight.push(opts.op(k).then(() => void (latencies[k] = performance.now() - due)));
+      inFlight.push(
+        opts.op(k).then(() => {
+          latencies[k] = performance.now() - due;
+        }),
+      );
     }
     if (i < n) await sleep(Math.max(0, start + i * interval - performance.now()));
   }

@@ -58,7 +58,10 @@ export function pgDriver(pool: pg.Pool): Driver {
   const names = new Map<string, string>();
   const named = (text: string, values: unknown[]) => {
     let name = names.get(text);
-    if (!name) names.set(text, (name = `bench_bare_${names.size}`));
+    if (!name) {
+      name = `bench_bare_${names.size}`;
+      names.set(text, name);
+    }
     return { name, text, values };
   };
   return {
