@@ -24,6 +24,13 @@ import { describe, pgDriver, pgliteDriver, recorder, replayer, type Statement } 
 
 export type { DbKind, HostInfo, HostOptions, ListFilter } from './host-types.js';
 
+type MaintenanceModule = {
+  runDatabaseMaintenance(deps: {
+    db: Db;
+    dbKind: 'pglite' | 'postgres';
+  }): Promise<{ skipped: string } | { steps: unknown[]; remaining: number }>;
+};
+
 export type BareRun = { concurrency: number; durationMs: number; warmupMs: number };
 
 export type Host = {
@@ -165,11 +172,24 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     },
     age: (rows) => ageProject(db, tenant, listProjectId, rows),
     async maintain() {
-      // MAINTENANCE HOOK: replace with the worker's own maintenance pass once it exists (the
-      // `aging` work: the worker runs VACUUM / ANALYZE on PGlite on a schedule). Until then, the
-      // manual equivalent, so the figure shows what maintenance buys.
-      await sql`VACUUM ANALYZE`.execute(db);
-      return 'manual VACUUM ANALYZE (no worker maintenance hook yet)';
+      // MAINTENANCE HOOK — the worker's own maintenance pass (src/worker/db-maintenance.ts, from the
+      // `aging` branch), run the way the worker runs it: one budgeted pass after another until no
+      // table is due (the worker does one per pass while a backlog remains). Imported by a computed
+      // specifier while that module may not be merged yet; without it, the manual equivalent.
+      // Once merged: a static import, and drop the fallback.
+      const spec = '../src/worker/db-maintenance.js';
+      const mod = (await import(spec).catch(() => undefined)) as MaintenanceModule | undefined;
+      if (!mod) {
+        await sql`VACUUM ANALYZE`.execute(db);
+        return 'manual VACUUM ANALYZE: no worker maintenance module';
+      }
+      let [passes, tables] = [0, 0];
+      for (let remaining = 1; remaining > 0 && passes < 100; passes++) {
+        const summary = await mod.runDatabaseMaintenance({ db, dbKind: rt.database.kind });
+        if (!('steps' in summary)) return `the worker's maintenance: ${summary.skipped}`;
+        [remaining, tables] = [summary.remaining, tables + summary.steps.length];
+      }
+      return `the worker's maintenance: ${passes} pass(es), ${tables} table(s)`;
     },
     async memory() {
       globalThis.gc?.();
