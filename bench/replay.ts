@@ -51,12 +51,15 @@ export type Driver = {
 
 /**
  * node-postgres with named statements (`{ name, text, values }`): each connection parses and
- * plans a statement once, then only binds and executes it — the server's driver layer names its
- * statements the same way, by their SQL text.
+ * plans a statement once, then only binds and executes it — as the server's driver layer does
+ * (src/db/prepared-statements.ts, by SQL text), with its exceptions: no parameters → the simple
+ * protocol, more than 32 (its MAX_NAMED_PARAMETERS) → unnamed.
  */
 export function pgDriver(pool: pg.Pool): Driver {
   const names = new Map<string, string>();
-  const named = (text: string, values: unknown[]) => {
+  const named = (text: string, values: unknown[]): pg.QueryConfig | string => {
+    if (values.length === 0) return text;
+    if (values.length > 32) return { text, values };
     let name = names.get(text);
     if (!name) {
       name = `bench_bare_${names.size}`;
