@@ -59,6 +59,7 @@ export async function filteredLists(ctx: Context): Promise<Figure[]> {
   const [smallN, largeN] = config.filterSizes;
   progress(`${db}: filtered-list fixtures (${n(smallN)} and ${n(largeN)} accounts)`);
   const [smallP, largeP] = await host.createBulkProjects([smallN, largeN]);
+  progress(`${db}: maintenance after the fixtures: ${await host.maintain()}`);
   const get = (project: string, query: string) =>
     client.send('GET', `/v1/projects/${project}/social-accounts?${query}`, auth);
   const cases = FILTERS.flatMap((f) => [smallP!, largeP!].map((p) => () => get(p, f.query)));

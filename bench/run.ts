@@ -59,6 +59,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
       const ctx: Context = { host, client, config, progress, extras, cpu: () => startCpu(host.info.pid, backends) };
       for (const measure of MEASUREMENTS) {
         if ((ONLY[measure.name] ?? kind) !== kind) continue;
+        progress(`${kind}: maintenance before ${measure.name}: ${await host.maintain()}`);
         loadAverage.push({ at: `${kind} ${measure.name}`, load1: os.loadavg()[0]! });
         figures.push(...(await measure(ctx)));
       }
