@@ -18,6 +18,7 @@ const METHODS: Method[] = [
   'explainList',
   'age',
   'maintain',
+  'drainFanOut',
   'memory',
   'close',
 ];

@@ -31,6 +31,10 @@ type MaintenanceModule = {
   }): Promise<{ skipped: string } | { steps: unknown[]; remaining: number }>;
 };
 
+type FanOutModule = {
+  expandPostCancellations(deps: { db: Db; clock: Ctx['clock'] }): Promise<{ posts: number }>;
+};
+
 export type BareRun = { concurrency: number; durationMs: number; warmupMs: number };
 
 export type Host = {
@@ -55,6 +59,11 @@ export type Host = {
    * PGlite, autovacuum on PostgreSQL), run now; says what it ran.
    */
   maintain(): Promise<string>;
+  /**
+   * Runs the worker's fan-out job (per-post records of bulk cancels, written after commit) until
+   * nothing is pending: its time (ms), or undefined while the server has no such job.
+   */
+  drainFanOut(): Promise<number | undefined>;
   /** This process's memory (MiB) after two forced garbage collections. */
   memory(): Promise<{ rssMb: number; heapMb: number }>;
   close(): Promise<void>;
@@ -198,6 +207,16 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         [remaining, tables] = [summary.remaining, tables + summary.steps.length];
       }
       return `the worker's maintenance: ${passes} pass(es), ${tables} table(s)`;
+    },
+    async drainFanOut() {
+      // FAN-OUT HOOK — the worker's job from the `fanout` branch (src/worker/post-cancellations.ts),
+      // imported by a computed specifier while it may not be merged yet; once merged, a static import.
+      const spec = '../src/worker/post-cancellations.js';
+      const mod = (await import(spec).catch(() => undefined)) as FanOutModule | undefined;
+      if (!mod) return undefined;
+      const t0 = performance.now();
+      while ((await mod.expandPostCancellations({ db, clock: deps.clock })).posts > 0);
+      return performance.now() - t0;
     },
     async memory() {
       globalThis.gc?.();
