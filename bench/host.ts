@@ -87,7 +87,8 @@ const BENCH_BUDGETS = Object.fromEntries(
 ) as typeof BUDGETS;
 
 /** The goal's bare UPDATE: the cancel a revoke must do, nothing returned, autocommit. */
-const BARE_CANCEL = `UPDATE scheduled_posts SET status = 'canceled', cancel_reason = $1, canceled_at = $2, updated_at = $2
+const BARE_CANCEL = `UPDATE scheduled_posts
+  SET status = 'canceled', cancel_reason = $1, canceled_at = $2, updated_at = $2
   WHERE social_account_id = $3 AND status = 'queued'`;
 
 /**

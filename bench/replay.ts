@@ -111,8 +111,12 @@ export function pgliteDriver(db: Db): Driver {
 }
 
 // Ids (prefix_uuid, req_ulid) and wire timestamps, wherever they occur in a parameter (JSON included).
-const TOKEN =
-  /\b([a-z]{2,5})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9A-HJKMNP-TV-Z]{26})\b|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+const TOKEN = new RegExp(
+  `\\b([a-z]{2,5})_(?:${UUID}|${ULID})\\b|\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z`,
+  'g',
+);
 
 const keyOf = (v: unknown): string | undefined =>
   typeof v === 'string'

@@ -30,15 +30,67 @@ export type Report = {
 };
 
 export const METHOD = [
-  "Server: the API built as `layers serve` builds it (openRuntime + buildApp: rate limits in the database's default store, memory on PGlite and PostgreSQL on PostgreSQL; request logs at info level to /dev/null) in a child process on 127.0.0.1; the load generator (undici, one keep-alive connection per loop) in the parent. Rate-limit budgets are raised so no run turns into 429s (the guard and its store run as in production); load is spread over 50 keys of one organization. No worker runs in it (the figures are the request's); the maintenance the server would have run in the background by then — the worker's pass on PGlite, ANALYZE on PostgreSQL (autovacuum's job) — runs before each measurement and after bulk fixtures.",
-  "Bare baselines: the server's own statements, recorded (a Kysely plugin on a recording handle compiles each query as the dialect does and keeps its rows) and replayed straight through the driver the server uses — the same pool with named statements ({ name, text, values }) on PostgreSQL, the same PGlite connection and mutex on PGlite: the same SQL, in the same order, in one transaction for the revoke, the same round trips. Ids and timestamps from the recorded subject are mapped to the replayed one, ids the server generated are generated afresh, and each statement must return as many rows as when recorded. The statements are in the JSON report.",
-  "Load: closed loops — N concurrent loops each awaiting one operation at a time; every operation must succeed. Each load measurement has a warm-up of ≥ 5 s per contender first (V8 still optimizes for ~8 s). Contenders take turns in interleaved slices (rounds), so load from elsewhere hits them alike; p50/p99 are the median of the slices' percentiles.",
-  "CPU per operation: the server process (utime + stime from /proc/PID/stat; on PGlite the database runs inside it), the PostgreSQL backends serving the server's connections (found in pg_stat_activity by the application_name the bench gives them, /proc/PID/stat, polled every 250 ms) and the load client (process.cpuUsage()). The 1-minute load average is recorded before each measurement.",
-  "Open loop (PostgreSQL): revokes at a fixed arrival rate of half the bare revoke's closed-loop peak of the same run, each request's latency measured from its intended send time (a request sent late still counts from then: no coordinated omission), after a warm-up at the same rate.",
-  "Revoke scaling: sequential revokes of fresh accounts with 4 and 10,000 (--quick: 1,000) queued posts, and the revoke's own cancel statement alone (bare, autocommit) on 10,000 queued posts; medians, rounds interleaving the three. The request only: work the server hands to its worker after commit is not waited for.",
-  'Filtered lists: the first page of each filter (status=disconnected 1 %, platform=instagram 10 %, leased=true 1 %, status=reauth_required none) on a project of 100,000 accounts (--quick: 1,000) vs one of 1,000 (--quick: 100), generate_series fixtures, sequential medians after a warm-up; EXPLAIN (ANALYZE, BUFFERS) of each at the large size in the JSON report.',
-  "Aging (PGlite): on a fresh server, the list page's sequential median fresh, after 100,000 accounts (--quick: 1,000) were inserted behind it and deleted, and after maintenance: the worker's own pass (runDatabaseMaintenance, budgeted passes until no table is due; a manual VACUUM ANALYZE where that module is absent — bench/host.ts maintain()).",
-  "Memory: the real `layers serve` (bin/layers.mjs) on a fresh data directory / schema and again reopened, VmRSS from /proc/PID/status after /readyz and an idle period; baseline an idle `node` read the same way. Leaks: the bench server's heap (after two forced GCs) and RSS at the end of the run vs after the first warm-up.",
+  [
+    'Server: the API built as `layers serve` builds it (openRuntime + buildApp: rate limits in the ',
+    "database's default store, memory on PGlite and PostgreSQL on PostgreSQL; request logs at info ",
+    'level to /dev/null) in a child process on 127.0.0.1; the load generator (undici, one keep-alive ',
+    'connection per loop) in the parent. Rate-limit budgets are raised so no run turns into 429s (the',
+    ' guard and its store run as in production); load is spread over 50 keys of one organization. No ',
+    "worker runs in it (the figures are the request's); the maintenance the server would have run in ",
+    "the background by then — the worker's pass on PGlite, ANALYZE on PostgreSQL (autovacuum's job) —",
+    ' runs before each measurement and after bulk fixtures.',
+  ].join(''),
+  [
+    "Bare baselines: the server's own statements, recorded (a Kysely plugin on a recording handle ",
+    'compiles each query as the dialect does and keeps its rows) and replayed straight through the ',
+    'driver the server uses — the same pool with named statements ({ name, text, values }) on ',
+    'PostgreSQL, the same PGlite connection and mutex on PGlite: the same SQL, in the same order, in ',
+    'one transaction for the revoke, the same round trips. Ids and timestamps from the recorded ',
+    'subject are mapped to the replayed one, ids the server generated are generated afresh, and each ',
+    'statement must return as many rows as when recorded. The statements are in the JSON report.',
+  ].join(''),
+  [
+    'Load: closed loops — N concurrent loops each awaiting one operation at a time; every operation ',
+    'must succeed. Each load measurement has a warm-up of ≥ 5 s per contender first (V8 still ',
+    'optimizes for ~8 s). Contenders take turns in interleaved slices (rounds), so load from ',
+    "elsewhere hits them alike; p50/p99 are the median of the slices' percentiles.",
+  ].join(''),
+  [
+    'CPU per operation: the server process (utime + stime from /proc/PID/stat; on PGlite the database',
+    " runs inside it), the PostgreSQL backends serving the server's connections (found in ",
+    'pg_stat_activity by the application_name the bench gives them, /proc/PID/stat, polled every 250 ',
+    'ms) and the load client (process.cpuUsage()). The 1-minute load average is recorded before each ',
+    'measurement.',
+  ].join(''),
+  [
+    "Open loop (PostgreSQL): revokes at a fixed arrival rate of half the bare revoke's closed-loop ",
+    "peak of the same run, each request's latency measured from its intended send time (a request ",
+    'sent late still counts from then: no coordinated omission), after a warm-up at the same rate.',
+  ].join(''),
+  [
+    'Revoke scaling: sequential revokes of fresh accounts with 4 and 10,000 (--quick: 1,000) queued ',
+    "posts, and the revoke's own cancel statement alone (bare, autocommit) on 10,000 queued posts; ",
+    'medians, rounds interleaving the three. The request only: work the server hands to its worker ',
+    'after commit is not waited for.',
+  ].join(''),
+  [
+    'Filtered lists: the first page of each filter (status=disconnected 1 %, platform=instagram 10 %,',
+    ' leased=true 1 %, status=reauth_required none) on a project of 100,000 accounts (--quick: 1,000)',
+    ' vs one of 1,000 (--quick: 100), generate_series fixtures, sequential medians after a warm-up; ',
+    'EXPLAIN (ANALYZE, BUFFERS) of each at the large size in the JSON report.',
+  ].join(''),
+  [
+    "Aging (PGlite): on a fresh server, the list page's sequential median fresh, after 100,000 ",
+    'accounts (--quick: 1,000) were inserted behind it and deleted, and after maintenance: the ',
+    "worker's own pass (runDatabaseMaintenance, budgeted passes until no table is due; a manual ",
+    'VACUUM ANALYZE where that module is absent — bench/host.ts maintain()).',
+  ].join(''),
+  [
+    'Memory: the real `layers serve` (bin/layers.mjs) on a fresh data directory / schema and again ',
+    'reopened, VmRSS from /proc/PID/status after /readyz and an idle period; baseline an idle `node` ',
+    "read the same way. Leaks: the bench server's heap (after two forced GCs) and RSS at the end of ",
+    'the run vs after the first warm-up.',
+  ].join(''),
 ];
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -178,10 +230,12 @@ export function renderText(report: Report): string {
   ].join('\n');
 }
 
+const QUICK_NOTE = ' (--quick: smoke run, not a measurement)';
+
 export function renderMarkdown(report: Report): string {
   const md = (r: string[]) => `| ${r.join(' | ')} |`;
   return [
-    `Run of ${report.startedAt}${report.quick ? ' (--quick: smoke run, not a measurement)' : ''}. ${machineLine(report)}`,
+    `Run of ${report.startedAt}${report.quick ? QUICK_NOTE : ''}. ${machineLine(report)}`,
     '',
     md(HEAD),
     md(HEAD.map(() => '---')),
@@ -197,7 +251,10 @@ export function renderMarkdown(report: Report): string {
 function machineLine({ machine: m, databases }: Report): string {
   const dbs = databases.map(
     (d) =>
-      `${d.kind}: PostgreSQL ${d.serverVersion} via ${d.driver}, pool ${d.poolSize}, rate limits in ${d.rateLimitStore}`,
+      `${d.kind}: PostgreSQL ${d.serverVersion} via ${d.driver}, pool ${d.poolSize}, ` +
+      `rate limits in ${d.rateLimitStore}`,
   );
-  return `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform}); load average ${m.loadAverage.map((l) => l.load1.toFixed(2)).join(' → ')}. ${dbs.join('; ')}.`;
+  const load = m.loadAverage.map((l) => l.load1.toFixed(2)).join(' → ');
+  const machine = `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform})`;
+  return `Machine: ${machine}; load average ${load}. ${dbs.join('; ')}.`;
 }
