@@ -12,10 +12,10 @@ Measures the API against baselines taken in the same run, on PGlite and on Postg
 every figure as a ratio (this machine is noisy; absolute numbers drift) and every goal of the
 performance issue as PASS or MISS per database. Progress goes to stderr, the tables to stdout,
 the full report as JSON (with EXPLAIN plans and the bare baselines' statements) to --out.
-A full run takes about 4 minutes per database on 2 cores.
+A full run takes about 10 minutes on 2 busy cores (both databases), less on a quiet machine.
 
 Options:
-  --quick              a smoke run (about a minute; figures are not meaningful)
+  --quick              a smoke run (1-4 minutes, mostly PGlite start-ups; figures are not meaningful)
   --db LIST            databases to run on, comma-separated (default: pglite,postgres)
   --database-url URL   PostgreSQL server, on this machine (its backends' CPU is read from /proc);
                        the bench creates schemas of its own and drops them
