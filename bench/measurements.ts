@@ -232,14 +232,11 @@ export async function revokeOpenLoop(ctx: Context): Promise<Figure[]> {
   const auth = keyHeaders(host);
   const run = async (durationMs: number) => {
     const ids = await host.createAccounts(Math.ceil((rate * durationMs) / 1000) + 1, 4);
-    const stop = await ctx.cpu();
-    const r = await runOpenLoop({
+    return runOpenLoop({
       perSecond: rate,
       durationMs,
       op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
     });
-    await stop();
-    return r;
   };
   progress(
     `${db}: open-loop revoke at ${rate.toFixed(0)}/s (half the bare peak): warm-up, then ${config.openLoopMs} ms`,
