@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { TokenCrypto } from '../src/crypto/token-envelope.js';
 import type { Db } from '../src/db/client.js';
 import { insertContainer } from '../src/db/queries/content-containers.js';
@@ -113,4 +113,41 @@ export async function createConnectedAccounts(
     await insertScheduledPosts(db, posts);
   }
   return accounts.map((a) => a.id);
+}
+
+/**
+ * A project of `count` accounts, inserted by one generate_series statement (100,000 in seconds),
+ * in connection order. The mix the filtered lists read: every 10th on instagram, 1 in 100
+ * disconnected, 1 in 100 leased, none reauth_required (the no-match filter). No tokens: a list
+ * never reads them.
+ */
+export async function bulkProject(ctx: AdminCtx, tenant: BenchTenant, count: number) {
+  const project = await admin.createProject(ctx, {
+    organizationId: tenant.organizationId,
+    name: `Bench ${count} accounts`,
+    timezone: 'UTC',
+  });
+  await bulkAccounts(ctx.db, tenant.organizationId, project.projectId, count, new Date());
+  return project;
+}
+
+async function bulkAccounts(db: Db, organizationId: string, projectId: string, count: number, from: Date) {
+  await sql`
+    INSERT INTO social_accounts (id, organization_id, env, project_id, platform, external_account_id, handle,
+      status, leased, connected_at, disconnected_at, disconnected_reason, created_at, updated_at)
+    SELECT 'sa_' || gen_random_uuid(), ${organizationId}, 'test', ${projectId},
+      CASE WHEN i % 10 = 0 THEN 'instagram' ELSE 'tiktok' END, 'bulk_' || i, 'bulk_' || i,
+      CASE WHEN i % 100 = 1 THEN 'disconnected' ELSE 'connected' END, i % 100 = 2, t,
+      CASE WHEN i % 100 = 1 THEN t END, CASE WHEN i % 100 = 1 THEN 'revoked_by_partner' END, t, t
+    FROM generate_series(1, ${count}::int) AS i,
+      LATERAL (SELECT ${from}::timestamptz + i * interval '1 millisecond' AS t) AS at`.execute(db);
+}
+
+/**
+ * Ages a project's table: `rows` accounts inserted after its existing ones (so they sit behind
+ * its first page in list order) and deleted again, leaving that many dead rows and index entries.
+ */
+export async function ageProject(db: Db, tenant: BenchTenant, projectId: string, rows: number) {
+  await bulkAccounts(db, tenant.organizationId, projectId, rows, new Date(Date.now() + 3600_000));
+  await sql`DELETE FROM social_accounts WHERE project_id = ${projectId} AND created_at > now()`.execute(db);
 }

@@ -8,16 +8,30 @@ type Call = { id: number; method: Method | 'start'; args: unknown[] };
 type Answer = { id: number; result?: unknown; error?: { message: string; stack?: string } };
 
 const CHILD_ENTRY = fileURLToPath(new URL('./host-child.ts', import.meta.url));
-const METHODS: Method[] = ['createAccounts', 'bareRevoke', 'barePointRead', 'timeGuards', 'cpuTimeMs', 'close'];
+const METHODS: Method[] = [
+  'createAccounts',
+  'createBulkProjects',
+  'record',
+  'bareRevoke',
+  'bareList',
+  'bareCancel',
+  'explainList',
+  'age',
+  'maintain',
+  'drainFanOut',
+  'memory',
+  'close',
+];
 
 /**
  * The host in a child process, so the load generator (this process) and the server do not share
  * one event loop: the server's figures are then its own. The child's stdout (request logs) goes
- * to /dev/null; `execArgv` adds flags such as --cpu-prof to the child only.
+ * to /dev/null; `execArgv` adds flags such as --cpu-prof to the child only; --expose-gc lets it
+ * collect garbage before reporting its memory.
  */
 export async function spawnHost(opts: HostOptions, execArgv: string[] = []): Promise<Host> {
   const child = fork(CHILD_ENTRY, [], {
-    execArgv: [...process.execArgv, ...execArgv],
+    execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
   });

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import type { CpuSpent } from './cpu.js';
 
 /** What one load run measured: completed operations, their rate, and latency percentiles. */
 export type LoadResult = {
@@ -8,8 +10,8 @@ export type LoadResult = {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU the server process spent per operation (ms), when measured: robust to a busy machine. */
-  serverCpuMs?: number;
+  /** CPU per operation (ms) of the server, the PostgreSQL backends and the load client, when measured. */
+  cpu?: CpuSpent;
 };
 
 export type LoadOptions = {
@@ -63,39 +65,89 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/** Starts a CPU measurement; the function it returns stops it. */
+export type CpuMeter = () => Promise<() => Promise<CpuSpent>>;
+
 /**
  * Contenders take turns in `rounds` slices (A B C, A B C, …), so a burst of load from elsewhere on
  * the machine hits each of them alike instead of one whole measurement. Each contender's result
- * sums its slices' operations and time; its p50/p99 are the median of its slices' percentiles.
+ * sums its slices' operations, time and CPU; its p50/p99 are the median of its slices' percentiles.
  */
 export async function interleave<K extends string>(
   rounds: number,
   contenders: Record<K, (round: number) => Promise<LoadResult>>,
-  serverCpuTimeMs: () => Promise<number>,
+  meter: CpuMeter,
 ): Promise<Record<K, LoadResult>> {
   const slices = new Map<K, LoadResult[]>();
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(contenders) as [K, (round: number) => Promise<LoadResult>][]) {
-      const cpu0 = await serverCpuTimeMs();
+      const stop = await meter();
       const result = await run(round);
-      result.serverCpuMs = ((await serverCpuTimeMs()) - cpu0) / result.ops;
+      result.cpu = perOp(await stop(), result.ops);
       slices.set(name, [...(slices.get(name) ?? []), result]);
     }
   }
   return Object.fromEntries([...slices].map(([name, results]) => [name, combine(results)])) as Record<K, LoadResult>;
 }
 
+const perOp = (c: CpuSpent, ops: number): CpuSpent => ({
+  server: c.server / ops,
+  backends: c.backends / ops,
+  client: c.client / ops,
+});
+
 function combine(results: LoadResult[]): LoadResult {
   const ops = results.reduce((n, r) => n + r.ops, 0);
   const seconds = results.reduce((n, r) => n + r.seconds, 0);
-  const cpu = results.reduce((n, r) => n + (r.serverCpuMs ?? NaN) * r.ops, 0);
+  const sum = (k: keyof CpuSpent) => results.reduce((n, r) => n + (r.cpu?.[k] ?? Number.NaN) * r.ops, 0);
   return {
     ops,
     seconds,
     perSecond: ops / seconds,
     p50Ms: median(results.map((r) => r.p50Ms)),
     p99Ms: median(results.map((r) => r.p99Ms)),
-    serverCpuMs: cpu / ops,
+    cpu: perOp({ server: sum('server'), backends: sum('backends'), client: sum('client') }, ops),
+  };
+}
+
+/**
+ * Open loop at a fixed arrival rate: operation i is due at start + i / rate, sent then whether or
+ * not earlier ones have finished, and its latency runs from that intended time — a request the
+ * client could not send on time (a late timer, a busy loop) still counts from when it was due, so
+ * a stall shows in the tail instead of silently thinning the load (no coordinated omission).
+ */
+export async function runOpenLoop(opts: {
+  perSecond: number;
+  durationMs: number;
+  op: (i: number) => Promise<unknown>;
+}): Promise<LoadResult> {
+  const n = Math.max(1, Math.floor((opts.perSecond * opts.durationMs) / 1000));
+  const interval = 1000 / opts.perSecond;
+  const latencies: number[] = new Array(n);
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < n; ) {
+    const now = performance.now();
+    for (; i < n && start + i * interval <= now; i++) {
+      const due = start + i * interval;
+      const k = i;
+      inFlight.push(
+        opts.op(k).then(() => {
+          latencies[k] = performance.now() - due;
+        }),
+      );
+    }
+    if (i < n) await sleep(Math.max(0, start + i * interval - performance.now()));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    ops: n,
+    seconds,
+    perSecond: n / seconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
   };
 }
 

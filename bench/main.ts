@@ -8,16 +8,19 @@ import { runBench } from './run.js';
 
 const USAGE = `Usage: npm run bench [-- options]
 
-Measures the API against baselines taken in the same run, on PGlite and on PostgreSQL, and
-reports every figure as a ratio (this machine is noisy; absolute numbers drift). Progress goes
-to stderr, the table to stdout, the full report as JSON to --out.
+Measures the API against baselines taken in the same run, on PGlite and on PostgreSQL, reports
+every figure as a ratio (this machine is noisy; absolute numbers drift) and every goal of the
+performance issue as PASS or MISS per database. Progress goes to stderr, the tables to stdout,
+the full report as JSON (with EXPLAIN plans and the bare baselines' statements) to --out.
+A full run takes about 10 minutes on 2 busy cores (both databases), less on a quiet machine.
 
 Options:
-  --quick              a short smoke run (a few seconds per database; figures are not meaningful)
+  --quick              a smoke run (1-4 minutes, mostly PGlite start-ups; figures are not meaningful)
   --db LIST            databases to run on, comma-separated (default: pglite,postgres)
-  --database-url URL   PostgreSQL server; the bench creates a schema of its own and drops it
+  --database-url URL   PostgreSQL server, on this machine (its backends' CPU is read from /proc);
+                       the bench creates schemas of its own and drops them
                        (default: $BENCH_DATABASE_URL, $TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
-  --duration MS        length of each load measurement (default: 6000; --quick: 250)
+  --duration MS        length of each closed-loop load measurement, after its 5 s warm-up (default: 6000)
   --out FILE           where to write the JSON report (default: bench/results/latest.json)
   --markdown           print the tables as Markdown (docs/performance.md) instead of text
   --from FILE          print a saved JSON report instead of running

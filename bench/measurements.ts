@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Host } from './host.js';
-import { type HttpClient, httpClient, interleave, type LoadResult, median, runLoad, timeSequential } from './load.js';
+import { type CpuMeter, type HttpClient, interleave, type LoadResult, runLoad, runOpenLoop } from './load.js';
 
 /** One figure: a value and the baseline measured in the same run that it is divided by. */
 export type Figure = {
@@ -20,54 +19,86 @@ export type BenchConfig = {
   /** Load per contender, split into `rounds` slices that take turns with the other contenders. */
   durationMs: number;
   rounds: number;
+  /** Warm-up before each load measurement, per contender (V8 still optimizes for ~8 s). */
   warmupMs: number;
-  /** Accounts for the revoke calibration (warmupMs long; it is also the warm-up); the run stops early if they run out. */
-  calibrationRevokes: number;
-  postCounts: number[];
+  /** Open-loop tail latency: measured length (after a warm-up of warmupMs at the same rate). */
+  openLoopMs: number;
+  /** The large revoke's post count (the goal compares it with 4 posts and with a bare UPDATE). */
+  largePosts: number;
   scalingReps: number;
-  /** Repetitions for the largest post count (each needs a fresh account with that many posts). */
-  scalingRepsLargest: number;
-  guardReps: number;
-  idempotencyPairs: number;
+  scalingRepsLarge: number;
+  /** Filtered lists: the small and the large project (accounts), and requests per filter and size. */
+  filterSizes: [number, number];
+  filterReps: number;
+  /** Rows inserted and deleted to age the embedded database, and list requests per state. */
+  agingRows: number;
+  agingReps: number;
+  /** How long `layers serve` idles before its memory is read. */
+  idleMs: number;
 };
 
 export const FULL: BenchConfig = {
   concurrency: 50,
   durationMs: 6000,
   rounds: 3,
-  warmupMs: 1000,
-  calibrationRevokes: 400,
-  postCounts: [0, 4, 100, 10_000],
-  scalingReps: 15,
-  scalingRepsLargest: 5,
-  guardReps: 400,
-  idempotencyPairs: 60,
+  warmupMs: 5000,
+  openLoopMs: 10_000,
+  largePosts: 10_000,
+  scalingReps: 12,
+  scalingRepsLarge: 4,
+  filterSizes: [1000, 100_000],
+  filterReps: 25,
+  agingRows: 100_000,
+  agingReps: 200,
+  idleMs: 5000,
 };
 
 export const QUICK: BenchConfig = {
   concurrency: 50,
-  durationMs: 250,
+  durationMs: 200,
   rounds: 1,
   warmupMs: 100,
-  calibrationRevokes: 50,
-  postCounts: [0, 4, 100, 1_000],
+  openLoopMs: 300,
+  largePosts: 1000,
   scalingReps: 2,
-  scalingRepsLargest: 1,
-  guardReps: 20,
-  idempotencyPairs: 3,
+  scalingRepsLarge: 1,
+  filterSizes: [100, 1000],
+  filterReps: 2,
+  agingRows: 1000,
+  agingReps: 5,
+  idleMs: 200,
 };
 
-export type Context = { host: Host; client: HttpClient; config: BenchConfig; progress: (msg: string) => void };
+/** What measurements leave for the report besides figures. */
+export type Extras = {
+  /** EXPLAIN of each filtered list at the large size. */
+  plans: { db: string; filter: string; accounts: number; plan: string }[];
+  /** The statements the bare baselines replay, as the server ran them. */
+  statements: { db: string; revoke: string[]; list: string[] }[];
+  /** The bare revoke's peak (tx/s at `concurrency`): the open loop offers half of it. */
+  bareRevokePerSecond: Record<string, number>;
+  /** The server's memory after the first warm-up (MiB): the leak check's reference. */
+  memoryAfterWarmup: Record<string, { rssMb: number; heapMb: number }>;
+};
+
+export type Context = {
+  host: Host;
+  client: HttpClient;
+  config: BenchConfig;
+  progress: (msg: string) => void;
+  cpu: CpuMeter;
+  extras: Extras;
+};
 
 /** Headers for operation i: the keys take turns, so concurrent requests carry different keys. */
-function keyHeaders(host: Host): (i: number) => Record<string, string> {
+export function keyHeaders(host: Host): (i: number) => Record<string, string> {
   const all = host.info.authorizations.map((authorization) => ({ authorization }));
   return (i) => all[i % all.length]!;
 }
 
-const throughput = (db: string, measurement: string, r: LoadResult, baseline: string, b: LoadResult): Figure => ({
+export const throughput = (db: string, name: string, r: LoadResult, baseline: string, b: LoadResult): Figure => ({
   db,
-  measurement,
+  measurement: name,
   value: r.perSecond,
   baseline,
   baselineValue: b.perSecond,
@@ -75,26 +106,42 @@ const throughput = (db: string, measurement: string, r: LoadResult, baseline: st
   ratio: r.perSecond / b.perSecond,
   better: 'higher',
 });
-const latency = (db: string, measurement: string, value: number, baseline: string, baselineValue: number): Figure => ({
+
+export const cost = (
+  db: string,
+  name: string,
+  value: number,
+  baseline: string,
+  baselineValue: number,
+  unit = 'ms',
+): Figure => ({
   db,
-  measurement,
+  measurement: name,
   value,
   baseline,
   baselineValue,
-  unit: 'ms',
+  unit,
   ratio: value / baselineValue,
   better: 'lower',
 });
 
-const cpu = (db: string, measurement: string, r: LoadResult, baseline: string, b: LoadResult): Figure =>
-  latency(db, measurement, r.serverCpuMs!, baseline, b.serverCpuMs!);
+/** CPU per operation: server process, PostgreSQL backends (PostgreSQL only), load client. */
+function cpuFigures(db: string, label: string, api: LoadResult, bareLabel: string, bare: LoadResult): Figure[] {
+  const [a, b] = [api.cpu!, bare.cpu!];
+  const out = [cost(db, `${label} server CPU/op`, a.server, `${bareLabel} server CPU/op`, b.server)];
+  if (db === 'postgres')
+    out.push(cost(db, `${label} PostgreSQL backends CPU/op`, a.backends, `${bareLabel} backends CPU/op`, b.backends));
+  out.push(cost(db, `${label} load client CPU/op`, a.client, `${label} server CPU/op`, a.server));
+  return out;
+}
 
 /**
- * Revoke of a fresh 4-post account at `concurrency` connections vs the same transaction run
- * bare through the driver at the same concurrency. Fixture counts are calibrated: a first short
- * run each way (also the warm-up) gives each side's rate, then enough accounts for every slice are made.
+ * Revoke of a fresh 4-post account at `concurrency` connections vs the server's own revoke
+ * statements replayed bare (replay.ts) at the same concurrency. A warm-up each way (warmupMs)
+ * also calibrates each side's rate, so every slice gets enough fresh accounts.
  */
-export async function revokeUnderLoad({ host, client, config, progress }: Context): Promise<Figure[]> {
+export async function revokeUnderLoad(ctx: Context): Promise<Figure[]> {
+  const { host, client, config, progress } = ctx;
   const db = host.info.kind;
   const c = config.concurrency;
   const auth = keyHeaders(host);
@@ -107,13 +154,28 @@ export async function revokeUnderLoad({ host, client, config, progress }: Contex
       op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
     });
   const bare = (ids: string[], durationMs: number) => host.bareRevoke({ ids, concurrency: c, durationMs, warmupMs: 0 });
-  // Per slice: the calibrated rate for the slice's length, with a margin (a slice never runs out).
-  const perSlice = (r: LoadResult) => Math.ceil((r.perSecond * sliceMs * 1.5) / 1000) + c;
+  // Enough accounts for a run of `ms` at rate r (a margin: a run never runs out).
+  const enough = (perSecond: number, ms: number) => Math.ceil((perSecond * ms * 1.5) / 1000) + c;
+  // Warm-up: warmupMs of load, in batches of fresh accounts sized by the rate so far; gives the rate.
+  const warmUp = async (run: typeof http) => {
+    let [loadMs, rate] = [0, 100];
+    while (loadMs < config.warmupMs) {
+      const r = await run(
+        await host.createAccounts(enough(rate, config.warmupMs - loadMs), 4),
+        config.warmupMs - loadMs,
+      );
+      [loadMs, rate] = [loadMs + r.seconds * 1000, r.perSecond];
+    }
+    return rate;
+  };
 
-  progress(`${db}: revoke calibration and warm-up (${config.warmupMs} ms each way)`);
-  const httpRate = await http(await host.createAccounts(config.calibrationRevokes, 4), config.warmupMs);
-  const bareRate = await bare(await host.createAccounts(config.calibrationRevokes, 4), config.warmupMs);
-  const [httpN, bareN] = [perSlice(httpRate), perSlice(bareRate)];
+  progress(`${db}: recording the server's statements for the bare baselines`);
+  ctx.extras.statements.push({ db, ...(await host.record()) });
+  progress(`${db}: revoke warm-up and calibration (${config.warmupMs} ms of load each way)`);
+  const httpRate = await warmUp(http);
+  const bareRate = await warmUp(bare);
+  ctx.extras.memoryAfterWarmup[db] = await host.memory();
+  const [httpN, bareN] = [enough(httpRate, sliceMs), enough(bareRate, sliceMs)];
   const httpIds = await host.createAccounts(httpN * config.rounds, 4);
   const bareIds = await host.createAccounts(bareN * config.rounds, 4);
   progress(`${db}: revoke over HTTP vs bare transaction, ${c} each, ${config.rounds} × ${sliceMs} ms each`);
@@ -123,102 +185,70 @@ export async function revokeUnderLoad({ host, client, config, progress }: Contex
       api: (round) => http(httpIds.slice(round * httpN, (round + 1) * httpN), sliceMs),
       base: (round) => bare(bareIds.slice(round * bareN, (round + 1) * bareN), sliceMs),
     },
-    host.cpuTimeMs,
+    ctx.cpu,
   );
+  ctx.extras.bareRevokePerSecond[db] = base.perSecond;
   const label = `revoke (4 posts) @${c}`;
   return [
     throughput(db, `${label} req/s`, api, 'bare revoke tx/s', base),
-    latency(db, `${label} p50`, api.p50Ms, 'bare revoke p50', base.p50Ms),
-    latency(db, `${label} p99`, api.p99Ms, 'bare revoke p99', base.p99Ms),
-    cpu(db, `${label} server CPU/req`, api, 'bare revoke CPU/tx', base),
+    cost(db, `${label} p50`, api.p50Ms, 'bare revoke p50', base.p50Ms),
+    cost(db, `${label} p99`, api.p99Ms, 'bare revoke p99', base.p99Ms),
+    ...cpuFigures(db, 'revoke', api, 'bare revoke', base),
   ];
 }
 
-/** List and whoami at `concurrency` connections vs a bare primary-key read and a fastify hello-world. */
-export async function readsUnderLoad({ host, client, config, progress }: Context): Promise<Figure[]> {
+/** List (a page of 10) at `concurrency` connections vs its key lookup and page query replayed bare. */
+export async function listUnderLoad(ctx: Context): Promise<Figure[]> {
+  const { host, client, config, progress } = ctx;
   const db = host.info.kind;
   const c = config.concurrency;
   const auth = keyHeaders(host);
-  const listPath = `/v1/projects/${host.info.listProjectId}/social-accounts`;
-  const helloClient = httpClient(host.info.helloUrl, c);
-  const contenders = (durationMs: number) => {
-    const run = { concurrency: c, durationMs };
-    return {
-      read: () => host.barePointRead({ ...run, warmupMs: 0 }),
-      world: () => runLoad({ ...run, op: () => helloClient.send('GET', '/', {}) }),
-      list: () => runLoad({ ...run, op: (i) => client.send('GET', listPath, auth(i)) }),
-      who: () => runLoad({ ...run, op: (i) => client.send('GET', '/v1/whoami', auth(i)) }),
-    };
-  };
-  progress(`${db}: bare point read, hello-world, list, whoami — ${c} each, ${config.rounds} interleaved rounds`);
-  const measured = async () => {
-    for (const warmUp of Object.values(contenders(config.warmupMs))) await warmUp(); // JIT, connections
-    return interleave(config.rounds, contenders(config.durationMs / config.rounds), host.cpuTimeMs);
-  };
-  const { read, world, list, who } = await measured().finally(() => helloClient.close());
+  const path = `/v1/projects/${host.info.listProjectId}/social-accounts`;
+  const contenders = (durationMs: number) => ({
+    api: () => runLoad({ concurrency: c, durationMs, op: (i) => client.send('GET', path, auth(i)) }),
+    base: () => host.bareList({ concurrency: c, durationMs, warmupMs: 0 }),
+  });
+  progress(`${db}: list warm-up (${config.warmupMs} ms each way), then list vs bare, ${config.rounds} rounds`);
+  for (const warmUp of Object.values(contenders(config.warmupMs))) await warmUp();
+  const { api, base } = await interleave(config.rounds, contenders(config.durationMs / config.rounds), ctx.cpu);
+  const label = `list @${c}`;
+  const bareLabel = 'bare key lookup + page';
   return [
-    throughput(db, `list @${c} req/s`, list, 'bare point read/s', read),
-    throughput(db, `list @${c} req/s`, list, 'hello-world req/s', world),
-    latency(db, `list @${c} p99`, list.p99Ms, 'bare point read p99', read.p99Ms),
-    throughput(db, `whoami @${c} req/s`, who, 'bare point read/s', read),
-    throughput(db, `whoami @${c} req/s`, who, 'hello-world req/s', world),
-    latency(db, `whoami @${c} p99`, who.p99Ms, 'bare point read p99', read.p99Ms),
-    cpu(db, `list @${c} server CPU/req`, list, 'bare point read CPU/op', read),
-    cpu(db, `whoami @${c} server CPU/req`, who, 'bare point read CPU/op', read),
-    cpu(db, `whoami @${c} server CPU/req`, who, 'hello-world CPU/req', world),
+    throughput(db, `${label} req/s`, api, `${bareLabel}/s`, base),
+    cost(db, `${label} p99`, api.p99Ms, `${bareLabel} p99`, base.p99Ms),
+    ...cpuFigures(db, 'list', api, bareLabel, base),
   ];
 }
 
 /**
- * Sequential revoke latency (median) by number of queued posts, as a ratio to the 0-post
- * revoke; rounds interleave the sizes so drift on a busy machine hits all of them alike.
+ * Revoke tail latency at a fixed arrival rate of half the bare transaction's peak (measured by
+ * revokeUnderLoad in this run), open loop (load.ts: latency from each request's due time), after
+ * a warm-up of warmupMs at the same rate.
  */
-export async function revokeScaling({ host, client, config, progress }: Context): Promise<Figure[]> {
+export async function revokeOpenLoop(ctx: Context): Promise<Figure[]> {
+  const { host, client, config, progress } = ctx;
   const db = host.info.kind;
-  const auth = keyHeaders(host)(0);
-  const largest = Math.max(...config.postCounts);
-  const samples = new Map<number, number[]>(config.postCounts.map((n) => [n, []]));
-  for (let round = 0; round < config.scalingReps; round++) {
-    progress(`${db}: revoke latency by queued posts, round ${round + 1}/${config.scalingReps}`);
-    for (const posts of config.postCounts) {
-      if (posts === largest && round >= config.scalingRepsLargest) continue;
-      const [id] = await host.createAccounts(1, posts);
-      const [ms] = await timeSequential(1, () => client.send('DELETE', `/v1/social-accounts/${id}`, auth));
-      samples.get(posts)!.push(ms!);
-    }
-  }
-  const med = (n: number) => median(samples.get(n)!);
-  return config.postCounts.map((n) =>
-    latency(db, `revoke ${n.toLocaleString('en-US')} posts, sequential`, med(n), 'revoke 0 posts', med(0)),
+  const rate = ctx.extras.bareRevokePerSecond[db]! / 2;
+  const auth = keyHeaders(host);
+  const run = async (durationMs: number) => {
+    const ids = await host.createAccounts(Math.ceil((rate * durationMs) / 1000) + 1, 4);
+    return runOpenLoop({
+      perSecond: rate,
+      durationMs,
+      op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
+    });
+  };
+  progress(
+    `${db}: open-loop revoke at ${rate.toFixed(0)}/s (half the bare peak): warm-up, then ${config.openLoopMs} ms`,
   );
-}
-
-/**
- * Each guard's share of a request. Authentication and the rate limit are timed by calling
- * their functions directly (sequential medians, in the server's process) against a whole
- * sequential whoami; idempotency as the extra latency of a revoke sent with an Idempotency-Key
- * over one without (alternating requests on fresh accounts), against the keyed revoke.
- */
-export async function guardCosts({ host, client, config, progress }: Context): Promise<Figure[]> {
-  const db = host.info.kind;
-  const auth = keyHeaders(host)(0);
-  progress(`${db}: guard costs (${config.guardReps} sequential requests and guard calls)`);
-  await timeSequential(Math.ceil(config.guardReps / 4), () => client.send('GET', '/v1/whoami', auth)); // warm-up
-  const whoami = median(await timeSequential(config.guardReps, () => client.send('GET', '/v1/whoami', auth)));
-  const { authMs, rateLimitMs } = await host.timeGuards(config.guardReps);
-  const ids = await host.createAccounts(config.idempotencyPairs * 2, 4);
-  const keyed: number[] = [];
-  const plain: number[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    const headers = i % 2 === 0 ? { ...auth, 'idempotency-key': randomUUID() } : auth;
-    const [ms] = await timeSequential(1, () => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, headers));
-    (i % 2 === 0 ? keyed : plain).push(ms!);
-  }
-  const [withKey, withoutKey] = [median(keyed), median(plain)];
-  const store = host.info.rateLimitStore;
+  await run(config.warmupMs);
+  const r = await run(config.openLoopMs);
+  const label = `revoke open loop @${rate.toFixed(0)}/s (½ bare peak)`;
   return [
-    latency(db, 'guard: authenticate', authMs, 'whoami, sequential', whoami),
-    latency(db, `guard: rate limit (${store} store)`, rateLimitMs, 'whoami, sequential', whoami),
-    latency(db, 'guard: idempotency (revoke)', withKey - withoutKey, 'revoke with Idempotency-Key', withKey),
+    cost(db, `${label} p99`, r.p99Ms, 'open loop p50', r.p50Ms),
+    {
+      ...throughput(db, `${label} completed/s`, r, 'offered/s', { ...r, perSecond: rate }),
+      better: 'higher',
+    },
   ];
 }

@@ -1,18 +1,22 @@
 import os from 'node:os';
-import type { DbKind, HostOptions } from './host.js';
+import { BackendCpu, startCpu } from './cpu.js';
+import type { DbKind, Host, HostOptions } from './host.js';
 import { spawnHost } from './host-process.js';
 import { httpClient } from './load.js';
 import {
   type BenchConfig,
   type Context,
+  cost,
+  type Extras,
   type Figure,
   FULL,
-  guardCosts,
+  listUnderLoad,
   QUICK,
-  readsUnderLoad,
-  revokeScaling,
+  revokeOpenLoop,
   revokeUnderLoad,
 } from './measurements.js';
+import { aging, filteredLists, revokeScaling } from './measurements-seq.js';
+import { serveMemory } from './memory.js';
 import { evaluateGoals, METHOD, type Report } from './report.js';
 
 export type RunOptions = {
@@ -26,7 +30,9 @@ export type RunOptions = {
   progress?: (msg: string) => void;
 };
 
-const MEASUREMENTS = [revokeUnderLoad, readsUnderLoad, revokeScaling, guardCosts];
+/** Under load, then sequential; the open loop needs the bare peak measured by revokeUnderLoad. */
+const MEASUREMENTS = [revokeUnderLoad, listUnderLoad, revokeOpenLoop, revokeScaling, filteredLists];
+const ONLY: Partial<Record<string, DbKind>> = { revokeOpenLoop: 'postgres' };
 
 /** Every measurement on every database, each against its own server process and fresh database. */
 export async function runBench(opts: RunOptions): Promise<Report> {
@@ -36,23 +42,41 @@ export async function runBench(opts: RunOptions): Promise<Report> {
     ...(opts.durationMs ? { durationMs: opts.durationMs } : {}),
   };
   const startedAt = new Date().toISOString();
-  const loadStart = os.loadavg()[0]!;
+  const loadAverage: Report['machine']['loadAverage'] = [{ at: 'start', load1: os.loadavg()[0]! }];
   const figures: Figure[] = [];
   const databases: Report['databases'] = [];
+  const extras: Extras = { plans: [], statements: [], bareRevokePerSecond: {}, memoryAfterWarmup: {} };
+  const spawn = (kind: DbKind) =>
+    spawnHost({ kind, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel }, opts.hostExecArgv);
   for (const kind of opts.databases) {
+    progress(`${kind}: idle memory of layers serve (fresh, then reopened)`);
+    figures.push(...(await serveMemory(kind, opts.databaseUrl, config.idleMs)));
     progress(`${kind}: starting the server process and a fresh database`);
-    const host = await spawnHost({ kind, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel }, opts.hostExecArgv);
-    const client = httpClient(host.info.apiUrl, config.concurrency);
-    try {
-      const { kind: k, serverVersion, driver, poolSize, rateLimitStore } = host.info;
-      databases.push({ kind: k, serverVersion, driver, poolSize, rateLimitStore });
-      const ctx: Context = { host, client, config, progress };
-      for (const measure of MEASUREMENTS) figures.push(...(await measure(ctx)));
-    } finally {
-      await client.close();
-      await host.close();
-    }
+    const host = await spawn(kind);
+    const { kind: k, serverVersion, driver, poolSize, rateLimitStore } = host.info;
+    databases.push({ kind: k, serverVersion, driver, poolSize, rateLimitStore });
+    await withServer(host, opts.databaseUrl, config, async (client, backends) => {
+      const ctx: Context = { host, client, config, progress, extras, cpu: () => startCpu(host.info.pid, backends) };
+      for (const measure of MEASUREMENTS) {
+        if ((ONLY[measure.name] ?? kind) !== kind) continue;
+        progress(`${kind}: maintenance before ${measure.name}: ${await host.maintain()}`);
+        loadAverage.push({ at: `${kind} ${measure.name}`, load1: os.loadavg()[0]! });
+        figures.push(...(await measure(ctx)));
+      }
+      const [before, after] = [extras.memoryAfterWarmup[kind]!, await host.memory()];
+      figures.push(
+        cost(kind, 'server heap after the run (after GC)', after.heapMb, 'after warm-up', before.heapMb, 'MiB'),
+        cost(kind, 'server RSS after the run', after.rssMb, 'after warm-up', before.rssMb, 'MiB'),
+      );
+    });
+    if (kind !== 'pglite') continue;
+    progress(`${kind}: a fresh server and database for the aging measurement`);
+    const fresh = await spawn(kind);
+    await withServer(fresh, opts.databaseUrl, config, async (client) => {
+      figures.push(...(await aging(fresh, client, { config, progress })));
+    });
   }
+  loadAverage.push({ at: 'end', load1: os.loadavg()[0]! });
   const cpus = os.cpus();
   return {
     startedAt,
@@ -65,11 +89,35 @@ export async function runBench(opts: RunOptions): Promise<Report> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
-      loadAverage: { start: loadStart, end: os.loadavg()[0]! },
+      loadAverage,
     },
     databases,
     figures,
-    goals: evaluateGoals(figures, config.postCounts),
+    goals: evaluateGoals(figures, config),
     method: METHOD,
+    plans: extras.plans,
+    statements: extras.statements,
   };
+}
+
+/** Runs fn with an HTTP client for the host (and its backends' CPU monitor on PostgreSQL), then closes all. */
+async function withServer(
+  host: Host,
+  databaseUrl: string,
+  config: BenchConfig,
+  fn: (client: ReturnType<typeof httpClient>, backends?: BackendCpu) => Promise<void>,
+) {
+  const client = httpClient(host.info.apiUrl, config.concurrency);
+  const { applicationName } = host.info;
+  try {
+    const backends = applicationName ? await BackendCpu.open(databaseUrl, applicationName) : undefined;
+    try {
+      await fn(client, backends);
+    } finally {
+      await backends?.close();
+    }
+  } finally {
+    await client.close();
+    await host.close();
+  }
 }
