@@ -117,7 +117,7 @@ for (const kind of DATABASES) {
         ...(kind === 'postgres'
           ? [
               {
-                name: 'during the statement canceling 10,000 posts with their audit rows and events',
+                name: 'during the statement canceling 10,000 posts and recording them for the worker',
                 kind: 'statement' as const,
                 query: /UPDATE scheduled_posts\s+SET status = 'canceled'/, // the cancel statement, however its lines break
               },
