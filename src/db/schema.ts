@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditLogTable,
+  OperatorAuditLogTable,
   OutboxEventsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
@@ -250,6 +251,7 @@ export interface Database {
   content_containers: ContentContainersTable;
   scheduled_posts: ScheduledPostsTable;
   audit_log: AuditLogTable;
+  operator_audit_log: OperatorAuditLogTable;
   outbox_events: OutboxEventsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
