@@ -21,6 +21,7 @@ export function hourlyBars(counts: number[], what: string) {
   return html`<svg class="chart" role="img" aria-label="${label}" width="${width}" height="${HEIGHT}"
     viewBox="0 0 ${width} ${HEIGHT}"><title>${label}</title>${raw(bars)}
     <line x1="0" y1="${HEIGHT - 11.5}" x2="${width}" y2="${HEIGHT - 11.5}" stroke="#767676"></line>
-    <text x="0" y="${HEIGHT - 1}">-${counts.length}h</text><text x="${width}" y="${HEIGHT - 1}" text-anchor="end">now</text>
+    <text x="0" y="${HEIGHT - 1}">-${counts.length}h</text>
+    <text x="${width}" y="${HEIGHT - 1}" text-anchor="end">now</text>
   </svg>`;
 }

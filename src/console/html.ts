@@ -34,3 +34,10 @@ export function html(strings: TemplateStringsArray, ...values: Renderable[]): Ht
 
 /** Markup written in this codebase (never data): the SVG chart's shapes, the assets. */
 export const raw = (s: string) => new Html(s);
+
+/** A table head: column names, a `#` prefix right-aligns a numeric column. */
+export function thead(columns: string[]) {
+  const th = (c: string) =>
+    c.startsWith('#') ? html`<th scope="col" class="num">${c.slice(1)}</th>` : html`<th scope="col">${c}</th>`;
+  return html`<thead><tr>${columns.map(th)}</tr></thead>`;
+}

@@ -49,7 +49,11 @@ export function layout(p: { title: string; active?: Section; csrf?: string; noti
   </header>
   <main id="main">
     <h1>${p.title}</h1>
-    ${p.notice && html`<p class="notice ${p.notice.kind}" role="${p.notice.kind === 'error' ? 'alert' : 'status'}">${p.notice.text}</p>`}
+    ${
+      p.notice &&
+      html`<p class="notice ${p.notice.kind}" role="${p.notice.kind === 'error' ? 'alert' : 'status'}">
+      ${p.notice.text}</p>`
+    }
     ${p.body}
   </main>
 </body>

@@ -76,7 +76,7 @@ export const consoleRoutes =
       reply
         .header('content-security-policy', CSP)
         .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
+        .header('referrer-policy', 'same-origin') // no-referrer would make the browser send Origin: null
         .header('x-content-type-options', 'nosniff');
       const path = request.url.split('?')[0]!;
       if (PUBLIC.has(path)) return;

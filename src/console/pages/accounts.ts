@@ -27,9 +27,8 @@ ${
   html`<table><thead><tr><th scope="col">Handle</th><th scope="col">Platform</th><th scope="col">Status</th>
   <th scope="col">Env</th><th scope="col">Organization</th><th scope="col">Id</th></tr></thead>
 <tbody>${items.map(
-    (
-      a,
-    ) => html`<tr><td><a href="/console/social-accounts/${a.socialAccountId}">@${a.handle}</a></td><td>${a.platform}</td>
+    (a) => html`<tr><td><a href="/console/social-accounts/${a.socialAccountId}">@${a.handle}</a></td>
+  <td>${a.platform}</td>
   <td>${a.status}${a.leased ? ' (leased)' : ''}</td><td>${a.env}</td><td>${a.organizationName ?? '—'}</td>
   <td class="mono">${a.socialAccountId}</td></tr>`,
   )}</tbody></table>
@@ -52,9 +51,7 @@ ${items.length === 0 ? html`<p class="muted">No account with that id or handle.<
   <dt>Connected</dt><dd>${a.connectedAt ?? '—'}</dd>
   <dt>Disconnected</dt><dd>${a.disconnectedAt ?? '—'}</dd>
   <dt>Upstream revocation</dt><dd id="upstream">${
-    up
-      ? `${up.status}${up.attemptedAt ? `, attempted ${up.attemptedAt}` : ''}${up.lastError ? ` (${up.lastError})` : ''}`
-      : '—'
+    up ? [up.status, up.attemptedAt && `, attempted ${up.attemptedAt}`, up.lastError && ` (${up.lastError})`] : '—'
   }</dd>
   <dt>Queued posts</dt><dd>${a.queuedScheduledPosts}</dd>
 </dl>

@@ -10,7 +10,7 @@ import {
   rejectLeaseRequest,
 } from '../../services/lease-operator.js';
 import { type ConsolePage, ctxOf, noticeFrom, redirectDone, sendPage } from '../context.js';
-import { html } from '../html.js';
+import { html, thead } from '../html.js';
 import { csrfField } from '../layout.js';
 
 const ReqParams = z.object({ requestId: idParam('lreq') });
@@ -45,18 +45,21 @@ export function leasePages(p: ConsolePage) {
     )}</tbody></table>
 ${open.length === 0 ? html`<p class="muted">No open request.</p>` : ''}
 <h2>Pool: ${pool.length} available</h2>
-<table><thead><tr><th scope="col">Pool account</th><th scope="col">Platform</th><th scope="col">Handle</th>
-  <th scope="col" class="num">Followers</th><th scope="col" class="num">Monthly</th><th scope="col">Niche</th></tr></thead>
+<table>${thead(['Pool account', 'Platform', 'Handle', '#Followers', '#Monthly', 'Niche'])}
 <tbody>${pool.map(
       (a) => html`<tr><td class="mono">${a.poolAccountId}</td><td>${a.platform}</td><td>@${a.handle}</td>
-  <td class="num">${a.followers}</td><td class="num">${dollars(a.monthlyPriceCents)}</td><td>${niche(a.niche)}</td></tr>`,
+  <td class="num">${a.followers}</td><td class="num">${dollars(a.monthlyPriceCents)}</td>
+  <td>${niche(a.niche)}</td></tr>`,
     )}</tbody></table>
 <h2>Add to the pool</h2>
 <form method="post" action="/console/lease-pool" class="row">${csrfField(p.csrf(req))}
   <div class="field"><label for="platform">Platform</label>
-    <select id="platform" name="platform"><option value="tiktok">TikTok</option><option value="instagram">Instagram</option></select></div>
-  <div class="field"><label for="handle">Handle</label><input id="handle" name="handle" type="text" required maxlength="100"></div>
-  <div class="field"><label for="followers">Followers</label><input id="followers" name="followers" type="number" min="0" value="0"></div>
+    <select id="platform" name="platform">
+      <option value="tiktok">TikTok</option><option value="instagram">Instagram</option></select></div>
+  <div class="field"><label for="handle">Handle</label>
+    <input id="handle" name="handle" type="text" required maxlength="100"></div>
+  <div class="field"><label for="followers">Followers</label>
+    <input id="followers" name="followers" type="number" min="0" value="0"></div>
   <button type="submit">Add</button>
 </form>`;
     const notice = noticeFrom(req.query, { pool_added: () => 'Pool account added.' });
@@ -71,23 +74,31 @@ ${open.length === 0 ? html`<p class="muted">No open request.</p>` : ''}
     const missing = r.count - r.assignedSocialAccountIds.length;
     const open = r.status === 'requested' || r.status === 'partial';
     const body = html`
-<dl class="panel"><dt>Organization</dt><dd><a href="/console/organizations/${r.organizationId}">${r.organizationId}</a></dd>
+<dl class="panel"><dt>Organization</dt>
+  <dd><a href="/console/organizations/${r.organizationId}">${r.organizationId}</a></dd>
   <dt>Project</dt><dd class="mono">${r.projectId}</dd><dt>Status</dt><dd>${r.status}</dd>
   <dt>Wanted / assigned</dt><dd>${r.count} / ${r.assignedSocialAccountIds.length}</dd>
   <dt>Niche</dt><dd>${niche(r.niche)}</dd><dt>Note</dt><dd>${r.note ?? '—'}</dd>
   ${r.rejectedReason ? html`<dt>Rejected because</dt><dd>${r.rejectedReason}</dd>` : ''}
-  <dt>Assigned accounts</dt><dd>${r.assignedSocialAccountIds.map((id) => html`<a class="mono" href="/console/social-accounts/${id}">${id}</a> `)}</dd></dl>
+  <dt>Assigned accounts</dt>
+  <dd>${r.assignedSocialAccountIds.map(
+    (id) => html`<a class="mono" href="/console/social-accounts/${id}">${id}</a>
+  `,
+  )}</dd>
+</dl>
 ${
   open &&
   html`<h2>Fulfil from the pool (${missing} missing)</h2>
 <form method="post" action="/console/lease-requests/${r.requestId}/fulfil">${csrfField(csrf)}
-<fieldset><legend>Pick accounts (fewer than ${missing} leaves the request partial), or leave all unticked and give a count</legend>
-<table><thead><tr><th scope="col"><input type="checkbox" id="all" data-select-all="poolAccountIds" aria-label="Select all">
-  </th><th scope="col">Handle</th><th scope="col">Platform</th><th scope="col" class="num">Followers</th><th scope="col">Niche</th></tr></thead>
+<fieldset><legend>Pick accounts (fewer than ${missing} leaves the request partial),
+  or leave all unticked and give a count</legend>
+<table><thead><tr><th scope="col">
+  <input type="checkbox" id="all" data-select-all="poolAccountIds" aria-label="Select all"></th>
+  <th scope="col">Handle</th><th scope="col">Platform</th><th scope="col" class="num">Followers</th>
+  <th scope="col">Niche</th></tr></thead>
 <tbody>${pool.map(
-    (
-      a,
-    ) => html`<tr><td><input type="checkbox" name="poolAccountIds" value="${a.poolAccountId}" id="${a.poolAccountId}"></td>
+    (a) => html`<tr>
+  <td><input type="checkbox" name="poolAccountIds" value="${a.poolAccountId}" id="${a.poolAccountId}"></td>
   <td><label for="${a.poolAccountId}">@${a.handle}</label></td><td>${a.platform}</td><td class="num">${a.followers}</td>
   <td>${niche(a.niche)}</td></tr>`,
   )}</tbody></table>

@@ -42,7 +42,8 @@ export function organizationPages(p: ConsolePage) {
 ${items.length === 0 ? html`<p class="muted">No organization matches.</p>` : ''}
 <h2>Create an organization</h2>
 <form method="post" action="/console/organizations" class="row">${csrfField(p.csrf(req))}
-  <div class="field"><label for="name">Name</label><input id="name" name="name" type="text" required maxlength="200"></div>
+  <div class="field"><label for="name">Name</label>
+    <input id="name" name="name" type="text" required maxlength="200"></div>
   <button type="submit">Create</button>
 </form>`;
       return sendPage(p, req, reply, { title: 'Organizations', active: 'organizations', body });
@@ -70,13 +71,17 @@ ${items.length === 0 ? html`<p class="muted">No organization matches.</p>` : ''}
 <table><thead><tr><th scope="col">Key</th><th scope="col">Name</th><th scope="col">Env</th><th scope="col">Tier</th>
   <th scope="col">Scopes</th><th scope="col">State</th><th scope="col">Kill switch</th></tr></thead>
 <tbody>${o.apiKeys.map(
-      (
-        k,
-      ) => html`<tr><td class="mono">${k.masked}</td><td>${k.name ?? '—'}</td><td>${k.env}</td><td>${k.rateLimitTier}</td>
+      (k) => html`<tr><td class="mono">${k.masked}</td><td>${k.name ?? '—'}</td><td>${k.env}</td>
+  <td>${k.rateLimitTier}</td>
   <td>${k.scopes.join(', ')}</td><td>${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}</td>
-  <td>${badge(k.killSwitch)} ${flipForm(csrf, `/console/api-keys/${k.apiKeyId}/kill-switch`, k.killSwitch, `key ${k.prefix}`)}</td></tr>`,
+  <td>${badge(k.killSwitch)}
+    ${flipForm(csrf, `/console/api-keys/${k.apiKeyId}/kill-switch`, k.killSwitch, `key ${k.prefix}`)}</td></tr>`,
     )}</tbody></table>
-${o.apiKeys.length === 0 ? html`<p class="muted">No keys. <code>layers admin key create --org ${o.organizationId}</code></p>` : ''}
+${
+  o.apiKeys.length === 0 &&
+  html`<p class="muted">No keys:
+  <code>layers admin key create --org ${o.organizationId}</code></p>`
+}
 <h2>Projects</h2>
 <table><thead><tr><th scope="col">Project</th><th scope="col">Id</th><th scope="col">Status</th>
   <th scope="col" class="num">Connected</th><th scope="col" class="num">Needs reauth</th>

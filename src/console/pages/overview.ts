@@ -4,7 +4,7 @@ import { setKillSwitch } from '../../services/admin.js';
 import { operatorOverview } from '../../services/operator-views.js';
 import { hourlyBars } from '../chart.js';
 import { type ConsolePage, ctxOf, noticeFrom, redirectDone, sendPage } from '../context.js';
-import { html } from '../html.js';
+import { html, thead } from '../html.js';
 import { csrfField } from '../layout.js';
 
 const QUEUE_LABELS: Record<string, string> = {
@@ -29,10 +29,12 @@ export function overviewPage(p: ConsolePage) {
 <section class="panel" aria-labelledby="ks">
   <h2 id="ks">Global kill switch
     <span class="badge ${on ? 'on' : 'off'}">${on ? 'ON: every partner request answers 503' : 'off'}</span></h2>
-  <form method="post" action="/console/kill-switch" data-confirm="${on ? 'Let every partner back in?' : 'Stop every partner request and all publishing?'}">
+  <form method="post" action="/console/kill-switch"
+    data-confirm="${on ? 'Let every partner back in?' : 'Stop every partner request and all publishing?'}">
     ${csrfField(p.csrf(req))}<input type="hidden" name="on" value="${on ? 'false' : 'true'}">
     <div class="row"><label><input type="checkbox" name="confirm" value="yes" required>
-      ${on ? 'I want to turn the global kill switch off' : 'I understand this stops every partner and all publishing'}</label>
+      ${on ? 'I want to turn the global kill switch off' : 'I understand this stops every partner and all publishing'}
+    </label>
     <button type="submit" class="${on ? '' : 'danger'}">${on ? 'Turn off' : 'Turn on'}</button></div>
   </form>
 </section>
@@ -40,13 +42,16 @@ export function overviewPage(p: ConsolePage) {
 <table>
   <caption class="muted">At ${o.at}. Failures: posts the publisher gave up on, delivery attempts and platform
     revocations that failed.</caption>
-  <thead><tr><th scope="col">Queue</th><th scope="col" class="num">Depth</th><th scope="col" class="num">Oldest waiting</th>
-    <th scope="col" class="num">Failures, last hour</th><th scope="col">Failures per hour, last 24 h</th></tr></thead>
+  ${thead(['Queue', '#Depth', '#Oldest waiting', '#Failures, last hour', 'Failures per hour, last 24 h'])}
   <tbody>${o.queues.map(
     (q) => html`<tr><th scope="row">${QUEUE_LABELS[q.queue] ?? q.queue}</th><td class="num">${q.depth}</td>
       <td class="num">${q.depth ? age(q.oldestAgeSeconds) : '—'}</td>
       <td class="num">${q.failedLastHour ?? '—'}</td>
-      <td>${q.failuresByHour ? hourlyBars(q.failuresByHour, `${QUEUE_LABELS[q.queue]} failures`) : html`<span class="muted">cannot fail</span>`}</td></tr>`,
+      <td>${
+        q.failuresByHour
+          ? hourlyBars(q.failuresByHour, `${QUEUE_LABELS[q.queue]} failures`)
+          : html`<span class="muted">cannot fail</span>`
+      }</td></tr>`,
   )}</tbody>
 </table>
 <h2>Latest operator actions</h2>

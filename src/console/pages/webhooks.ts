@@ -3,7 +3,7 @@ import { idParam } from '../../ids.js';
 import { operatorReplayDelivery } from '../../services/operator-actions.js';
 import { failingWebhookEndpoints } from '../../services/operator-views.js';
 import { type ConsolePage, ctxOf, noticeFrom, redirectDone, sendPage } from '../context.js';
-import { html } from '../html.js';
+import { html, thead } from '../html.js';
 import { csrfField } from '../layout.js';
 
 /** Endpoints failing or paused for failing, their last deliveries, and replay. */
@@ -16,17 +16,18 @@ ${items.length === 0 ? html`<p class="muted">No endpoint is failing or paused fo
 ${items.map(
   (e) => html`<section class="panel" aria-labelledby="${e.webhookEndpointId}">
   <h2 id="${e.webhookEndpointId}"><span class="mono">${e.url}</span>
-    <span class="badge ${e.status === 'active' ? 'off' : 'on'}">${e.status}${e.pausedReason ? `: ${e.pausedReason}` : ''}</span></h2>
-  <p><a href="/console/organizations/${e.organizationId}">${e.organizationName}</a> · <span class="mono">${e.webhookEndpointId}</span>
+    <span class="badge ${e.status === 'active' ? 'off' : 'on'}">
+      ${e.status}${e.pausedReason ? `: ${e.pausedReason}` : ''}</span></h2>
+  <p><a href="/console/organizations/${e.organizationId}">${e.organizationName}</a>
+    · <span class="mono">${e.webhookEndpointId}</span>
     · ${e.consecutiveFailures} consecutive failures${e.pausedAt ? ` · paused ${e.pausedAt}` : ''}</p>
   <table><caption class="muted">Last deliveries, newest first</caption>
-  <thead><tr><th scope="col">Delivery</th><th scope="col">Event</th><th scope="col">Status</th>
-    <th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Last attempt</th><th scope="col">Replay</th></tr></thead>
+  ${thead(['Delivery', 'Event', 'Status', '#Attempts', 'Last error', 'Last attempt', 'Replay'])}
   <tbody>${e.lastDeliveries.map(
-    (
-      d,
-    ) => html`<tr><td class="mono">${d.id}</td><td>${d.eventType}</td><td>${d.status}</td><td class="num">${d.attempts}</td>
-    <td>${d.lastStatusCode ? `HTTP ${d.lastStatusCode} ` : ''}${d.lastError ?? ''}</td><td>${d.lastAttemptAt ?? '—'}</td>
+    (d) => html`<tr><td class="mono">${d.id}</td><td>${d.eventType}</td><td>${d.status}</td>
+    <td class="num">${d.attempts}</td>
+    <td>${d.lastStatusCode ? `HTTP ${d.lastStatusCode} ` : ''}${d.lastError ?? ''}</td>
+    <td>${d.lastAttemptAt ?? '—'}</td>
     <td>${
       e.status === 'active'
         ? html`<form method="post" action="/console/webhook-deliveries/${d.id}/replay" class="inline">${csrfField(csrf)}
