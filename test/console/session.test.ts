@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { sessionKeys } from '../../src/console/session.js';
+import type { Runtime } from '../../src/runtime.js';
+import { appDeps } from '../../src/server.js';
 import { OPERATOR_EVENTS } from '../../src/events/catalogue.js';
 import { ADMIN_TOKEN, describeEachDb, json } from '../harness.js';
 import { FORM, form, page, post, signIn } from './helpers.js';
@@ -57,6 +60,16 @@ describeEachDb('console sessions', (h) => {
       const { html } = await page(h, cookie, '/console');
       assert.match(html, /Global kill switch/);
       assert.ok(!html.includes(ADMIN_TOKEN), 'the token is not in the page');
+    });
+
+    it('in production the cookie is Secure (only development serves it without), and the docs say TLS', () => {
+      const deps = (nodeEnv: string) =>
+        appDeps({ limits: {}, database: { kind: 'pglite' }, config: { nodeEnv }, platforms: {} } as unknown as Runtime);
+      assert.equal(deps('production').consoleSecureCookie, true);
+      assert.equal(deps('test').consoleSecureCookie, true);
+      assert.equal(deps('development').consoleSecureCookie, false);
+      const ops = fs.readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+      assert.match(ops, /The operator console[\s\S]*behind TLS/);
     });
 
     it('a cookie signed under another token, a tampered one, or an expired one is no session', async () => {
