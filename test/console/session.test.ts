@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { sessionKeys } from '../../src/console/session.js';
+import { OPERATOR_EVENTS } from '../../src/events/catalogue.js';
 import type { Runtime } from '../../src/runtime.js';
 import { appDeps } from '../../src/server.js';
-import { OPERATOR_EVENTS } from '../../src/events/catalogue.js';
 import { ADMIN_TOKEN, describeEachDb, json } from '../harness.js';
 import { FORM, form, page, post, signIn } from './helpers.js';
 
