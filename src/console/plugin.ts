@@ -62,6 +62,10 @@ export const consoleRoutes =
     };
     const nowMs = () => deps.clock.now().getTime();
 
+    // Pages are not the partner API: none of them is in the OpenAPI document.
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     // Forms post application/x-www-form-urlencoded; only in this scope (the API reads JSON only).
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
       const out: Record<string, string | string[]> = {};
@@ -114,12 +118,21 @@ export const consoleRoutes =
         title: status === 500 ? 'Something went wrong' : 'That did not work',
         csrf: session && keys.csrfToken(session),
         notice: { kind: 'error', text: `${apiError?.code ?? 'INTERNAL'}: ${message}` },
-        body: html`<p>Request <code>${request.id}</code>. <a href="javascript:history.back()">Go back</a> or
+        body: html`<p>Request <code>${request.id}</code>. Go back and try again, or
           <a href="/console">return to the overview</a>.</p>`,
       });
       return reply.code(status).type('text/html; charset=utf-8').send(String(page));
     });
 
+    app.setNotFoundHandler((request, reply) => {
+      const session = request.consoleSession;
+      const page = layout({
+        title: 'No such page',
+        csrf: session && keys.csrfToken(session),
+        body: html`<p><a href="/console">Back to the overview</a>.</p>`,
+      });
+      return reply.code(404).type('text/html; charset=utf-8').send(String(page));
+    });
     app.get('/assets/console.css', async (_q, reply) => reply.type('text/css; charset=utf-8').send(CSS));
     app.get('/assets/console.js', async (_q, reply) => reply.type('text/javascript; charset=utf-8').send(JS));
 

@@ -86,6 +86,14 @@ describeEachDb('console sessions', (h) => {
       assert.equal(ok.statusCode, 200);
     });
 
+    it('an unknown console page is an HTML 404 for a session, a redirect without one', async () => {
+      assert.equal((await h.inject({ method: 'GET', url: '/console/nope' })).statusCode, 303);
+      const { cookie } = await signIn(h);
+      const res = await h.inject({ method: 'GET', url: '/console/nope', headers: { cookie } });
+      assert.equal(res.statusCode, 404);
+      assert.match(res.body, /<h1>No such page<\/h1>/);
+    });
+
     it('signing out clears the cookie (Max-Age=0) and is on the operator audit trail', async () => {
       const { cookie } = await signIn(h);
       const { csrf } = await page(h, cookie, '/console');
