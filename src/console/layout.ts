@@ -103,6 +103,9 @@ form.inline { display: inline; }
 .badge.off { color: var(--ok); background: #e6f4ea; }
 .muted { color: var(--muted); }
 .panel { border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin: .8rem 0; }
+dl.panel { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1.2rem; }
+dl.panel dt { font-weight: 600; }
+dl.panel dd { margin: 0; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: .5rem; background: #fff; color: #000; padding: .3rem .6rem; z-index: 1; }
 svg.chart text { font-size: 11px; fill: var(--muted); }

@@ -91,6 +91,7 @@ describe('operator console (headless Chromium, real server)', { timeout: 180_000
     await page.getByLabel('@pool_one').check();
     await page.getByRole('button', { name: 'Fulfil' }).click();
     assert.match(await notice(), /Assigned 1 account; the request is now partial/);
+    await shot('lease-request-partial');
     await page.getByLabel('Or the oldest available, how many').fill('1');
     await page.getByRole('button', { name: 'Fulfil' }).click();
     assert.match(await notice(), /Assigned 1 account; the request is now assigned/);

@@ -178,6 +178,46 @@ describeEachDb('console sessions', (h) => {
       }
     });
 
+    it('rejects a lease request with the reason the partner then sees; audited', async () => {
+      const t = await h.tenant();
+      const created = await h.inject({
+        method: 'POST',
+        url: `/v1/projects/${t.projectId}/leased-accounts/request`,
+        headers: t.auth,
+        payload: { count: 1, niche: { vertical: 'food' } },
+      });
+      const { requestId } = json(created);
+      const { cookie } = await signIn(h);
+      const { csrf, html } = await page(h, cookie, `/console/lease-requests/${requestId}`);
+      assert.match(html, /<label for="reason">Reason \(the partner sees it\)<\/label>/);
+      const res = await post(h, cookie, `/console/lease-requests/${requestId}/reject`, {
+        reason: 'no food accounts',
+        _csrf: csrf,
+      });
+      assert.equal(res.statusCode, 303, res.body);
+      assert.equal(res.headers.location, `/console/lease-requests/${requestId}?done=rejected`);
+      const seen = json(
+        await h.inject({
+          method: 'GET',
+          url: `/v1/projects/${t.projectId}/leased-accounts/requests/${requestId}`,
+          headers: t.auth,
+        }),
+      );
+      assert.equal(seen.status, 'rejected');
+      assert.equal(seen.rejectedReason, 'no food accounts');
+      const after = await page(h, cookie, String(res.headers.location));
+      assert.match(after.html, /Request rejected\./);
+      assert.doesNotMatch(after.html, /<h2>Reject<\/h2>/, 'nothing left to reject');
+      const rows = await h.db.selectFrom('operator_audit_log').selectAll().where('target', '=', requestId).execute();
+      assert.deepEqual(
+        rows.map((r) => [r.action, r.via, r.data]),
+        [['lease_request.rejected', 'console', { reason: 'no food accounts' }]],
+      );
+      const again = await post(h, cookie, `/console/lease-requests/${requestId}/reject`, { reason: 'x', _csrf: csrf });
+      assert.equal(again.statusCode, 409);
+      assert.match(again.body, /CONFLICT: Lease request lreq_[0-9a-f-]+ is rejected\./);
+    });
+
     it('escapes what partners named: an organization called <script> is text', async () => {
       const name = `<script>alert("x")</script><img src=x onerror=alert(1)> ${Date.now()}`;
       await h.inject({ method: 'POST', url: '/admin/v1/organizations', headers: admin, payload: { name } });

@@ -106,13 +106,16 @@ ${
   <input id="count" name="count" type="number" min="1" max="${missing}"></div>
 <button type="submit">Fulfil</button></div></fieldset>
 </form>
-<h2>Reject</h2>
+${
+  r.status === 'requested' &&
+  html`<h2>Reject</h2>
 <form method="post" action="/console/lease-requests/${r.requestId}/reject" class="row"
   data-confirm="Reject this request?">${csrfField(csrf)}
   <div class="field"><label for="reason">Reason (the partner sees it)</label>
     <input id="reason" name="reason" type="text" required maxlength="500" size="50"></div>
   <button type="submit" class="danger">Reject</button>
 </form>`
+}`
 }`;
     const notice = noticeFrom(req.query, {
       fulfilled: (n) => `Assigned ${n} account${n === 1 ? '' : 's'}; the request is now ${r.status}.`,
