@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { sessionKeys } from '../../src/console/session.js';
 import { OPERATOR_EVENTS } from '../../src/events/catalogue.js';
+import { createFailedAuthLimiter } from '../../src/http/guards/rate-limit.js';
 import type { Runtime } from '../../src/runtime.js';
 import { appDeps } from '../../src/server.js';
 import { ADMIN_TOKEN, describeEachDb, json } from '../harness.js';
@@ -70,6 +71,24 @@ describeEachDb('console sessions', (h) => {
       assert.equal(deps('development').consoleSecureCookie, false);
       const ops = fs.readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
       assert.match(ops, /The operator console[\s\S]*behind TLS/);
+    });
+
+    it('wrong tokens spend the address’s budget of failed authentications: then 429, even for the right one', async () => {
+      const saved = h.deps.failedAuthLimiter;
+      h.deps.failedAuthLimiter = createFailedAuthLimiter({ perMinute: 2 });
+      try {
+        const attempt = (token: string) =>
+          h.inject({ method: 'POST', url: '/console/sign-in', headers: FORM, payload: form({ token }) });
+        assert.equal((await attempt('wrong-1')).statusCode, 401);
+        assert.equal((await attempt('wrong-2')).statusCode, 401);
+        const spent = await attempt(ADMIN_TOKEN);
+        assert.equal(spent.statusCode, 429);
+        assert.match(spent.body, /RATE_LIMITED: Too many failed authentication attempts/);
+        assert.ok(Number(spent.headers['retry-after']) > 0);
+        assert.equal(spent.headers['set-cookie'], undefined);
+      } finally {
+        h.deps.failedAuthLimiter = saved;
+      }
     });
 
     it('a cookie signed under another token, a tampered one, or an expired one is no session', async () => {
