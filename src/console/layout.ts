@@ -103,6 +103,7 @@ form.inline { display: inline; }
 .badge.off { color: var(--ok); background: #e6f4ea; }
 .muted { color: var(--muted); }
 .panel { border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin: .8rem 0; }
+.panel > h2:first-child { margin-top: 0; }
 dl.panel { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1.2rem; }
 dl.panel dt { font-weight: 600; }
 dl.panel dd { margin: 0; }
