@@ -22,6 +22,13 @@ module.exports = {
       to: { path: '^src/db/' },
     },
     {
+      name: 'console-not-db',
+      severity: 'error',
+      comment: 'The operator console reads and acts only through the operator plane\'s services: no second path to the data.',
+      from: { path: '^src/console/' },
+      to: { path: '^src/db/' },
+    },
+    {
       name: 'worker-not-services',
       severity: 'error',
       comment: 'The worker runs jobs on src/db (and src/events); what it shares with services lives outside both.',

@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
+import { consoleRoutes } from './console/plugin.js';
 import type { AppDeps } from './context.js';
 import { installAccessLog } from './http/access-log.js';
 import { registerDocsPage } from './http/docs-page.js';
@@ -170,6 +171,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     { prefix: '/v1' },
   );
   await app.register(adminRoutes(deps), { prefix: '/admin/v1' });
+  await app.register(consoleRoutes(deps), { prefix: '/console' });
   await app.register(oauthCallbackRoute(deps));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { TokenCrypto } from './crypto/token-envelope.js';
 import type { Db } from './db/client.js';
+import type { Owner } from './db/queries/owner.js';
 import type { FailedAuthLimiter, RateLimiter, RateLimitTier } from './http/guards/rate-limit.js';
 import type { Metrics } from './metrics.js';
 import type { FixtureTokenIssuer } from './platforms/runtime.js';
@@ -47,6 +48,8 @@ export type AppDeps = {
   platforms?: Record<'live' | 'test', PlatformAdapters>;
   /** This server's public base URL: OAuth redirect URIs are built on it. */
   publicUrl?: string;
+  /** The console's session cookie is Secure (all but NODE_ENV=development, which serves plain HTTP); default true. */
+  consoleSecureCookie?: boolean;
   /** The process's metrics (src/metrics.ts): each request is observed there. */
   metrics?: Metrics;
 };
@@ -60,4 +63,14 @@ export type Ctx = {
   principal: Principal;
   tokenCrypto: TokenCrypto;
   fault?: FaultHook;
+};
+
+/**
+ * What a service that the operator may also run needs: the organization (and env) it acts in and
+ * the acting key — null when the operator acts (the console's revoke and replay call the partner
+ * services with this, so both paths are one).
+ */
+export type ActingCtx = Pick<Ctx, 'db' | 'clock' | 'fault'> & {
+  requestId: string | null;
+  principal: Owner & { apiKeyId: string | null };
 };

@@ -34,6 +34,7 @@ export function appDeps(rt: Runtime): AppDeps {
     publicUrl: rt.config.publicUrl,
     issueFixtureToken: rt.platforms.issueFixtureToken,
     metrics: rt.metrics,
+    consoleSecureCookie: rt.config.nodeEnv !== 'development',
   };
 }
 

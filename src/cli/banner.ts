@@ -27,8 +27,9 @@ export function startupBanner(config: Config, { baseUrl, seededDemo }: BannerFac
   const rows = [
     ['API', `${baseUrl}/v1`],
     ['Docs', `${baseUrl}/docs`],
+    ['Console', `${baseUrl}/console (sign in with the admin token)`],
     ['API key', apiKey],
-    ['Admin token', `${adminToken} (for /admin/v1 and "layers admin")`],
+    ['Admin token', `${adminToken} (for /admin/v1, /console and "layers admin")`],
   ];
   return [
     `Layers partner API is up (${config.nodeEnv}, ${database})`,

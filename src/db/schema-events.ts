@@ -18,6 +18,19 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+/** What the operator did, through the console or /admin/v1 (migration 0014). */
+export interface OperatorAuditLogTable {
+  id: Generated<number>;
+  action: string;
+  via: 'console' | 'api';
+  session_id: string | null;
+  request_id: string | null;
+  organization_id: string | null;
+  target: string | null;
+  data: Json;
+  created_at: Timestamp;
+}
+
 export interface OutboxEventsTable {
   id: string;
   seq: Generated<number>;

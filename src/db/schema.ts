@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type {
   AuditLogTable,
+  OperatorAuditLogTable,
   OutboxEventsTable,
   PostCancellationsTable,
   WebhookDeliveriesTable,
@@ -257,6 +258,7 @@ export interface Database {
   content_containers: ContentContainersTable;
   scheduled_posts: ScheduledPostsTable;
   audit_log: AuditLogTable;
+  operator_audit_log: OperatorAuditLogTable;
   outbox_events: OutboxEventsTable;
   post_cancellations: PostCancellationsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -326,3 +326,5 @@ export function postCanceledEvents(
   }
   return { payloads, audits };
 }
+
+export { OPERATOR_EVENTS, type OperatorActor, type OperatorEventType } from './operator-catalogue.js';

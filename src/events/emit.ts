@@ -1,6 +1,7 @@
-import type { Ctx } from '../context.js';
+import type { ActingCtx } from '../context.js';
 import type { Tx } from '../db/client.js';
 import { insertAuditRows, insertOutboxEvents } from '../db/queries/events.js';
+import { insertOperatorAuditRow } from '../db/queries/operator.js';
 import { newId } from '../ids.js';
 import {
   type AuditEntry,
@@ -12,6 +13,7 @@ import {
   type WebhookEventType,
   type WebhookPayload,
 } from './catalogue.js';
+import type { OperatorActor, OperatorEventType, OperatorPayload } from './operator-catalogue.js';
 
 // The one writer of outbox events and audit rows, in the transaction of the change they
 // describe — except a bulk cancel's per-post records, which the worker writes after the cancel
@@ -21,7 +23,7 @@ import {
 export type EventCtx = { organizationId: string; apiKeyId: string | null; requestId: string | null; now: Date };
 
 /** A request's events: its organization, API key and request id. */
-export function requestEvents(ctx: Pick<Ctx, 'principal' | 'requestId'>, now: Date): EventCtx {
+export function requestEvents(ctx: Pick<ActingCtx, 'principal' | 'requestId'>, now: Date): EventCtx {
   return {
     organizationId: ctx.principal.organizationId,
     apiKeyId: ctx.principal.apiKeyId,
@@ -105,4 +107,28 @@ export async function emitPostsCanceled(
 ): Promise<void> {
   const { payloads, audits } = postCanceledEvents(posts, reason, ev.now);
   await emitMany(tx, ev, 'post.canceled', payloads, { audit: audits });
+}
+
+/**
+ * The operator's audit row (operator_audit_log) for a change made through the operator plane, in
+ * that change's transaction: the action, who (console session or admin API), and its target.
+ */
+export async function emitOperator<T extends OperatorEventType>(
+  tx: Tx,
+  actor: OperatorActor,
+  now: Date,
+  action: T,
+  payload: OperatorPayload<T>,
+  on: { organizationId?: string | null; target?: string | null } = {},
+): Promise<void> {
+  await insertOperatorAuditRow(tx, {
+    action,
+    via: actor.via,
+    session_id: actor.sessionId,
+    request_id: actor.requestId,
+    organization_id: on.organizationId ?? null,
+    target: on.target ?? null,
+    data: payload,
+    created_at: now,
+  });
 }

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
 import { keyRingStatus, rotateKeyRing } from '../crypto/key-ring-rotation.js';
 import { ApiError } from '../http/errors.js';
+import { operatorTokenCheck } from '../http/operator-token.js';
 import { timestampInput } from '../http/schemas.js';
 import { SCOPES } from '../http/scopes.js';
 import { idParam } from '../ids.js';
@@ -13,19 +13,17 @@ import type { AdminCtx } from '../services/admin-context.js';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '../services/api-key-lifecycle.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { adminLeaseRoutes } from './admin-leases.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
+import { adminOperatorRoutes } from './admin-operator.js';
 
 /** The operator plane, behind LAYERS_ADMIN_TOKEN. Hidden from the partner OpenAPI document. */
 export const adminRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const expected = digest(deps.adminToken);
+    const isOperator = operatorTokenCheck(deps.adminToken);
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization ?? '';
       const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!timingSafeEqual(digest(token), expected))
-        throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
+      if (!isOperator(token)) throw new ApiError('UNAUTHENTICATED', 'Missing or invalid operator token.');
     });
     const ctx: AdminCtx = {
       db: deps.db,
@@ -35,6 +33,7 @@ export const adminRoutes =
     };
     const hide = true;
     await app.register(adminLeaseRoutes(ctx));
+    await app.register(adminOperatorRoutes(ctx));
 
     app.post(
       '/organizations',

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { PlatformToken, TokenCrypto } from '../crypto/token-envelope.js';
 import type { Db } from '../db/client.js';
 import type { Platform } from '../db/schema.js';
+import { API_OPERATOR, type OperatorActor } from '../events/operator-catalogue.js';
 import type { FixtureTokenIssuer } from '../platforms/runtime.js';
 
 // The operator plane: organizations, keys, fixtures and kill switches. No principal: the
@@ -13,7 +14,11 @@ export type AdminCtx = {
   tokenCrypto: TokenCrypto;
   /** Set when this process runs the sandbox platform: fixture accounts get grants it really issued. */
   issueFixtureToken?: FixtureTokenIssuer;
+  /** Who acts, for the operator's audit trail: the console sets its session; unset is the admin API. */
+  actor?: OperatorActor;
 };
+
+export const actorOf = (ctx: AdminCtx): OperatorActor => ctx.actor ?? API_OPERATOR;
 
 /** A fixture account's grant: one the in-process sandbox issued, else random sbx_ strings no platform knows. */
 export function fixtureGrant(

@@ -11,16 +11,20 @@ import {
 import { findProjectById, insertProject } from '../db/queries/projects.js';
 import { insertScheduledPosts } from '../db/queries/scheduled-posts.js';
 import { findSocialAccountById, insertConnectedAccount } from '../db/queries/social-accounts.js';
+import { emitOperator } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { type AdminCtx, fixtureGrant } from './admin-context.js';
+import { type AdminCtx, actorOf, fixtureGrant } from './admin-context.js';
 import { insertNewKey } from './api-key-lifecycle.js';
 import { leaseFixtureAccount } from './lease-operator.js';
 
 export async function createOrganization(ctx: AdminCtx, input: { name: string }) {
   const id = newId('org');
   const now = ctx.clock.now();
-  await insertOrganization(ctx.db, { id, name: input.name, createdAt: now });
+  await withTransaction(ctx.db, async (tx) => {
+    await insertOrganization(tx, { id, name: input.name, createdAt: now });
+    await emitOperator(tx, actorOf(ctx), now, 'organization.created', { name: input.name }, { organizationId: id });
+  });
   return { organizationId: id, name: input.name, killSwitch: false, createdAt: toWire(now) };
 }
 
@@ -169,18 +173,26 @@ export async function setKillSwitch(
   input: { scope: 'global' | 'organization' | 'key'; target?: string; on: boolean },
 ) {
   const now = ctx.clock.now();
-  if (input.scope === 'global') {
-    await setGlobalKillSwitch(ctx.db, input.on, now);
-  } else {
-    if (!input.target)
-      throw new ApiError('UNPROCESSABLE', `target is required for scope ${input.scope}.`, {
-        issues: [{ path: 'target', message: 'required' }],
-      });
-    const row =
-      input.scope === 'organization'
-        ? await setOrganizationKillSwitch(ctx.db, input.target, input.on)
-        : await setKeyKillSwitch(ctx.db, null, input.target, input.on, now);
-    if (!row) throw notFound(input.scope, input.target, '');
-  }
-  return { scope: input.scope, target: input.target ?? null, killSwitch: input.on, updatedAt: toWire(now) };
+  const { scope, target, on } = input;
+  if (scope !== 'global' && !target)
+    throw new ApiError('UNPROCESSABLE', `target is required for scope ${scope}.`, {
+      issues: [{ path: 'target', message: 'required' }],
+    });
+  const organizationId = await withTransaction(ctx.db, async (tx) => {
+    let organizationId: string | null = null;
+    if (scope === 'global') {
+      await setGlobalKillSwitch(tx, on, now);
+    } else {
+      const row =
+        scope === 'organization'
+          ? await setOrganizationKillSwitch(tx, target!, on)
+          : await setKeyKillSwitch(tx, null, target!, on, now);
+      if (!row) throw notFound(scope, target!, '');
+      organizationId = 'organization_id' in row ? (row.organization_id as string) : row.id;
+    }
+    await emitOperator(tx, actorOf(ctx), now, 'kill_switch.set', { scope, on }, { organizationId, target });
+    return organizationId;
+  });
+  // organizationId: the organization switched, or the key's (null for the global switch).
+  return { scope, target: target ?? null, organizationId, killSwitch: on, updatedAt: toWire(now) };
 }

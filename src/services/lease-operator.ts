@@ -17,10 +17,10 @@ import { chargeNextPeriod, insertLease } from '../db/queries/leases.js';
 import { findProjectById } from '../db/queries/projects.js';
 import { insertConnectedAccount } from '../db/queries/social-accounts.js';
 import type { AccountEnv, LeasePoolAccountsTable } from '../db/schema.js';
-import { emit, systemEvents } from '../events/emit.js';
+import { emit, emitOperator, systemEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { type AdminCtx, fixtureGrant } from './admin-context.js';
+import { type AdminCtx, actorOf, fixtureGrant } from './admin-context.js';
 import { leaseRequestView } from './leases.js';
 
 export const LEASE_PRICE_CENTS = 15_000; // $150/month, the list price of a leased account
@@ -40,19 +40,23 @@ export async function addPoolAccount(
   const now = ctx.clock.now();
   const { token, externalAccountId } = fixtureGrant(ctx, input.platform, input.handle);
   const sealed = ctx.tokenCrypto.seal(id, 0, token);
-  const row = await insertPoolAccount(ctx.db, {
-    id,
-    platform: input.platform,
-    handle: input.handle,
-    external_account_id: externalAccountId,
-    followers: input.followers ?? 0,
-    niche: JSON.stringify(input.niche ?? {}),
-    monthly_price_cents: input.monthlyPriceCents ?? LEASE_PRICE_CENTS,
-    status: 'available',
-    token_ciphertext: sealed.ciphertext,
-    token_wrapped_key: sealed.wrappedKey,
-    created_at: now,
-    updated_at: now,
+  const row = await withTransaction(ctx.db, async (tx) => {
+    const { platform, handle } = input;
+    await emitOperator(tx, actorOf(ctx), now, 'lease_pool.account_added', { platform, handle }, { target: id });
+    return insertPoolAccount(tx, {
+      id,
+      platform: input.platform,
+      handle: input.handle,
+      external_account_id: externalAccountId,
+      followers: input.followers ?? 0,
+      niche: JSON.stringify(input.niche ?? {}),
+      monthly_price_cents: input.monthlyPriceCents ?? LEASE_PRICE_CENTS,
+      status: 'available',
+      token_ciphertext: sealed.ciphertext,
+      token_wrapped_key: sealed.wrappedKey,
+      created_at: now,
+      updated_at: now,
+    });
   });
   return poolView(row);
 }
@@ -178,6 +182,14 @@ export async function fulfilLeaseRequest(
       ...view,
       newlyAssignedSocialAccountIds: ids,
     });
+    await emitOperator(
+      tx,
+      actorOf(ctx),
+      now,
+      'lease_request.fulfilled',
+      { status: view.status, newlyAssignedSocialAccountIds: ids },
+      { organizationId: req.organization_id, target: req.id },
+    );
     return view;
   });
   return result;
@@ -197,6 +209,14 @@ export async function rejectLeaseRequest(ctx: AdminCtx, input: { requestId: stri
       'lease_request.rejected',
       { leaseRequestId: req.id, reason: input.reason ?? null },
       { projectId: req.project_id },
+    );
+    await emitOperator(
+      tx,
+      actorOf(ctx),
+      now,
+      'lease_request.rejected',
+      { reason: input.reason ?? null },
+      { organizationId: req.organization_id, target: req.id },
     );
     return leaseRequestView((await findLeaseRequest(tx, req.id))!);
   });
@@ -228,4 +248,11 @@ export async function leaseFixtureAccount(
     );
     return id!;
   });
+}
+
+/** One request as the operator sees it (any organization). */
+export async function getLeaseRequestForOperator(ctx: AdminCtx, requestId: string) {
+  const r = await findLeaseRequest(ctx.db, requestId);
+  if (!r) throw notFound('lease request', requestId, '');
+  return { ...leaseRequestView(r), organizationId: r.organization_id, env: r.env };
 }

@@ -1,5 +1,5 @@
 import { toWire } from '../clock.js';
-import type { Ctx } from '../context.js';
+import type { ActingCtx, Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import {
@@ -26,7 +26,7 @@ function accountNotFound(id: string) {
  * and record the revoke's audit row and outbox event. Already disconnected or another
  * organization's → 404. A leased account is disconnected too; its lease is left alone.
  */
-export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
+export async function revokeSocialAccount(ctx: ActingCtx, input: { socialAccountId: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const account = await findSocialAccountForUpdate(tx, ctx.principal, input.socialAccountId);
     if (!account || account.status === 'disconnected') throw accountNotFound(input.socialAccountId);
@@ -68,7 +68,7 @@ export async function revokeSocialAccount(ctx: Ctx, input: { socialAccountId: st
 }
 
 /** The account as a partner sees it, with the count a revoke would cancel right now. */
-export async function getSocialAccount(ctx: Ctx, input: { socialAccountId: string }) {
+export async function getSocialAccount(ctx: Pick<ActingCtx, 'db' | 'principal'>, input: { socialAccountId: string }) {
   const row = await findSocialAccountView(ctx.db, ctx.principal, input.socialAccountId);
   if (!row) throw notFound('social account', input.socialAccountId);
   const upstream = row.status === 'disconnected' ? await findLatestUpstreamRevocation(ctx.db, row.id) : undefined;

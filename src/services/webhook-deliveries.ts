@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toWire } from '../clock.js';
-import type { Ctx } from '../context.js';
+import type { ActingCtx, Ctx } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
 import {
   type DeliveryRow,
@@ -40,7 +40,7 @@ export function deliveryView(row: DeliveryRow) {
 }
 
 /** The endpoint, locked against a concurrent delete, and able to receive right now. */
-async function sendableEndpoint(tx: Tx, ctx: Ctx, id: string) {
+async function sendableEndpoint(tx: Tx, ctx: ActingCtx, id: string) {
   const endpoint = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, id);
   if (!endpoint) throw endpointNotFound(id);
   if (endpoint.status !== 'active') {
@@ -104,7 +104,7 @@ export async function listWebhookDeliveries(
  * Re-sends a delivery's event to the same endpoint as a NEW event (new id, `replayOf` naming the
  * original): a receiver that dedupes by event id processes it again, which is what a replay is for.
  */
-export async function replayWebhookDelivery(ctx: Ctx, input: { id: string }) {
+export async function replayWebhookDelivery(ctx: ActingCtx, input: { id: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId } = ctx.principal;
     const original = await findDeliveryForOrganization(tx, organizationId, input.id);

@@ -463,6 +463,7 @@ describe('layers serve --demo (real process, PGlite)', { timeout: 600_000 }, () 
     assert.equal(stderr.split('Layers partner API is up').length - 1, 1, show(stderr));
     assert.ok(stderr.includes(`${demo.baseUrl}/v1`), show(stderr));
     assert.ok(stderr.includes(`${demo.baseUrl}/docs`), show(stderr));
+    assert.ok(stderr.includes(`${demo.baseUrl}/console`), show(stderr));
     assert.ok(stderr.includes(path.join(dataDir, 'demo.json')), show(stderr));
     assert.ok(stderr.includes(path.join(dataDir, 'admin-token')), show(stderr));
     const root = await curl([`${demo.baseUrl}/`]);

@@ -57,7 +57,7 @@ export async function setKeyKillSwitch(
     .set({ kill_switch: on, killed_at: on ? now : null })
     .where('id', '=', keyId);
   if (organizationId !== null) q = q.where('organization_id', '=', organizationId);
-  return q.returning(['id', 'kill_switch', 'killed_at']).executeTakeFirst();
+  return q.returning(['id', 'organization_id', 'kill_switch', 'killed_at']).executeTakeFirst();
 }
 
 export async function findApiKeyForUpdate(db: Queryable, organizationId: string, keyId: string) {
