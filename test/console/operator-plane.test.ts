@@ -176,9 +176,10 @@ describeEachDb('operator plane (console data)', (h) => {
       assert.equal(posts(after).failuresByHour.length, 24);
       assert.deepEqual(
         after.queues.map((q: { queue: string }) => q.queue),
-        ['due_posts', 'webhook_deliveries', 'upstream_revocations', 'outbox'],
+        ['due_posts', 'webhook_deliveries', 'upstream_revocations', 'outbox', 'canceled_posts'],
       );
       assert.equal(after.queues[3].failedLastHour, null, 'the outbox cannot fail');
+      assert.equal(after.queues[4].failedLastHour, null, 'the expansion of canceled posts cannot fail');
     });
   });
 
