@@ -154,6 +154,7 @@ export async function stashScheduleIntent(
     },
     { projectId: container.project_id },
   );
+  await ctx.fault?.('schedule:after-stash');
   return {
     gateStatus: 'blocked_on_approval' as const,
     scheduleIntentId: id,
