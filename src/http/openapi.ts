@@ -211,7 +211,8 @@ function decorateOperation(method: string, op: Json) {
           ? response.description
           : STATUS_CODES[status];
       const media = response.content?.['application/json'];
-      if (media && examples) media.example = examples.response;
+      if (media && examples)
+        media.example = status === 202 && examples.accepted ? examples.accepted : examples.response;
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }

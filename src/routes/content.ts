@@ -182,6 +182,10 @@ export const contentRoutes =
         schema: {
           operationId: 'scheduleContent',
           summary: 'Schedule content to 1–50 accounts, all or nothing',
+          description:
+            'Content waiting for approval answers **202** `blocked_on_approval`: the request is stored and queued ' +
+            'when the content is approved (targets still connected), dropped if it is rejected. Rejected content: ' +
+            '409 `CONTENT_REJECTED`.',
           tags: ['Publishing'],
           params: ContainerParams,
           body: ScheduleRequest,
@@ -207,6 +211,9 @@ export const contentRoutes =
         schema: {
           operationId: 'publishContent',
           summary: 'Publish content to 1–50 accounts now, all or nothing',
+          description:
+            'Content waiting for approval: 403 `APPROVAL_REQUIRED` (approve it, or schedule it to have it queued on ' +
+            'approval). Rejected content: 409 `CONTENT_REJECTED`.',
           tags: ['Publishing'],
           params: ContainerParams,
           body: PublishRequest,
