@@ -107,7 +107,7 @@ export function requireNotGated(container: Container, publishNow: boolean) {
   if (container.approval_status === 'pending' && publishNow) {
     throw new ApiError(
       'APPROVAL_REQUIRED',
-      `Content ${container.id} is waiting for approval; approve it first, or schedule it to have it queued on approval.`,
+      `Content ${container.id} is waiting for approval; approve it first, or schedule it (queued on approval).`,
       { containerId: container.id, approvalStatus: 'pending' },
     );
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertEnvelope, assertValidation } from '../../assertions.js';
 import * as admin from '../../../src/services/admin.js';
+import { assertEnvelope, assertValidation } from '../../assertions.js';
 import { describeEachDb, json } from '../../harness.js';
 import { approvalApi, inAnHour } from './support.js';
 
