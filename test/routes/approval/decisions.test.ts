@@ -168,6 +168,22 @@ describeEachDb('approval', (h) => {
       });
     });
 
+    it('Idempotency-Key on a stash: the retry replays the 202 verbatim and stores no second intent', async () => {
+      const t = await h.tenant();
+      const sa = await h.account(t);
+      await api.requireApproval(t);
+      const c = await api.upload(t);
+      const key = { 'idempotency-key': `stash-${c.id}` };
+      const when = inAnHour();
+      const first = await api.schedule(t, c.id, [sa], when, key);
+      assert.equal(first.statusCode, 202, first.body);
+      const replay = await api.schedule(t, c.id, [sa], when, key);
+      assert.equal(replay.statusCode, 202, replay.body);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal(replay.body, first.body);
+      assert.deepEqual(await api.intentStatuses(c.id), ['pending']);
+    });
+
     it('a stash checks its targets like a schedule: a disconnected account → 409, nothing stored', async () => {
       const t = await h.tenant();
       const sa = await h.account(t);

@@ -31,11 +31,14 @@ export function approvalApi(h: Harness) {
       call(t, 'POST', `/v1/content/${id}/approve`, body, extra),
     reject: (t: Tenant, id: string, body: unknown = { reason: 'Off brand' }, extra = {}) =>
       call(t, 'POST', `/v1/content/${id}/reject`, body, extra),
-    schedule: (t: Tenant, id: string, accounts: string[], scheduledFor: string) =>
-      call(t, 'POST', `/v1/content/${id}/schedule`, {
-        scheduledFor,
-        targets: accounts.map((socialAccountId) => ({ socialAccountId, mode: 'publish' })),
-      }),
+    schedule: (t: Tenant, id: string, accounts: string[], scheduledFor: string, extra = {}) =>
+      call(
+        t,
+        'POST',
+        `/v1/content/${id}/schedule`,
+        { scheduledFor, targets: accounts.map((socialAccountId) => ({ socialAccountId, mode: 'publish' })) },
+        extra,
+      ),
     publish: (t: Tenant, id: string, accounts: string[]) =>
       call(t, 'POST', `/v1/content/${id}/publish`, {
         targets: accounts.map((socialAccountId) => ({ socialAccountId, mode: 'publish' })),
