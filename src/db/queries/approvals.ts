@@ -93,3 +93,21 @@ export async function resolveScheduleIntent(
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow();
 }
+
+/** A project archive's: every pending intent of the project in one environment, dropped. Caller holds the project row. */
+export async function dropProjectScheduleIntents(tx: Tx, projectId: string, env: AccountEnv, now: Date) {
+  const rows = await tx
+    .updateTable('schedule_intents')
+    .set({
+      status: 'dropped',
+      outcome: JSON.stringify({ reason: 'project_archived' }),
+      resolved_at: now,
+      updated_at: now,
+    })
+    .where('project_id', '=', projectId)
+    .where('env', '=', env)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  return rows.length;
+}

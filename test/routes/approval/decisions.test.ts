@@ -357,6 +357,32 @@ describeEachDb('approval', (h) => {
       ]);
     });
 
+    it('a project archive drops the stashed intents; decisions in an archived project → 409 project_archived', async () => {
+      const t = await h.tenant();
+      const sa = await h.account(t);
+      await api.requireApproval(t);
+      const c = await api.upload(t);
+      assert.equal((await api.schedule(t, c.id, [sa], inAnHour())).statusCode, 202);
+      assert.equal(
+        (await h.inject({ method: 'DELETE', url: `/v1/projects/${t.projectId}`, headers: t.auth })).statusCode,
+        200,
+      );
+      assert.deepEqual(await api.intentStatuses(c.id), ['dropped']);
+      const archived = { reason: 'project_archived', projectId: t.projectId };
+      assertEnvelope(await api.approve(t, c.id), 409, 'CONFLICT', archived);
+      assertEnvelope(await api.reject(t, c.id), 409, 'CONFLICT', archived);
+      await h.inject({
+        method: 'PATCH',
+        url: `/v1/projects/${t.projectId}`,
+        headers: t.auth,
+        payload: { status: 'active' },
+      });
+      const approved = await api.approve(t, c.id);
+      assert.equal(approved.statusCode, 200, approved.body);
+      assert.deepEqual(json(approved).pendingSchedulePromotion.scheduleIntents, 0, 'un-archiving restores nothing');
+      assert.deepEqual(await h.postStatuses(sa), {});
+    });
+
     it('422 without a reason or with an empty one', async () => {
       const t = await h.tenant();
       await api.requireApproval(t);
