@@ -94,7 +94,7 @@ export async function resolveScheduleIntent(
     .executeTakeFirstOrThrow();
 }
 
-/** A project archive's: every pending intent of the project in one environment, dropped. Caller holds the project row. */
+/** A project archive's: every pending intent of the project in one environment, dropped (caller holds the project). */
 export async function dropProjectScheduleIntents(tx: Tx, projectId: string, env: AccountEnv, now: Date) {
   const rows = await tx
     .updateTable('schedule_intents')
