@@ -37,7 +37,11 @@ export function operationsOf(doc: Json): OperationInfo[] {
   for (const [p, methods] of Object.entries<Json>(doc.paths ?? {})) {
     for (const [method, op] of Object.entries<Json>(methods)) {
       const params: Json[] = (op.parameters ?? []).filter((x: Json) => !x.$ref);
-      const ok = Object.entries<Json>(op.responses ?? {}).find(([s]) => s.startsWith('2'))?.[1];
+      // Every 2xx body: an operation that may also answer 202 (scheduleContent) returns either.
+      const ok = Object.entries<Json>(op.responses ?? {})
+        .filter(([s]) => s.startsWith('2'))
+        .map(([, r]) => r.content?.['application/json']?.schema)
+        .filter(Boolean);
       const info: OperationInfo = {
         operationId: op.operationId,
         method: method.toUpperCase(),
@@ -47,7 +51,7 @@ export function operationsOf(doc: Json): OperationInfo[] {
         body: op.requestBody?.content?.['application/json']?.schema,
         bodyRequired: op.requestBody?.required === true,
         idempotent: op['x-idempotent'] === true,
-        response: ok?.content?.['application/json']?.schema,
+        response: ok.length > 1 ? { anyOf: ok } : ok[0],
         summary: op.summary ?? '',
       };
       const clash = bodyFields(doc, info).filter(

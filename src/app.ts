@@ -16,6 +16,7 @@ import { rejectUnstorableStrings } from './http/unstorable-strings.js';
 import { newRequestId } from './ids.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { contentRoutes } from './routes/content.js';
 import { leasedAccountRoutes } from './routes/leased-accounts.js';
@@ -166,6 +167,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       await v1.register(socialAccountRoutes(deps));
       await v1.register(webhookEndpointRoutes(deps));
       await v1.register(contentRoutes(deps));
+      await v1.register(approvalRoutes(deps));
       await v1.register(scheduledPostRoutes(deps));
     },
     { prefix: '/v1' },

@@ -9,6 +9,7 @@ export type IdPrefix =
   | 'sa'
   | 'cnt'
   | 'sp'
+  | 'sint'
   | 'lreq'
   | 'lse'
   | 'chg'

@@ -171,6 +171,42 @@ export const ROUTES: RouteCase[] = [
     path: async (_h, t) => `/v1/projects/${t.projectId}/content`,
   },
   {
+    method: 'GET',
+    route: '/v1/projects/{projectId}/approval-policy',
+    scope: 'content:read',
+    rateClass: 'read-light',
+    owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/approval-policy`,
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/projects/{projectId}/approval-policy',
+    scope: 'content:approve',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (_h, t) => `/v1/projects/${t.projectId}/approval-policy`,
+    payload: { requiresApproval: true },
+  },
+  {
+    // The fixture content needs no approval (409 after the guards): the matrix checks guards, not decisions.
+    method: 'POST',
+    route: '/v1/content/{containerId}/approve',
+    scope: 'content:approve',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}/approve`,
+    payload: { note: 'Matrix' },
+  },
+  {
+    method: 'POST',
+    route: '/v1/content/{containerId}/reject',
+    scope: 'content:approve',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}/reject`,
+    payload: { reason: 'Matrix' },
+  },
+  {
     // The target is unknown (404 after the guards): the matrix checks guards, not scheduling.
     method: 'POST',
     route: '/v1/content/{containerId}/schedule',

@@ -175,6 +175,39 @@ export interface ContentContainersTable {
   caption: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  approval_status: Generated<ApprovalStatus>;
+  approval_decided_at: Timestamp | null;
+  /** The API key that approved or rejected it. */
+  approval_decided_by: string | null;
+  approval_note: string | null;
+  rejection_reason: string | null;
+}
+
+export type ApprovalStatus = 'not_required' | 'pending' | 'approved' | 'rejected';
+
+export interface ProjectApprovalPoliciesTable {
+  project_id: string;
+  requires_approval: boolean;
+  first_n_posts_blocked: number;
+  updated_at: Timestamp;
+}
+
+/** A schedule request stashed while its content waits for approval (migration 0016). */
+export interface ScheduleIntentsTable {
+  id: string;
+  organization_id: string;
+  env: AccountEnv;
+  project_id: string;
+  container_id: string;
+  scheduled_for: Timestamp;
+  /** [{socialAccountId, mode, captionOverride?}] as the schedule request gave them. */
+  targets: Json;
+  status: 'pending' | 'promoted' | 'dropped';
+  /** What promotion or the drop did to each target. */
+  outcome: ColumnType<unknown, string | null, string | null>;
+  resolved_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export type ScheduledPostStatus = 'queued' | 'publishing' | 'published' | 'failed' | 'canceled' | 'draft';
@@ -256,6 +289,8 @@ export interface Database {
   lease_requests: LeaseRequestsTable;
   billing_charges: BillingChargesTable;
   content_containers: ContentContainersTable;
+  project_approval_policies: ProjectApprovalPoliciesTable;
+  schedule_intents: ScheduleIntentsTable;
   scheduled_posts: ScheduledPostsTable;
   audit_log: AuditLogTable;
   operator_audit_log: OperatorAuditLogTable;

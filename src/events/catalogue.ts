@@ -125,6 +125,33 @@ const leaseRequestAssigned = z.object({
   newlyAssignedSocialAccountIds: z.array(z.string()).meta({ description: 'The accounts this assignment added.' }),
 });
 
+const containerId = id('cnt', 'The content');
+
+const contentApproved = z.object({
+  containerId,
+  projectId,
+  approvalStatus: z.literal('approved'),
+  note: z.string().nullable().meta({ description: 'The `note` given to the approval, if any.' }),
+  decidedAt: timestamp,
+  promotedScheduledPosts: z.number().int().meta({
+    description:
+      'Posts queued from schedule requests stashed while the content waited (each also sends `post.scheduled`).',
+  }),
+  failedTargets: z
+    .number()
+    .int()
+    .meta({ description: 'Stashed targets not queued (account no longer connected, time passed).' }),
+});
+
+const contentRejected = z.object({
+  containerId,
+  projectId,
+  approvalStatus: z.literal('rejected'),
+  reason: z.string(),
+  decidedAt: timestamp,
+  droppedScheduleIntents: z.number().int().meta({ description: 'Stashed schedule requests dropped with it.' }),
+});
+
 const testPing = z.object({ webhookEndpointId: id('whe', 'The endpoint tested'), message: z.string() });
 
 type WebhookEntry = { payload: z.ZodObject; summary: string; subscribable: boolean };
@@ -145,6 +172,9 @@ export const WEBHOOK_EVENTS = {
   'post.canceled': webhook(postCanceled, 'A queued post was canceled: one event per post.'),
   // emitted by reschedule (docs/content-and-publishing.md); not in the spec's list yet
   'post.rescheduled': webhook(postRescheduled, 'A queued post was moved to another time.'),
+  // approval before publishing (docs/content-and-publishing.md, "Approval"); not in the spec's list yet
+  'content.approved': webhook(contentApproved, 'Content waiting for approval was approved; stashed schedules queued.'),
+  'content.rejected': webhook(contentRejected, 'Content waiting for approval was rejected; stashed schedules dropped.'),
   'lease_request.assigned': webhook(leaseRequestAssigned, 'Leased accounts were assigned to a request.'),
   'test.ping': webhook(testPing, 'Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint.', false),
 } satisfies Record<string, WebhookEntry>;
@@ -177,10 +207,13 @@ export const AUDIT_EVENTS = {
     previousKeyExpiresAt: timestamp,
     rotatedBy: actor,
   }),
+  'content.approved': contentApproved,
+  'content.rejected': contentRejected,
   'content_container.created': z.object({
     containerId: z.string(),
     creativeType: z.string(),
     mediaCount: z.number().int(),
+    approvalStatus: z.enum(['not_required', 'pending']).optional(),
   }),
   'lease_request.created': z.object({
     leaseRequestId: z.string(),
@@ -198,6 +231,17 @@ export const AUDIT_EVENTS = {
   'project.updated': z.object({ fields: z.array(z.string()) }),
   'project.unarchived': z.object({ fields: z.array(z.string()) }),
   'project.archived': z.object({ canceledScheduledPosts }),
+  'project.approval_policy_updated': z.object({
+    requiresApproval: z.boolean(),
+    firstNPostsBlocked: z.number().int(),
+    previous: z.object({ requiresApproval: z.boolean(), firstNPostsBlocked: z.number().int() }),
+  }),
+  'schedule_intent.created': z.object({
+    scheduleIntentId: z.string(),
+    containerId: z.string(),
+    scheduledFor: timestamp,
+    socialAccountIds: z.array(z.string()),
+  }),
   'scheduled_post.created': z.object({
     scheduledPostId,
     containerId: z.string(),

@@ -93,6 +93,23 @@ export const WEBHOOK_EXAMPLES: Payloads = {
     scheduledFor: '2026-04-21T16:00:00Z',
     previousScheduledFor: LATER,
   },
+  'content.approved': {
+    containerId: I.content,
+    projectId: I.project,
+    approvalStatus: 'approved',
+    note: 'Approved by the client on the call.',
+    decidedAt: AT,
+    promotedScheduledPosts: 2,
+    failedTargets: 0,
+  },
+  'content.rejected': {
+    containerId: I.content,
+    projectId: I.project,
+    approvalStatus: 'rejected',
+    reason: 'Wrong product in the first frame.',
+    decidedAt: AT,
+    droppedScheduleIntents: 1,
+  },
   'lease_request.assigned': {
     requestId: I.leaseRequest,
     projectId: I.project,

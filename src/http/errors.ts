@@ -16,9 +16,11 @@ export const ERRORS = {
   UNAUTHENTICATED: { code: 'UNAUTHENTICATED', status: 401 },
   FORBIDDEN_SCOPE: { code: 'FORBIDDEN_SCOPE', status: 403 },
   RETURN_URL_NOT_ALLOWED: { code: 'RETURN_URL_NOT_ALLOWED', status: 403 },
+  APPROVAL_REQUIRED: { code: 'APPROVAL_REQUIRED', status: 403 }, // publish-now of content awaiting approval
   NOT_FOUND: { code: 'NOT_FOUND', status: 404 },
   CONFLICT: { code: 'CONFLICT', status: 409 },
   IDEMPOTENCY_CONFLICT: { code: 'IDEMPOTENCY_CONFLICT', status: 409 },
+  CONTENT_REJECTED: { code: 'CONTENT_REJECTED', status: 409 }, // schedule or publish of rejected content
   PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413 },
   RATE_LIMITED: { code: 'RATE_LIMITED', status: 429 },
   INTERNAL: { code: 'INTERNAL', status: 500 },

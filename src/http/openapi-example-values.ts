@@ -16,6 +16,7 @@ export const EXAMPLE_IDS = {
   event: 'evt_0f4b8e2c-6a1d-4f5b-9c3e-7a9c1e3b5d8f',
   delivery: 'dlv_5d9b3f7a-1c4e-4b8d-a2f6-0e2c4a6b8d1f',
   request: 'req_01JS4Q8M7ZB6V3K2N9XWDT5H1C',
+  scheduleIntent: 'sint_3b7d1f5a-9c2e-4a6b-8d0f-2e4a6c8b0d1f',
 } as const;
 
 export const I = EXAMPLE_IDS;
@@ -56,6 +57,10 @@ export const CONTENT = {
   creativeType: 'uploaded',
   media: ['https://cdn.brightside.example/reels/spring-launch.mp4'],
   caption: 'Spring menu is here ☕🌸 #coffee',
+  approvalStatus: 'not_required',
+  approvalDecidedAt: null,
+  approvalNote: null,
+  rejectionReason: null,
   createdAt: CREATED,
   updatedAt: CREATED,
 };
@@ -179,5 +184,11 @@ export function endpointPaused() {
   return {
     message: `Webhook endpoint ${I.webhookEndpoint} is paused; re-activate it (PATCH status "active") first.`,
     details: { reason: 'endpoint_paused' },
+  };
+}
+export function alreadyDecided() {
+  return {
+    message: `Content ${I.content} is already approved; a decision is final.`,
+    details: { reason: 'already_decided', approvalStatus: 'approved' },
   };
 }

@@ -3,6 +3,7 @@ import {
   API_KEY,
   API_KEY_SECRET,
   accountNotConnected,
+  alreadyDecided,
   CONTENT,
   DELIVERY,
   ENDPOINT,
@@ -31,6 +32,8 @@ export { EXAMPLE_IDS } from './openapi-example-values.js';
 type OperationExample = {
   request?: unknown;
   response: unknown;
+  /** The 202 body, for an operation that may accept a request without completing it. */
+  accepted?: unknown;
   /** The 409 body when the operation's own rule refuses (CONFLICT); otherwise the Idempotency-Key one. */
   conflict?: { message: string; details: Record<string, unknown> };
   /** The 403's scope for a route that needs one only sometimes (rotating another key than the caller). */
@@ -169,6 +172,14 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
         { id: I.scheduledPost, socialAccountId: I.socialAccount, status: 'queued', scheduledFor: LATER },
       ],
     },
+    accepted: {
+      gateStatus: 'blocked_on_approval',
+      scheduleIntentId: I.scheduleIntent,
+      containerId: I.content,
+      approvalStatus: 'pending',
+      scheduledFor: LATER,
+      targets: [{ socialAccountId: I.socialAccount, mode: 'publish' }],
+    },
     conflict: accountNotConnected(),
   },
   publishContent: {
@@ -179,6 +190,57 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       ],
     },
     conflict: accountNotConnected(),
+  },
+  getApprovalPolicy: {
+    response: { projectId: I.project, requiresApproval: true, firstNPostsBlocked: 0, updatedAt: UPDATED },
+  },
+  updateApprovalPolicy: {
+    request: { requiresApproval: false, firstNPostsBlocked: 5 },
+    response: { projectId: I.project, requiresApproval: false, firstNPostsBlocked: 5, updatedAt: UPDATED },
+    conflict: projectArchived(),
+  },
+  approveContent: {
+    request: { note: 'Approved by the client on the call.' },
+    response: {
+      ...CONTENT,
+      approvalStatus: 'approved',
+      approvalDecidedAt: UPDATED,
+      approvalNote: 'Approved by the client on the call.',
+      updatedAt: UPDATED,
+      pendingSchedulePromotion: {
+        scheduleIntents: 1,
+        scheduledPosts: [
+          {
+            id: I.scheduledPost,
+            socialAccountId: I.socialAccount,
+            status: 'queued',
+            scheduledFor: LATER,
+            scheduleIntentId: I.scheduleIntent,
+          },
+        ],
+        failedTargets: [
+          {
+            scheduleIntentId: I.scheduleIntent,
+            socialAccountId: I.leasedAccount,
+            reason: 'account_not_connected',
+            accountStatus: 'disconnected',
+          },
+        ],
+      },
+    },
+    conflict: alreadyDecided(),
+  },
+  rejectContent: {
+    request: { reason: 'Wrong product in the first frame.' },
+    response: {
+      ...CONTENT,
+      approvalStatus: 'rejected',
+      approvalDecidedAt: UPDATED,
+      rejectionReason: 'Wrong product in the first frame.',
+      updatedAt: UPDATED,
+      droppedScheduleIntents: 1,
+    },
+    conflict: alreadyDecided(),
   },
   listScheduledPosts: { response: page([POST]) },
   getScheduledPost: {

@@ -68,11 +68,13 @@ const MEANING: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'missing, malformed, unknown or revoked API key',
   FORBIDDEN_SCOPE: 'the key lacks the route’s scope (`details.requiredScope`)',
   RETURN_URL_NOT_ALLOWED: '`returnUrl` is not on the key’s allowlist',
+  APPROVAL_REQUIRED: 'publish-now of content that waits for approval (`details.containerId`)',
   NOT_FOUND: 'absent, or in another organization',
   CONFLICT: 'the resource’s state forbids this (`details.reason`)',
   IDEMPOTENCY_CONFLICT:
     '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its ' +
     'first use is still running (`in_progress`, with `Retry-After`)',
+  CONTENT_REJECTED: 'scheduling or publishing content that was rejected (`details.containerId`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
   RATE_LIMITED:
     'the key’s budget for this endpoint class is spent, or this client address has sent too many ' +
@@ -213,7 +215,8 @@ function decorateOperation(method: string, op: Json) {
           ? response.description
           : STATUS_CODES[status];
       const media = response.content?.['application/json'];
-      if (media && examples) media.example = examples.response;
+      if (media && examples)
+        media.example = status === 202 && examples.accepted ? examples.accepted : examples.response;
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }

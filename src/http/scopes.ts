@@ -11,6 +11,7 @@ export const SCOPES = [
   'leased:write',
   'content:read',
   'content:write',
+  'content:approve',
   'publish:read',
   'publish:write',
   'webhooks:read',

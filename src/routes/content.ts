@@ -23,7 +23,7 @@ const UploadRequest = z
   .strict()
   .meta({ id: 'UploadContentRequest' });
 
-const Container = z
+export const Container = z
   .object({
     id: z.string(),
     projectId: z.string(),
@@ -31,6 +31,14 @@ const Container = z
     creativeType: z.literal('uploaded'),
     media: z.array(z.string()),
     caption: z.string().nullable(),
+    approvalStatus: z.enum(['not_required', 'pending', 'approved', 'rejected']).meta({
+      description:
+        'Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on ' +
+        'approval), never published now; `rejected` is final.',
+    }),
+    approvalDecidedAt: Timestamp.nullable(),
+    approvalNote: z.string().nullable().meta({ description: 'The approval’s `note`.' }),
+    rejectionReason: z.string().nullable().meta({ description: 'The rejection’s `reason`.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -97,6 +105,22 @@ const Scheduled = z
   })
   .meta({ id: 'ScheduledPostsCreated' });
 
+const BlockedOnApproval = z
+  .object({
+    gateStatus: z.literal('blocked_on_approval'),
+    scheduleIntentId: z.string().meta({ description: 'The stored schedule request, `sint_<uuid>`.' }),
+    containerId: z.string(),
+    approvalStatus: z.literal('pending'),
+    scheduledFor: Timestamp,
+    targets: z.array(z.object({ socialAccountId: z.string(), mode: z.enum(['publish', 'draft']) })),
+  })
+  .meta({
+    id: 'ScheduleBlockedOnApproval',
+    description:
+      'The content waits for approval: nothing is queued yet. Approving it queues these targets (those still ' +
+      'connected) in the same transaction; rejecting it drops them.',
+  });
+
 export const contentRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -158,10 +182,14 @@ export const contentRoutes =
         schema: {
           operationId: 'scheduleContent',
           summary: 'Schedule content to 1–50 accounts, all or nothing',
+          description:
+            'Content waiting for approval answers **202** `blocked_on_approval`: the request is stored and queued ' +
+            'when the content is approved (targets still connected), dropped if it is rejected. Rejected content: ' +
+            '409 `CONTENT_REJECTED`.',
           tags: ['Publishing'],
           params: ContainerParams,
           body: ScheduleRequest,
-          response: { 201: Scheduled, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
+          response: { 201: Scheduled, 202: BlockedOnApproval, ...errorResponses(...GUARD_ERRORS, 404, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -171,8 +199,8 @@ export const contentRoutes =
           scheduledFor: new Date(scheduledFor),
           targets,
         });
-        reply.code(201);
-        return result;
+        reply.code(result.status);
+        return result.body;
       },
     );
 
@@ -183,6 +211,9 @@ export const contentRoutes =
         schema: {
           operationId: 'publishContent',
           summary: 'Publish content to 1–50 accounts now, all or nothing',
+          description:
+            'Content waiting for approval: 403 `APPROVAL_REQUIRED` (approve it, or schedule it to have it queued on ' +
+            'approval). Rejected content: 409 `CONTENT_REJECTED`.',
           tags: ['Publishing'],
           params: ContainerParams,
           body: PublishRequest,
@@ -194,8 +225,10 @@ export const contentRoutes =
           ...request.params,
           targets: request.body.targets,
         });
+        // A publish-now never stashes: pending content answers 403 APPROVAL_REQUIRED.
+        if (result.status !== 201) throw new Error('publish-now of gated content was not refused');
         reply.code(201);
-        return result;
+        return result.body;
       },
     );
   };

@@ -1,33 +1,20 @@
-import type { Selectable } from 'kysely';
-import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { findContainer, insertContainer, listContainers } from '../db/queries/content-containers.js';
-import type { ContentContainersTable } from '../db/schema.js';
 import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
+import { containerView } from '../views/content-container.js';
+import { initialApprovalStatus } from './approvals.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
-
-export function containerView(c: Selectable<ContentContainersTable>) {
-  return {
-    id: c.id,
-    projectId: c.project_id,
-    status: c.status,
-    creativeType: c.creative_type,
-    media: c.media as string[],
-    caption: c.caption,
-    createdAt: toWire(c.created_at),
-    updatedAt: toWire(c.updated_at),
-  };
-}
 
 /** Finished media by URL: the container is `completed` at once (nothing to render). */
 export async function uploadContent(ctx: Ctx, input: { projectId: string; media: string[]; caption?: string }) {
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId } = ctx.principal;
     await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'share', active: true });
+    const approvalStatus = await initialApprovalStatus(tx, input.projectId, ctx.principal.env);
     const now = ctx.clock.now();
     const row = {
       id: newId('cnt'),
@@ -40,13 +27,18 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
       caption: input.caption ?? null,
       created_at: now,
       updated_at: now,
+      approval_status: approvalStatus,
+      approval_decided_at: null,
+      approval_decided_by: null,
+      approval_note: null,
+      rejection_reason: null,
     };
     await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
     await emit(
       tx,
       requestEvents(ctx, now),
       'content_container.created',
-      { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length },
+      { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length, approvalStatus },
       { projectId: input.projectId },
     );
     return containerView(row);

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
+import { dropProjectScheduleIntents } from '../db/queries/approvals.js';
 import {
   findProject,
   findProjectForShare,
@@ -168,6 +169,8 @@ export async function archiveProject(ctx: Ctx, input: { projectId: string }) {
       'project_archived',
       ev,
     );
+    // Schedules stashed for content awaiting approval go with the posts (docs/content-and-publishing.md).
+    await dropProjectScheduleIntents(tx, project.id, ctx.principal.env, now);
     await emit(tx, ev, 'project.archived', { canceledScheduledPosts: canceled }, { projectId: project.id });
     return { id: project.id, status: 'archived' as const, archivedAt: toWire(now), canceledScheduledPosts: canceled };
   });

@@ -1,13 +1,13 @@
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
 import { type Tx, withTransaction } from '../db/client.js';
+import { lockContainer } from '../db/queries/approvals.js';
 import { findContainer } from '../db/queries/content-containers.js';
 import {
   cancelQueuedPost,
   findScheduledPostForUpdate,
   findScheduledPostOwner,
   findScheduledPostView,
-  insertScheduledPosts,
   listScheduledPostViews,
   rescheduleQueuedPost,
 } from '../db/queries/scheduled-posts.js';
@@ -16,17 +16,17 @@ import type { ScheduledPostStatus } from '../db/schema.js';
 import { postCanceledEvents } from '../events/catalogue.js';
 import { emit, emitMany, requestEvents } from '../events/emit.js';
 import { ApiError, invalidField, notFound } from '../http/errors.js';
-import { newId } from '../ids.js';
 import { postView } from '../views/scheduled-post.js';
+import { requireNotGated, type ScheduleResult, stashScheduleIntent } from './approvals.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
+import { checkTargets, queuePosts, SCHEDULE_SKEW_MS, type ScheduleTarget } from './post-queue.js';
 import { requireProject } from './projects.js';
 
 // Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
 // Every writer takes the account row lock before touching a post of that account.
 
 export const CANCELED_BY_PARTNER = 'canceled_by_partner';
-/** Clocks disagree: a scheduledFor up to this far in the past is accepted (and due at once). */
-export const SCHEDULE_SKEW_MS = 30_000;
+export { SCHEDULE_SKEW_MS } from './post-queue.js';
 
 /** Whole seconds, as the wire shows them: what a partner reads back is exactly what is stored. */
 export function wholeSeconds(d: Date): Date {
@@ -140,39 +140,14 @@ export async function cancelScheduledPost(ctx: Ctx, input: { id: string; reason?
   });
 }
 
-export type ScheduleTarget = { socialAccountId: string; mode: 'publish' | 'draft'; captionOverride?: string };
-type LockedAccount = Awaited<ReturnType<typeof lockSocialAccounts>>[number];
-
-/** Every target, in request order, against its locked row: the first that fails answers. */
-function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], projectId: string) {
-  const byId = new Map(accounts.map((a) => [a.id, a]));
-  targets.forEach(({ socialAccountId }, i) => {
-    const a = byId.get(socialAccountId);
-    if (!a) throw notFound('social account', socialAccountId, undefined, { socialAccountId });
-    if (a.project_id !== projectId) {
-      const message = `belongs to another project than the content (${projectId})`;
-      throw invalidField(`targets.${i}.socialAccountId`, message);
-    }
-    if (a.status !== 'connected') {
-      throw new ApiError(
-        'CONFLICT',
-        `Social account ${socialAccountId} is ${a.status}; posts are only queued for connected accounts.`,
-        {
-          reason: 'account_not_connected',
-          socialAccountId,
-          accountStatus: a.status,
-        },
-      );
-    }
-  });
-  return byId;
-}
-
-/** The caller's completed content, in an active project (share-locked until commit). */
+/** The caller's completed content, in an active project (share-locked until commit), itself share-locked. */
 async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) {
-  const container = await findContainer(tx, ctx.principal, containerId);
-  if (!container) throw notFound('content', containerId);
-  await requireProject({ ...ctx, db: tx }, container.project_id, { lock: 'share', active: true });
+  const found = await findContainer(tx, ctx.principal, containerId);
+  if (!found) throw notFound('content', containerId);
+  await requireProject({ ...ctx, db: tx }, found.project_id, { lock: 'share', active: true });
+  // Lock order: project, content, accounts. The share lock makes an approval (FOR UPDATE) wait for
+  // a stash in flight, so it promotes it, or makes the stash wait and see the decision.
+  const container = (await lockContainer(tx, ctx.principal, containerId, 'share'))!;
   if (container.status !== 'completed') {
     throw new ApiError(
       'CONFLICT',
@@ -189,71 +164,29 @@ async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) 
 /**
  * Schedule (or, without scheduledFor, publish now): all or nothing. The target accounts are
  * locked in id order and re-checked under the lock, so a concurrent revoke either commits first
- * (→ 409 here) or waits for this commit and then cancels what it queued.
+ * (→ 409 here) or waits for this commit and then cancels what it queued. Content waiting for
+ * approval: a schedule is stashed (202, src/services/approvals.ts), a publish-now refused (403).
  */
 export async function scheduleContent(
   ctx: Ctx,
   input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[] },
-) {
+): Promise<ScheduleResult> {
   const now = ctx.clock.now();
   const scheduledFor = wholeSeconds(input.scheduledFor ?? now);
   if (input.scheduledFor) requireFutureTime(scheduledFor, now);
   return withTransaction(ctx.db, async (tx) => {
-    const { organizationId } = ctx.principal;
     const container = await requireSchedulableContent(ctx, tx, input.containerId);
+    requireNotGated(container, input.scheduledFor === undefined);
     const ids = input.targets.map((t) => t.socialAccountId);
     const accounts = checkTargets(
       input.targets,
       await lockSocialAccounts(tx, ctx.principal, [...ids].sort()),
       container.project_id,
     );
-    const posts = input.targets.map((t) => ({
-      id: newId('sp'),
-      organization_id: organizationId,
-      env: ctx.principal.env,
-      project_id: container.project_id,
-      container_id: container.id,
-      social_account_id: t.socialAccountId,
-      mode: t.mode,
-      status: 'queued' as const,
-      caption_override: t.captionOverride ?? null,
-      scheduled_for: scheduledFor,
-      created_at: now,
-      updated_at: now,
-    }));
-    await insertScheduledPosts(tx, posts);
-    await ctx.fault?.('schedule:after-insert');
-    const summaries = posts.map((p) => ({
-      id: p.id,
-      socialAccountId: p.social_account_id,
-      status: 'queued' as const,
-      scheduledFor: toWire(scheduledFor),
-    }));
-    await emitMany(
-      tx,
-      requestEvents(ctx, now),
-      'post.scheduled',
-      posts.map((p, i) => ({
-        ...summaries[i]!,
-        projectId: p.project_id,
-        containerId: p.container_id,
-        platform: accounts.get(p.social_account_id)!.platform,
-        mode: p.mode,
-      })),
-      {
-        audit: posts.map((p) => ({
-          type: 'scheduled_post.created' as const,
-          projectId: p.project_id,
-          data: {
-            scheduledPostId: p.id,
-            containerId: p.container_id,
-            socialAccountId: p.social_account_id,
-            mode: p.mode,
-            scheduledFor: toWire(scheduledFor),
-          },
-        })),
-      },
-    );
-    return { scheduledPosts: summaries };
+    if (container.approval_status === 'pending') {
+      return { status: 202, body: await stashScheduleIntent(ctx, tx, container, input.targets, scheduledFor) };
+    }
+    const summaries = await queuePosts(ctx, tx, container, input.targets, scheduledFor, accounts);
+    return { status: 201, body: { scheduledPosts: summaries } };
   });
 }

@@ -80,7 +80,7 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     return (res.scheduledPosts as { id: string }[]).map((p) => p.id);
   }
 
-  it('connect, schedule, reschedule, cancel, publish, fail, reauth, revoke, lease, release, archive, webhooks, keys', async () => {
+  it('connect, schedule, reschedule, cancel, publish, fail, reauth, revoke, lease, release, archive, approval, webhooks, keys', async () => {
     const t = await h.tenant();
     const later = new Date(Date.now() + 24 * HOUR).toISOString();
     const deps = workerDeps(h, fx, { random: () => 0.5 });
@@ -135,6 +135,18 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     await call(t, 'PATCH', `/v1/projects/${project.id}`, { status: 'active' });
     // The worker writes the revoke's, the release's and the archive's per-post rows after commit.
     await h.expandCancellations();
+
+    // Approval: a policy; a schedule stashed then promoted by the approval; another content rejected.
+    await call(t, 'PATCH', `/v1/projects/${project.id}/approval-policy`, { requiresApproval: true });
+    const gated = () =>
+      call(t, 'POST', `/v1/projects/${project.id}/content/upload`, { media: ['https://cdn.example.com/gated.mp4'] });
+    const approved = await gated();
+    await call(t, 'POST', `/v1/content/${approved.id}/schedule`, {
+      scheduledFor: later,
+      targets: [{ socialAccountId: other, mode: 'publish' }],
+    });
+    await call(t, 'POST', `/v1/content/${approved.id}/approve`, { note: 'ok' });
+    await call(t, 'POST', `/v1/content/${(await gated()).id}/reject`, { reason: 'off brand' });
 
     // Webhook endpoints, a test ping and its replay; a key killed.
     const endpoint = await call(t, 'POST', '/v1/webhook-endpoints', {

@@ -35,6 +35,10 @@ describeEachDb('content', (h) => {
         creativeType: 'uploaded',
         media: MEDIA,
         caption: 'Launch day 🚀',
+        approvalStatus: 'not_required',
+        approvalDecidedAt: null,
+        approvalNote: null,
+        rejectionReason: null,
         createdAt: '2026-04-18T19:15:02Z',
         updatedAt: '2026-04-18T19:15:02Z',
       });
@@ -45,6 +49,10 @@ describeEachDb('content', (h) => {
         'creativeType',
         'media',
         'caption',
+        'approvalStatus',
+        'approvalDecidedAt',
+        'approvalNote',
+        'rejectionReason',
         'createdAt',
         'updatedAt',
       ]);
@@ -62,7 +70,7 @@ describeEachDb('content', (h) => {
           project_id: t.projectId,
           request_id: res.headers['x-request-id'],
           api_key_id: t.apiKeyId,
-          data: { containerId: c.id, creativeType: 'uploaded', mediaCount: 2 },
+          data: { containerId: c.id, creativeType: 'uploaded', mediaCount: 2, approvalStatus: 'not_required' },
         },
       ]);
     });

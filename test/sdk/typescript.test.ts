@@ -5,8 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  ApprovalRequiredError,
   AuthenticationError,
   ConflictError,
+  ContentRejectedError,
   Layers,
   NotFoundError,
   PermissionDeniedError,
@@ -151,11 +153,13 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
       caption: 'hello',
     });
     const scheduledFor = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const { scheduledPosts } = await layers.content.schedule({
+    const scheduled = await layers.content.schedule({
       containerId: container.id,
       scheduledFor,
       targets: [{ socialAccountId: target, mode: 'publish' }],
     });
+    assert.ok('scheduledPosts' in scheduled, 'content needing no approval is queued at once');
+    const { scheduledPosts } = scheduled;
     assert.equal(scheduledPosts.length, 1);
     const listed = await layers.scheduledPosts.list({
       projectId: server.projectId,
@@ -194,6 +198,36 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     assert.equal(revoked.status, 'revoked');
     const denied = await new Layers({ apiKey: rotated.key, baseUrl: server.baseUrl }).whoami().catch((e) => e);
     assert.ok(denied instanceof AuthenticationError, String(denied));
+  });
+
+  it('approval: policy, 202 blocked_on_approval, ApprovalRequiredError, approve promotes, ContentRejectedError', async () => {
+    const projectId = server.projectId;
+    const policy = await layers.projects.updateApprovalPolicy({ projectId, requiresApproval: true });
+    try {
+      assert.equal((await layers.projects.getApprovalPolicy({ projectId })).requiresApproval, policy.requiresApproval);
+      const target = await server.accountWithPosts(0);
+      const media = ['https://cdn.example.com/approval.mp4'];
+      const pending = await layers.content.upload({ projectId, media });
+      assert.equal(pending.approvalStatus, 'pending');
+      const scheduledFor = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const targets = [{ socialAccountId: target, mode: 'publish' as const }];
+      const stashed = await layers.content.schedule({ containerId: pending.id, scheduledFor, targets });
+      assert.ok('gateStatus' in stashed && stashed.gateStatus === 'blocked_on_approval', JSON.stringify(stashed));
+      assert.equal(stashed.lastResponse.status, 202);
+      const refused = await layers.content.publish({ containerId: pending.id, targets }).catch((e) => e);
+      assert.ok(refused instanceof ApprovalRequiredError && refused.status === 403, String(refused));
+      const approved = await layers.content.approve({ containerId: pending.id, note: 'yes' });
+      assert.deepEqual(
+        approved.pendingSchedulePromotion.scheduledPosts.map((p) => [p.socialAccountId, p.scheduleIntentId]),
+        [[target, stashed.scheduleIntentId]],
+      );
+      const other = await layers.content.upload({ projectId, media });
+      assert.equal((await layers.content.reject({ containerId: other.id, reason: 'no' })).approvalStatus, 'rejected');
+      const rejected = await layers.content.schedule({ containerId: other.id, scheduledFor, targets }).catch((e) => e);
+      assert.ok(rejected instanceof ContentRejectedError && rejected.code === 'CONTENT_REJECTED', String(rejected));
+    } finally {
+      await layers.projects.updateApprovalPolicy({ projectId, requiresApproval: false });
+    }
   });
 
   it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {

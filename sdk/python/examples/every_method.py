@@ -6,6 +6,8 @@ API shows up as an error here. Run against a server: LAYERS_API_KEY=... LAYERS_B
 from typing import List, Optional
 
 from layers import (
+    ApprovalRequiredError,
+    ContentRejectedError,
     Layers,
     LayersError,
     ListPage,
@@ -68,6 +70,9 @@ def content(layers: Layers, project_id: str, account_id: str) -> None:
     created = layers.content.schedule(container_id=container["id"], scheduled_for="2030-01-01T09:00:00Z",
                                       targets=[{"socialAccountId": account_id, "mode": "publish"}])
     layers.content.publish(container_id=container["id"], targets=[{"socialAccountId": account_id, "mode": "draft"}])
+    if "gateStatus" in created:  # 202: the content waits for approval; queued when it is approved
+        print(created["scheduleIntentId"], created["targets"][0]["socialAccountId"])
+        return
     post_id = created["scheduledPosts"][0]["id"]
     post: ScheduledPost = layers.scheduled_posts.get(id=post_id)
     print(post["status"])
@@ -75,6 +80,30 @@ def content(layers: Layers, project_id: str, account_id: str) -> None:
         print(p["scheduledFor"])
     layers.scheduled_posts.reschedule(id=post_id, scheduled_for="2030-01-02T09:00:00Z")
     layers.scheduled_posts.cancel(id=post_id)
+
+
+def approval(layers: Layers, project_id: str, account_id: str) -> None:
+    policy = layers.projects.update_approval_policy(project_id=project_id, requires_approval=True, first_n_posts_blocked=3)
+    print(layers.projects.get_approval_policy(project_id=project_id)["firstNPostsBlocked"], policy["requiresApproval"])
+    container = layers.content.upload(project_id=project_id, media=["https://cdn.example.com/a.mp4"])
+    print(container["approvalStatus"])
+    try:
+        layers.content.publish(container_id=container["id"], targets=[{"socialAccountId": account_id, "mode": "publish"}])
+    except ApprovalRequiredError as e:
+        print(e.code, e.request_id)
+    approved = layers.content.approve(container_id=container["id"], note="Client said yes")
+    for post in approved["pendingSchedulePromotion"]["scheduledPosts"]:
+        print(post["id"], post["scheduleIntentId"])
+    for failed in approved["pendingSchedulePromotion"]["failedTargets"]:
+        print(failed["socialAccountId"], failed["reason"], failed.get("accountStatus"))
+    other = layers.content.upload(project_id=project_id, media=["https://cdn.example.com/b.mp4"])
+    rejected = layers.content.reject(container_id=other["id"], reason="Off brand")
+    print(rejected["rejectionReason"], rejected["droppedScheduleIntents"])
+    try:
+        layers.content.schedule(container_id=other["id"], scheduled_for="2030-01-01T09:00:00Z",
+                                targets=[{"socialAccountId": account_id, "mode": "publish"}])
+    except ContentRejectedError as e:
+        print(e.reason, e.details)
 
 
 def webhooks(layers: Layers) -> None:
@@ -121,6 +150,7 @@ def main() -> None:
         social(layers, project["id"])
         leased(layers, project["id"])
         content(layers, project["id"], "sa_...")
+        approval(layers, project["id"], "sa_...")
         webhooks(layers)
         account(layers)
     except ValidationError as e:

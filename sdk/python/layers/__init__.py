@@ -14,8 +14,10 @@ from ._resources import OPERATION_METHODS
 from ._transport import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRY_AFTER
 from .errors import (
     ERROR_CLASSES,
+    ApprovalRequiredError,
     AuthenticationError,
     ConflictError,
+    ContentRejectedError,
     IdempotencyConflictError,
     InternalServerError,
     KillSwitchError,
@@ -36,6 +38,7 @@ __all__ = [
     "LayersError", "ValidationError", "AuthenticationError", "PermissionDeniedError", "ReturnUrlNotAllowedError",
     "NotFoundError", "ConflictError", "IdempotencyConflictError", "PayloadTooLargeError", "RateLimitError",
     "InternalServerError", "KillSwitchError", "LayersConnectionError", "LayersTimeoutError", "to_camel", "__version__",
+    "ApprovalRequiredError", "ContentRejectedError",
     "ListPage", "ResponseInfo", "RateLimit", "response_of",
     "verify_webhook", "WebhookEvent", "WebhookSignatureError", "DEFAULT_TOLERANCE_SECONDS", "SIGNATURE_HEADER",
 ]

@@ -8,6 +8,8 @@ from ._base import ListPage, Requester, Resource
 from .types import (
     ApiKey,
     ApiKeyWithSecret,
+    ApprovalPolicy,
+    ApprovedContent,
     ArchivedProject,
     AuditLogEntry,
     CanceledScheduledPost,
@@ -19,10 +21,12 @@ from .types import (
     OAuthAuthorization,
     OAuthStatus,
     Project,
+    RejectedContent,
     ReleaseLeasedAccountResponse,
     RequestLeasedAccountsBodyNiche,
     RevokeSocialAccountResponse,
     RotatedApiKey,
+    ScheduleBlockedOnApproval,
     ScheduleTarget,
     ScheduledPost,
     ScheduledPostsCreated,
@@ -41,7 +45,9 @@ OPERATION_METHODS = {
     "rotateApiKey": "api_keys.rotate",
     "listAuditLog": "audit_log.list",
     "getContent": "content.get",
+    "approveContent": "content.approve",
     "publishContent": "content.publish",
+    "rejectContent": "content.reject",
     "scheduleContent": "content.schedule",
     "releaseLeasedAccount": "leased_accounts.release",
     "listApiKeys": "api_keys.list",
@@ -52,6 +58,8 @@ OPERATION_METHODS = {
     "getProject": "projects.get",
     "updateProject": "projects.update",
     "archiveProject": "projects.archive",
+    "getApprovalPolicy": "projects.get_approval_policy",
+    "updateApprovalPolicy": "projects.update_approval_policy",
     "listContent": "content.list",
     "uploadContent": "content.upload",
     "listLeasedAccounts": "leased_accounts.list",
@@ -162,7 +170,7 @@ class ApiKeysResource(Resource):
         *,
         org_id: str,
         name: str,
-        scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]],
+        scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "content:approve", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]],
         env: Literal["live", "test"],
         tier: Optional[Literal["standard", "pilot", "partner"]] = None,
         idempotency_key: Optional[str] = None,
@@ -278,6 +286,33 @@ class ContentResource(Resource):
             extra_headers=extra_headers,
         )
 
+    def approve(
+        self,
+        *,
+        container_id: str,
+        note: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ApprovedContent:
+        """POST /v1/content/{containerId}/approve: Approve pending content; queues its stashed schedules.
+
+        Args:
+            note: Free text for your records (audit log, webhook).
+        """
+        return self._client.call(
+            "approveContent",
+            {
+                "containerId": container_id,
+                "note": note,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
     def publish(
         self,
         *,
@@ -301,6 +336,33 @@ class ContentResource(Resource):
             extra_headers=extra_headers,
         )
 
+    def reject(
+        self,
+        *,
+        container_id: str,
+        reason: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> RejectedContent:
+        """POST /v1/content/{containerId}/reject: Reject pending content; drops its stashed schedules.
+
+        Args:
+            reason: Why, for your records (audit log, webhook).
+        """
+        return self._client.call(
+            "rejectContent",
+            {
+                "containerId": container_id,
+                "reason": reason,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
     def schedule(
         self,
         *,
@@ -311,7 +373,7 @@ class ContentResource(Resource):
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Dict[str, str]] = None,
-    ) -> ScheduledPostsCreated:
+    ) -> Union[ScheduledPostsCreated, ScheduleBlockedOnApproval]:
         """POST /v1/content/{containerId}/schedule: Schedule content to 1–50 accounts, all or nothing.
 
         Args:
@@ -623,6 +685,50 @@ class ProjectsResource(Resource):
             "archiveProject",
             {
                 "projectId": project_id,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def get_approval_policy(
+        self,
+        *,
+        project_id: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ApprovalPolicy:
+        """GET /v1/projects/{projectId}/approval-policy: Get a project’s approval policy."""
+        return self._client.call(
+            "getApprovalPolicy",
+            {
+                "projectId": project_id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def update_approval_policy(
+        self,
+        *,
+        project_id: str,
+        requires_approval: Optional[bool] = None,
+        first_n_posts_blocked: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ApprovalPolicy:
+        """PATCH /v1/projects/{projectId}/approval-policy: Change a project’s approval policy (content uploaded from now on)."""
+        return self._client.call(
+            "updateApprovalPolicy",
+            {
+                "projectId": project_id,
+                "requiresApproval": requires_approval,
+                "firstNPostsBlocked": first_n_posts_blocked,
             },
             idempotency_key=idempotency_key,
             timeout=timeout,
@@ -945,7 +1051,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         self,
         *,
         url: str,
-        events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "lease_request.assigned"]],
+        events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]],
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
@@ -996,7 +1102,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         webhook_endpoint_id: str,
         url: Optional[str] = None,
         description: Optional[str] = None,
-        events: Optional[List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "lease_request.assigned"]]] = None,
+        events: Optional[List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]]] = None,
         status: Optional[Literal["active", "paused"]] = None,
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,

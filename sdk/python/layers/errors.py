@@ -53,6 +53,10 @@ class ReturnUrlNotAllowedError(PermissionDeniedError):
     """403 ``RETURN_URL_NOT_ALLOWED``: the OAuth ``returnUrl`` is not on the key's allowlist."""
 
 
+class ApprovalRequiredError(PermissionDeniedError):
+    """403 ``APPROVAL_REQUIRED``: publish-now of content waiting for approval; approve it, or schedule it instead."""
+
+
 class NotFoundError(LayersError):
     """404 ``NOT_FOUND``: absent, or in another organization (or, for a revoke, already disconnected)."""
 
@@ -67,6 +71,10 @@ class ConflictError(LayersError):
 
 class IdempotencyConflictError(ConflictError):
     """409 ``IDEMPOTENCY_CONFLICT``: key used for a different request, or still ``in_progress``."""
+
+
+class ContentRejectedError(ConflictError):
+    """409 ``CONTENT_REJECTED``: the content was rejected; it is never scheduled or published."""
 
 
 class PayloadTooLargeError(LayersError):
@@ -108,9 +116,11 @@ ERROR_CLASSES: Dict[str, Type[LayersError]] = {
     "UNAUTHENTICATED": AuthenticationError,
     "FORBIDDEN_SCOPE": PermissionDeniedError,
     "RETURN_URL_NOT_ALLOWED": ReturnUrlNotAllowedError,
+    "APPROVAL_REQUIRED": ApprovalRequiredError,
     "NOT_FOUND": NotFoundError,
     "CONFLICT": ConflictError,
     "IDEMPOTENCY_CONFLICT": IdempotencyConflictError,
+    "CONTENT_REJECTED": ContentRejectedError,
     "PAYLOAD_TOO_LARGE": PayloadTooLargeError,
     "RATE_LIMITED": RateLimitError,
     "INTERNAL": InternalServerError,

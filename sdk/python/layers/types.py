@@ -10,13 +10,20 @@ __all__ = [
     "ApiKey",
     "ApiKeyPage",
     "ApiKeyWithSecret",
+    "ApprovalPolicy",
+    "ApproveContentRequest",
+    "ApprovedContent",
     "ArchivedProject",
     "AuditLogEntry",
     "AuditLogPage",
     "CancelScheduledPostRequest",
     "CanceledScheduledPost",
+    "ContentApprovedWebhook",
+    "ContentApprovedWebhookData",
     "ContentContainer",
     "ContentContainerPage",
+    "ContentRejectedWebhook",
+    "ContentRejectedWebhookData",
     "CreateApiKeyRequest",
     "CreateWebhookEndpointRequest",
     "DeletedWebhookEndpoint",
@@ -30,6 +37,9 @@ __all__ = [
     "LeasedAccountPage",
     "OAuthAuthorization",
     "OAuthStatus",
+    "PendingSchedulePromotion",
+    "PendingSchedulePromotionScheduledPostsItem",
+    "PendingSchedulePromotionFailedTargetsItem",
     "PostCanceledWebhook",
     "PostCanceledWebhookData",
     "PostFailedWebhook",
@@ -45,11 +55,15 @@ __all__ = [
     "Project",
     "ProjectPage",
     "PublishContentRequest",
+    "RejectContentRequest",
+    "RejectedContent",
     "ReleaseLeasedAccountResponse",
     "RescheduleScheduledPostRequest",
     "RevokeSocialAccountResponse",
     "RotateApiKeyRequest",
     "RotatedApiKey",
+    "ScheduleBlockedOnApproval",
+    "ScheduleBlockedOnApprovalTargetsItem",
     "ScheduleContentRequest",
     "ScheduleTarget",
     "ScheduledPost",
@@ -70,6 +84,7 @@ __all__ = [
     "SocialAccountSummary",
     "TestPingWebhook",
     "TestPingWebhookData",
+    "UpdateApprovalPolicyRequest",
     "UpdateWebhookEndpointRequest",
     "UploadContentRequest",
     "WebhookDelivery",
@@ -140,6 +155,42 @@ class ApiKeyWithSecret(TypedDict):
     key: str
 
 
+class ApprovalPolicy(TypedDict):
+    projectId: str
+    #: Every new content of the project starts `pending`.
+    requiresApproval: bool
+    #: New content starts `pending` while the project has fewer than this many approved contents (in the key’s environment), even when `requiresApproval` is false. 0: off.
+    firstNPostsBlocked: int
+    #: null: never set (the defaults, false and 0).
+    updatedAt: Optional[str]
+
+
+class ApproveContentRequest(TypedDict, total=False):
+    #: Free text for your records (audit log, webhook).
+    note: str
+
+
+class ApprovedContent(TypedDict):
+    id: str
+    projectId: str
+    status: Literal["processing", "completed", "failed"]
+    creativeType: Literal["uploaded"]
+    media: List[str]
+    caption: Optional[str]
+    #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
+    approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
+    approvalDecidedAt: Optional[str]
+    #: The approval’s `note`.
+    approvalNote: Optional[str]
+    #: The rejection’s `reason`.
+    rejectionReason: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+    pendingSchedulePromotion: PendingSchedulePromotion
+
+
 class ArchivedProject(TypedDict):
     id: str
     status: Literal["archived"]
@@ -177,6 +228,38 @@ class CanceledScheduledPost(TypedDict):
     canceledAt: str
 
 
+class _ContentApprovedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["content.approved"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: ContentApprovedWebhookData
+
+
+class ContentApprovedWebhook(_ContentApprovedWebhookRequired, total=False):
+    """Content waiting for approval was approved; stashed schedules queued."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class ContentApprovedWebhookData(TypedDict):
+    #: The content, `cnt_<uuid>`.
+    containerId: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    approvalStatus: Literal["approved"]
+    #: The `note` given to the approval, if any.
+    note: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    decidedAt: str
+    #: Posts queued from schedule requests stashed while the content waited (each also sends `post.scheduled`).
+    promotedScheduledPosts: int
+    #: Stashed targets not queued (account no longer connected, time passed).
+    failedTargets: int
+
+
 class ContentContainer(TypedDict):
     id: str
     projectId: str
@@ -184,6 +267,13 @@ class ContentContainer(TypedDict):
     creativeType: Literal["uploaded"]
     media: List[str]
     caption: Optional[str]
+    #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
+    approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
+    approvalDecidedAt: Optional[str]
+    #: The approval’s `note`.
+    approvalNote: Optional[str]
+    #: The rejection’s `reason`.
+    rejectionReason: Optional[str]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     createdAt: str
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
@@ -195,10 +285,39 @@ class ContentContainerPage(TypedDict):
     nextCursor: Optional[str]
 
 
+class _ContentRejectedWebhookRequired(TypedDict):
+    #: The event id, `evt_<uuid>`: the same on every attempt.
+    id: str
+    type: Literal["content.rejected"]
+    #: When the change happened: RFC 3339 UTC, whole seconds.
+    createdAt: str
+    data: ContentRejectedWebhookData
+
+
+class ContentRejectedWebhook(_ContentRejectedWebhookRequired, total=False):
+    """Content waiting for approval was rejected; stashed schedules dropped."""
+
+    #: Only on a replayed event: the id of the event it re-sends (the first original).
+    replayOf: str
+
+
+class ContentRejectedWebhookData(TypedDict):
+    #: The content, `cnt_<uuid>`.
+    containerId: str
+    #: The project, `prj_<uuid>`.
+    projectId: str
+    approvalStatus: Literal["rejected"]
+    reason: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    decidedAt: str
+    #: Stashed schedule requests dropped with it.
+    droppedScheduleIntents: int
+
+
 class _CreateApiKeyRequestRequired(TypedDict):
     name: str
     #: Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE).
-    scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]]
+    scopes: List[Literal["*", "projects:read", "projects:write", "social:read", "social:write", "leased:write", "content:read", "content:write", "content:approve", "publish:read", "publish:write", "webhooks:read", "webhooks:write", "org:admin"]]
     #: A test key can create test keys only.
     env: Literal["live", "test"]
 
@@ -212,7 +331,7 @@ class _CreateWebhookEndpointRequestRequired(TypedDict):
     #: Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.
     url: str
     #: Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.
-    events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "lease_request.assigned"]]
+    events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]]
 
 
 class CreateWebhookEndpointRequest(_CreateWebhookEndpointRequestRequired, total=False):
@@ -231,7 +350,7 @@ class ErrorEnvelope(TypedDict):
 
 
 class _ErrorEnvelopeErrorRequired(TypedDict):
-    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
+    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
     message: str
     requestId: str
 
@@ -330,6 +449,33 @@ class OAuthStatus(TypedDict):
     status: Literal["pending", "completed", "failed", "expired"]
     socialAccountId: Optional[str]
     error: Optional[str]
+
+
+class PendingSchedulePromotion(TypedDict):
+    #: Stashed schedule requests promoted.
+    scheduleIntents: int
+    scheduledPosts: List[PendingSchedulePromotionScheduledPostsItem]
+    failedTargets: List[PendingSchedulePromotionFailedTargetsItem]
+
+
+class PendingSchedulePromotionScheduledPostsItem(TypedDict):
+    id: str
+    socialAccountId: str
+    status: Literal["queued"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    scheduleIntentId: str
+
+
+class _PendingSchedulePromotionFailedTargetsItemRequired(TypedDict):
+    scheduleIntentId: str
+    socialAccountId: str
+    reason: Literal["account_not_connected", "account_not_found", "account_in_other_project", "scheduled_time_passed"]
+
+
+class PendingSchedulePromotionFailedTargetsItem(_PendingSchedulePromotionFailedTargetsItemRequired, total=False):
+    #: With `account_not_connected`.
+    accountStatus: str
 
 
 class _PostCanceledWebhookRequired(TypedDict):
@@ -537,6 +683,33 @@ class PublishContentRequest(TypedDict):
     targets: List[ScheduleTarget]
 
 
+class RejectContentRequest(TypedDict):
+    #: Why, for your records (audit log, webhook).
+    reason: str
+
+
+class RejectedContent(TypedDict):
+    id: str
+    projectId: str
+    status: Literal["processing", "completed", "failed"]
+    creativeType: Literal["uploaded"]
+    media: List[str]
+    caption: Optional[str]
+    #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
+    approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
+    approvalDecidedAt: Optional[str]
+    #: The approval’s `note`.
+    approvalNote: Optional[str]
+    #: The rejection’s `reason`.
+    rejectionReason: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+    #: Stashed schedule requests dropped.
+    droppedScheduleIntents: int
+
+
 class ReleaseLeasedAccountResponse(TypedDict):
     socialAccountId: str
     status: Literal["disconnected"]
@@ -593,6 +766,24 @@ class RotatedApiKey(TypedDict):
     previousApiKeyId: str
     #: Until then the previous key keeps working; then 401.
     previousKeyExpiresAt: str
+
+
+class ScheduleBlockedOnApproval(TypedDict):
+    """The content waits for approval: nothing is queued yet. Approving it queues these targets (those still connected) in the same transaction; rejecting it drops them."""
+
+    gateStatus: Literal["blocked_on_approval"]
+    #: The stored schedule request, `sint_<uuid>`.
+    scheduleIntentId: str
+    containerId: str
+    approvalStatus: Literal["pending"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    targets: List[ScheduleBlockedOnApprovalTargetsItem]
+
+
+class ScheduleBlockedOnApprovalTargetsItem(TypedDict):
+    socialAccountId: str
+    mode: Literal["publish", "draft"]
 
 
 class ScheduleContentRequest(TypedDict):
@@ -816,12 +1007,17 @@ class TestPingWebhookData(TypedDict):
     message: str
 
 
+class UpdateApprovalPolicyRequest(TypedDict, total=False):
+    requiresApproval: bool
+    firstNPostsBlocked: int
+
+
 class UpdateWebhookEndpointRequest(TypedDict, total=False):
     #: Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.
     url: str
     description: Optional[str]
     #: Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.
-    events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "lease_request.assigned"]]
+    events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]]
     status: Literal["active", "paused"]
 
 
@@ -921,4 +1117,4 @@ class RequestLeasedAccountsBodyNiche(_RequestLeasedAccountsBodyNicheRequired, to
     geo: str
 
 
-WebhookEvent = Union[SocialAccountConnectedWebhook, SocialAccountNeedsReauthWebhook, SocialAccountRevokedWebhook, PostScheduledWebhook, PostPublishedWebhook, PostFailedWebhook, PostCanceledWebhook, PostRescheduledWebhook, LeaseRequestAssignedWebhook, TestPingWebhook]
+WebhookEvent = Union[SocialAccountConnectedWebhook, SocialAccountNeedsReauthWebhook, SocialAccountRevokedWebhook, PostScheduledWebhook, PostPublishedWebhook, PostFailedWebhook, PostCanceledWebhook, PostRescheduledWebhook, ContentApprovedWebhook, ContentRejectedWebhook, LeaseRequestAssignedWebhook, TestPingWebhook]

@@ -6,8 +6,8 @@ import time
 import unittest
 import uuid
 
-from layers import (AuthenticationError, ConflictError, InternalServerError, Layers, NotFoundError, PermissionDeniedError,
-                    RateLimitError, ValidationError, response_of)
+from layers import (ApprovalRequiredError, AuthenticationError, ConflictError, ContentRejectedError, InternalServerError,
+                    Layers, NotFoundError, PermissionDeniedError, RateLimitError, ValidationError, response_of)
 
 from .support import SEED_PAGE, live_fixtures
 
@@ -106,6 +106,33 @@ class LiveServerTest(unittest.TestCase):
         listed = self.layers.scheduled_posts.list(project_id=FIXTURES["projectId"], status=["queued"], social_account_id=FIXTURES["scheduleAccountId"])
         self.assertEqual([p["id"] for p in listed["items"]], [post_id])
         self.assertEqual(self.layers.scheduled_posts.cancel(id=post_id)["status"], "canceled")
+
+    def test_approval(self):
+        project_id = FIXTURES["projectId"]
+        self.layers.projects.update_approval_policy(project_id=project_id, requires_approval=True)
+        try:
+            self.assertTrue(self.layers.projects.get_approval_policy(project_id=project_id)["requiresApproval"])
+            media = ["https://cdn.example.com/approval.mp4"]
+            targets = [{"socialAccountId": FIXTURES["scheduleAccountId"], "mode": "publish"}]
+            pending = self.layers.content.upload(project_id=project_id, media=media)
+            self.assertEqual(pending["approvalStatus"], "pending")
+            when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+            stashed = self.layers.content.schedule(container_id=pending["id"], scheduled_for=when, targets=targets)
+            self.assertEqual((stashed.get("gateStatus"), response_of(stashed).status), ("blocked_on_approval", 202))
+            with self.assertRaises(ApprovalRequiredError) as refused:
+                self.layers.content.publish(container_id=pending["id"], targets=targets)
+            self.assertEqual((refused.exception.status, refused.exception.code), (403, "APPROVAL_REQUIRED"))
+            rejected = self.layers.content.reject(container_id=pending["id"], reason="Off brand")
+            self.assertEqual((rejected["approvalStatus"], rejected["droppedScheduleIntents"]), ("rejected", 1))
+            with self.assertRaises(ContentRejectedError) as gone:
+                self.layers.content.schedule(container_id=pending["id"], scheduled_for=when, targets=targets)
+            self.assertEqual(gone.exception.status, 409)
+            other = self.layers.content.upload(project_id=project_id, media=media)
+            approved = self.layers.content.approve(container_id=other["id"], note="Yes")
+            self.assertEqual((approved["approvalStatus"], approved["pendingSchedulePromotion"]["scheduleIntents"]),
+                             ("approved", 0))
+        finally:
+            self.layers.projects.update_approval_policy(project_id=project_id, requires_approval=False)
 
     def test_webhook_endpoints_events(self):
         created = self.layers.webhooks.create(url="http://127.0.0.1:9/sdk-py", events=["lease_request.assigned"])

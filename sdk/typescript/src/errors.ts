@@ -54,6 +54,10 @@ export class PermissionDeniedError extends LayersError {
 export class ReturnUrlNotAllowedError extends PermissionDeniedError {
   override name = 'ReturnUrlNotAllowedError';
 }
+/** 403 `APPROVAL_REQUIRED`: publish-now of content waiting for approval; approve it, or schedule it instead. */
+export class ApprovalRequiredError extends PermissionDeniedError {
+  override name = 'ApprovalRequiredError';
+}
 /** 404 `NOT_FOUND`: absent, or in another organization (or, for a revoke, already disconnected). */
 export class NotFoundError extends LayersError {
   override name = 'NotFoundError';
@@ -68,6 +72,10 @@ export class ConflictError extends LayersError {
 /** 409 `IDEMPOTENCY_CONFLICT`: the key was used for a different request (`different_request`) or is still running (`in_progress`). */
 export class IdempotencyConflictError extends ConflictError {
   override name = 'IdempotencyConflictError';
+}
+/** 409 `CONTENT_REJECTED`: the content was rejected; it is never scheduled or published. */
+export class ContentRejectedError extends ConflictError {
+  override name = 'ContentRejectedError';
 }
 /** 413 `PAYLOAD_TOO_LARGE`: the body is over 1 MiB. */
 export class PayloadTooLargeError extends LayersError {
@@ -108,9 +116,11 @@ export const ERROR_CLASSES: Record<string, ErrorClass> = {
   UNAUTHENTICATED: AuthenticationError,
   FORBIDDEN_SCOPE: PermissionDeniedError,
   RETURN_URL_NOT_ALLOWED: ReturnUrlNotAllowedError,
+  APPROVAL_REQUIRED: ApprovalRequiredError,
   NOT_FOUND: NotFoundError,
   CONFLICT: ConflictError,
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
+  CONTENT_REJECTED: ContentRejectedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   RATE_LIMITED: RateLimitError,
   INTERNAL: InternalServerError,

@@ -17,6 +17,8 @@ export const OPERATION_METHODS = {
   getProject: 'projects.get',
   updateProject: 'projects.update',
   archiveProject: 'projects.archive',
+  getApprovalPolicy: 'projects.getApprovalPolicy',
+  updateApprovalPolicy: 'projects.updateApprovalPolicy',
 
   listSocialAccounts: 'social.list',
   getSocialAccount: 'social.get',
@@ -35,6 +37,8 @@ export const OPERATION_METHODS = {
   listContent: 'content.list',
   scheduleContent: 'content.schedule',
   publishContent: 'content.publish',
+  approveContent: 'content.approve',
+  rejectContent: 'content.reject',
 
   getScheduledPost: 'scheduledPosts.get',
   listScheduledPosts: 'scheduledPosts.list',

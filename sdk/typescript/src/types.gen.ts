@@ -54,6 +54,39 @@ export type ApiKeyWithSecret = {
   /** The whole key, `lp_<env>_<keyId>_<secret>`. Shown only in this response: store it now. */
   key: string;
 };
+export type ApprovalPolicy = {
+  projectId: string;
+  /** Every new content of the project starts `pending`. */
+  requiresApproval: boolean;
+  /** New content starts `pending` while the project has fewer than this many approved contents (in the key’s environment), even when `requiresApproval` is false. 0: off. */
+  firstNPostsBlocked: number;
+  /** null: never set (the defaults, false and 0). */
+  updatedAt: string | null;
+};
+export type ApproveContentRequest = {
+  /** Free text for your records (audit log, webhook). */
+  note?: string;
+};
+export type ApprovedContent = {
+  id: string;
+  projectId: string;
+  status: "processing" | "completed" | "failed";
+  creativeType: "uploaded";
+  media: string[];
+  caption: string | null;
+  /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
+  approvalStatus: "not_required" | "pending" | "approved" | "rejected";
+  approvalDecidedAt: string | null;
+  /** The approval’s `note`. */
+  approvalNote: string | null;
+  /** The rejection’s `reason`. */
+  rejectionReason: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+  pendingSchedulePromotion: PendingSchedulePromotion;
+};
 export type ArchivedProject = {
   id: string;
   status: "archived";
@@ -86,6 +119,32 @@ export type CanceledScheduledPost = {
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   canceledAt: string;
 };
+/** Content waiting for approval was approved; stashed schedules queued. */
+export type ContentApprovedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "content.approved";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: ContentApprovedWebhookData;
+};
+export type ContentApprovedWebhookData = {
+  /** The content, `cnt_<uuid>`. */
+  containerId: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  approvalStatus: "approved";
+  /** The `note` given to the approval, if any. */
+  note: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  decidedAt: string;
+  /** Posts queued from schedule requests stashed while the content waited (each also sends `post.scheduled`). */
+  promotedScheduledPosts: number;
+  /** Stashed targets not queued (account no longer connected, time passed). */
+  failedTargets: number;
+};
 export type ContentContainer = {
   id: string;
   projectId: string;
@@ -93,6 +152,13 @@ export type ContentContainer = {
   creativeType: "uploaded";
   media: string[];
   caption: string | null;
+  /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
+  approvalStatus: "not_required" | "pending" | "approved" | "rejected";
+  approvalDecidedAt: string | null;
+  /** The approval’s `note`. */
+  approvalNote: string | null;
+  /** The rejection’s `reason`. */
+  rejectionReason: string | null;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   createdAt: string;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
@@ -102,10 +168,33 @@ export type ContentContainerPage = {
   items: ContentContainer[];
   nextCursor: string | null;
 };
+/** Content waiting for approval was rejected; stashed schedules dropped. */
+export type ContentRejectedWebhook = {
+  /** The event id, `evt_<uuid>`: the same on every attempt. */
+  id: string;
+  type: "content.rejected";
+  /** When the change happened: RFC 3339 UTC, whole seconds. */
+  createdAt: string;
+  /** Only on a replayed event: the id of the event it re-sends (the first original). */
+  replayOf?: string;
+  data: ContentRejectedWebhookData;
+};
+export type ContentRejectedWebhookData = {
+  /** The content, `cnt_<uuid>`. */
+  containerId: string;
+  /** The project, `prj_<uuid>`. */
+  projectId: string;
+  approvalStatus: "rejected";
+  reason: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  decidedAt: string;
+  /** Stashed schedule requests dropped with it. */
+  droppedScheduleIntents: number;
+};
 export type CreateApiKeyRequest = {
   name: string;
   /** Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE). */
-  scopes: Array<"*" | "projects:read" | "projects:write" | "social:read" | "social:write" | "leased:write" | "content:read" | "content:write" | "publish:read" | "publish:write" | "webhooks:read" | "webhooks:write" | "org:admin">;
+  scopes: Array<"*" | "projects:read" | "projects:write" | "social:read" | "social:write" | "leased:write" | "content:read" | "content:write" | "content:approve" | "publish:read" | "publish:write" | "webhooks:read" | "webhooks:write" | "org:admin">;
   /** A test key can create test keys only. */
   env: "live" | "test";
   /** At most the calling key’s tier, which is the default. */
@@ -116,7 +205,7 @@ export type CreateWebhookEndpointRequest = {
   url: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  events: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "content.approved" | "content.rejected" | "lease_request.assigned">;
 };
 export type DeletedWebhookEndpoint = {
   id: string;
@@ -126,7 +215,7 @@ export type DeletedWebhookEndpoint = {
 };
 export type ErrorEnvelope = {
   error: {
-    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
+    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
     message: string;
     requestId: string;
     details?: Record<string, unknown>;
@@ -211,6 +300,25 @@ export type OAuthStatus = {
   status: "pending" | "completed" | "failed" | "expired";
   socialAccountId: string | null;
   error: string | null;
+};
+export type PendingSchedulePromotion = {
+  /** Stashed schedule requests promoted. */
+  scheduleIntents: number;
+  scheduledPosts: {
+    id: string;
+    socialAccountId: string;
+    status: "queued";
+    /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+    scheduledFor: string;
+    scheduleIntentId: string;
+  }[];
+  failedTargets: Array<{
+    scheduleIntentId: string;
+    socialAccountId: string;
+    reason: "account_not_connected" | "account_not_found" | "account_in_other_project" | "scheduled_time_passed";
+    /** With `account_not_connected`. */
+    accountStatus?: string;
+  }>;
 };
 /** A queued post was canceled: one event per post. */
 export type PostCanceledWebhook = {
@@ -380,6 +488,31 @@ export type ProjectPage = {
 export type PublishContentRequest = {
   targets: ScheduleTarget[];
 };
+export type RejectContentRequest = {
+  /** Why, for your records (audit log, webhook). */
+  reason: string;
+};
+export type RejectedContent = {
+  id: string;
+  projectId: string;
+  status: "processing" | "completed" | "failed";
+  creativeType: "uploaded";
+  media: string[];
+  caption: string | null;
+  /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
+  approvalStatus: "not_required" | "pending" | "approved" | "rejected";
+  approvalDecidedAt: string | null;
+  /** The approval’s `note`. */
+  approvalNote: string | null;
+  /** The rejection’s `reason`. */
+  rejectionReason: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+  /** Stashed schedule requests dropped. */
+  droppedScheduleIntents: number;
+};
 export type ReleaseLeasedAccountResponse = {
   socialAccountId: string;
   status: "disconnected";
@@ -432,6 +565,20 @@ export type RotatedApiKey = {
   previousApiKeyId: string;
   /** Until then the previous key keeps working; then 401. */
   previousKeyExpiresAt: string;
+};
+/** The content waits for approval: nothing is queued yet. Approving it queues these targets (those still connected) in the same transaction; rejecting it drops them. */
+export type ScheduleBlockedOnApproval = {
+  gateStatus: "blocked_on_approval";
+  /** The stored schedule request, `sint_<uuid>`. */
+  scheduleIntentId: string;
+  containerId: string;
+  approvalStatus: "pending";
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  targets: Array<{
+    socialAccountId: string;
+    mode: "publish" | "draft";
+  }>;
 };
 export type ScheduleContentRequest = {
   /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
@@ -606,12 +753,16 @@ export type TestPingWebhookData = {
   webhookEndpointId: string;
   message: string;
 };
+export type UpdateApprovalPolicyRequest = {
+  requiresApproval?: boolean;
+  firstNPostsBlocked?: number;
+};
 export type UpdateWebhookEndpointRequest = {
   /** Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused. */
   url?: string;
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
-  events?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "lease_request.assigned">;
+  events?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "content.approved" | "content.rejected" | "lease_request.assigned">;
   status?: "active" | "paused";
 };
 export type UploadContentRequest = {
@@ -683,7 +834,7 @@ export type WebhookEndpointWithSecret = {
   secret: string;
 };
 /** Any event a webhook endpoint receives, by `type`. */
-export type WebhookEvent = SocialAccountConnectedWebhook | SocialAccountNeedsReauthWebhook | SocialAccountRevokedWebhook | PostScheduledWebhook | PostPublishedWebhook | PostFailedWebhook | PostCanceledWebhook | PostRescheduledWebhook | LeaseRequestAssignedWebhook | TestPingWebhook;
+export type WebhookEvent = SocialAccountConnectedWebhook | SocialAccountNeedsReauthWebhook | SocialAccountRevokedWebhook | PostScheduledWebhook | PostPublishedWebhook | PostFailedWebhook | PostCanceledWebhook | PostRescheduledWebhook | ContentApprovedWebhook | ContentRejectedWebhook | LeaseRequestAssignedWebhook | TestPingWebhook;
 export type Whoami = {
   organizationId: string;
   organizationName: string;
@@ -732,6 +883,13 @@ export interface Operations {
     body: {};
     response: ContentContainer;
   };
+  /** POST /v1/content/{containerId}/approve: Approve pending content; queues its stashed schedules */
+  approveContent: {
+    pathParams: { containerId: string };
+    query: {};
+    body: Partial<ApproveContentRequest>;
+    response: ApprovedContent;
+  };
   /** POST /v1/content/{containerId}/publish: Publish content to 1–50 accounts now, all or nothing */
   publishContent: {
     pathParams: { containerId: string };
@@ -739,12 +897,19 @@ export interface Operations {
     body: PublishContentRequest;
     response: ScheduledPostsCreated;
   };
+  /** POST /v1/content/{containerId}/reject: Reject pending content; drops its stashed schedules */
+  rejectContent: {
+    pathParams: { containerId: string };
+    query: {};
+    body: RejectContentRequest;
+    response: RejectedContent;
+  };
   /** POST /v1/content/{containerId}/schedule: Schedule content to 1–50 accounts, all or nothing */
   scheduleContent: {
     pathParams: { containerId: string };
     query: {};
     body: ScheduleContentRequest;
-    response: ScheduledPostsCreated;
+    response: ScheduledPostsCreated | ScheduleBlockedOnApproval;
   };
   /** DELETE /v1/leased-accounts/{socialAccountId}: Release a leased account: disconnect it, cancel its queued posts, stop its billing */
   releaseLeasedAccount: {
@@ -833,6 +998,20 @@ export interface Operations {
     query: {};
     body: {};
     response: ArchivedProject;
+  };
+  /** GET /v1/projects/{projectId}/approval-policy: Get a project’s approval policy */
+  getApprovalPolicy: {
+    pathParams: { projectId: string };
+    query: {};
+    body: {};
+    response: ApprovalPolicy;
+  };
+  /** PATCH /v1/projects/{projectId}/approval-policy: Change a project’s approval policy (content uploaded from now on) */
+  updateApprovalPolicy: {
+    pathParams: { projectId: string };
+    query: {};
+    body: UpdateApprovalPolicyRequest;
+    response: ApprovalPolicy;
   };
   /** GET /v1/projects/{projectId}/content: List a project’s content, newest first */
   listContent: {
@@ -1065,7 +1244,9 @@ export const OPERATIONS = {
   rotateApiKey: { method: 'POST', path: '/v1/api-keys/{keyId}/rotate', pathParams: ['keyId'], query: [], body: 'optional', idempotent: true },
   listAuditLog: { method: 'GET', path: '/v1/audit-log', pathParams: [], query: ['eventType', 'projectId', 'since', 'until', 'limit', 'cursor'], body: false, idempotent: false },
   getContent: { method: 'GET', path: '/v1/content/{containerId}', pathParams: ['containerId'], query: [], body: false, idempotent: false },
+  approveContent: { method: 'POST', path: '/v1/content/{containerId}/approve', pathParams: ['containerId'], query: [], body: 'optional', idempotent: true },
   publishContent: { method: 'POST', path: '/v1/content/{containerId}/publish', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
+  rejectContent: { method: 'POST', path: '/v1/content/{containerId}/reject', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   scheduleContent: { method: 'POST', path: '/v1/content/{containerId}/schedule', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   releaseLeasedAccount: { method: 'DELETE', path: '/v1/leased-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: 'optional', idempotent: true },
   listApiKeys: { method: 'GET', path: '/v1/organizations/{orgId}/api-keys', pathParams: ['orgId'], query: ['limit', 'cursor'], body: false, idempotent: false },
@@ -1076,6 +1257,8 @@ export const OPERATIONS = {
   getProject: { method: 'GET', path: '/v1/projects/{projectId}', pathParams: ['projectId'], query: [], body: false, idempotent: false },
   updateProject: { method: 'PATCH', path: '/v1/projects/{projectId}', pathParams: ['projectId'], query: [], body: 'required', idempotent: true },
   archiveProject: { method: 'DELETE', path: '/v1/projects/{projectId}', pathParams: ['projectId'], query: [], body: false, idempotent: true },
+  getApprovalPolicy: { method: 'GET', path: '/v1/projects/{projectId}/approval-policy', pathParams: ['projectId'], query: [], body: false, idempotent: false },
+  updateApprovalPolicy: { method: 'PATCH', path: '/v1/projects/{projectId}/approval-policy', pathParams: ['projectId'], query: [], body: 'required', idempotent: true },
   listContent: { method: 'GET', path: '/v1/projects/{projectId}/content', pathParams: ['projectId'], query: ['limit', 'cursor'], body: false, idempotent: false },
   uploadContent: { method: 'POST', path: '/v1/projects/{projectId}/content/upload', pathParams: ['projectId'], query: [], body: 'required', idempotent: true },
   listLeasedAccounts: { method: 'GET', path: '/v1/projects/{projectId}/leased-accounts', pathParams: ['projectId'], query: ['status', 'limit', 'cursor'], body: false, idempotent: false },
