@@ -80,14 +80,18 @@ export async function runDatabaseMaintenance(deps: MaintenanceDeps): Promise<Mai
 const nextDue = new WeakMap<Db, number>();
 
 /**
- * The worker's job: a maintenance pass every `intervalMs`, and at the next worker pass again
- * while the last one left due tables behind (a backlog drains a budget at a time).
+ * The worker's job: a maintenance pass every `intervalMs` (the first one interval after the
+ * worker's first pass, so start-up and the first requests never wait behind it), and at the next
+ * worker pass again while the last one left steps behind (a backlog drains a budget at a time).
  */
 export async function maintainIfDue(
   deps: MaintenanceDeps & { intervalMs: number | undefined; now: () => number },
 ): Promise<MaintenanceSummary> {
   if (deps.dbKind !== 'pglite') return { skipped: 'postgresql-autovacuum' };
-  if (!deps.intervalMs || deps.now() < (nextDue.get(deps.db) ?? 0)) return { skipped: 'not-due' };
+  if (!deps.intervalMs) return { skipped: 'not-due' };
+  const due = nextDue.get(deps.db);
+  if (due === undefined) nextDue.set(deps.db, deps.now() + deps.intervalMs);
+  if (due === undefined || deps.now() < due) return { skipped: 'not-due' };
   const summary = await runDatabaseMaintenance(deps);
   if ('remaining' in summary && summary.remaining === 0) nextDue.set(deps.db, deps.now() + deps.intervalMs);
   return summary;
