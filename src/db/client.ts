@@ -4,8 +4,8 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { namingPool } from './prepared-statements.js';
 import { openPglite } from './pglite-open.js';
+import { namingPool } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { ApiError } from '../../http/errors.js';
 import { setKillSwitch } from '../../services/admin.js';
 import { operatorOverview } from '../../services/operator-views.js';
-import type { QueueName } from '../../db/queries/queue-depths.js';
 import { hourlyBars } from '../chart.js';
 import { type ConsolePage, ctxOf, noticeFrom, redirectDone, sendPage } from '../context.js';
 import { html, thead } from '../html.js';
 import { csrfField } from '../layout.js';
 
-const QUEUE_LABELS: Record<QueueName, string> = {
+const QUEUE_LABELS: Record<string, string> = {
   due_posts: 'Due posts',
   webhook_deliveries: 'Webhook deliveries',
   upstream_revocations: 'Upstream revocations',
