@@ -21,7 +21,7 @@ function rssMb(pid: number): number {
 }
 
 /** Whether `layers` runs the compiled dist/ (as deployed) or src/ through tsx (more memory). */
-function runsDist(): boolean {
+export function runsDist(): boolean {
   const built = fs.statSync(path.join(ROOT, 'dist/BUILT'), { throwIfNoEntry: false });
   if (!built) return false;
   const newer = (dir: string): boolean =>

@@ -10,7 +10,7 @@ import { openEmbeddedDatabase } from '../../src/db/client.js';
 // How the embedded database is opened (src/db/pglite-open.ts): a new data directory is
 // initialised by a child process and renamed into place; the server process only ever opens an
 // existing database, with the small-memory settings. (Memory itself is measured by
-// scripts/serve-rss.ts, not asserted here.)
+// npm run bench, not asserted here.)
 
 const dirs: string[] = [];
 function tempDir() {
