@@ -53,14 +53,16 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
  */
 export async function cancelQueuedPosts(
   tx: Tx,
-  scope: { socialAccountId: string } | { projectId: string; env: AccountEnv },
+  scope: { socialAccountId: string } | { projectId: string; env: AccountEnv } | { organizationId: string },
   reason: string,
   now: Date,
 ) {
   const inScope =
     'socialAccountId' in scope
       ? sql`social_account_id = ${scope.socialAccountId}`
-      : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
+      : 'organizationId' in scope
+        ? sql`project_id IN (SELECT id FROM projects WHERE organization_id = ${scope.organizationId})`
+        : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
   const result = await sql<{ id: string; project_id: string; social_account_id: string }>`
     WITH canceled AS (
       UPDATE scheduled_posts
