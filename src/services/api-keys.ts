@@ -126,7 +126,7 @@ export async function rotateApiKey(ctx: Ctx, input: { keyId: string; graceSecond
     const self = key?.id === p.apiKeyId;
     if (
       !key ||
-      (!self && !(await managesOrganization(ctx, key.organization_id))) ||
+      (!self && !(await managesOrganization({ ...ctx, db: tx }, key.organization_id))) ||
       (p.env === 'test' && key.env === 'live')
     )
       throw notFound('API key', input.keyId);

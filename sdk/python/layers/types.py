@@ -10,6 +10,7 @@ __all__ = [
     "ApiKey",
     "ApiKeyPage",
     "ApiKeyWithSecret",
+    "ArchivedOrganization",
     "ArchivedProject",
     "AuditLogEntry",
     "AuditLogPage",
@@ -30,6 +31,8 @@ __all__ = [
     "LeasedAccountPage",
     "OAuthAuthorization",
     "OAuthStatus",
+    "Organization",
+    "OrganizationPage",
     "PostCanceledWebhook",
     "PostCanceledWebhookData",
     "PostFailedWebhook",
@@ -138,6 +141,15 @@ class ApiKeyWithSecret(TypedDict):
     expiresAt: Optional[str]
     #: The whole key, `lp_<env>_<keyId>_<secret>`. Shown only in this response: store it now.
     key: str
+
+
+class ArchivedOrganization(TypedDict):
+    id: str
+    status: Literal["archived"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    archivedAt: str
+    revokedApiKeys: int
+    canceledScheduledPosts: int
 
 
 class ArchivedProject(TypedDict):
@@ -332,6 +344,27 @@ class OAuthStatus(TypedDict):
     error: Optional[str]
 
 
+class Organization(TypedDict):
+    #: `org_<uuid>`
+    id: str
+    parentOrganizationId: Optional[str]
+    name: str
+    #: `suspended`: its keys answer 503 KILL_SWITCH and its posts and webhooks hold. `archived`: final.
+    status: Literal["active", "suspended", "archived"]
+    metadata: Dict[str, str]
+    billingEmail: Optional[str]
+    archivedAt: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+
+
+class OrganizationPage(TypedDict):
+    items: List[Organization]
+    nextCursor: Optional[str]
+
+
 class _PostCanceledWebhookRequired(TypedDict):
     #: The event id, `evt_<uuid>`: the same on every attempt.
     id: str
@@ -356,7 +389,7 @@ class PostCanceledWebhookData(TypedDict):
     #: The social account, `sa_<uuid>`.
     socialAccountId: str
     status: Literal["canceled"]
-    cancelReason: Literal["revoked_by_partner", "released_by_partner", "project_archived", "canceled_by_partner"]
+    cancelReason: Literal["revoked_by_partner", "released_by_partner", "project_archived", "canceled_by_partner", "organization_archived"]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     canceledAt: str
     #: The `reason` given to `DELETE /v1/scheduled-posts/:id`; null for any other cancel.
@@ -905,6 +938,8 @@ class WebhookEndpointWithSecret(TypedDict):
 class Whoami(TypedDict):
     organizationId: str
     organizationName: str
+    #: The organization that created this one; null for a top-level organization.
+    parentOrganizationId: Optional[str]
     apiKeyId: str
     scopes: List[str]
     rateLimitTier: Literal["standard", "pilot", "partner"]
