@@ -64,9 +64,11 @@ const RotatedApiKey = ApiKeyWithSecret.extend({
 }).meta({ id: 'RotatedApiKey' });
 const ApiKeyPage = z.object({ items: z.array(ApiKey), nextCursor: z.string().nullable() }).meta({ id: 'ApiKeyPage' });
 
-const OrgParams = z.object({ orgId: idParam('org').meta({
+const OrgParams = z.object({
+  orgId: idParam('org').meta({
     description: 'Your organization, or a direct child of it (`org_<uuid>`).',
-  }) });
+  }),
+});
 const KeyParams = z.object({ keyId: idParam('key') });
 const CreateBody = z
   .object({

@@ -307,16 +307,8 @@ describeEachDb('child organizations', (h) => {
     // Another parent cannot see, suspend or key this parent's child.
     const stranger = await h.tenant();
     assertEnvelope(await call('GET', `/v1/organizations/${child.organizationId}`, stranger), 404, 'NOT_FOUND');
-    assertEnvelope(
-      await call('DELETE', `/v1/organizations/${child.organizationId}`, stranger),
-      404,
-      'NOT_FOUND',
-    );
-    assertEnvelope(
-      await call('GET', `/v1/organizations/${child.organizationId}/api-keys`, stranger),
-      404,
-      'NOT_FOUND',
-    );
+    assertEnvelope(await call('DELETE', `/v1/organizations/${child.organizationId}`, stranger), 404, 'NOT_FOUND');
+    assertEnvelope(await call('GET', `/v1/organizations/${child.organizationId}/api-keys`, stranger), 404, 'NOT_FOUND');
     assert.equal((await whoami(child)).statusCode, 200, 'nothing happened to the child');
   });
 
@@ -345,4 +337,3 @@ describeEachDb('child organizations', (h) => {
     assertEnvelope(await call('DELETE', `${keysUrl}/${parent.apiKeyId}`, parent), 404, 'NOT_FOUND');
   });
 });
-

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, it } from 'node:test';
 import * as admin from '../../src/services/admin.js';
-import { deliverDue } from '../../src/worker/webhook-delivery.js';
 import { runPublisher } from '../../src/worker/publisher.js';
+import { deliverDue } from '../../src/worker/webhook-delivery.js';
 import { describeEachDb, json, type Tenant } from '../harness.js';
 import { childTenant } from '../support/child-organizations.js';
 import { sandboxAccount, useSandbox, workerDeps } from '../support/sandbox.js';

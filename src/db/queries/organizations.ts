@@ -79,7 +79,9 @@ export async function revokeOrganizationKeys(tx: Tx, organizationId: string, now
 
 /** Locks the organization's accounts (the lock order everywhere: accounts before their posts). */
 export async function lockOrganizationAccounts(tx: Tx, organizationId: string) {
-  await sql`SELECT id FROM social_accounts WHERE organization_id = ${organizationId} ORDER BY id FOR UPDATE`.execute(tx);
+  await sql`SELECT id FROM social_accounts WHERE organization_id = ${organizationId} ORDER BY id FOR UPDATE`.execute(
+    tx,
+  );
 }
 
 export async function setOrganizationKillSwitch(db: Queryable, id: string, on: boolean) {
