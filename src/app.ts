@@ -21,6 +21,7 @@ import { auditLogRoutes } from './routes/audit-log.js';
 import { contentRoutes } from './routes/content.js';
 import { leasedAccountRoutes } from './routes/leased-accounts.js';
 import { oauthCallbackRoute, oauthRoutes } from './routes/oauth.js';
+import { organizationRoutes } from './routes/organizations.js';
 import { projectRoutes } from './routes/projects.js';
 import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
@@ -161,6 +162,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       installIdempotency(v1, deps);
       await v1.register(apiKeyRoutes(deps));
       await v1.register(auditLogRoutes(deps));
+      await v1.register(organizationRoutes(deps));
       await v1.register(projectRoutes(deps));
       await v1.register(leasedAccountRoutes(deps));
       await v1.register(oauthRoutes(deps));

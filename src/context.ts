@@ -16,6 +16,8 @@ export type Principal = {
   apiKeyId: string;
   organizationId: string;
   organizationName: string;
+  /** The organization that created this one; null for a top-level organization. */
+  parentOrganizationId: string | null;
   scopes: string[];
   rateLimitTier: RateLimitTier;
   env: 'live' | 'test';

@@ -1,5 +1,7 @@
+import { insertOrganization } from '../src/db/queries/organizations.js';
 import type { EndpointClass } from '../src/http/guards/rate-limit.js';
 import type { RouteScope } from '../src/http/scopes.js';
+import { newId } from '../src/ids.js';
 import { createContainer } from './content-fixtures.js';
 import type { Harness, Tenant } from './harness.js';
 import { webhookDeliveryFixture, webhookEndpointFixture } from './webhooks/fixtures.js';
@@ -22,6 +24,17 @@ export type RouteCase = {
 };
 
 const MATRIX_UUID = '00000000-0000-4000-8000-000000000000';
+
+/** A new child organization of t's, inserted directly. */
+export async function childOrganization(h: Harness, t: Tenant) {
+  const row = await insertOrganization(h.db, {
+    id: newId('org'),
+    name: 'Matrix child',
+    createdAt: h.clock.now(),
+    parentOrganizationId: t.organizationId,
+  });
+  return row.id;
+}
 
 export const ROUTES: RouteCase[] = [
   {
@@ -72,6 +85,44 @@ export const ROUTES: RouteCase[] = [
     owned: true,
     path: async (h, t) => `/v1/api-keys/${(await h.key(t, ['social:read'])).apiKeyId}/rotate`,
   },
+  {
+    method: 'POST',
+    route: '/v1/organizations',
+    scope: 'org:admin',
+    rateClass: 'write-light',
+    owned: false,
+    path: async () => '/v1/organizations',
+    payload: { name: 'Matrix child' },
+  },
+  {
+    method: 'GET',
+    route: '/v1/organizations',
+    scope: 'org:admin',
+    rateClass: 'read-light',
+    owned: false,
+    path: async () => '/v1/organizations',
+  },
+  ...(
+    [
+      ['GET', '/v1/organizations/{orgId}', '', 'read-light', undefined],
+      ['PATCH', '/v1/organizations/{orgId}', '', 'write-light', { name: 'Renamed child' }],
+      ['DELETE', '/v1/organizations/{orgId}', '', 'write-light', undefined],
+      ['POST', '/v1/organizations/{orgId}/suspend', '/suspend', 'write-light', undefined],
+      ['POST', '/v1/organizations/{orgId}/resume', '/resume', 'write-light', undefined],
+    ] as const
+  ).map(
+    ([method, route, suffix, rateClass, payload]): RouteCase => ({
+      // A direct child of t (made without a request, so it spends none of t's budget); another
+      // organization, a sibling child included, gets 404.
+      method,
+      route,
+      scope: 'org:admin',
+      rateClass,
+      owned: true,
+      path: async (h, t) => `/v1/organizations/${await childOrganization(h, t)}${suffix}`,
+      ...(payload && { payload }),
+    }),
+  ),
   {
     method: 'GET',
     route: '/v1/audit-log',

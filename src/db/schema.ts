@@ -26,6 +26,13 @@ export interface OrganizationsTable {
   name: string;
   kill_switch: Generated<boolean>;
   created_at: Timestamp;
+  /** The organization that created this one (migration 0017); null for a top-level organization. */
+  parent_organization_id: string | null;
+  status: Generated<'active' | 'suspended' | 'archived'>;
+  metadata: ColumnType<unknown, string | undefined, string>;
+  billing_email: string | null;
+  archived_at: Timestamp | null;
+  updated_at: Timestamp;
 }
 
 export interface ApiKeysTable {

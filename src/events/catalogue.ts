@@ -87,7 +87,13 @@ const postFinished = z.object({
   updatedAt: timestamp,
 });
 
-const cancelReason = z.enum(['revoked_by_partner', 'released_by_partner', 'project_archived', 'canceled_by_partner']);
+const cancelReason = z.enum([
+  'revoked_by_partner',
+  'released_by_partner',
+  'project_archived',
+  'canceled_by_partner',
+  'organization_archived',
+]);
 
 const postCanceled = z.object({
   id: postId,
@@ -184,6 +190,7 @@ export const WEBHOOK_EVENTS = {
 const webhookEndpointId = id('whe', 'The webhook endpoint');
 const scheduledPostId = postId;
 const canceledScheduledPosts = z.number().int();
+const organizationId = id('org', 'The child organization');
 const actor = z
   .string()
   .meta({ description: 'Who acted: `operator`, or the API key (`key_<uuid>`) that made the request.' });
@@ -227,6 +234,11 @@ export const AUDIT_EVENTS = {
     monthlyPriceCents: z.number().int(),
   }),
   'leased_account.released': z.object({ socialAccountId, reason: z.string().nullable(), canceledScheduledPosts }),
+  'organization.created': z.object({ organizationId, name: z.string() }),
+  'organization.updated': z.object({ organizationId, fields: z.array(z.string()) }),
+  'organization.suspended': z.object({ organizationId }),
+  'organization.resumed': z.object({ organizationId }),
+  'organization.archived': z.object({ organizationId, revokedApiKeys: z.number().int(), canceledScheduledPosts }),
   'project.created': z.object({ name: z.string() }),
   'project.updated': z.object({ fields: z.array(z.string()) }),
   'project.unarchived': z.object({ fields: z.array(z.string()) }),

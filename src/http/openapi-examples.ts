@@ -23,6 +23,8 @@ import {
   UPDATED,
 } from './openapi-example-values.js';
 
+import { ORGANIZATION_EXAMPLES } from './openapi-organization-examples.js';
+
 export { EXAMPLE_IDS } from './openapi-example-values.js';
 
 // The OpenAPI document's examples: one realistic request and response per operation (by
@@ -45,12 +47,14 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     response: {
       organizationId: I.organization,
       organizationName: 'Acme Agency',
+      parentOrganizationId: null,
       apiKeyId: I.apiKey,
       scopes: ['projects:read', 'projects:write', 'social:read', 'social:write'],
       rateLimitTier: 'standard',
       env: 'test',
     },
   },
+  ...ORGANIZATION_EXAMPLES,
   killApiKey: { response: { apiKeyId: I.apiKey, killSwitch: true, killedAt: UPDATED } },
   createApiKey: {
     request: { name: 'Reporting dashboard', scopes: ['projects:read', 'publish:read'], env: 'live' },

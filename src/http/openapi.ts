@@ -22,6 +22,7 @@ const METHOD_ORDER = ['get', 'put', 'post', 'patch', 'delete'];
 const TAG_ORDER = [
   'Identity',
   'API keys',
+  'Organizations',
   'Projects',
   'Social accounts',
   'Leased accounts',
@@ -50,6 +51,9 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'API keys':
     'Your organization’s keys (`org:admin`): create one (shown once), list them masked, revoke, and rotate ' +
     'with a grace period.',
+  Organizations:
+    'Child organizations (`org:admin`), one per end-customer and one level deep: create, suspend, resume, ' +
+    'archive (docs/organizations.md).',
   Projects: 'One project per end-customer; archiving one cancels its queued posts.',
   'Social accounts':
     'TikTok and Instagram accounts connected by OAuth; revoke disconnects one, drops its token and cancels ' +

@@ -14,6 +14,10 @@ const Whoami = z
   .object({
     organizationId: z.string(),
     organizationName: z.string(),
+    parentOrganizationId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The organization that created this one; null for a top-level organization.' }),
     apiKeyId: z.string(),
     scopes: z.array(z.string()),
     rateLimitTier: z.enum(['standard', 'pilot', 'partner']),
@@ -60,7 +64,11 @@ const RotatedApiKey = ApiKeyWithSecret.extend({
 }).meta({ id: 'RotatedApiKey' });
 const ApiKeyPage = z.object({ items: z.array(ApiKey), nextCursor: z.string().nullable() }).meta({ id: 'ApiKeyPage' });
 
-const OrgParams = z.object({ orgId: idParam('org').meta({ description: 'Your organization, `org_<uuid>`.' }) });
+const OrgParams = z.object({
+  orgId: idParam('org').meta({
+    description: 'Your organization, or a direct child of it (`org_<uuid>`).',
+  }),
+});
 const KeyParams = z.object({ keyId: idParam('key') });
 const CreateBody = z
   .object({

@@ -3,7 +3,7 @@ import type { Ctx } from '../context.js';
 import { withTransaction } from '../db/client.js';
 import { findApiKeyForUpdate, lockApiKey, setKeyKillSwitch } from '../db/queries/api-keys.js';
 import { emit, requestEvents } from '../events/emit.js';
-import { invalidField, notFound } from '../http/errors.js';
+import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { forbiddenScope, holdsScope } from '../http/guards/scope.js';
 import {
   apiKeyView,
@@ -22,6 +22,7 @@ export function whoami(ctx: Ctx) {
   return {
     organizationId: p.organizationId,
     organizationName: p.organizationName,
+    parentOrganizationId: p.parentOrganizationId,
     apiKeyId: p.apiKeyId,
     scopes: p.scopes,
     rateLimitTier: p.rateLimitTier,
@@ -66,7 +67,14 @@ export async function createApiKey(
   input: { orgId: string; name: string; scopes: string[]; env: 'live' | 'test'; tier?: Tier },
 ) {
   const p = ctx.principal;
-  await requireManagedOrganization(ctx, input.orgId);
+  const managed = await requireManagedOrganization(ctx, input.orgId);
+  if (managed.archived)
+    throw new ApiError('CONFLICT', `Organization ${input.orgId} is archived: it gets no new keys.`, {
+      reason: 'organization_archived',
+      organizationId: input.orgId,
+    });
+  if (managed.child && input.scopes.some((s) => s === 'org:admin' || s === '*'))
+    throw invalidField('scopes', 'a child organization’s key never holds org:admin');
   const lacking = input.scopes.find((s) => !holdsScope(p.scopes, s));
   if (lacking !== undefined) throw forbiddenScope(lacking);
   if (p.env === 'test' && input.env === 'live') throw invalidField('env', 'a test key can create test keys only');
@@ -118,7 +126,7 @@ export async function rotateApiKey(ctx: Ctx, input: { keyId: string; graceSecond
     const self = key?.id === p.apiKeyId;
     if (
       !key ||
-      (!self && !(await managesOrganization(ctx, key.organization_id))) ||
+      (!self && !(await managesOrganization({ ...ctx, db: tx }, key.organization_id))) ||
       (p.env === 'test' && key.env === 'live')
     )
       throw notFound('API key', input.keyId);

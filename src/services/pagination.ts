@@ -21,6 +21,7 @@ export const LIST_KINDS = [
   'webhook-deliveries',
   'audit-log',
   'api-keys',
+  'organizations',
 ] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
 

@@ -80,7 +80,7 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     return (res.scheduledPosts as { id: string }[]).map((p) => p.id);
   }
 
-  it('connect, schedule, reschedule, cancel, publish, fail, reauth, revoke, lease, release, archive, approval, webhooks, keys', async () => {
+  it('connect, schedule, reschedule, cancel, publish, fail, reauth, revoke, lease, release, archive, approval, webhooks, keys, organizations', async () => {
     const t = await h.tenant();
     const later = new Date(Date.now() + 24 * HOUR).toISOString();
     const deps = workerDeps(h, fx, { random: () => 0.5 });
@@ -169,6 +169,12 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     });
     const successor = await call(t, 'POST', `/v1/api-keys/${made.apiKeyId}/rotate`, { graceSeconds: 0 });
     await call(t, 'DELETE', `/v1/organizations/${t.organizationId}/api-keys/${successor.apiKeyId}`);
+    // Child organizations: created, updated, suspended, resumed, archived (audited in the parent's log).
+    const child = await call(t, 'POST', '/v1/organizations', { name: 'catalogue child' });
+    await call(t, 'PATCH', `/v1/organizations/${child.id}`, { metadata: { a: 'b' } });
+    await call(t, 'POST', `/v1/organizations/${child.id}/suspend`);
+    await call(t, 'POST', `/v1/organizations/${child.id}/resume`);
+    await call(t, 'DELETE', `/v1/organizations/${child.id}`);
 
     const outbox = await h.db
       .selectFrom('outbox_events')

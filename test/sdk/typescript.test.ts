@@ -9,6 +9,7 @@ import {
   AuthenticationError,
   ConflictError,
   ContentRejectedError,
+  KillSwitchError,
   Layers,
   NotFoundError,
   PermissionDeniedError,
@@ -228,6 +229,29 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
     } finally {
       await layers.projects.updateApprovalPolicy({ projectId, requiresApproval: false });
     }
+  });
+
+  it('child organizations: create, update (metadata merged), get, list, suspend (503), resume, archive (401)', async () => {
+    const child = await layers.organizations.create({ name: 'SDK child', metadata: { a: '1', b: '2' } });
+    assert.equal(child.parentOrganizationId, server.organizationId);
+    const updated = await layers.organizations.update({ orgId: child.id, metadata: { a: null, c: '3' } });
+    assert.deepEqual(updated.metadata, { b: '2', c: '3' });
+    assert.equal((await layers.organizations.get({ orgId: child.id })).name, 'SDK child');
+    const listed = await layers.organizations.list({ status: 'active', limit: 200 });
+    assert.ok(listed.items.some((o) => o.id === child.id));
+    const key = await layers.apiKeys.create({ orgId: child.id, name: 'child', scopes: ['projects:read'], env: 'test' });
+    const asChild = new Layers({ apiKey: key.key, baseUrl: server.baseUrl });
+    assert.equal((await asChild.whoami()).parentOrganizationId, server.organizationId);
+    assert.equal((await layers.organizations.suspend({ orgId: child.id })).status, 'suspended');
+    const held = await asChild.whoami().catch((e) => e); // KILL_SWITCH is never retried
+    assert.ok(held instanceof KillSwitchError && held.details?.scope === 'organization', String(held));
+    assert.equal((await layers.organizations.resume({ orgId: child.id })).status, 'active');
+    assert.equal((await asChild.whoami()).organizationId, child.id);
+    const archived = await layers.organizations.archive({ orgId: child.id });
+    assert.deepEqual([archived.status, archived.revokedApiKeys, archived.canceledScheduledPosts], ['archived', 1, 0]);
+    assert.ok((await asChild.whoami().catch((e) => e)) instanceof AuthenticationError);
+    const again = await layers.organizations.suspend({ orgId: child.id }).catch((e) => e);
+    assert.ok(again instanceof ConflictError && again.details?.reason === 'organization_archived', String(again));
   });
 
   it('webhook endpoints: `events` in and out (create, get, list, update); the old `eventTypes` is refused', async () => {

@@ -20,6 +20,7 @@ function fixtureCtx(h: Harness, t: Tenant): Ctx {
       apiKeyId: t.apiKeyId,
       organizationId: t.organizationId,
       organizationName: 'fixture',
+      parentOrganizationId: null,
       scopes: ['*'],
       rateLimitTier: 'partner',
       env: 'test',

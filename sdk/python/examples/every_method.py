@@ -140,6 +140,15 @@ def account(layers: Layers) -> None:
     rotated = layers.api_keys.rotate(key_id=created["apiKeyId"], grace_seconds=3600, idempotency_key="rotate-1")
     print(rotated["key"], rotated["previousKeyExpiresAt"])
     layers.api_keys.revoke(org_id=me["organizationId"], key_id=rotated["apiKeyId"])
+    child = layers.organizations.create(name="Brightside Coffee", metadata={"crmId": "cus_4821"})
+    layers.organizations.update(org_id=child["id"], metadata={"crmId": None, "region": "us-east"})
+    print(layers.organizations.get(org_id=child["id"])["metadata"])
+    for org in layers.organizations.list(status="active").auto_paging_iter():
+        print(org["id"], org["name"], org["status"])
+    layers.organizations.suspend(org_id=child["id"])  # its keys answer 503 KILL_SWITCH, its posts hold
+    layers.organizations.resume(org_id=child["id"])
+    archived = layers.organizations.archive(org_id=child["id"])  # final: its keys revoked, its posts canceled
+    print(archived["revokedApiKeys"], archived["canceledScheduledPosts"])
     layers.api_keys.kill(key_id=me["apiKeyId"])
 
 

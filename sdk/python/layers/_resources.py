@@ -10,6 +10,7 @@ from .types import (
     ApiKeyWithSecret,
     ApprovalPolicy,
     ApprovedContent,
+    ArchivedOrganization,
     ArchivedProject,
     AuditLogEntry,
     CanceledScheduledPost,
@@ -20,6 +21,7 @@ from .types import (
     LeasedAccount,
     OAuthAuthorization,
     OAuthStatus,
+    Organization,
     Project,
     RejectedContent,
     ReleaseLeasedAccountResponse,
@@ -50,9 +52,16 @@ OPERATION_METHODS = {
     "rejectContent": "content.reject",
     "scheduleContent": "content.schedule",
     "releaseLeasedAccount": "leased_accounts.release",
+    "listOrganizations": "organizations.list",
+    "createOrganization": "organizations.create",
+    "getOrganization": "organizations.get",
+    "updateOrganization": "organizations.update",
+    "archiveOrganization": "organizations.archive",
     "listApiKeys": "api_keys.list",
     "createApiKey": "api_keys.create",
     "revokeApiKey": "api_keys.revoke",
+    "resumeOrganization": "organizations.resume",
+    "suspendOrganization": "organizations.suspend",
     "listProjects": "projects.list",
     "createProject": "projects.create",
     "getProject": "projects.get",
@@ -545,6 +554,178 @@ class LeasedAccountsResource(Resource):
                 "projectId": project_id,
                 "requestId": request_id,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+
+class OrganizationsResource(Resource):
+    """``layers.organizations``"""
+
+    def list(
+        self,
+        *,
+        status: Optional[Literal["active", "suspended", "archived"]] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ListPage[Organization]:
+        """GET /v1/organizations: List your child organizations, newest first.
+
+        One page; ``.auto_paging_iter()`` walks every page, following ``nextCursor``.
+        """
+        return self._client.list(
+            "listOrganizations",
+            {
+                "status": status,
+                "limit": limit,
+                "cursor": cursor,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def create(
+        self,
+        *,
+        name: str,
+        metadata: Optional[Dict[str, str]] = None,
+        billing_email: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Organization:
+        """POST /v1/organizations: Create a child organization.
+
+        Args:
+            metadata: Your own key/value strings (≤ 50 keys, values ≤ 500 chars).
+        """
+        return self._client.call(
+            "createOrganization",
+            {
+                "name": name,
+                "metadata": metadata,
+                "billingEmail": billing_email,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def get(
+        self,
+        *,
+        org_id: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Organization:
+        """GET /v1/organizations/{orgId}: Get a child organization."""
+        return self._client.call(
+            "getOrganization",
+            {
+                "orgId": org_id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def update(
+        self,
+        *,
+        org_id: str,
+        name: Optional[str] = None,
+        metadata: Optional[Dict[str, Optional[str]]] = None,
+        billing_email: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Organization:
+        """PATCH /v1/organizations/{orgId}: Update a child organization.
+
+        Args:
+            metadata: Merged key by key into the stored metadata; a null value removes its key.
+        """
+        return self._client.call(
+            "updateOrganization",
+            {
+                "orgId": org_id,
+                "name": name,
+                "metadata": metadata,
+                "billingEmail": billing_email,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def archive(
+        self,
+        *,
+        org_id: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ArchivedOrganization:
+        """DELETE /v1/organizations/{orgId}: Archive a child organization: revoke its keys, cancel its queued posts."""
+        return self._client.call(
+            "archiveOrganization",
+            {
+                "orgId": org_id,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def resume(
+        self,
+        *,
+        org_id: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Organization:
+        """POST /v1/organizations/{orgId}/resume: Resume a suspended child organization."""
+        return self._client.call(
+            "resumeOrganization",
+            {
+                "orgId": org_id,
+            },
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def suspend(
+        self,
+        *,
+        org_id: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Organization:
+        """POST /v1/organizations/{orgId}/suspend: Suspend a child organization."""
+        return self._client.call(
+            "suspendOrganization",
+            {
+                "orgId": org_id,
+            },
+            idempotency_key=idempotency_key,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
@@ -1229,6 +1410,7 @@ class Surface(Resource):
     audit_log: AuditLogResource
     content: ContentResource
     leased_accounts: LeasedAccountsResource
+    organizations: OrganizationsResource
     projects: ProjectsResource
     scheduled_posts: ScheduledPostsResource
     social: SocialResource
@@ -1240,6 +1422,7 @@ class Surface(Resource):
         self.audit_log = AuditLogResource(client)
         self.content = ContentResource(client)
         self.leased_accounts = LeasedAccountsResource(client)
+        self.organizations = OrganizationsResource(client)
         self.projects = ProjectsResource(client)
         self.scheduled_posts = ScheduledPostsResource(client)
         self.social = SocialResource(client)

@@ -13,6 +13,7 @@ __all__ = [
     "ApprovalPolicy",
     "ApproveContentRequest",
     "ApprovedContent",
+    "ArchivedOrganization",
     "ArchivedProject",
     "AuditLogEntry",
     "AuditLogPage",
@@ -37,6 +38,8 @@ __all__ = [
     "LeasedAccountPage",
     "OAuthAuthorization",
     "OAuthStatus",
+    "Organization",
+    "OrganizationPage",
     "PendingSchedulePromotion",
     "PendingSchedulePromotionScheduledPostsItem",
     "PendingSchedulePromotionFailedTargetsItem",
@@ -189,6 +192,15 @@ class ApprovedContent(TypedDict):
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     updatedAt: str
     pendingSchedulePromotion: PendingSchedulePromotion
+
+
+class ArchivedOrganization(TypedDict):
+    id: str
+    status: Literal["archived"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    archivedAt: str
+    revokedApiKeys: int
+    canceledScheduledPosts: int
 
 
 class ArchivedProject(TypedDict):
@@ -451,6 +463,27 @@ class OAuthStatus(TypedDict):
     error: Optional[str]
 
 
+class Organization(TypedDict):
+    #: `org_<uuid>`
+    id: str
+    parentOrganizationId: Optional[str]
+    name: str
+    #: `suspended`: its keys answer 503 KILL_SWITCH and its posts and webhooks hold. `archived`: final.
+    status: Literal["active", "suspended", "archived"]
+    metadata: Dict[str, str]
+    billingEmail: Optional[str]
+    archivedAt: Optional[str]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    createdAt: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    updatedAt: str
+
+
+class OrganizationPage(TypedDict):
+    items: List[Organization]
+    nextCursor: Optional[str]
+
+
 class PendingSchedulePromotion(TypedDict):
     #: Stashed schedule requests promoted.
     scheduleIntents: int
@@ -502,7 +535,7 @@ class PostCanceledWebhookData(TypedDict):
     #: The social account, `sa_<uuid>`.
     socialAccountId: str
     status: Literal["canceled"]
-    cancelReason: Literal["revoked_by_partner", "released_by_partner", "project_archived", "canceled_by_partner"]
+    cancelReason: Literal["revoked_by_partner", "released_by_partner", "project_archived", "canceled_by_partner", "organization_archived"]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     canceledAt: str
     #: The `reason` given to `DELETE /v1/scheduled-posts/:id`; null for any other cancel.
@@ -1101,6 +1134,8 @@ class WebhookEndpointWithSecret(TypedDict):
 class Whoami(TypedDict):
     organizationId: str
     organizationName: str
+    #: The organization that created this one; null for a top-level organization.
+    parentOrganizationId: Optional[str]
     apiKeyId: str
     scopes: List[str]
     rateLimitTier: Literal["standard", "pilot", "partner"]

@@ -12,6 +12,14 @@ export const OPERATION_METHODS = {
   rotateApiKey: 'apiKeys.rotate',
   listAuditLog: 'auditLog.list',
 
+  createOrganization: 'organizations.create',
+  listOrganizations: 'organizations.list',
+  getOrganization: 'organizations.get',
+  updateOrganization: 'organizations.update',
+  suspendOrganization: 'organizations.suspend',
+  resumeOrganization: 'organizations.resume',
+  archiveOrganization: 'organizations.archive',
+
   createProject: 'projects.create',
   listProjects: 'projects.list',
   getProject: 'projects.get',

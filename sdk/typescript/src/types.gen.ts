@@ -87,6 +87,14 @@ export type ApprovedContent = {
   updatedAt: string;
   pendingSchedulePromotion: PendingSchedulePromotion;
 };
+export type ArchivedOrganization = {
+  id: string;
+  status: "archived";
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  archivedAt: string;
+  revokedApiKeys: number;
+  canceledScheduledPosts: number;
+};
 export type ArchivedProject = {
   id: string;
   status: "archived";
@@ -301,6 +309,25 @@ export type OAuthStatus = {
   socialAccountId: string | null;
   error: string | null;
 };
+export type Organization = {
+  /** `org_<uuid>` */
+  id: string;
+  parentOrganizationId: string | null;
+  name: string;
+  /** `suspended`: its keys answer 503 KILL_SWITCH and its posts and webhooks hold. `archived`: final. */
+  status: "active" | "suspended" | "archived";
+  metadata: Record<string, string>;
+  billingEmail: string | null;
+  archivedAt: string | null;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  createdAt: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  updatedAt: string;
+};
+export type OrganizationPage = {
+  items: Organization[];
+  nextCursor: string | null;
+};
 export type PendingSchedulePromotion = {
   /** Stashed schedule requests promoted. */
   scheduleIntents: number;
@@ -339,7 +366,7 @@ export type PostCanceledWebhookData = {
   /** The social account, `sa_<uuid>`. */
   socialAccountId: string;
   status: "canceled";
-  cancelReason: "revoked_by_partner" | "released_by_partner" | "project_archived" | "canceled_by_partner";
+  cancelReason: "revoked_by_partner" | "released_by_partner" | "project_archived" | "canceled_by_partner" | "organization_archived";
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   canceledAt: string;
   /** The `reason` given to `DELETE /v1/scheduled-posts/:id`; null for any other cancel. */
@@ -838,6 +865,8 @@ export type WebhookEvent = SocialAccountConnectedWebhook | SocialAccountNeedsRea
 export type Whoami = {
   organizationId: string;
   organizationName: string;
+  /** The organization that created this one; null for a top-level organization. */
+  parentOrganizationId: string | null;
   apiKeyId: string;
   scopes: string[];
   rateLimitTier: "standard" | "pilot" | "partner";
@@ -920,6 +949,55 @@ export interface Operations {
     } | null>;
     response: ReleaseLeasedAccountResponse;
   };
+  /** GET /v1/organizations: List your child organizations, newest first */
+  listOrganizations: {
+    pathParams: {};
+    query: {
+      status?: "active" | "suspended" | "archived";
+      limit?: number;
+      cursor?: string;
+    };
+    body: {};
+    response: OrganizationPage;
+  };
+  /** POST /v1/organizations: Create a child organization */
+  createOrganization: {
+    pathParams: {};
+    query: {};
+    body: {
+      name: string;
+      /** Your own key/value strings (≤ 50 keys, values ≤ 500 chars). */
+      metadata?: Record<string, string>;
+      billingEmail?: string | null;
+    };
+    response: Organization;
+  };
+  /** GET /v1/organizations/{orgId}: Get a child organization */
+  getOrganization: {
+    pathParams: { orgId: string };
+    query: {};
+    body: {};
+    response: Organization;
+  };
+  /** PATCH /v1/organizations/{orgId}: Update a child organization */
+  updateOrganization: {
+    pathParams: { orgId: string };
+    query: {};
+    body: {
+      name?: string;
+      /** Merged key by key into the stored metadata; a null value removes its key. */
+      metadata?: Record<string, string | null>;
+      billingEmail?: string | null;
+    };
+    response: Organization;
+  };
+  /** DELETE /v1/organizations/{orgId}: Archive a child organization: revoke its keys, cancel its queued posts */
+  archiveOrganization: {
+    pathParams: { orgId: string };
+    query: {};
+    body: {};
+    response: ArchivedOrganization;
+  };
   /** GET /v1/organizations/{orgId}/api-keys: List API keys, newest first (masked) */
   listApiKeys: {
     pathParams: { orgId: string };
@@ -943,6 +1021,20 @@ export interface Operations {
     query: {};
     body: {};
     response: ApiKey;
+  };
+  /** POST /v1/organizations/{orgId}/resume: Resume a suspended child organization */
+  resumeOrganization: {
+    pathParams: { orgId: string };
+    query: {};
+    body: {};
+    response: Organization;
+  };
+  /** POST /v1/organizations/{orgId}/suspend: Suspend a child organization */
+  suspendOrganization: {
+    pathParams: { orgId: string };
+    query: {};
+    body: {};
+    response: Organization;
   };
   /** GET /v1/projects: List projects, newest first */
   listProjects: {
@@ -1249,9 +1341,16 @@ export const OPERATIONS = {
   rejectContent: { method: 'POST', path: '/v1/content/{containerId}/reject', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   scheduleContent: { method: 'POST', path: '/v1/content/{containerId}/schedule', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   releaseLeasedAccount: { method: 'DELETE', path: '/v1/leased-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: 'optional', idempotent: true },
+  listOrganizations: { method: 'GET', path: '/v1/organizations', pathParams: [], query: ['status', 'limit', 'cursor'], body: false, idempotent: false },
+  createOrganization: { method: 'POST', path: '/v1/organizations', pathParams: [], query: [], body: 'required', idempotent: true },
+  getOrganization: { method: 'GET', path: '/v1/organizations/{orgId}', pathParams: ['orgId'], query: [], body: false, idempotent: false },
+  updateOrganization: { method: 'PATCH', path: '/v1/organizations/{orgId}', pathParams: ['orgId'], query: [], body: 'required', idempotent: true },
+  archiveOrganization: { method: 'DELETE', path: '/v1/organizations/{orgId}', pathParams: ['orgId'], query: [], body: false, idempotent: true },
   listApiKeys: { method: 'GET', path: '/v1/organizations/{orgId}/api-keys', pathParams: ['orgId'], query: ['limit', 'cursor'], body: false, idempotent: false },
   createApiKey: { method: 'POST', path: '/v1/organizations/{orgId}/api-keys', pathParams: ['orgId'], query: [], body: 'required', idempotent: true },
   revokeApiKey: { method: 'DELETE', path: '/v1/organizations/{orgId}/api-keys/{keyId}', pathParams: ['orgId', 'keyId'], query: [], body: false, idempotent: true },
+  resumeOrganization: { method: 'POST', path: '/v1/organizations/{orgId}/resume', pathParams: ['orgId'], query: [], body: false, idempotent: true },
+  suspendOrganization: { method: 'POST', path: '/v1/organizations/{orgId}/suspend', pathParams: ['orgId'], query: [], body: false, idempotent: true },
   listProjects: { method: 'GET', path: '/v1/projects', pathParams: [], query: ['status', 'customerExternalId', 'limit', 'cursor'], body: false, idempotent: false },
   createProject: { method: 'POST', path: '/v1/projects', pathParams: [], query: [], body: 'required', idempotent: true },
   getProject: { method: 'GET', path: '/v1/projects/{projectId}', pathParams: ['projectId'], query: [], body: false, idempotent: false },

@@ -21,6 +21,8 @@ function keyLookup(db: Queryable, keyId: string) {
       'k.expires_at',
       'o.name as organization_name',
       'o.kill_switch as organization_kill_switch',
+      'o.status as organization_status',
+      'o.parent_organization_id',
       's.global_kill_switch',
     ])
     .where('k.id', '=', keyId);

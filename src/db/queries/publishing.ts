@@ -36,7 +36,7 @@ export async function claimDuePosts(
       JOIN organizations o ON o.id = p.organization_id
       WHERE p.status = 'queued' AND p.scheduled_for <= ${opts.now}
         AND (p.retry_at IS NULL OR p.retry_at <= ${opts.now})
-        AND a.status = 'connected' AND NOT o.kill_switch
+        AND a.status = 'connected' AND NOT o.kill_switch AND o.status <> 'suspended'
         AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)
       ORDER BY p.scheduled_for, p.id
       LIMIT ${opts.limit}
@@ -75,7 +75,7 @@ export async function markCallStarted(
 /**
  * Locks the account row for the publish (the fence: every writer of the account takes this lock
  * first) and reads its state, token, and whether its organization's or the global kill switch is
- * on (read, not locked).
+ * on, or its organization suspended by its parent (read, not locked).
  */
 export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   const result = await sql<{
@@ -94,8 +94,8 @@ export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   }>`
     SELECT a.id, a.organization_id, a.project_id, a.platform, a.env, a.status, a.token_version, a.external_account_id,
            a.handle, a.token_ciphertext, a.token_wrapped_key,
-           (COALESCE(o.kill_switch, false) OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch))
-             AS switched_off
+           (COALESCE(o.kill_switch OR o.status = 'suspended', false)
+             OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)) AS switched_off
     FROM social_accounts a LEFT JOIN organizations o ON o.id = a.organization_id
     WHERE a.id = ${socialAccountId}
     FOR UPDATE OF a`.execute(tx);

@@ -56,14 +56,16 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
  */
 export async function cancelQueuedPosts(
   tx: Tx,
-  scope: { socialAccountId: string } | { projectId: string; env: AccountEnv },
+  scope: { socialAccountId: string } | { projectId: string; env: AccountEnv } | { organizationId: string },
   reason: string,
   by: AuditBase,
 ): Promise<number> {
   const inScope =
     'socialAccountId' in scope
       ? sql`social_account_id = ${scope.socialAccountId}`
-      : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
+      : 'organizationId' in scope
+        ? sql`project_id IN (SELECT id FROM projects WHERE organization_id = ${scope.organizationId})`
+        : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
   // `job` is referenced twice, so it is evaluated once: one id for the posts and the row.
   const result = await sql<{ canceled: number }>`
     WITH job AS (SELECT nextval(pg_get_serial_sequence('post_cancellations', 'id')) AS id),

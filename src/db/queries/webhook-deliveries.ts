@@ -61,7 +61,7 @@ export async function claimDueDeliveries(db: Queryable, opts: { now: Date; lease
       JOIN organizations o ON o.id = e.organization_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${opts.now}
         AND e.status = 'active' AND e.deleted_at IS NULL
-        AND NOT o.kill_switch AND NOT (SELECT global_kill_switch FROM settings)
+        AND NOT o.kill_switch AND o.status <> 'suspended' AND NOT (SELECT global_kill_switch FROM settings)
       ORDER BY d.next_attempt_at, d.seq
       LIMIT ${opts.limit}
       FOR UPDATE OF d SKIP LOCKED

@@ -56,12 +56,13 @@ export async function authenticate(db: Db, request: FastifyRequest, now: Date): 
     throw new ApiError('UNAUTHENTICATED', UNAUTHENTICATED);
   }
   if (row.global_kill_switch) throw killSwitch('global');
-  if (row.organization_kill_switch) throw killSwitch('organization');
+  if (row.organization_kill_switch || row.organization_status === 'suspended') throw killSwitch('organization');
   if (row.key_kill_switch) throw killSwitch('key');
   return {
     apiKeyId: row.id,
     organizationId: row.organization_id,
     organizationName: row.organization_name,
+    parentOrganizationId: row.parent_organization_id,
     scopes: row.scopes,
     rateLimitTier: row.rate_limit_tier,
     env: row.env,
