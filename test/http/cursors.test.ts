@@ -96,7 +96,20 @@ describeEachDb('cursors: bound to the list that issued them, checked before any 
       headers: t.auth,
       payload: { name: 'Audited thrice' },
     });
+    for (const name of ['Child one', 'Child two']) {
+      const child = await h.inject({ method: 'POST', url: '/v1/organizations', headers: t.auth, payload: { name } });
+      assert.equal(child.statusCode, 201, child.body);
+    }
+    const key = await h.inject({
+      method: 'POST',
+      url: `/v1/organizations/${t.organizationId}/api-keys`,
+      headers: t.auth,
+      payload: { name: 'second', scopes: ['projects:read'], env: 'test' },
+    });
+    assert.equal(key.statusCode, 201, key.body);
     lists = [
+      { route: '/v1/organizations', url: '/v1/organizations' },
+      { route: '/v1/organizations/{orgId}/api-keys', url: `/v1/organizations/${t.organizationId}/api-keys` },
       { route: '/v1/projects', url: '/v1/projects' },
       { route: '/v1/projects/{projectId}/social-accounts', url: `/v1/projects/${t.projectId}/social-accounts` },
       { route: '/v1/projects/{projectId}/leased-accounts', url: `/v1/projects/${t.projectId}/leased-accounts` },
