@@ -82,8 +82,8 @@ export const METHOD = [
   [
     "Aging (PGlite): on a fresh server, the list page's sequential median fresh, after 100,000 ",
     'accounts (--quick: 1,000) were inserted behind it and deleted, and after maintenance: the ',
-    "worker's own pass (runDatabaseMaintenance, budgeted passes until no table is due; a manual ",
-    'VACUUM ANALYZE where that module is absent — bench/host.ts maintain()).',
+    "worker's own pass (runDatabaseMaintenance, budgeted passes until no table is due — ",
+    'bench/host.ts maintain()).',
   ].join(''),
   [
     'Memory: the real `layers serve` (bin/layers.mjs) on a fresh data directory / schema and again ',

@@ -54,7 +54,9 @@ export async function runBench(opts: RunOptions): Promise<Report> {
   // full run builds it when missing or stale; --quick measures whatever bin/layers.mjs runs.
   if (!opts.quick && !runsDist()) {
     progress('npm run build: the memory figures are the built server’s');
-    execFileSync('bash', [fileURLToPath(new URL('../scripts/build.sh', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('bash', [fileURLToPath(new URL('../scripts/build.sh', import.meta.url))], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   for (const kind of opts.databases) {
     progress(`${kind}: idle memory of layers serve (fresh, then reopened)`);
