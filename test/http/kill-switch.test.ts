@@ -187,6 +187,7 @@ describeEachDb('GET /v1/whoami', (h) => {
     assert.deepEqual(json(res), {
       organizationId: t.organizationId,
       organizationName: org.name,
+      parentOrganizationId: null,
       apiKeyId: k.apiKeyId,
       scopes: ['content:read'],
       rateLimitTier: 'partner',
