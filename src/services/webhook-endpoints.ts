@@ -21,7 +21,7 @@ import { newWebhookSecret, secretContext } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
-export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out to 20 deliveries per organization
+export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out: 20 endpoints, 20 more of a parent
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
 
 type EndpointRow = Selectable<WebhookEndpointsTable>;

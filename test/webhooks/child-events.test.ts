@@ -61,7 +61,7 @@ describeEachDb('webhooks: a parent receiving its children’s events', (h) => {
     const strangersChild = await childTenant(h, stranger); // another parent's child
     const all = await receiver();
     const own = await receiver();
-    await endpoint(parent, all, 'all_children');
+    const allEndpoint = await endpoint(parent, all, 'all_children');
     await endpoint(parent, own, 'organization');
 
     for (const t of [parent, child, stranger, strangersChild]) await revoke(t);
@@ -94,6 +94,24 @@ describeEachDb('webhooks: a parent receiving its children’s events', (h) => {
       parentEvents.map((e) => e.id).sort(),
       'an organization-scoped endpoint of the parent: its own events only',
     );
+
+    // The parent replays its delivery of the child's revoke: the new event is tagged the same.
+    const revoked = childEvents.find((e) => e.type === 'social_account.revoked')!;
+    const dlv = await h.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('event_id', '=', revoked.id)
+      .where('endpoint_id', '=', allEndpoint.id)
+      .executeTakeFirstOrThrow();
+    const replay = await h.inject({
+      method: 'POST',
+      url: `/v1/webhook-deliveries/${dlv.id}/replay`,
+      headers: parent.auth,
+    });
+    assert.equal(replay.statusCode, 202, replay.body);
+    await deliverDue(workerDeps(h));
+    const replayed = all.requests.find((r) => r.envelope.replayOf === revoked.id);
+    assert.deepEqual(replayed?.envelope.data, { ...(revoked.data as object), organizationId: child.organizationId });
   });
 
   it('a child’s endpoint never gets its sibling’s events; switching scope back stops the fan-out', async () => {
