@@ -60,6 +60,20 @@ export const VERBS: Record<string, Verb> = {
     options: [{ flags: '--name <name>', description: 'its display name', required: true }],
     request: (v) => ({ method: 'POST', path: '/organizations', body: { name: v.name } }),
   },
+  'org children': {
+    summary: "list a partner organization's child organizations, newest first",
+    argument: ['<orgId>', 'the parent organization (org_…)'],
+    options: [
+      { flags: '--status <status>', description: 'only these', choices: ['active', 'suspended', 'archived'] },
+      { flags: '--limit <n>', description: 'organizations per page, 1–200 (default: 50)', parse: integer },
+      { flags: '--cursor <cursor>', description: 'the nextCursor of the previous page' },
+    ],
+    request: (v, orgId) => {
+      const q = new URLSearchParams();
+      for (const k of ['status', 'limit', 'cursor'] as const) if (v[k] !== undefined) q.set(k, String(v[k]));
+      return { method: 'GET', path: `/organizations/${seg(orgId)}/children${q.size ? `?${q}` : ''}` };
+    },
+  },
   'key create': {
     summary: 'mint an API key; prints the key once (only its hash is stored)',
     options: [

@@ -76,7 +76,11 @@ export interface WebhookEndpointsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
+  /** 'all_children' (migration 0018): also the events of the organization's direct children. */
+  scope: ColumnType<WebhookEndpointScope, WebhookEndpointScope | undefined, WebhookEndpointScope>;
 }
+
+export type WebhookEndpointScope = 'organization' | 'all_children';
 
 export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'abandoned';
 

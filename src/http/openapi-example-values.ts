@@ -111,6 +111,7 @@ export const ENDPOINT = {
   description: 'Production receiver',
   events: ['social_account.revoked', 'post.published', 'post.failed'],
   status: 'active',
+  scope: 'organization',
   pausedReason: null,
   pausedAt: null,
   consecutiveFailures: 0,

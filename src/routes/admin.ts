@@ -11,6 +11,7 @@ import * as admin from '../services/admin.js';
 import { listApiKeys, revokeApiKey, rotateApiKey } from '../services/admin-api-keys.js';
 import type { AdminCtx } from '../services/admin-context.js';
 import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from '../services/api-key-lifecycle.js';
+import { listChildrenForOperator } from '../services/child-organizations.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
 import { adminLeaseRoutes } from './admin-leases.js';
 import { adminOperatorRoutes } from './admin-operator.js';
@@ -176,6 +177,25 @@ export const adminRoutes =
         },
       },
       async (req) => admin.setKillSwitch(ctx, req.body),
+    );
+
+    // A partner's child organizations (docs/organizations.md), newest first.
+    app.get(
+      '/organizations/:orgId/children',
+      {
+        schema: {
+          hide,
+          params: z.object({ orgId: idParam('org') }),
+          querystring: z
+            .object({
+              status: z.enum(['active', 'suspended', 'archived']).optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(DEFAULT_LIMIT),
+              cursor: z.string().min(1).max(500).optional(),
+            })
+            .strict(),
+        },
+      },
+      async (req) => listChildrenForOperator(ctx, { organizationId: req.params.orgId, ...req.query }),
     );
 
     // The key ring (docs/key-ring.md): its epochs, and a rotation now (the worker also rotates on a schedule).

@@ -53,8 +53,15 @@ const Events = z
       'only by the test route.',
   });
 
+const Scope = z.enum(['organization', 'all_children']).meta({
+  description:
+    "`organization` (the default): this organization's events. `all_children`: those and the events of " +
+    'every direct child organization, each with `data.organizationId` naming the child. `all_children` ' +
+    'takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).',
+});
+
 const CreateBody = z
-  .object({ url: Url, description: Description.optional(), events: Events })
+  .object({ url: Url, description: Description.optional(), events: Events, scope: Scope.optional() })
   .strict()
   .meta({ id: 'CreateWebhookEndpointRequest' });
 const UpdateBody = z
@@ -63,9 +70,13 @@ const UpdateBody = z
     description: Description.optional(),
     events: Events.optional(),
     status: z.enum(['active', 'paused']).optional(),
+    scope: Scope.optional(),
   })
   .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'set at least one of url, description, events, status')
+  .refine(
+    (b) => Object.values(b).some((v) => v !== undefined),
+    'set at least one of url, description, events, status, scope',
+  )
   .meta({ id: 'UpdateWebhookEndpointRequest' });
 
 const Page = {
@@ -81,6 +92,7 @@ const Endpoint = z
     description: z.string().nullable(),
     events: z.array(z.string()).meta({ description: 'The event types this endpoint receives (`["*"]`: every type).' }),
     status: z.enum(['active', 'paused']),
+    scope: Scope,
     pausedReason: z.enum(['manual', 'consecutive_failures']).nullable(),
     pausedAt: Timestamp.nullable(),
     consecutiveFailures: z.number().int().min(0),

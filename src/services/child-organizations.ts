@@ -1,6 +1,6 @@
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import { withTransaction } from '../db/client.js';
+import { type Queryable, withTransaction } from '../db/client.js';
 import {
   findChildOrganization,
   findOrganization,
@@ -15,6 +15,7 @@ import { cancelQueuedPosts } from '../db/queries/scheduled-posts.js';
 import { emit, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
+import type { AdminCtx } from './admin-context.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
 // Child organizations (docs/organizations.md): one level below the caller's organization. Every
@@ -88,10 +89,22 @@ export async function getChildOrganization(ctx: Ctx, input: { orgId: string }) {
 
 const cursors = listCursor('organizations', { createdAt: cursorInstant, id: cursorId });
 
-export async function listChildOrganizationsPage(ctx: Ctx, input: { status?: Status; limit: number; cursor?: string }) {
+type ListInput = { status?: Status; limit: number; cursor?: string };
+
+export async function listChildOrganizationsPage(ctx: Ctx, input: ListInput) {
+  return childrenPage(ctx.db, ctx.principal.organizationId, input);
+}
+
+/** The operator's view (`layers admin org children`): any organization's children; 404 for an unknown one. */
+export async function listChildrenForOperator(ctx: AdminCtx, input: ListInput & { organizationId: string }) {
+  if (!(await findOrganization(ctx.db, input.organizationId))) throw notFound('organization', input.organizationId, '');
+  return childrenPage(ctx.db, input.organizationId, input);
+}
+
+async function childrenPage(db: Queryable, parentId: string, input: ListInput) {
   const after = cursors.decode(input);
-  const rows = await listChildOrganizations(ctx.db, {
-    parentId: ctx.principal.organizationId,
+  const rows = await listChildOrganizations(db, {
+    parentId,
     status: input.status,
     after: after && { createdAt: new Date(after.createdAt), id: after.id },
     limit: input.limit + 1,

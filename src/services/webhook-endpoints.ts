@@ -12,15 +12,16 @@ import {
   lockOrganizationForEndpoints,
   updateWebhookEndpointRow,
 } from '../db/queries/webhook-endpoints.js';
-import type { WebhookEndpointsTable } from '../db/schema.js';
+import type { WebhookEndpointScope, WebhookEndpointsTable } from '../db/schema.js';
 import { emit, requestEvents } from '../events/emit.js';
 import { ApiError, notFound } from '../http/errors.js';
+import { forbiddenScope, holdsScope } from '../http/guards/scope.js';
 import { newId } from '../ids.js';
 import { newWebhookSecret, secretContext } from '../webhooks/signature.js';
 import { assertSafeWebhookUrl, type UrlRules } from '../webhooks/url-safety.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 
-export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out to 20 deliveries per organization
+export const MAX_ENDPOINTS_PER_ORGANIZATION = 20; // bounds one event's fan-out: 20 endpoints, 20 more of a parent
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000; // spec: after a rotation the old secret signs 24 h more
 
 type EndpointRow = Selectable<WebhookEndpointsTable>;
@@ -33,6 +34,7 @@ export function endpointView(row: EndpointRow, now: Date) {
     url: row.url,
     description: row.description,
     events: row.event_types,
+    scope: row.scope,
     status: row.status as 'active' | 'paused', // 0001's CHECK also allows 'disabled'; nothing writes it
     pausedReason: row.paused_reason,
     pausedAt: toWire(row.paused_at),
@@ -47,12 +49,26 @@ export function endpointNotFound(id: string) {
   return notFound('webhook endpoint', id);
 }
 
+/**
+ * `all_children` takes `org:admin` (403 FORBIDDEN_SCOPE) and an organization that can have
+ * children: a child organization's key is refused with 422 (children are one level deep).
+ */
+function assertScopeAllowed(ctx: Ctx, scope: WebhookEndpointScope | undefined) {
+  if (scope !== 'all_children') return;
+  if (!holdsScope(ctx.principal.scopes, 'org:admin')) throw forbiddenScope('org:admin');
+  if (ctx.principal.parentOrganizationId !== null)
+    throw new ApiError('UNPROCESSABLE', 'A child organization has no children to receive events from.', {
+      issues: [{ path: 'scope', message: 'the calling organization is itself a child organization' }],
+    });
+}
+
 /** Creates an endpoint and returns its signing secret: the only time the secret is shown. */
 export async function createWebhookEndpoint(
   ctx: Ctx,
-  input: { url: string; description?: string | null; events: string[] },
+  input: { url: string; description?: string | null; events: string[]; scope?: WebhookEndpointScope },
   rules: UrlRules,
 ) {
+  assertScopeAllowed(ctx, input.scope);
   await assertSafeWebhookUrl(input.url, rules);
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId } = ctx.principal;
@@ -85,6 +101,7 @@ export async function createWebhookEndpoint(
       created_at: now,
       updated_at: now,
       deleted_at: null,
+      scope: input.scope ?? 'organization',
     });
     await emit(
       tx,
@@ -124,10 +141,12 @@ export type EndpointChanges = {
   description?: string | null;
   events?: string[];
   status?: 'active' | 'paused';
+  scope?: WebhookEndpointScope;
 };
 
-/** PATCH: any of url, description, events, status. Re-activating a paused endpoint resets its failure count. */
+/** PATCH: any of url, description, events, status, scope. Re-activating a paused endpoint resets its failure count. */
 export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & EndpointChanges, rules: UrlRules) {
+  assertScopeAllowed(ctx, input.scope);
   if (input.url !== undefined) await assertSafeWebhookUrl(input.url, rules);
   return withTransaction(ctx.db, async (tx) => {
     const row = await findWebhookEndpointForUpdate(tx, ctx.principal.organizationId, input.id);
@@ -137,6 +156,7 @@ export async function updateWebhookEndpoint(ctx: Ctx, input: { id: string } & En
     if (input.url !== undefined) changes.url = input.url;
     if (input.description !== undefined) changes.description = input.description;
     if (input.events !== undefined) changes.event_types = [...new Set(input.events)];
+    if (input.scope !== undefined) changes.scope = input.scope;
     const updated = await updateWebhookEndpointRow(tx, row.id, changes);
     const { id: _id, ...changed } = input;
     await emit(

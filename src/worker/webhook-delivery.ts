@@ -124,7 +124,7 @@ function send(deps: WebhookWorkerDeps, claim: ClaimedDelivery, now: Date): Promi
     id: claim.event_id,
     type: claim.event_type,
     created_at: claim.event_created_at,
-    data: claim.event_data,
+    data: taggedData(claim),
     replay_of: claim.replay_of,
   });
   const headers = {
@@ -139,6 +139,12 @@ function send(deps: WebhookWorkerDeps, claim: ClaimedDelivery, now: Date): Promi
     rules: urlRulesOf(deps),
     timeoutMs: deps.webhookTimeoutMs ?? DELIVERY_TIMEOUT_MS,
   });
+}
+
+/** A child's event delivered to its parent's `all_children` endpoint names the child in `data.organizationId`. */
+function taggedData(claim: ClaimedDelivery): unknown {
+  if (claim.event_organization_id === claim.organization_id) return claim.event_data;
+  return { ...(claim.event_data as Record<string, unknown>), organizationId: claim.event_organization_id };
 }
 
 /** The current secret, then the previous one while its 24 h after a rotation last. */

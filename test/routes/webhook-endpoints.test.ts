@@ -52,6 +52,7 @@ describeEachDb('webhook endpoints API', (h) => {
         description: 'CRM sync',
         events: ['social_account.revoked', 'post.canceled'],
         status: 'active',
+        scope: 'organization',
         pausedReason: null,
         pausedAt: null,
         consecutiveFailures: 0,

@@ -1234,6 +1234,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         url: str,
         events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]],
         description: Optional[str] = None,
+        scope: Optional[Literal["organization", "all_children"]] = None,
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
@@ -1244,6 +1245,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         Args:
             url: Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.
             events: Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.
+            scope: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
         """
         return self._client.call(
             "createWebhookEndpoint",
@@ -1251,6 +1253,7 @@ class WebhooksResource(Resource, WebhookVerifier):
                 "url": url,
                 "description": description,
                 "events": events,
+                "scope": scope,
             },
             idempotency_key=idempotency_key,
             timeout=timeout,
@@ -1285,6 +1288,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         description: Optional[str] = None,
         events: Optional[List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]]] = None,
         status: Optional[Literal["active", "paused"]] = None,
+        scope: Optional[Literal["organization", "all_children"]] = None,
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
@@ -1295,6 +1299,7 @@ class WebhooksResource(Resource, WebhookVerifier):
         Args:
             url: Where events are POSTed. https only; the host must be public: private, loopback, link-local and metadata addresses are refused.
             events: Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.
+            scope: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
         """
         return self._client.call(
             "updateWebhookEndpoint",
@@ -1304,6 +1309,7 @@ class WebhooksResource(Resource, WebhookVerifier):
                 "description": description,
                 "events": events,
                 "status": status,
+                "scope": scope,
             },
             idempotency_key=idempotency_key,
             timeout=timeout,

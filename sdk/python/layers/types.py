@@ -348,6 +348,8 @@ class _CreateWebhookEndpointRequestRequired(TypedDict):
 
 class CreateWebhookEndpointRequest(_CreateWebhookEndpointRequestRequired, total=False):
     description: Optional[str]
+    #: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
+    scope: Literal["organization", "all_children"]
 
 
 class DeletedWebhookEndpoint(TypedDict):
@@ -1052,6 +1054,8 @@ class UpdateWebhookEndpointRequest(TypedDict, total=False):
     #: Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route.
     events: List[Literal["*", "social_account.connected", "social_account.needs_reauth", "social_account.revoked", "post.scheduled", "post.published", "post.failed", "post.canceled", "post.rescheduled", "content.approved", "content.rejected", "lease_request.assigned"]]
     status: Literal["active", "paused"]
+    #: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
+    scope: Literal["organization", "all_children"]
 
 
 class _UploadContentRequestRequired(TypedDict):
@@ -1095,6 +1099,8 @@ class WebhookEndpoint(TypedDict):
     #: The event types this endpoint receives (`["*"]`: every type).
     events: List[str]
     status: Literal["active", "paused"]
+    #: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
+    scope: Literal["organization", "all_children"]
     pausedReason: Optional[Literal["manual", "consecutive_failures"]]
     pausedAt: Optional[str]
     consecutiveFailures: int
@@ -1118,6 +1124,8 @@ class WebhookEndpointWithSecret(TypedDict):
     #: The event types this endpoint receives (`["*"]`: every type).
     events: List[str]
     status: Literal["active", "paused"]
+    #: `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422).
+    scope: Literal["organization", "all_children"]
     pausedReason: Optional[Literal["manual", "consecutive_failures"]]
     pausedAt: Optional[str]
     consecutiveFailures: int

@@ -214,6 +214,8 @@ export type CreateWebhookEndpointRequest = {
   description?: string | null;
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
   events: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "content.approved" | "content.rejected" | "lease_request.assigned">;
+  /** `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422). */
+  scope?: "organization" | "all_children";
 };
 export type DeletedWebhookEndpoint = {
   id: string;
@@ -791,6 +793,8 @@ export type UpdateWebhookEndpointRequest = {
   /** Event types to receive; `["*"]` for every type, including types added later. `test.ping` is sent only by the test route. */
   events?: Array<"*" | "social_account.connected" | "social_account.needs_reauth" | "social_account.revoked" | "post.scheduled" | "post.published" | "post.failed" | "post.canceled" | "post.rescheduled" | "content.approved" | "content.rejected" | "lease_request.assigned">;
   status?: "active" | "paused";
+  /** `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422). */
+  scope?: "organization" | "all_children";
 };
 export type UploadContentRequest = {
   /** Finished media, 1–10 public https URLs, in order. */
@@ -827,6 +831,8 @@ export type WebhookEndpoint = {
   /** The event types this endpoint receives (`["*"]`: every type). */
   events: string[];
   status: "active" | "paused";
+  /** `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422). */
+  scope: "organization" | "all_children";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
   consecutiveFailures: number;
@@ -848,6 +854,8 @@ export type WebhookEndpointWithSecret = {
   /** The event types this endpoint receives (`["*"]`: every type). */
   events: string[];
   status: "active" | "paused";
+  /** `organization` (the default): this organization's events. `all_children`: those and the events of every direct child organization, each with `data.organizationId` naming the child. `all_children` takes the `org:admin` scope (else 403 FORBIDDEN_SCOPE); a child organization cannot set it (422). */
+  scope: "organization" | "all_children";
   pausedReason: "manual" | "consecutive_failures" | null;
   pausedAt: string | null;
   consecutiveFailures: number;

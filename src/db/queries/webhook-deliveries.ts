@@ -7,8 +7,9 @@ import type { WebhookDeliveryStatus } from '../schema.js';
 
 /**
  * Fans a batch of undispatched outbox events out to every active endpoint of their
- * organization subscribed to their type (or to `*`), and marks the batch dispatched: one
- * statement, one transaction. SKIP LOCKED: concurrent workers take disjoint batches.
+ * organization subscribed to their type (or to `*`), and to the parent organization's
+ * `all_children` endpoints likewise, and marks the batch dispatched: one statement, one
+ * transaction. SKIP LOCKED: concurrent workers take disjoint batches.
  */
 export async function fanOutOutboxEvents(tx: Tx, opts: { now: Date; limit: number }) {
   const res = await sql<{ events: number; deliveries: number }>`
@@ -18,7 +19,9 @@ export async function fanOutOutboxEvents(tx: Tx, opts: { now: Date; limit: numbe
     ), fanned AS (
       INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, created_at, updated_at)
       SELECT 'dlv_' || gen_random_uuid(), e.id, b.id, 'pending', ${opts.now}, ${opts.now}, ${opts.now}
-      FROM batch b JOIN webhook_endpoints e ON e.organization_id = b.organization_id
+      FROM batch b JOIN organizations o ON o.id = b.organization_id
+      JOIN webhook_endpoints e ON e.organization_id IN (b.organization_id, o.parent_organization_id)
+        AND (e.organization_id = b.organization_id OR e.scope = 'all_children')
       WHERE e.status = 'active' AND e.deleted_at IS NULL AND b.type <> 'test.ping'
         AND (b.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
       ORDER BY b.seq
@@ -36,6 +39,8 @@ export type ClaimedDelivery = {
   attempts: number;
   endpoint_id: string;
   organization_id: string;
+  /** The event's organization: a child's, for a parent's `all_children` endpoint. */
+  event_organization_id: string;
   url: string;
   secret: Uint8Array;
   previous_secret: Uint8Array | null;
@@ -71,7 +76,8 @@ export async function claimDueDeliveries(db: Queryable, opts: { now: Date; lease
     FROM due, webhook_endpoints e, outbox_events ev
     WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id
     RETURNING d.id, d.attempts, d.endpoint_id, e.organization_id, e.url, e.secret, e.previous_secret,
-              e.previous_secret_expires_at, ev.id AS event_id, ev.type AS event_type, ev.data AS event_data,
+              e.previous_secret_expires_at, ev.id AS event_id, ev.organization_id AS event_organization_id,
+              ev.type AS event_type, ev.data AS event_data,
               ev.created_at AS event_created_at, ev.replay_of`.execute(db);
   return res.rows;
 }
