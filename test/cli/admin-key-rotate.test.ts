@@ -1,32 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import type net from 'node:net';
 import { before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, describeEachDb } from '../harness.js';
+import { label, layers } from '../support/layers-cli.js';
 
 // `layers admin key rotate` and `key list --limit/--cursor`, as a user types them, against a real
 // server (the harness's app on a port): real processes, the operator plane over HTTP.
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function layers(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
-  for (const k of Object.keys(env))
-    if (/^(LAYERS_|DATABASE_URL$|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/.test(k)) delete env[k];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/layers.mjs', ...args],
-      { cwd: ROOT, env, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const label = (r: Run) => `exit ${r.code}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`;
 
 describeEachDb('layers admin key rotate / list pages (real processes)', (h) => {
   let base: string;

@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import type net from 'node:net';
 import { before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, describeEachDb } from '../harness.js';
 import { childTenant } from '../support/child-organizations.js';
+import { label, layers, type Run } from '../support/layers-cli.js';
 
 // `layers admin org children ORG_ID`, as a user types it, against a real server (the harness's
 // app on a port): the operator listing a partner's child organizations.
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function layers(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development' };
-  for (const k of Object.keys(env))
-    if (/^(LAYERS_|DATABASE_URL$|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/.test(k)) delete env[k];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/layers.mjs', ...args],
-      { cwd: ROOT, env, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const label = (r: Run) => `exit ${r.code}\nstdout: ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`;
 
 describeEachDb('layers admin org children (real processes)', (h) => {
   let base: string;
