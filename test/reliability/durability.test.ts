@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import {
-  call,
-  createAccount,
-  createDatabase,
-  createTenant,
-  DATABASES,
-  type Res,
-  type Server,
-  show,
-  startServer,
-  stopServer,
-  tempDir,
-} from './support.js';
+import { describe, it } from 'node:test';
+import { crashSite } from './crash-site.js';
+import { call, createAccount, createTenant, DATABASES, type Res, type Server, show, stopServer } from './support.js';
 
 // An acknowledged revoke is durable: the client has its 200, the server is killed -9 at that very
 // moment (from the response callback, before anything else runs), and after a restart on the same
@@ -29,25 +17,11 @@ const POSTS = 100;
 
 for (const kind of DATABASES) {
   describe(`an acknowledged revoke survives kill -9 [${kind}]`, { timeout: 300_000 }, () => {
-    const dataDir = tempDir(`durable-${kind}`);
-    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
-    let env: Record<string, string> = {};
+    const site = crashSite(kind, 'durable');
     let server: Server | undefined;
 
-    before(async () => {
-      if (kind === 'postgres') {
-        database = await createDatabase();
-        env = { DATABASE_URL: database.url };
-      }
-    });
-    after(async () => {
-      await server?.kill9();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    });
-
     it(`${ACCOUNTS} concurrent revokes, kill -9 the instant the ${ACCOUNTS / 2}th 200 arrives, restart: every acknowledged one is there`, async (t) => {
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       const tenant = await createTenant(server.url);
       const accounts: string[] = [];
       for (let i = 0; i < ACCOUNTS; i++) accounts.push(await createAccount(server.url, tenant, POSTS));
@@ -74,7 +48,7 @@ for (const kind of DATABASES) {
       await victim.exited;
       assert.equal(acked.size, ACCOUNTS / 2, 'the kill came on the planned acknowledgement');
 
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       let revoked = 0;
       for (const id of accounts) {
         const res = await call(server.url, 'GET', `/v1/social-accounts/${id}`, { auth: tenant.auth });

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
+import { describe, it } from 'node:test';
+import type { openDatabase } from '../../src/db/client.js';
+import { crashSite } from './crash-site.js';
 import {
   admin,
   call,
   createAccount,
-  createDatabase,
   createTenant,
   DATABASES,
   type Res,
   type Server,
   show,
-  startServer,
   stopServer,
   type Tenant,
-  tempDir,
 } from './support.js';
 
 // kill -9 of a real `layers serve` while a parent archives its child organization (two keys, 2,000
@@ -34,24 +31,8 @@ type Attempt = { plan: Plan; parent: Tenant; child: Tenant; answer: string };
 
 for (const kind of DATABASES) {
   describe(`kill -9 mid-archive of a child organization, then restart [${kind}]`, { timeout: 600_000 }, () => {
-    const dataDir = tempDir(`kill-archive-${kind}`);
-    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
-    let env: Record<string, string> = {};
+    const site = crashSite(kind, 'kill-archive');
     let server: Server | undefined;
-
-    before(async () => {
-      if (kind === 'postgres') {
-        database = await createDatabase();
-        env = { DATABASE_URL: database.url };
-      }
-    });
-    after(async () => {
-      await server?.kill9();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    });
-    const open = () =>
-      kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir);
 
     /** A child of a fresh parent: two keys (made by the parent), a project, an account with POSTS queued posts. */
     async function family(base: string): Promise<{ parent: Tenant; child: Tenant }> {
@@ -88,10 +69,7 @@ for (const kind of DATABASES) {
       ];
       const attempts: Attempt[] = [];
       for (const plan of plans) {
-        server = await startServer({
-          dataDir,
-          env: { ...env, LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined },
-        });
+        server = await site.start({ LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined });
         const { parent, child } = await family(server.url);
         const attempt: Attempt = { plan, parent, child, answer: 'none' };
         attempts.push(attempt);
@@ -119,7 +97,7 @@ for (const kind of DATABASES) {
       }
 
       // The whole state, straight from what the kills left behind.
-      const handle = await open();
+      const handle = await site.open();
       try {
         for (const a of attempts) {
           const outcome = await wholeState(handle.db, a);
@@ -131,7 +109,7 @@ for (const kind of DATABASES) {
       }
 
       // Restarted: the API shows the same; an undone archive retried answers the full counts.
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       for (const a of attempts) {
         const whoami = await call(server.url, 'GET', '/v1/whoami', { auth: a.child.auth });
         const res = await call(server.url, 'DELETE', `/v1/organizations/${a.child.organizationId}`, {

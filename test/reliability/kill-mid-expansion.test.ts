@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
+import { describe, it } from 'node:test';
 import { EXPANSION_BATCH } from '../../src/worker/post-cancellations.js';
+import { crashSite } from './crash-site.js';
 import {
   call,
   createAccount,
-  createDatabase,
   createTenant,
   DATABASES,
   type Server,
   show,
   sleep,
-  startServer,
   stopServer,
   type Tenant,
-  tempDir,
 } from './support.js';
 
 // A revoke commits its canceled posts and one record of them; the worker of a real `layers serve`
@@ -32,37 +28,19 @@ for (const kind of DATABASES) {
   describe(`kill -9 of the worker expanding a ${POSTS}-post revoke, then restart [${kind}]`, {
     timeout: 600_000,
   }, () => {
-    const dataDir = tempDir(`fanout-${kind}`);
-    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
-    let env: Record<string, string> = {};
+    const site = crashSite(kind, 'fanout');
     let server: Server | undefined;
-
-    before(async () => {
-      if (kind === 'postgres') {
-        database = await createDatabase();
-        env = { DATABASE_URL: database.url };
-      }
-    });
-
-    after(async () => {
-      await server?.kill9();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    });
-
-    const open = () =>
-      kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir);
 
     /** A server whose in-process worker holds at `pause` (the first time it gets there). */
     async function serveHeldAt(pause: Pause) {
-      server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_PAUSE: pause } });
+      server = await site.start({ LAYERS_TEST_PAUSE: pause });
       await server.waitForLine(new RegExp(`"testPause":"${pause}"`));
       return server;
     }
 
     /** What is on disk for the revoke's organization (read with the server dead). */
     async function onDisk(t: Tenant) {
-      const handle = await open();
+      const handle = await site.open();
       try {
         const audit = await handle.db
           .selectFrom('audit_log')
@@ -136,7 +114,7 @@ for (const kind of DATABASES) {
       assert.deepEqual(disk.eventPosts, ids.slice(0, EXPANSION_BATCH));
 
       // 4. Restarted without a pause: the worker finishes; the newest audit row names the last post.
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       const last = ids.at(-1)!;
       for (let i = 0; ; i++) {
         const page = await call(server.url, 'GET', '/v1/audit-log?eventType=scheduled_post.canceled&limit=1', {

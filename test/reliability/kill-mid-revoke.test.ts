@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { systemClock } from '../../src/clock.js';
-import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
+import type { openDatabase } from '../../src/db/client.js';
 import { expandPostCancellations } from '../../src/worker/post-cancellations.js';
+import { crashSite } from './crash-site.js';
 import {
   call,
   createAccount,
-  createDatabase,
   createTenant,
   DATABASES,
   prng,
@@ -18,10 +17,8 @@ import {
   seedFrom,
   show,
   sleep,
-  startServer,
   stopServer,
   type Tenant,
-  tempDir,
 } from './support.js';
 
 // kill -9 of a real `layers serve` process while it revokes an account with 10,000 queued posts,
@@ -53,26 +50,8 @@ type Attempt = {
 
 for (const kind of DATABASES) {
   describe(`kill -9 mid-revoke of ${POSTS} queued posts, then restart [${kind}]`, { timeout: 600_000 }, () => {
-    const dataDir = tempDir(`kill-${kind}`);
-    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
-    let env: Record<string, string> = {};
+    const site = crashSite(kind, 'kill');
     let server: Server | undefined;
-
-    before(async () => {
-      if (kind === 'postgres') {
-        database = await createDatabase();
-        env = { DATABASE_URL: database.url };
-      }
-    });
-
-    after(async () => {
-      await server?.kill9();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    });
-
-    const open = () =>
-      kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir);
 
     /** The account as the restarted server shows it: exactly one of the two whole states. */
     async function apiState(a: Attempt): Promise<'revoked' | 'untouched'> {
@@ -93,7 +72,7 @@ for (const kind of DATABASES) {
 
       // Calibration: whole revokes on this machine and database (the first warms the process up),
       // so that random kills land inside one.
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       const calTenant = await createTenant(server.url);
       let revokeMs = 0;
       for (let i = 0; i < 2; i++) {
@@ -132,10 +111,7 @@ for (const kind of DATABASES) {
       for (const plan of plans) {
         if (attempts.length > 0) {
           // Restart on the same data after the kill, armed with this plan's pause; check the previous attempt.
-          server = await startServer({
-            dataDir,
-            env: { ...env, LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined },
-          });
+          server = await site.start({ LAYERS_TEST_FAULTS: plan.kind === 'pause' ? `${plan.point}:pause` : undefined });
           attempts.at(-1)!.outcome = await apiState(attempts.at(-1)!);
         }
         const tenant = await createTenant(server.url);
@@ -162,7 +138,7 @@ for (const kind of DATABASES) {
           attempt.delayMs = Math.round(plan.fraction * revokeMs);
           await sleep(attempt.delayMs);
         } else if (plan.kind === 'statement') {
-          await statementRunning(database!.url, plan.query);
+          await statementRunning(site.databaseUrl()!, plan.query);
         } else {
           const res: Res | undefined = await request;
           assert.equal(res?.status, 200, `the revoke to be killed after: ${res?.status} ${show(res?.text ?? '')}`);
@@ -174,7 +150,7 @@ for (const kind of DATABASES) {
 
       // The whole state, row by row, straight from what the last kill left behind (crash recovery
       // of the embedded database runs here, in this process).
-      const handle = await open();
+      const handle = await site.open();
       try {
         // Each revoke's per-post audit rows and events are the worker's to write after commit
         // (test/reliability/kill-mid-expansion.test.ts kills it doing so): what the servers' workers
@@ -207,7 +183,7 @@ for (const kind of DATABASES) {
 
       // The server starts on that data, shows the same, and a revoke the crash undid is simply
       // retried (the seed: "Safe to retry"); then a clean SIGTERM.
-      server = await startServer({ dataDir, env });
+      server = await site.start();
       assert.equal(await apiState(attempts.at(-1)!), attempts.at(-1)!.outcome);
       const undone = attempts.filter((a) => a.outcome === 'untouched');
       for (const a of undone) {
