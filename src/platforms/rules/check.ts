@@ -50,8 +50,10 @@ export function checkPost(pack: RulePack, post: PostFacts): PostCheck {
     issue('MEDIA_COUNT_OUT_OF_RANGE', 'media', limit, count, `a ${platform} ${format} post takes ${limit.min}–${limit.max} media`);
   }
   post.media.forEach((m, i) => {
-    const limits = rules[kinds[i]!];
-    if (limits) checkMedia(limits, m, `media.${i}`, kinds[i]!, issue, warn);
+    // A format with one kind of media sends every item as that kind (TikTok's video post sends its
+    // first URL as the video whatever it is); a carousel sends each as its URL says.
+    const kind = rules[kinds[i]!] ? kinds[i]! : rules.video ? 'video' : 'image';
+    checkMedia(rules[kind]!, m, `media.${i}`, kind, issue, warn);
   });
   return { format, issues, warnings };
 }
