@@ -223,7 +223,12 @@ function decorateOperation(method: string, op: Json) {
           : STATUS_CODES[status];
       const media = response.content?.['application/json'];
       if (media && examples)
-        media.example = status === 202 && examples.accepted ? examples.accepted : examples.response;
+        media.example =
+          status === 202 && examples.accepted
+            ? examples.accepted
+            : status === 200 && examples.dryRun
+              ? examples.dryRun
+              : examples.response;
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }

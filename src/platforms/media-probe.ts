@@ -39,19 +39,24 @@ export async function probeMedia(rawUrl: string, opts: MediaProbeOptions): Promi
     if (head.status >= 200 && head.status < 300) return seen(`HEAD ${head.status}`, head.headers, false);
     if (!HEAD_REFUSED.has(head.status)) return notProbed(`HEAD ${head.status}`);
     const range = await request(url, 'GET', opts.rules, signal);
-    if (range.status === 206 || range.status === 200) return seen(`GET range ${range.status}`, range.headers, range.status === 206);
+    if (range.status === 206 || range.status === 200)
+      return seen(`GET range ${range.status}`, range.headers, range.status === 206);
     return notProbed(`HEAD ${head.status}, GET range ${range.status}`);
   } catch (err) {
     if (err instanceof UnsafeAddressError) return notProbed('refused: the URL must point to a public address');
     if (signal.aborted) return notProbed(`timed out after ${opts.timeoutMs} ms`);
-    return notProbed(`network error${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}`);
+    return notProbed(
+      `network error${(err as NodeJS.ErrnoException).code ? ` (${(err as NodeJS.ErrnoException).code})` : ''}`,
+    );
   }
 }
 
 function seen(note: string, headers: http.IncomingHttpHeaders, partial: boolean): MediaProbe {
   const contentType = headers['content-type']?.trim() || null;
   // A 206's Content-Length is the one byte sent; the total is after the slash of Content-Range.
-  const raw = partial ? /^bytes \d+-\d+\/(\d+)$/.exec(headers['content-range']?.trim() ?? '')?.[1] : headers['content-length'];
+  const raw = partial
+    ? /^bytes \d+-\d+\/(\d+)$/.exec(headers['content-range']?.trim() ?? '')?.[1]
+    : headers['content-length'];
   const sizeBytes = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : null;
   return { probed: contentType !== null || sizeBytes !== null, contentType, sizeBytes, note };
 }

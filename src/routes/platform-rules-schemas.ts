@@ -67,7 +67,9 @@ const RuleIssue = z
 
 const RuleWarning = z
   .object({
-    code: z.string().meta({ description: 'e.g. `UNKNOWN_SIZE`: a check that could not be made; the platform may refuse.' }),
+    code: z
+      .string()
+      .meta({ description: 'e.g. `UNKNOWN_SIZE`: a check that could not be made; the platform may refuse.' }),
     path: z.string(),
     platform: z.enum(['tiktok', 'instagram']),
     rulesVersion: z.string(),

@@ -1,6 +1,6 @@
+import type { Selectable } from 'kysely';
 import { toWire } from '../clock.js';
 import type { Ctx } from '../context.js';
-import type { Selectable } from 'kysely';
 import { findContainer } from '../db/queries/content-containers.js';
 import { findSocialAccountsByIds } from '../db/queries/social-accounts.js';
 import type { ContentContainersTable, Platform } from '../db/schema.js';

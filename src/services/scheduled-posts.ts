@@ -18,9 +18,9 @@ import { emit, emitMany, requestEvents } from '../events/emit.js';
 import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { postView } from '../views/scheduled-post.js';
 import { requireNotGated, type ScheduleResult, stashScheduleIntent } from './approvals.js';
+import { dryRunResult, requireValidTargets, validateTargets } from './content-validation.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { checkTargets, queuePosts, SCHEDULE_SKEW_MS, type ScheduleTarget } from './post-queue.js';
-import { dryRunResult, requireValidTargets, validateTargets } from './content-validation.js';
 import { requireProject } from './projects.js';
 
 // Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
@@ -189,7 +189,10 @@ export async function scheduleContent(
     const validation = validateTargets(container, input.targets, accounts);
     const gated = container.approval_status === 'pending';
     if (input.dryRun) {
-      return { status: 200, body: dryRunResult(validation, scheduledFor, gated ? 'schedule_intent' : 'scheduled_posts') };
+      return {
+        status: 200,
+        body: dryRunResult(validation, scheduledFor, gated ? 'schedule_intent' : 'scheduled_posts'),
+      };
     }
     requireValidTargets(validation);
     if (gated) {

@@ -15,7 +15,8 @@ describe('media probe (HEAD, then Range: bytes=0-0)', () => {
   let server: http.Server;
   let base: string;
   const loopback = { allowLoopback: true, lookup: fakeDns({}) };
-  const probe = (path: string, timeoutMs = 2_000, rules = loopback) => probeMedia(`${base}${path}`, { rules, timeoutMs });
+  const probe = (path: string, timeoutMs = 2_000, rules = loopback) =>
+    probeMedia(`${base}${path}`, { rules, timeoutMs });
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -28,7 +29,11 @@ describe('media probe (HEAD, then Range: bytes=0-0)', () => {
       if (path === '/signed.jpg' || path === '/stream.mp4') {
         if (req.method === 'HEAD') return res.writeHead(405).end();
         if (path === '/signed.jpg') {
-          res.writeHead(206, { 'content-type': 'image/jpeg', 'content-range': 'bytes 0-0/98765', 'content-length': '1' });
+          res.writeHead(206, {
+            'content-type': 'image/jpeg',
+            'content-range': 'bytes 0-0/98765',
+            'content-length': '1',
+          });
           return res.end('x');
         }
         // Range ignored: a 200 with the whole (endless) body, of which the probe must read nothing.
@@ -88,7 +93,12 @@ describe('media probe (HEAD, then Range: bytes=0-0)', () => {
   it('not found, or a redirect (not followed): not probed, the status noted, no fallback', async () => {
     seen.length = 0;
     assert.deepEqual(await probe('/gone.mp4'), { probed: false, contentType: null, sizeBytes: null, note: 'HEAD 404' });
-    assert.deepEqual(await probe('/moved.mp4'), { probed: false, contentType: null, sizeBytes: null, note: 'HEAD 302' });
+    assert.deepEqual(await probe('/moved.mp4'), {
+      probed: false,
+      contentType: null,
+      sizeBytes: null,
+      note: 'HEAD 302',
+    });
     assert.deepEqual(
       seen.map((s) => s.method),
       ['HEAD', 'HEAD'],
@@ -106,7 +116,12 @@ describe('media probe (HEAD, then Range: bytes=0-0)', () => {
   it('the SSRF policy: loopback without the opt-in, a name resolving to a private address, plain http to a public host — refused, nothing sent', async () => {
     seen.length = 0;
     const strict = { allowLoopback: false, lookup: fakeDns({ 'media.example.com': ['10.0.0.7'] }) };
-    const refused = { probed: false, contentType: null, sizeBytes: null, note: 'refused: the URL must point to a public address' };
+    const refused = {
+      probed: false,
+      contentType: null,
+      sizeBytes: null,
+      note: 'refused: the URL must point to a public address',
+    };
     assert.deepEqual(await probe('/clip.mp4', 2_000, strict), refused, 'localhost without the opt-in');
     const port = (server.address() as AddressInfo).port;
     assert.deepEqual(

@@ -80,7 +80,12 @@ describe('platform rule packs', () => {
           4 * 1024 * MiB,
           4 * 1024 * MiB + 1,
         ]);
-        lim({ durationMs: 600_000 }, { durationMs: 600_001 }, ['MEDIA_TOO_LONG', 'media.0.durationMs', 600_000, 600_001]);
+        lim({ durationMs: 600_000 }, { durationMs: 600_001 }, [
+          'MEDIA_TOO_LONG',
+          'media.0.durationMs',
+          600_000,
+          600_001,
+        ]);
         lim({ width: 360 }, { width: 359 }, ['RESOLUTION_TOO_LOW', 'media.0.width', 360, 359]);
         lim({ height: 360 }, { height: 359 }, ['RESOLUTION_TOO_LOW', 'media.0.height', 360, 359]);
         lim({ width: 4096, height: 4096 }, { width: 4097, height: 4096 }, [
@@ -150,24 +155,27 @@ describe('platform rule packs', () => {
           { min: 1, max: 35 },
           36,
         ]);
-        boundary('tiktok', mode, { media: photos(1, { sizeBytes: 20 * MiB }) }, { media: photos(1, { sizeBytes: 20 * MiB + 1 }) }, [
-          'MEDIA_TOO_LARGE',
-          'media.0.sizeBytes',
-          20 * MiB,
-          20 * MiB + 1,
-        ]);
-        boundary('tiktok', mode, { media: photos(1, { contentType: 'image/webp' }) }, { media: photos(1, { contentType: 'image/png' }) }, [
-          'MEDIA_TYPE_UNSUPPORTED',
-          'media.0.contentType',
-          ['image/jpeg', 'image/webp'],
-          'image/png',
-        ]);
-        boundary('tiktok', mode, { media: photos(1), caption: 'p'.repeat(90) }, { media: photos(1), caption: 'p'.repeat(91) }, [
-          'CAPTION_TOO_LONG',
-          'caption',
-          90,
-          91,
-        ]);
+        boundary(
+          'tiktok',
+          mode,
+          { media: photos(1, { sizeBytes: 20 * MiB }) },
+          { media: photos(1, { sizeBytes: 20 * MiB + 1 }) },
+          ['MEDIA_TOO_LARGE', 'media.0.sizeBytes', 20 * MiB, 20 * MiB + 1],
+        );
+        boundary(
+          'tiktok',
+          mode,
+          { media: photos(1, { contentType: 'image/webp' }) },
+          { media: photos(1, { contentType: 'image/png' }) },
+          ['MEDIA_TYPE_UNSUPPORTED', 'media.0.contentType', ['image/jpeg', 'image/webp'], 'image/png'],
+        );
+        boundary(
+          'tiktok',
+          mode,
+          { media: photos(1), caption: 'p'.repeat(90) },
+          { media: photos(1), caption: 'p'.repeat(91) },
+          ['CAPTION_TOO_LONG', 'caption', 90, 91],
+        );
       });
     }
 
@@ -214,7 +222,12 @@ describe('platform rule packs', () => {
         { min: 0.01, max: 10 },
         10.01,
       ]);
-      lim({ width: 1920, height: 1080 }, { width: 1921, height: 1080 }, ['RESOLUTION_TOO_HIGH', 'media.0.width', 1920, 1921]);
+      lim({ width: 1920, height: 1080 }, { width: 1921, height: 1080 }, [
+        'RESOLUTION_TOO_HIGH',
+        'media.0.width',
+        1920,
+        1921,
+      ]);
     });
   });
 
@@ -223,7 +236,12 @@ describe('platform rule packs', () => {
       boundary('instagram', 'publish', { media: [goodImage(f)] }, { media: [goodImage(bad)] }, issue);
     it('image: JPEG only, 8 MiB, aspect ratio 4:5–1.91:1, width 320–1440 px', () => {
       assert.equal(check('instagram', 'publish', [goodImage()]).format, 'feed');
-      lim({ sizeBytes: 8 * MiB }, { sizeBytes: 8 * MiB + 1 }, ['MEDIA_TOO_LARGE', 'media.0.sizeBytes', 8 * MiB, 8 * MiB + 1]);
+      lim({ sizeBytes: 8 * MiB }, { sizeBytes: 8 * MiB + 1 }, [
+        'MEDIA_TOO_LARGE',
+        'media.0.sizeBytes',
+        8 * MiB,
+        8 * MiB + 1,
+      ]);
       lim({ contentType: 'image/jpeg' }, { contentType: 'image/png' }, [
         'MEDIA_TYPE_UNSUPPORTED',
         'media.0.contentType',
@@ -243,7 +261,12 @@ describe('platform rule packs', () => {
         1.9117,
       ]);
       lim({ width: 320, height: 320 }, { width: 319, height: 319 }, ['RESOLUTION_TOO_LOW', 'media.0.width', 320, 319]);
-      lim({ width: 1440, height: 1440 }, { width: 1441, height: 1441 }, ['RESOLUTION_TOO_HIGH', 'media.0.width', 1440, 1441]);
+      lim({ width: 1440, height: 1440 }, { width: 1441, height: 1441 }, [
+        'RESOLUTION_TOO_HIGH',
+        'media.0.width',
+        1440,
+        1441,
+      ]);
     });
     it('carousel: up to 10 items; its videos meet the reel limits', () => {
       const images = (n: number) => Array.from({ length: n }, () => goodImage());
@@ -253,12 +276,13 @@ describe('platform rule packs', () => {
         { min: 1, max: 10 },
         11,
       ]);
-      boundary('instagram', 'publish', { media: [goodImage(), goodVideo({ durationMs: 3_000 })] }, { media: [goodImage(), goodVideo({ durationMs: 2_999 })] }, [
-        'MEDIA_TOO_SHORT',
-        'media.1.durationMs',
-        3_000,
-        2_999,
-      ]);
+      boundary(
+        'instagram',
+        'publish',
+        { media: [goodImage(), goodVideo({ durationMs: 3_000 })] },
+        { media: [goodImage(), goodVideo({ durationMs: 2_999 })] },
+        ['MEDIA_TOO_SHORT', 'media.1.durationMs', 3_000, 2_999],
+      );
       assert.equal(check('instagram', 'publish', [goodImage(), goodVideo()]).format, 'feed');
     });
     it('caption: 2,200 characters (code points), 30 hashtags, 20 mentions', () => {
@@ -270,12 +294,13 @@ describe('platform rule packs', () => {
         2201,
       ]);
       const tags = (n: number) => Array.from({ length: n }, (_, i) => `#tag${i}`).join(' ');
-      boundary('instagram', 'publish', { media, caption: `Launch ${tags(30)} mail@x.com` }, { media, caption: tags(31) }, [
-        'HASHTAG_LIMIT_EXCEEDED',
-        'caption',
-        30,
-        31,
-      ]);
+      boundary(
+        'instagram',
+        'publish',
+        { media, caption: `Launch ${tags(30)} mail@x.com` },
+        { media, caption: tags(31) },
+        ['HASHTAG_LIMIT_EXCEEDED', 'caption', 30, 31],
+      );
       const at = (n: number) => Array.from({ length: n }, (_, i) => `@user.${i}`).join(' ');
       boundary('instagram', 'publish', { media, caption: `${at(20)} write to a@b.com` }, { media, caption: at(21) }, [
         'MENTION_LIMIT_EXCEEDED',
@@ -296,14 +321,20 @@ describe('platform rule packs', () => {
 
   describe('declared and probed metadata', () => {
     it('the probed size wins and a declared size that disagrees is an issue of its own', () => {
-      const r = check('tiktok', 'publish', [goodImage({ sizeBytes: 1_000, probe: { probed: true, sizeBytes: 20 * MiB + 1 } })]);
+      const r = check('tiktok', 'publish', [
+        goodImage({ sizeBytes: 1_000, probe: { probed: true, sizeBytes: 20 * MiB + 1 } }),
+      ]);
       assert.deepEqual(codes(r), [
         ['MEDIA_SIZE_MISMATCH', 'media.0.sizeBytes', 20 * MiB + 1, 1_000],
         ['MEDIA_TOO_LARGE', 'media.0.sizeBytes', 20 * MiB, 20 * MiB + 1],
       ]);
-      const same = check('tiktok', 'publish', [goodImage({ sizeBytes: 1_000, probe: { probed: true, sizeBytes: 1_000 } })]);
+      const same = check('tiktok', 'publish', [
+        goodImage({ sizeBytes: 1_000, probe: { probed: true, sizeBytes: 1_000 } }),
+      ]);
       assert.deepEqual(codes(same), []);
-      const probedOnly = check('tiktok', 'publish', [goodImage({ sizeBytes: null, probe: { probed: true, sizeBytes: 5 } })]);
+      const probedOnly = check('tiktok', 'publish', [
+        goodImage({ sizeBytes: null, probe: { probed: true, sizeBytes: 5 } }),
+      ]);
       assert.deepEqual([codes(probedOnly), probedOnly.warnings], [[], []], 'a probed size is a known size');
     });
 

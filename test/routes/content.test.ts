@@ -254,8 +254,16 @@ describeEachDb('content', (h) => {
         payload: payload as object,
       });
     const rows = async (t: Tenant) => ({
-      posts: await h.db.selectFrom('scheduled_posts').select('id').where('organization_id', '=', t.organizationId).execute(),
-      events: await h.db.selectFrom('outbox_events').select('id').where('organization_id', '=', t.organizationId).execute(),
+      posts: await h.db
+        .selectFrom('scheduled_posts')
+        .select('id')
+        .where('organization_id', '=', t.organizationId)
+        .execute(),
+      events: await h.db
+        .selectFrom('outbox_events')
+        .select('id')
+        .where('organization_id', '=', t.organizationId)
+        .execute(),
       audit: await h.db.selectFrom('audit_log').select('id').where('organization_id', '=', t.organizationId).execute(),
       keys: await h.db.selectFrom('idempotency_keys').select('key').where('api_key_id', '=', t.apiKeyId).execute(),
     });
@@ -265,7 +273,9 @@ describeEachDb('content', (h) => {
       const tiktok = await h.account(t);
       const insta = await h.account(t, { platform: 'instagram' });
       const up = await upload(t, {
-        media: [{ url: 'https://cdn.example.com/long.mp4', contentType: 'video/mp4', sizeBytes: 1_000, durationMs: 900_001 }],
+        media: [
+          { url: 'https://cdn.example.com/long.mp4', contentType: 'video/mp4', sizeBytes: 1_000, durationMs: 900_001 },
+        ],
         caption: 'Launch',
       });
       const id = json(up).id;
@@ -386,12 +396,21 @@ describeEachDb('content', (h) => {
       assertEnvelope(await validate(t, await createContainer(h, other), target(foreign)), 404, 'NOT_FOUND');
       assertEnvelope(await validate(t, id, target(foreign)), 404, 'NOT_FOUND', { socialAccountId: foreign });
       const project = json(
-        await h.inject({ method: 'POST', url: '/v1/projects', headers: t.auth, payload: { name: 'Second', timezone: 'UTC' } }),
+        await h.inject({
+          method: 'POST',
+          url: '/v1/projects',
+          headers: t.auth,
+          payload: { name: 'Second', timezone: 'UTC' },
+        }),
       );
       const elsewhere = await h.account({ ...t, projectId: project.id });
       assertValidation(await validate(t, id, target(elsewhere)), 422, 'targets.0.socialAccountId');
       assertValidation(await validate(t, id, { targets: [] }), 422, 'targets');
-      assertValidation(await validate(t, id, { ...target(foreign), scheduledFor: '2099-01-01T00:00:00Z' }), 422, 'scheduledFor');
+      assertValidation(
+        await validate(t, id, { ...target(foreign), scheduledFor: '2099-01-01T00:00:00Z' }),
+        422,
+        'scheduledFor',
+      );
     });
   });
 });

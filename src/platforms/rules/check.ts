@@ -19,7 +19,8 @@ const HASHTAG = /(^|[^\p{L}\p{N}_&])#[\p{L}\p{N}_]+/gu;
 const MENTION = /(^|[^\p{L}\p{N}_.])@[A-Za-z0-9._]+/gu;
 
 /** The media type without parameters, lower-cased: `Video/MP4; codecs=x` → `video/mp4`. */
-export const mediaType = (contentType: string | null) => contentType?.split(';')[0]!.trim().toLowerCase() || null;
+export const mediaType = (contentType: string | null) =>
+  contentType ? contentType.split(';')[0]!.trim().toLowerCase() || null : null;
 /** A probed type that says something (CDNs answer application/octet-stream for anything). */
 const telling = (type: string | null) => (type && /^(image|video)\//.test(type) ? type : null);
 
@@ -47,7 +48,13 @@ export function checkPost(pack: RulePack, post: PostFacts): PostCheck {
   const count = post.media.length;
   if (count < rules.minMedia || count > rules.maxMedia) {
     const limit = { min: rules.minMedia, max: rules.maxMedia };
-    issue('MEDIA_COUNT_OUT_OF_RANGE', 'media', limit, count, `a ${platform} ${format} post takes ${limit.min}–${limit.max} media`);
+    issue(
+      'MEDIA_COUNT_OUT_OF_RANGE',
+      'media',
+      limit,
+      count,
+      `a ${platform} ${format} post takes ${limit.min}–${limit.max} media`,
+    );
   }
   post.media.forEach((m, i) => {
     // A format with one kind of media sends every item as that kind (TikTok's video post sends its
@@ -90,11 +97,23 @@ function checkMedia(limits: MediaLimits, m: MediaFacts, path: string, kind: stri
   const type = probedType ?? declaredType;
   if (!type) warn('UNKNOWN_CONTENT_TYPE', `${path}.contentType`, 'no content type declared or probed');
   else if (!limits.contentTypes.includes(type))
-    issue('MEDIA_TYPE_UNSUPPORTED', `${path}.contentType`, limits.contentTypes, type, `sent as ${kind} (by its URL); takes ${limits.contentTypes.join(', ')}`);
+    issue(
+      'MEDIA_TYPE_UNSUPPORTED',
+      `${path}.contentType`,
+      limits.contentTypes,
+      type,
+      `sent as ${kind} (by its URL); takes ${limits.contentTypes.join(', ')}`,
+    );
 
   // Size: the probed length is what the platform will fetch; a declared size that disagrees is an issue.
   if (m.sizeBytes !== null && m.probe.sizeBytes !== null && m.sizeBytes !== m.probe.sizeBytes)
-    issue('MEDIA_SIZE_MISMATCH', `${path}.sizeBytes`, m.probe.sizeBytes, m.sizeBytes, `the URL serves ${m.probe.sizeBytes} bytes`);
+    issue(
+      'MEDIA_SIZE_MISMATCH',
+      `${path}.sizeBytes`,
+      m.probe.sizeBytes,
+      m.sizeBytes,
+      `the URL serves ${m.probe.sizeBytes} bytes`,
+    );
   const size = m.probe.sizeBytes ?? m.sizeBytes;
   if (size === null) warn('UNKNOWN_SIZE', `${path}.sizeBytes`, 'no size declared or probed');
   else if (size > limits.maxSizeBytes)
@@ -113,7 +132,14 @@ function checkMedia(limits: MediaLimits, m: MediaFacts, path: string, kind: stri
 
 function checkDimensions(limits: MediaLimits, m: MediaFacts, path: string, issue: Issue, warn: Warn) {
   const { width, height } = m;
-  const bounds = [limits.minAspectRatio, limits.maxAspectRatio, limits.minWidth, limits.maxWidth, limits.minHeight, limits.maxHeight];
+  const bounds = [
+    limits.minAspectRatio,
+    limits.maxAspectRatio,
+    limits.minWidth,
+    limits.maxWidth,
+    limits.minHeight,
+    limits.maxHeight,
+  ];
   if (bounds.every((b) => b === undefined)) return;
   if (width === null || height === null) warn('UNKNOWN_DIMENSIONS', `${path}.width`, 'width and height not declared');
   if (width !== null && height !== null) {
@@ -121,12 +147,20 @@ function checkDimensions(limits: MediaLimits, m: MediaFacts, path: string, issue
     const min = limits.minAspectRatio ?? 0;
     const max = limits.maxAspectRatio ?? Number.POSITIVE_INFINITY;
     if (ratio < min || ratio > max)
-      issue('ASPECT_RATIO_OUT_OF_RANGE', `${path}.width`, { min, max }, Math.round(ratio * 10_000) / 10_000, `width/height must be ${min}–${max}`);
+      issue(
+        'ASPECT_RATIO_OUT_OF_RANGE',
+        `${path}.width`,
+        { min, max },
+        Math.round(ratio * 10_000) / 10_000,
+        `width/height must be ${min}–${max}`,
+      );
   }
   const side = (field: 'width' | 'height', value: number | null, lo?: number, hi?: number) => {
     if (value === null) return;
-    if (lo !== undefined && value < lo) issue('RESOLUTION_TOO_LOW', `${path}.${field}`, lo, value, `${field} at least ${lo} px`);
-    if (hi !== undefined && value > hi) issue('RESOLUTION_TOO_HIGH', `${path}.${field}`, hi, value, `${field} at most ${hi} px`);
+    if (lo !== undefined && value < lo)
+      issue('RESOLUTION_TOO_LOW', `${path}.${field}`, lo, value, `${field} at least ${lo} px`);
+    if (hi !== undefined && value > hi)
+      issue('RESOLUTION_TOO_HIGH', `${path}.${field}`, hi, value, `${field} at most ${hi} px`);
   };
   side('width', width, limits.minWidth, limits.maxWidth);
   side('height', height, limits.minHeight, limits.maxHeight);

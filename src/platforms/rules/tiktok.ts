@@ -34,7 +34,13 @@ const PHOTO: MediaLimits = {
   maxSizeBytes: 20 * MiB, // [MTG] "Maximum 20MB per image"
 };
 
-const CAPTIONED_VIDEO: FormatRules = { captionMaxChars: 2200, captionUnit: 'utf16', minMedia: 1, maxMedia: 1, video: VIDEO };
+const CAPTIONED_VIDEO: FormatRules = {
+  captionMaxChars: 2200,
+  captionUnit: 'utf16',
+  minMedia: 1,
+  maxMedia: 1,
+  video: VIDEO,
+};
 
 const RULES: Record<'video' | 'photo', Record<PostMode, FormatRules>> = {
   video: {

@@ -10,7 +10,13 @@ import { describeEachDb, json, type Tenant } from '../../harness.js';
 const NOW = '2026-04-18T19:15:02.345Z';
 const LATER = '2026-04-18T20:15:02Z';
 const MiB = 1024 * 1024;
-const REEL = { url: 'https://cdn.example.com/reel.mp4', contentType: 'video/mp4', durationMs: 20_000, width: 1080, height: 1920 };
+const REEL = {
+  url: 'https://cdn.example.com/reel.mp4',
+  contentType: 'video/mp4',
+  durationMs: 20_000,
+  width: 1080,
+  height: 1920,
+};
 
 describeEachDb('schedule and publish: platform rules', (h) => {
   const call = (t: Tenant, url: string, payload: unknown, extra: Record<string, string> = {}) =>
@@ -62,16 +68,19 @@ describeEachDb('schedule and publish: platform rules', (h) => {
       const error = assertEnvelope(res, 422, 'PLATFORM_RULE_VIOLATION', json(res).error?.details);
       assert.match(error.message, new RegExp(`${insta} \\(MEDIA_TOO_LARGE\\)`));
       const [tk, ig] = (error.details as { targets: Record<string, unknown>[] }).targets;
-      assert.deepEqual({ ...tk, warnings: undefined }, {
-        socialAccountId: tiktok,
-        platform: 'tiktok',
-        mode: 'publish',
-        format: 'video',
-        rulesVersion: 'tiktok-2026-12-01',
-        valid: true,
-        issues: [],
-        warnings: undefined,
-      });
+      assert.deepEqual(
+        { ...tk, warnings: undefined },
+        {
+          socialAccountId: tiktok,
+          platform: 'tiktok',
+          mode: 'publish',
+          format: 'video',
+          rulesVersion: 'tiktok-2026-12-01',
+          valid: true,
+          issues: [],
+          warnings: undefined,
+        },
+      );
       assert.deepEqual(ig, {
         socialAccountId: insta,
         platform: 'instagram',
@@ -154,13 +163,21 @@ describeEachDb('schedule and publish: platform rules', (h) => {
       const before = await footprint(t);
       const dry = (cnt: string, key: string) =>
         h.atTime(NOW, () =>
-          call(t, `/v1/content/${cnt}/schedule`, { scheduledFor: LATER, targets, dryRun: true }, { 'idempotency-key': key }),
+          call(
+            t,
+            `/v1/content/${cnt}/schedule`,
+            { scheduledFor: LATER, targets, dryRun: true },
+            { 'idempotency-key': key },
+          ),
         );
       const good = await dry(ok, 'dry-1');
       assert.equal(good.statusCode, 200, good.body);
       const body = json(good);
       assert.deepEqual(
-        { ...body, targets: body.targets.map((x: { socialAccountId: string; valid: boolean }) => [x.socialAccountId, x.valid]) },
+        {
+          ...body,
+          targets: body.targets.map((x: { socialAccountId: string; valid: boolean }) => [x.socialAccountId, x.valid]),
+        },
         {
           dryRun: true,
           valid: true,
@@ -177,7 +194,12 @@ describeEachDb('schedule and publish: platform rules', (h) => {
       const refused = await dry(bad, 'dry-2');
       assert.equal(refused.statusCode, 200, refused.body);
       assert.deepEqual(
-        [json(refused).valid, json(refused).wouldAnswer, json(refused).wouldCreate, json(refused).targets[1].issues[0].code],
+        [
+          json(refused).valid,
+          json(refused).wouldAnswer,
+          json(refused).wouldCreate,
+          json(refused).targets[1].issues[0].code,
+        ],
         [false, 422, 'nothing', 'MEDIA_TOO_LARGE'],
       );
       assert.deepEqual(await footprint(t), before, 'a dry run writes nothing');
