@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Literal, Optional, Union
+from typing import Dict, List, Literal, Optional, Union, overload
 
 from ._base import ListPage, Requester, Resource
 from .types import (
@@ -326,6 +326,32 @@ class ContentResource(Resource):
             extra_headers=extra_headers,
         )
 
+    @overload
+    def publish(
+        self,
+        *,
+        container_id: str,
+        targets: List[ScheduleTarget],
+        dry_run: Literal[True],
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ScheduleDryRun: ...
+
+    @overload
+    def publish(
+        self,
+        *,
+        container_id: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[Literal[False]] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ScheduledPostsCreated: ...
+
     def publish(
         self,
         *,
@@ -381,6 +407,34 @@ class ContentResource(Resource):
             max_retries=max_retries,
             extra_headers=extra_headers,
         )
+
+    @overload
+    def schedule(
+        self,
+        *,
+        container_id: str,
+        scheduled_for: str,
+        targets: List[ScheduleTarget],
+        dry_run: Literal[True],
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ScheduleDryRun: ...
+
+    @overload
+    def schedule(
+        self,
+        *,
+        container_id: str,
+        scheduled_for: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[Literal[False]] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Union[ScheduledPostsCreated, ScheduleBlockedOnApproval]: ...
 
     def schedule(
         self,
