@@ -48,8 +48,6 @@ export type AppDeps = {
   webhookDnsLookup?: DnsLookup;
   /** Test-only: the resolver media URL probes use (the webhook one unless set; docs/platform-rules.md). */
   mediaDnsLookup?: DnsLookup;
-  /** Test-only: how long an upload waits for its media probes (MEDIA_PROBE_TIMEOUT_MS unless set). */
-  mediaProbeTimeoutMs?: number;
   /** Platform adapters by key env: `lp_test_` keys talk to the sandbox platform. */
   platforms?: Record<'live' | 'test', PlatformAdapters>;
   /** This server's public base URL: OAuth redirect URIs are built on it. */

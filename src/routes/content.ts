@@ -143,8 +143,8 @@ export const contentRoutes =
     // Idempotency-Key opens one around the handler): docs/platform-rules.md.
     const probes = new WeakMap<object, MediaProbe[]>();
     const probeOptions = {
-      rules: { ...urlRulesOf(deps), lookup: deps.mediaDnsLookup ?? urlRulesOf(deps).lookup },
-      timeoutMs: deps.mediaProbeTimeoutMs ?? MEDIA_PROBE_TIMEOUT_MS,
+      rules: urlRulesOf({ ...deps, webhookDnsLookup: deps.mediaDnsLookup ?? deps.webhookDnsLookup }),
+      timeoutMs: MEDIA_PROBE_TIMEOUT_MS,
     };
 
     app.post(
