@@ -18,7 +18,8 @@ export type MediaProbe = {
   note: string;
 };
 
-export type MediaProbeOptions = { rules: UrlRules; timeoutMs: number };
+/** `ca`: test-only, the certificates trusted instead of the system's (a local HTTPS media host). */
+export type MediaProbeOptions = { rules: UrlRules; timeoutMs: number; ca?: string };
 
 // HEAD refused by the server (some object stores sign URLs for GET only): try a one-byte range read.
 const HEAD_REFUSED = new Set([403, 405, 501]);
@@ -35,10 +36,10 @@ export async function probeMedia(rawUrl: string, opts: MediaProbeOptions): Promi
   if (staticUrlProblem(url, opts.rules)) return notProbed('refused: the URL must point to a public address');
   const signal = AbortSignal.timeout(opts.timeoutMs); // one deadline for HEAD and its fallback
   try {
-    const head = await request(url, 'HEAD', opts.rules, signal);
+    const head = await request(url, 'HEAD', opts, signal);
     if (head.status >= 200 && head.status < 300) return seen(`HEAD ${head.status}`, head.headers, false);
     if (!HEAD_REFUSED.has(head.status)) return notProbed(`HEAD ${head.status}`);
-    const range = await request(url, 'GET', opts.rules, signal);
+    const range = await request(url, 'GET', opts, signal);
     if (range.status === 206 || range.status === 200)
       return seen(`GET range ${range.status}`, range.headers, range.status === 206);
     return notProbed(`HEAD ${head.status}, GET range ${range.status}`);
@@ -61,7 +62,7 @@ function seen(note: string, headers: http.IncomingHttpHeaders, partial: boolean)
   return { probed: contentType !== null || sizeBytes !== null, contentType, sizeBytes, note };
 }
 
-function request(url: URL, method: 'HEAD' | 'GET', rules: UrlRules, signal: AbortSignal) {
+function request(url: URL, method: 'HEAD' | 'GET', opts: MediaProbeOptions, signal: AbortSignal) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
     const req = (url.protocol === 'https:' ? https : http).request(
       url,
@@ -69,8 +70,9 @@ function request(url: URL, method: 'HEAD' | 'GET', rules: UrlRules, signal: Abor
         method,
         headers: method === 'GET' ? { range: 'bytes=0-0', 'accept-encoding': 'identity' } : {},
         agent: false,
-        lookup: connectLookup(rules),
+        lookup: connectLookup(opts.rules),
         signal,
+        ...(opts.ca ? { ca: opts.ca } : {}),
       },
       (res) => {
         res.destroy(); // the headers are all we want: never read a body

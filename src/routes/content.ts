@@ -142,10 +142,11 @@ export const contentRoutes =
     // Each URL's HEAD/range read runs before the handler, so never inside its transaction (an
     // Idempotency-Key opens one around the handler): docs/platform-rules.md.
     const probes = new WeakMap<object, MediaProbe[]>();
-    const probeOptions = {
+    const probeOptions = () => ({
       rules: urlRulesOf({ ...deps, webhookDnsLookup: deps.mediaDnsLookup ?? deps.webhookDnsLookup }),
       timeoutMs: MEDIA_PROBE_TIMEOUT_MS,
-    };
+      ca: deps.mediaProbeCa,
+    });
 
     app.post(
       '/projects/:projectId/content/upload',
@@ -155,7 +156,7 @@ export const contentRoutes =
           const urls = (request.body as z.infer<typeof UploadRequest>).media.map((m) =>
             typeof m === 'string' ? m : m.url,
           );
-          probes.set(request, await probeAll(urls, probeOptions));
+          probes.set(request, await probeAll(urls, probeOptions()));
         },
         schema: {
           operationId: 'uploadContent',

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { assertEnvelope, assertValidation } from '../assertions.js';
 import { createContainer } from '../content-fixtures.js';
 import { describeEachDb, json, type Tenant } from '../harness.js';
+import { httpsMediaHost } from '../support/https-media-host.js';
 
 const MEDIA = ['https://cdn.example.com/clip.mp4', 'https://cdn.example.com/cover.jpg'];
 
@@ -131,6 +132,52 @@ describeEachDb('content', (h) => {
         [{ media: [{ ...reel, fps: 30 }] }, 'media.0.fps'],
       ];
       for (const [payload, path] of cases) assertValidation(await upload(t, payload), 422, path);
+    });
+
+    it('the probe at upload: a real HTTPS media host (loopback opt-in) — probed values stored; a disagreeing declared size is an issue on validate', async () => {
+      const host = await httpsMediaHost((_req, res) => {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '400000000' }).end();
+      });
+      h.deps.mediaProbeCa = host.cert;
+      try {
+        const t = await h.tenant();
+        const insta = await h.account(t, { platform: 'instagram' });
+        const url = `https://media.localhost:${host.port}/reel.mp4`;
+        const res = await upload(t, {
+          media: [{ url, sizeBytes: 1_000_000, durationMs: 20_000, width: 1080, height: 1920 }],
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        assert.deepEqual(json(res).mediaDetails[0].probe, {
+          probed: true,
+          contentType: 'video/mp4',
+          sizeBytes: 400_000_000,
+          note: 'HEAD 200',
+        });
+        assert.deepEqual(host.seen, ['HEAD /reel.mp4']);
+        const v = await h.inject({
+          method: 'POST',
+          url: `/v1/content/${json(res).id}/validate`,
+          headers: t.auth,
+          payload: { targets: [{ socialAccountId: insta, mode: 'publish' }] },
+        });
+        assert.equal(v.statusCode, 200, v.body);
+        assert.deepEqual(
+          json(v).targets[0].issues.map((i: { code: string; limit: number; actual: number }) => [
+            i.code,
+            i.limit,
+            i.actual,
+          ]),
+          [
+            ['MEDIA_SIZE_MISMATCH', 400_000_000, 1_000_000],
+            ['MEDIA_TOO_LARGE', 300 * 1024 * 1024, 400_000_000],
+          ],
+          'the probed 400 MB is judged, not the declared 1 MB',
+        );
+        assert.deepEqual(json(v).targets[0].warnings, [], 'the type came from the probe');
+      } finally {
+        h.deps.mediaProbeCa = undefined;
+        await host.close();
+      }
     });
 
     it('422 VALIDATION at the offending field: media count and scheme, caption length and NUL, unknown fields', async () => {
