@@ -122,7 +122,7 @@ function orderDefinitions(defs: Map<string, string>): string[] {
 }
 
 function typingImport(code: string, always: string[]): string {
-  const names = ['Any', 'Dict', 'List', 'Literal', 'Optional', 'Union'].filter((n) =>
+  const names = ['Any', 'Dict', 'List', 'Literal', 'Optional', 'Union', 'overload'].filter((n) =>
     new RegExp(`\\b${n}\\[?`).test(code),
   );
   return `from typing import ${[...names, ...always].sort().join(', ')}`;
@@ -226,10 +226,31 @@ function method(doc: Json, named: TypedDicts, op: OperationInfo, name: string): 
     .join('\n')
     .replace(/"""/g, "'''");
   const close = docLines.length > 1 ? '\n        ' : '';
-  return `    def ${name}(\n        self,\n        *,\n${args.map((a) => `        ${a},\n`).join('')}    ) -> ${returns}:\n        """${docstring}${close}"""\n        return self._client.${call}(\n            ${pyStr(op.operationId)},\n            ${wire ? `{\n${wire}            }` : '{}'},\n${options
+  return `${dryRunOverloads(name, args, returns)}    def ${name}(\n        self,\n        *,\n${args.map((a) => `        ${a},\n`).join('')}    ) -> ${returns}:\n        """${docstring}${close}"""\n        return self._client.${call}(\n            ${pyStr(op.operationId)},\n            ${wire ? `{\n${wire}            }` : '{}'},\n${options
     .split(', ')
     .map((o) => `            ${o},\n`)
     .join('')}        )\n`;
+}
+
+const DRY_RUN_RESULT = 'ScheduleDryRun';
+
+/**
+ * A method with `dry_run` answers a dry run's result exactly when it is True: two overloads say
+ * so, so a caller who never dry-runs is not asked to narrow the dry-run type away.
+ */
+function dryRunOverloads(name: string, args: string[], returns: string): string {
+  const at = args.findIndex((a) => a.startsWith('dry_run: '));
+  if (at < 0 || !returns.includes(DRY_RUN_RESULT)) return '';
+  const rest = returns
+    .replace(/^Union\[(.*)\]$/, '$1')
+    .split(', ')
+    .filter((t) => t !== DRY_RUN_RESULT);
+  const real = rest.length === 1 ? rest[0]! : `Union[${rest.join(', ')}]`;
+  const variant = (dryRun: string, type: string) => {
+    const list = args.map((a, i) => (i === at ? dryRun : a));
+    return `    @overload\n    def ${name}(\n        self,\n        *,\n${list.map((a) => `        ${a},\n`).join('')}    ) -> ${type}: ...\n\n`;
+  };
+  return variant('dry_run: Literal[True]', DRY_RUN_RESULT) + variant('dry_run: Optional[Literal[False]] = None', real);
 }
 
 /** types.py and _resources.py, as text. */

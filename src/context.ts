@@ -46,6 +46,10 @@ export type AppDeps = {
   webhookAllowLoopback?: boolean;
   /** Test-only: the resolver webhook URL checks use (dns.lookup unless set). */
   webhookDnsLookup?: DnsLookup;
+  /** Test-only: the resolver media URL probes use (the webhook one unless set; docs/platform-rules.md). */
+  mediaDnsLookup?: DnsLookup;
+  /** Test-only: the certificates media probes trust instead of the system's (a local HTTPS media host). */
+  mediaProbeCa?: string;
   /** Platform adapters by key env: `lp_test_` keys talk to the sandbox platform. */
   platforms?: Record<'live' | 'test', PlatformAdapters>;
   /** This server's public base URL: OAuth redirect URIs are built on it. */

@@ -17,7 +17,7 @@ import { openRuntime, type Runtime } from '../src/runtime.js';
 import { appDeps } from '../src/server.js';
 import * as admin from '../src/services/admin.js';
 import { expandPostCancellations } from '../src/worker/post-cancellations.js';
-import { registrationDns } from './support/dns.js';
+import { deliveryDns, registrationDns } from './support/dns.js';
 
 export type DbKind = 'pglite' | 'postgres';
 
@@ -139,6 +139,7 @@ export function createHarness(kind: DbKind) {
       });
       Object.assign(deps, appDeps(rt), {
         webhookDnsLookup: registrationDns, // no real DNS: names are public, localhost is loopback
+        mediaDnsLookup: deliveryDns, // media probes: only localhost resolves, nothing leaves the machine
       } satisfies Partial<AppDeps>);
       app = await buildApp(deps);
       await app.ready();

@@ -280,6 +280,16 @@ export const ROUTES: RouteCase[] = [
     payload: { targets: [{ socialAccountId: `sa_${MATRIX_UUID}`, mode: 'publish' }] },
   },
   {
+    // The target is unknown (404 after the guards), as for schedule.
+    method: 'POST',
+    route: '/v1/content/{containerId}/validate',
+    scope: 'publish:write',
+    rateClass: 'read-light',
+    owned: true,
+    path: async (h, t) => `/v1/content/${await createContainer(h, t)}/validate`,
+    payload: { targets: [{ socialAccountId: `sa_${MATRIX_UUID}`, mode: 'publish' }] },
+  },
+  {
     method: 'GET',
     route: '/v1/scheduled-posts/{id}',
     scope: 'publish:read',

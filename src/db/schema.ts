@@ -179,6 +179,8 @@ export interface ContentContainersTable {
   status: 'processing' | 'completed' | 'failed';
   creative_type: 'uploaded';
   media: Json;
+  /** Per item, declared and probed metadata (src/views/content-container.ts); NULL before migration 0019. */
+  media_details: ColumnType<unknown, string | undefined, string>;
   caption: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -56,6 +56,17 @@ export const CONTENT = {
   status: 'completed',
   creativeType: 'uploaded',
   media: ['https://cdn.brightside.example/reels/spring-launch.mp4'],
+  mediaDetails: [
+    {
+      url: 'https://cdn.brightside.example/reels/spring-launch.mp4',
+      contentType: 'video/mp4',
+      sizeBytes: 48_211_977,
+      durationMs: 21_400,
+      width: 1080,
+      height: 1920,
+      probe: { probed: true, contentType: 'video/mp4', sizeBytes: 48_211_977, note: 'HEAD 200' },
+    },
+  ],
   caption: 'Spring menu is here ☕🌸 #coffee',
   approvalStatus: 'not_required',
   approvalDecidedAt: null,

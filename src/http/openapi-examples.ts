@@ -24,6 +24,7 @@ import {
 } from './openapi-example-values.js';
 
 import { ORGANIZATION_EXAMPLES } from './openapi-organization-examples.js';
+import { DRY_RUN_EXAMPLE, REEL_MEDIA_ITEM, VALIDATE_EXAMPLE } from './openapi-rules-examples.js';
 
 export { EXAMPLE_IDS } from './openapi-example-values.js';
 
@@ -36,6 +37,8 @@ type OperationExample = {
   response: unknown;
   /** The 202 body, for an operation that may accept a request without completing it. */
   accepted?: unknown;
+  /** The 200 body of a `dryRun: true` request, for an operation that otherwise answers 201. */
+  dryRun?: unknown;
   /** The 409 body when the operation's own rule refuses (CONFLICT); otherwise the Idempotency-Key one. */
   conflict?: { message: string; details: Record<string, unknown> };
   /** The 403's scope for a route that needs one only sometimes (rotating another key than the caller). */
@@ -163,14 +166,16 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     },
   },
   uploadContent: {
-    request: { media: CONTENT.media, caption: CONTENT.caption },
+    request: { media: [REEL_MEDIA_ITEM], caption: CONTENT.caption },
     response: CONTENT,
     conflict: projectArchived(),
   },
   getContent: { response: CONTENT },
   listContent: { response: page([CONTENT]) },
+  validateContent: VALIDATE_EXAMPLE,
   scheduleContent: {
     request: { scheduledFor: LATER, targets: [{ socialAccountId: I.socialAccount, mode: 'publish' }] },
+    dryRun: DRY_RUN_EXAMPLE,
     response: {
       scheduledPosts: [
         { id: I.scheduledPost, socialAccountId: I.socialAccount, status: 'queued', scheduledFor: LATER },
@@ -187,6 +192,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     conflict: accountNotConnected(),
   },
   publishContent: {
+    dryRun: { ...DRY_RUN_EXAMPLE, scheduledFor: UPDATED },
     request: { targets: [{ socialAccountId: I.socialAccount, mode: 'draft', captionOverride: 'Now brewing ☕' }] },
     response: {
       scheduledPosts: [

@@ -79,6 +79,9 @@ const MEANING: Record<ErrorCode, string> = {
     '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its ' +
     'first use is still running (`in_progress`, with `Retry-After`)',
   CONTENT_REJECTED: 'scheduling or publishing content that was rejected (`details.containerId`)',
+  PLATFORM_RULE_VIOLATION:
+    'schedule or publish to a target whose platform rules the content breaks (`details.targets[].issues`, ' +
+    'docs/platform-rules.md); nothing was written',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
   RATE_LIMITED:
     'the key’s budget for this endpoint class is spent, or this client address has sent too many ' +
@@ -220,7 +223,12 @@ function decorateOperation(method: string, op: Json) {
           : STATUS_CODES[status];
       const media = response.content?.['application/json'];
       if (media && examples)
-        media.example = status === 202 && examples.accepted ? examples.accepted : examples.response;
+        media.example =
+          status === 202 && examples.accepted
+            ? examples.accepted
+            : status === 200 && examples.dryRun
+              ? examples.dryRun
+              : examples.response;
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }

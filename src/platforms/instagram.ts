@@ -20,6 +20,9 @@ const REFRESH_WINDOW_MS = 7 * 24 * 3600 * 1000;
 const CONTAINER_POLLS = 5;
 const CONTAINER_POLL_INTERVAL_MS = 2_000; // 5 × 2 s: a short reel; longer ones come back RETRYABLE
 const IMAGE_URL = /\.(jpe?g|png|webp)(\?|#|$)/i;
+
+/** How publish() sends a URL: an image by its extension, else a video (the rule pack judges it the same way). */
+export const isInstagramImageUrl = (url: string) => IMAGE_URL.test(url);
 // Graph error codes that mean "try again": unknown/transient, service down, rate limits.
 const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 341, 613]);
 

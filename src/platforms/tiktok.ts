@@ -14,6 +14,9 @@ const REFRESH_WINDOW_MS = 2 * 3600 * 1000;
 const PRIVACY_LEVEL = 'PUBLIC_TO_EVERYONE';
 const IMAGE_URL = /\.(jpe?g|webp)(\?|#|$)/i; // TikTok photo posts accept JPEG and WebP only
 
+/** How publish() sends a URL: a photo by its extension, else a video (the rule pack judges it the same way). */
+export const isTikTokPhotoUrl = (url: string) => IMAGE_URL.test(url);
+
 export type TikTokOptions = {
   /** One base URL for every TikTok host (the sandbox); absent → the real hosts. */
   baseUrl?: string;
@@ -63,7 +66,7 @@ function tokenFrom(body: Record<string, unknown>, now: Date, previous?: Platform
 }
 
 function publishRequest(post: PublishInput) {
-  const photos = post.mediaUrls.length > 0 && post.mediaUrls.every((u) => IMAGE_URL.test(u));
+  const photos = post.mediaUrls.length > 0 && post.mediaUrls.every(isTikTokPhotoUrl);
   const title = post.caption ?? undefined;
   if (photos) {
     return {

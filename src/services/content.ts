@@ -4,13 +4,45 @@ import { findContainer, insertContainer, listContainers } from '../db/queries/co
 import { emit, requestEvents } from '../events/emit.js';
 import { notFound } from '../http/errors.js';
 import { newId } from '../ids.js';
-import { containerView } from '../views/content-container.js';
+import type { MediaProbe } from '../platforms/media-probe.js';
+import { containerView, type MediaDetail } from '../views/content-container.js';
 import { initialApprovalStatus } from './approvals.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { requireProject } from './projects.js';
 
-/** Finished media by URL: the container is `completed` at once (nothing to render). */
-export async function uploadContent(ctx: Ctx, input: { projectId: string; media: string[]; caption?: string }) {
+/** A media item as uploaded: a URL, or a URL with what the partner knows of it. */
+export type MediaItem =
+  | string
+  | { url: string; contentType?: string; sizeBytes?: number; durationMs?: number; width?: number; height?: number };
+
+/** The declared metadata beside what the probe of the same URL saw (probes in `media`'s order). */
+export function mediaDetails(media: MediaItem[], probes: MediaProbe[]): MediaDetail[] {
+  return media.map((item, i) => {
+    const m = typeof item === 'string' ? { url: item } : item;
+    const p = probes[i] ?? { probed: false, contentType: null, sizeBytes: null, note: 'not probed' };
+    return {
+      url: m.url,
+      contentType: m.contentType ?? null,
+      sizeBytes: m.sizeBytes ?? null,
+      durationMs: m.durationMs ?? null,
+      width: m.width ?? null,
+      height: m.height ?? null,
+      probe: { probed: p.probed, contentType: p.contentType, sizeBytes: p.sizeBytes, note: p.note },
+    };
+  });
+}
+
+/**
+ * Finished media by URL: the container is `completed` at once (nothing to render). `probes`: what
+ * a HEAD/range read of each URL saw, made by the caller before this transaction opens.
+ */
+export async function uploadContent(
+  ctx: Ctx,
+  input: { projectId: string; media: MediaItem[]; caption?: string },
+  probes: MediaProbe[],
+) {
+  const details = mediaDetails(input.media, probes);
+  const media = details.map((d) => d.url);
   return withTransaction(ctx.db, async (tx) => {
     const { organizationId } = ctx.principal;
     await requireProject({ ...ctx, db: tx }, input.projectId, { lock: 'share', active: true });
@@ -23,7 +55,8 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
       project_id: input.projectId,
       status: 'completed' as const,
       creative_type: 'uploaded' as const,
-      media: input.media,
+      media,
+      media_details: details,
       caption: input.caption ?? null,
       created_at: now,
       updated_at: now,
@@ -33,12 +66,12 @@ export async function uploadContent(ctx: Ctx, input: { projectId: string; media:
       approval_note: null,
       rejection_reason: null,
     };
-    await insertContainer(tx, { ...row, media: JSON.stringify(input.media) });
+    await insertContainer(tx, { ...row, media: JSON.stringify(media), media_details: JSON.stringify(details) });
     await emit(
       tx,
       requestEvents(ctx, now),
       'content_container.created',
-      { containerId: row.id, creativeType: row.creative_type, mediaCount: input.media.length, approvalStatus },
+      { containerId: row.id, creativeType: row.creative_type, mediaCount: media.length, approvalStatus },
       { projectId: input.projectId },
     );
     return containerView(row);

@@ -25,8 +25,16 @@ export function targetProblem(account: LockedAccount | undefined, projectId: str
   return null;
 }
 
-/** Every target, in request order, against its locked row: the first that fails answers. */
-export function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[], projectId: string) {
+/**
+ * Every target, in request order, against its locked row: the first that fails answers. A
+ * validation (`requireConnected: false`) asks only that the accounts exist in the content's project.
+ */
+export function checkTargets(
+  targets: ScheduleTarget[],
+  accounts: LockedAccount[],
+  projectId: string,
+  { requireConnected = true } = {},
+) {
   const byId = new Map(accounts.map((a) => [a.id, a]));
   targets.forEach(({ socialAccountId }, i) => {
     const problem = targetProblem(byId.get(socialAccountId), projectId);
@@ -37,7 +45,7 @@ export function checkTargets(targets: ScheduleTarget[], accounts: LockedAccount[
       const message = `belongs to another project than the content (${projectId})`;
       throw invalidField(`targets.${i}.socialAccountId`, message);
     }
-    if (problem?.reason === 'account_not_connected') {
+    if (problem?.reason === 'account_not_connected' && requireConnected) {
       throw new ApiError(
         'CONFLICT',
         `Social account ${socialAccountId} is ${problem.accountStatus}; posts are only queued for connected accounts.`,

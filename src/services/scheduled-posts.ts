@@ -18,6 +18,7 @@ import { emit, emitMany, requestEvents } from '../events/emit.js';
 import { ApiError, invalidField, notFound } from '../http/errors.js';
 import { postView } from '../views/scheduled-post.js';
 import { requireNotGated, type ScheduleResult, stashScheduleIntent } from './approvals.js';
+import { dryRunResult, requireValidTargets, validateTargets } from './content-validation.js';
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { checkTargets, queuePosts, SCHEDULE_SKEW_MS, type ScheduleTarget } from './post-queue.js';
 import { requireProject } from './projects.js';
@@ -166,11 +167,12 @@ async function requireSchedulableContent(ctx: Ctx, tx: Tx, containerId: string) 
  * locked in id order and re-checked under the lock, so a concurrent revoke either commits first
  * (→ 409 here) or waits for this commit and then cancels what it queued. Content waiting for
  * approval: a schedule is stashed (202, src/services/approvals.ts), a publish-now refused (403).
+ * `dryRun`: every check, then the answer (200) instead of the writes.
  */
 export async function scheduleContent(
   ctx: Ctx,
-  input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[] },
-): Promise<ScheduleResult> {
+  input: { containerId: string; scheduledFor?: Date; targets: ScheduleTarget[]; dryRun?: boolean },
+): Promise<ScheduleResult | { status: 200; body: ReturnType<typeof dryRunResult> }> {
   const now = ctx.clock.now();
   const scheduledFor = wholeSeconds(input.scheduledFor ?? now);
   if (input.scheduledFor) requireFutureTime(scheduledFor, now);
@@ -183,7 +185,17 @@ export async function scheduleContent(
       await lockSocialAccounts(tx, ctx.principal, [...ids].sort()),
       container.project_id,
     );
-    if (container.approval_status === 'pending') {
+    // Platform rules (docs/platform-rules.md): a dry run answers them, a real request refuses on any issue.
+    const validation = validateTargets(container, input.targets, accounts);
+    const gated = container.approval_status === 'pending';
+    if (input.dryRun) {
+      return {
+        status: 200,
+        body: dryRunResult(validation, scheduledFor, gated ? 'schedule_intent' : 'scheduled_posts'),
+      };
+    }
+    requireValidTargets(validation);
+    if (gated) {
       return { status: 202, body: await stashScheduleIntent(ctx, tx, container, input.targets, scheduledFor) };
     }
     const summaries = await queuePosts(ctx, tx, container, input.targets, scheduledFor, accounts);

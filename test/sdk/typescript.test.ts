@@ -13,6 +13,7 @@ import {
   Layers,
   NotFoundError,
   PermissionDeniedError,
+  PlatformRuleViolationError,
   RateLimitError,
   ValidationError,
 } from '../../sdk/typescript/src/index.js';
@@ -176,6 +177,23 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
       'canceled',
     );
     assert.equal((await layers.scheduledPosts.get({ id: scheduledPosts[0]!.id })).status, 'canceled');
+  });
+
+  it('platform rules: media metadata, content.validate, dryRun, PlatformRuleViolationError', async () => {
+    const target = await server.accountWithPosts(0);
+    const longCut = { url: 'https://cdn.example.com/long.mp4', contentType: 'video/mp4', durationMs: 600_001 };
+    const container = await layers.content.upload({ projectId: server.projectId, media: [longCut] });
+    assert.deepEqual([container.media, container.mediaDetails[0]!.durationMs], [[longCut.url], 600_001]);
+    const targets = [{ socialAccountId: target, mode: 'publish' as const }];
+    const checked = await layers.content.validate({ containerId: container.id, targets });
+    assert.deepEqual([checked.valid, checked.targets[0]!.issues.map((i) => i.code)], [false, ['MEDIA_TOO_LONG']]);
+    const scheduledFor = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const dry = await layers.content.schedule({ containerId: container.id, scheduledFor, targets, dryRun: true });
+    assert.ok('dryRun' in dry && dry.wouldAnswer === 422, JSON.stringify(dry));
+    assert.equal(dry.lastResponse.status, 200);
+    const refused = await layers.content.publish({ containerId: container.id, targets }).catch((e) => e);
+    assert.ok(refused instanceof PlatformRuleViolationError && refused.status === 422, String(refused));
+    assert.equal(refused.targets[0]?.issues[0]?.code, 'MEDIA_TOO_LONG');
   });
 
   it('API keys: create (shown once), list masked, rotate (an idempotent replay, the same key), revoke', async () => {

@@ -67,6 +67,12 @@ def content(layers: Layers, project_id: str, account_id: str) -> None:
     layers.content.get(container_id=container["id"])
     for c in layers.content.list(project_id=project_id).auto_paging_iter():
         print(c["id"])
+    checked = layers.content.validate(container_id=container["id"], targets=[{"socialAccountId": account_id, "mode": "publish"}])
+    for target in checked["targets"]:
+        print(target["rulesVersion"], [issue["code"] for issue in target["issues"]])
+    dry = layers.content.schedule(container_id=container["id"], scheduled_for="2030-01-01T09:00:00Z",
+                                  targets=[{"socialAccountId": account_id, "mode": "publish"}], dry_run=True)
+    print(dry)
     created = layers.content.schedule(container_id=container["id"], scheduled_for="2030-01-01T09:00:00Z",
                                       targets=[{"socialAccountId": account_id, "mode": "publish"}])
     layers.content.publish(container_id=container["id"], targets=[{"socialAccountId": account_id, "mode": "draft"}])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Literal, Optional, Union
+from typing import Dict, List, Literal, Optional, Union, overload
 
 from ._base import ListPage, Requester, Resource
 from .types import (
@@ -15,10 +15,12 @@ from .types import (
     AuditLogEntry,
     CanceledScheduledPost,
     ContentContainer,
+    ContentValidation,
     DeletedWebhookEndpoint,
     KilledApiKey,
     LeaseRequest,
     LeasedAccount,
+    MediaItemInput,
     OAuthAuthorization,
     OAuthStatus,
     Organization,
@@ -29,6 +31,7 @@ from .types import (
     RevokeSocialAccountResponse,
     RotatedApiKey,
     ScheduleBlockedOnApproval,
+    ScheduleDryRun,
     ScheduleTarget,
     ScheduledPost,
     ScheduledPostsCreated,
@@ -51,6 +54,7 @@ OPERATION_METHODS = {
     "publishContent": "content.publish",
     "rejectContent": "content.reject",
     "scheduleContent": "content.schedule",
+    "validateContent": "content.validate",
     "releaseLeasedAccount": "leased_accounts.release",
     "listOrganizations": "organizations.list",
     "createOrganization": "organizations.create",
@@ -322,22 +326,54 @@ class ContentResource(Resource):
             extra_headers=extra_headers,
         )
 
+    @overload
     def publish(
         self,
         *,
         container_id: str,
         targets: List[ScheduleTarget],
+        dry_run: Literal[True],
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Dict[str, str]] = None,
-    ) -> ScheduledPostsCreated:
-        """POST /v1/content/{containerId}/publish: Publish content to 1–50 accounts now, all or nothing."""
+    ) -> ScheduleDryRun: ...
+
+    @overload
+    def publish(
+        self,
+        *,
+        container_id: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[Literal[False]] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ScheduledPostsCreated: ...
+
+    def publish(
+        self,
+        *,
+        container_id: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[bool] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Union[ScheduleDryRun, ScheduledPostsCreated]:
+        """POST /v1/content/{containerId}/publish: Publish content to 1–50 accounts now, all or nothing.
+
+        Args:
+            dry_run: `true`: run every check and answer 200 with the outcome; write nothing.
+        """
         return self._client.call(
             "publishContent",
             {
                 "containerId": container_id,
                 "targets": targets,
+                "dryRun": dry_run,
             },
             idempotency_key=idempotency_key,
             timeout=timeout,
@@ -372,21 +408,51 @@ class ContentResource(Resource):
             extra_headers=extra_headers,
         )
 
+    @overload
     def schedule(
         self,
         *,
         container_id: str,
         scheduled_for: str,
         targets: List[ScheduleTarget],
+        dry_run: Literal[True],
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Dict[str, str]] = None,
-    ) -> Union[ScheduledPostsCreated, ScheduleBlockedOnApproval]:
+    ) -> ScheduleDryRun: ...
+
+    @overload
+    def schedule(
+        self,
+        *,
+        container_id: str,
+        scheduled_for: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[Literal[False]] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Union[ScheduledPostsCreated, ScheduleBlockedOnApproval]: ...
+
+    def schedule(
+        self,
+        *,
+        container_id: str,
+        scheduled_for: str,
+        targets: List[ScheduleTarget],
+        dry_run: Optional[bool] = None,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> Union[ScheduleDryRun, ScheduledPostsCreated, ScheduleBlockedOnApproval]:
         """POST /v1/content/{containerId}/schedule: Schedule content to 1–50 accounts, all or nothing.
 
         Args:
             scheduled_for: When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC.
+            dry_run: `true`: run every check and answer 200 with the outcome; write nothing.
         """
         return self._client.call(
             "scheduleContent",
@@ -394,8 +460,30 @@ class ContentResource(Resource):
                 "containerId": container_id,
                 "scheduledFor": scheduled_for,
                 "targets": targets,
+                "dryRun": dry_run,
             },
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def validate(
+        self,
+        *,
+        container_id: str,
+        targets: List[ScheduleTarget],
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> ContentValidation:
+        """POST /v1/content/{containerId}/validate: Check content against each target platform’s rules, writing nothing."""
+        return self._client.call(
+            "validateContent",
+            {
+                "containerId": container_id,
+                "targets": targets,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
@@ -431,7 +519,7 @@ class ContentResource(Resource):
         self,
         *,
         project_id: str,
-        media: List[str],
+        media: List[Union[str, MediaItemInput]],
         caption: Optional[str] = None,
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
@@ -441,7 +529,7 @@ class ContentResource(Resource):
         """POST /v1/projects/{projectId}/content/upload: Upload finished content by URL.
 
         Args:
-            media: Finished media, 1–10 public https URLs, in order.
+            media: Finished media, 1–10 public https URLs (or URLs with metadata), in order.
         """
         return self._client.call(
             "uploadContent",

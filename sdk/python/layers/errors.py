@@ -37,6 +37,16 @@ class ValidationError(LayersError):
         return issues
 
 
+class PlatformRuleViolationError(ValidationError):
+    """422 ``PLATFORM_RULE_VIOLATION``: a target breaks its platform's rules (docs/platform-rules.md); nothing written."""
+
+    @property
+    def targets(self) -> List[Dict[str, Any]]:
+        """Every target as judged: ``{"socialAccountId", "platform", "valid", "issues", "warnings", ...}``."""
+        targets: List[Dict[str, Any]] = (self.details or {}).get("targets", [])
+        return targets
+
+
 class AuthenticationError(LayersError):
     """401 ``UNAUTHENTICATED``: missing, malformed, unknown or revoked API key."""
 
@@ -121,6 +131,7 @@ ERROR_CLASSES: Dict[str, Type[LayersError]] = {
     "CONFLICT": ConflictError,
     "IDEMPOTENCY_CONFLICT": IdempotencyConflictError,
     "CONTENT_REJECTED": ContentRejectedError,
+    "PLATFORM_RULE_VIOLATION": PlatformRuleViolationError,
     "PAYLOAD_TOO_LARGE": PayloadTooLargeError,
     "RATE_LIMITED": RateLimitError,
     "INTERNAL": InternalServerError,

@@ -25,6 +25,7 @@ __all__ = [
     "ContentContainerPage",
     "ContentRejectedWebhook",
     "ContentRejectedWebhookData",
+    "ContentValidation",
     "CreateApiKeyRequest",
     "CreateWebhookEndpointRequest",
     "DeletedWebhookEndpoint",
@@ -36,6 +37,9 @@ __all__ = [
     "LeaseRequestAssignedWebhookData",
     "LeasedAccount",
     "LeasedAccountPage",
+    "MediaDetail",
+    "MediaDetailProbe",
+    "MediaItemInput",
     "OAuthAuthorization",
     "OAuthStatus",
     "Organization",
@@ -43,6 +47,8 @@ __all__ = [
     "PendingSchedulePromotion",
     "PendingSchedulePromotionScheduledPostsItem",
     "PendingSchedulePromotionFailedTargetsItem",
+    "PlatformRuleIssue",
+    "PlatformRuleWarning",
     "PostCanceledWebhook",
     "PostCanceledWebhookData",
     "PostFailedWebhook",
@@ -68,6 +74,7 @@ __all__ = [
     "ScheduleBlockedOnApproval",
     "ScheduleBlockedOnApprovalTargetsItem",
     "ScheduleContentRequest",
+    "ScheduleDryRun",
     "ScheduleTarget",
     "ScheduledPost",
     "ScheduledPostLastError",
@@ -85,11 +92,13 @@ __all__ = [
     "SocialAccountRevokedWebhookData",
     "SocialAccountRevokedWebhookDataUpstreamRevocation",
     "SocialAccountSummary",
+    "TargetValidation",
     "TestPingWebhook",
     "TestPingWebhookData",
     "UpdateApprovalPolicyRequest",
     "UpdateWebhookEndpointRequest",
     "UploadContentRequest",
+    "ValidateContentRequest",
     "WebhookDelivery",
     "WebhookDeliveryPage",
     "WebhookEndpoint",
@@ -179,6 +188,8 @@ class ApprovedContent(TypedDict):
     status: Literal["processing", "completed", "failed"]
     creativeType: Literal["uploaded"]
     media: List[str]
+    #: Per item of `media`, what is known of it.
+    mediaDetails: List[MediaDetail]
     caption: Optional[str]
     #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
     approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
@@ -278,6 +289,8 @@ class ContentContainer(TypedDict):
     status: Literal["processing", "completed", "failed"]
     creativeType: Literal["uploaded"]
     media: List[str]
+    #: Per item of `media`, what is known of it.
+    mediaDetails: List[MediaDetail]
     caption: Optional[str]
     #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
     approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
@@ -326,6 +339,12 @@ class ContentRejectedWebhookData(TypedDict):
     droppedScheduleIntents: int
 
 
+class ContentValidation(TypedDict):
+    containerId: str
+    valid: bool
+    targets: List[TargetValidation]
+
+
 class _CreateApiKeyRequestRequired(TypedDict):
     name: str
     #: Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE).
@@ -364,7 +383,7 @@ class ErrorEnvelope(TypedDict):
 
 
 class _ErrorEnvelopeErrorRequired(TypedDict):
-    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
+    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "PLATFORM_RULE_VIOLATION", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
     message: str
     requestId: str
 
@@ -451,6 +470,44 @@ class LeasedAccountPage(TypedDict):
     nextCursor: Optional[str]
 
 
+class MediaDetail(TypedDict):
+    """One media item: the metadata declared at upload (null: not declared) and what its URL said."""
+
+    url: str
+    contentType: Optional[str]
+    sizeBytes: Optional[int]
+    durationMs: Optional[int]
+    width: Optional[int]
+    height: Optional[int]
+    #: What a HEAD / `Range: bytes=0-0` read of the URL said at upload.
+    probe: MediaDetailProbe
+
+
+class MediaDetailProbe(TypedDict):
+    """What a HEAD / `Range: bytes=0-0` read of the URL said at upload."""
+
+    #: The URL answered a HEAD (or range GET) with a type or length.
+    probed: bool
+    contentType: Optional[str]
+    sizeBytes: Optional[int]
+    #: What was tried and seen: `HEAD 200`, `GET range 206`, `timed out…`.
+    note: str
+
+
+class _MediaItemInputRequired(TypedDict):
+    url: str
+
+
+class MediaItemInput(_MediaItemInputRequired, total=False):
+    """A media URL with what you know of it; every field but `url` optional."""
+
+    contentType: str
+    sizeBytes: int
+    durationMs: int
+    width: int
+    height: int
+
+
 class OAuthAuthorization(TypedDict):
     authorizeUrl: str
     state: str
@@ -511,6 +568,28 @@ class _PendingSchedulePromotionFailedTargetsItemRequired(TypedDict):
 class PendingSchedulePromotionFailedTargetsItem(_PendingSchedulePromotionFailedTargetsItemRequired, total=False):
     #: With `account_not_connected`.
     accountStatus: str
+
+
+class PlatformRuleIssue(TypedDict):
+    #: e.g. `MEDIA_TOO_LARGE`, `CAPTION_TOO_LONG` (docs/platform-rules.md).
+    code: str
+    #: The field: `caption`, `media.0.sizeBytes`, `targets.1.captionOverride`…
+    path: str
+    #: The rule’s bound: a number, `{min, max}`, or the allowed types.
+    limit: Any
+    actual: Any
+    platform: Literal["tiktok", "instagram"]
+    rulesVersion: str
+    message: str
+
+
+class PlatformRuleWarning(TypedDict):
+    #: e.g. `UNKNOWN_SIZE`: a check that could not be made; the platform may refuse.
+    code: str
+    path: str
+    platform: Literal["tiktok", "instagram"]
+    rulesVersion: str
+    message: str
 
 
 class _PostCanceledWebhookRequired(TypedDict):
@@ -714,8 +793,13 @@ class ProjectPage(TypedDict):
     nextCursor: Optional[str]
 
 
-class PublishContentRequest(TypedDict):
+class _PublishContentRequestRequired(TypedDict):
     targets: List[ScheduleTarget]
+
+
+class PublishContentRequest(_PublishContentRequestRequired, total=False):
+    #: `true`: run every check and answer 200 with the outcome; write nothing.
+    dryRun: bool
 
 
 class RejectContentRequest(TypedDict):
@@ -729,6 +813,8 @@ class RejectedContent(TypedDict):
     status: Literal["processing", "completed", "failed"]
     creativeType: Literal["uploaded"]
     media: List[str]
+    #: Per item of `media`, what is known of it.
+    mediaDetails: List[MediaDetail]
     caption: Optional[str]
     #: Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final.
     approvalStatus: Literal["not_required", "pending", "approved", "rejected"]
@@ -821,10 +907,28 @@ class ScheduleBlockedOnApprovalTargetsItem(TypedDict):
     mode: Literal["publish", "draft"]
 
 
-class ScheduleContentRequest(TypedDict):
+class _ScheduleContentRequestRequired(TypedDict):
     #: When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC.
     scheduledFor: str
     targets: List[ScheduleTarget]
+
+
+class ScheduleContentRequest(_ScheduleContentRequestRequired, total=False):
+    #: `true`: run every check and answer 200 with the outcome; write nothing.
+    dryRun: bool
+
+
+class ScheduleDryRun(TypedDict):
+    """`dryRun: true`: every check of the request ran (content, approval, accounts, platform rules); nothing was written."""
+
+    dryRun: Literal[True]
+    valid: bool
+    #: The status the same request without `dryRun` would answer now.
+    wouldAnswer: Union[Literal[201], Literal[202], Literal[422]]
+    wouldCreate: Literal["scheduled_posts", "schedule_intent", "nothing"]
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    scheduledFor: str
+    targets: List[TargetValidation]
 
 
 class _ScheduleTargetRequired(TypedDict):
@@ -1020,6 +1124,19 @@ class SocialAccountSummary(TypedDict):
     disconnectedReason: Optional[str]
 
 
+class TargetValidation(TypedDict):
+    socialAccountId: str
+    platform: Literal["tiktok", "instagram"]
+    mode: Literal["publish", "draft"]
+    #: How the post goes out: TikTok `video`|`photo`, Instagram `reel`|`feed`.
+    format: str
+    #: The rule pack that judged it, e.g. `tiktok-2026-12-01`.
+    rulesVersion: str
+    valid: bool
+    issues: List[PlatformRuleIssue]
+    warnings: List[PlatformRuleWarning]
+
+
 class _TestPingWebhookRequired(TypedDict):
     #: The event id, `evt_<uuid>`: the same on every attempt.
     id: str
@@ -1059,12 +1176,16 @@ class UpdateWebhookEndpointRequest(TypedDict, total=False):
 
 
 class _UploadContentRequestRequired(TypedDict):
-    #: Finished media, 1–10 public https URLs, in order.
-    media: List[str]
+    #: Finished media, 1–10 public https URLs (or URLs with metadata), in order.
+    media: List[Union[str, MediaItemInput]]
 
 
 class UploadContentRequest(_UploadContentRequestRequired, total=False):
     caption: str
+
+
+class ValidateContentRequest(TypedDict):
+    targets: List[ScheduleTarget]
 
 
 class WebhookDelivery(TypedDict):

@@ -6,7 +6,7 @@ import time
 import unittest
 import uuid
 
-from layers import (ApprovalRequiredError, AuthenticationError, ConflictError, ContentRejectedError, InternalServerError,
+from layers import (PlatformRuleViolationError, ApprovalRequiredError, AuthenticationError, ConflictError, ContentRejectedError, InternalServerError,
                     Layers, NotFoundError, PermissionDeniedError, RateLimitError, ValidationError, response_of)
 
 from .support import SEED_PAGE, live_fixtures
@@ -106,6 +106,20 @@ class LiveServerTest(unittest.TestCase):
         listed = self.layers.scheduled_posts.list(project_id=FIXTURES["projectId"], status=["queued"], social_account_id=FIXTURES["scheduleAccountId"])
         self.assertEqual([p["id"] for p in listed["items"]], [post_id])
         self.assertEqual(self.layers.scheduled_posts.cancel(id=post_id)["status"], "canceled")
+
+    def test_platform_rules(self):
+        long_cut = {"url": "https://cdn.example.com/long.mp4", "contentType": "video/mp4", "durationMs": 600_001}
+        container = self.layers.content.upload(project_id=FIXTURES["projectId"], media=[long_cut])
+        self.assertEqual((container["media"], container["mediaDetails"][0]["durationMs"]), ([long_cut["url"]], 600_001))
+        targets = [{"socialAccountId": FIXTURES["scheduleAccountId"], "mode": "publish"}]
+        checked = self.layers.content.validate(container_id=container["id"], targets=targets)
+        self.assertEqual((checked["valid"], [i["code"] for i in checked["targets"][0]["issues"]]), (False, ["MEDIA_TOO_LONG"]))
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        dry = self.layers.content.schedule(container_id=container["id"], scheduled_for=when, targets=targets, dry_run=True)
+        self.assertEqual((dry["dryRun"], dry["wouldAnswer"], response_of(dry).status), (True, 422, 200))
+        with self.assertRaises(PlatformRuleViolationError) as refused:
+            self.layers.content.publish(container_id=container["id"], targets=targets)
+        self.assertEqual((refused.exception.status, refused.exception.targets[0]["issues"][0]["code"]), (422, "MEDIA_TOO_LONG"))
 
     def test_approval(self):
         project_id = FIXTURES["projectId"]

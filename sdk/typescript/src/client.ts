@@ -33,6 +33,15 @@ export type Args<Op extends OperationId> = Operations[Op]['pathParams'] &
 /** A result carries its HTTP response's request id, status and headers as `lastResponse` (not enumerable). */
 export type WithResponse<T> = T & { readonly lastResponse: ResponseInfo };
 export type Result<Op extends OperationId> = WithResponse<Operations[Op]['response']>;
+/**
+ * What a call answers for its arguments: with `dryRun: true` only the dry run's result, without it
+ * never (docs/platform-rules.md); a `dryRun` known only as a boolean may get either.
+ */
+type Answer<Op extends OperationId, A> = A extends { dryRun: true }
+  ? Extract<Operations[Op]['response'], { dryRun: true }>
+  : A extends { dryRun?: false | undefined }
+    ? Exclude<Operations[Op]['response'], { dryRun: true }>
+    : Operations[Op]['response'];
 type ItemOf<Op extends OperationId> = Operations[Op]['response'] extends { items: (infer I)[]; nextCursor: unknown }
   ? I
   : never;
@@ -44,15 +53,15 @@ export interface PagePromise<Page, Item> extends Promise<Page>, AsyncIterable<It
   /** Every item of every page, in order; refuses to collect more than `limit` (a guard against huge lists). */
   autoPagingToArray(options: { limit: number }): Promise<Item[]>;
 }
-type Call<Op extends OperationId> = [ItemOf<Op>] extends [never]
-  ? Promise<Result<Op>>
+type Call<Op extends OperationId, A = Args<Op>> = [ItemOf<Op>] extends [never]
+  ? Promise<WithResponse<Answer<Op, A>>>
   : PagePromise<Result<Op>, ItemOf<Op>>;
 /** A method's signature: `args` may be left out when every field is optional. */
 export type Method<Op extends OperationId> =
   // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is how a type asks "are all of T's fields optional?".
   {} extends Args<Op>
-    ? (args?: Args<Op>, options?: RequestOptions) => Call<Op>
-    : (args: Args<Op>, options?: RequestOptions) => Call<Op>;
+    ? <A extends Args<Op> = Args<Op>>(args?: A, options?: RequestOptions) => Call<Op, A>
+    : <A extends Args<Op>>(args: A, options?: RequestOptions) => Call<Op, A>;
 
 /** `layers.webhooks.verify(rawBody, signatureHeader, secret)`: the parsed event, or a WebhookSignatureError. */
 export type VerifyWebhook = <Data = Record<string, unknown>>(

@@ -1,3 +1,5 @@
+import type { TargetValidation } from './types.gen.js';
+
 /** One issue of a VALIDATION error: which field, and what is wrong with it. */
 export type ValidationIssue = { path: string; message: string };
 
@@ -37,6 +39,14 @@ export class ValidationError extends LayersError {
   override name = 'ValidationError';
   get issues(): ValidationIssue[] {
     return (this.details?.issues as ValidationIssue[] | undefined) ?? [];
+  }
+}
+/** 422 `PLATFORM_RULE_VIOLATION`: a schedule or publish target breaks its platform's rules; nothing was written. */
+export class PlatformRuleViolationError extends ValidationError {
+  override name = 'PlatformRuleViolationError';
+  /** Every target as judged: `{socialAccountId, platform, valid, issues, warnings, …}`. */
+  get targets(): TargetValidation[] {
+    return (this.details?.targets as TargetValidation[] | undefined) ?? [];
   }
 }
 /** 401 `UNAUTHENTICATED`: missing, malformed, unknown or revoked API key. */
@@ -121,6 +131,7 @@ export const ERROR_CLASSES: Record<string, ErrorClass> = {
   CONFLICT: ConflictError,
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
   CONTENT_REJECTED: ContentRejectedError,
+  PLATFORM_RULE_VIOLATION: PlatformRuleViolationError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   RATE_LIMITED: RateLimitError,
   INTERNAL: InternalServerError,

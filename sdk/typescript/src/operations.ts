@@ -45,6 +45,7 @@ export const OPERATION_METHODS = {
   listContent: 'content.list',
   scheduleContent: 'content.schedule',
   publishContent: 'content.publish',
+  validateContent: 'content.validate',
   approveContent: 'content.approve',
   rejectContent: 'content.reject',
 

@@ -73,6 +73,8 @@ export type ApprovedContent = {
   status: "processing" | "completed" | "failed";
   creativeType: "uploaded";
   media: string[];
+  /** Per item of `media`, what is known of it. */
+  mediaDetails: MediaDetail[];
   caption: string | null;
   /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
   approvalStatus: "not_required" | "pending" | "approved" | "rejected";
@@ -159,6 +161,8 @@ export type ContentContainer = {
   status: "processing" | "completed" | "failed";
   creativeType: "uploaded";
   media: string[];
+  /** Per item of `media`, what is known of it. */
+  mediaDetails: MediaDetail[];
   caption: string | null;
   /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
   approvalStatus: "not_required" | "pending" | "approved" | "rejected";
@@ -199,6 +203,11 @@ export type ContentRejectedWebhookData = {
   /** Stashed schedule requests dropped with it. */
   droppedScheduleIntents: number;
 };
+export type ContentValidation = {
+  containerId: string;
+  valid: boolean;
+  targets: TargetValidation[];
+};
 export type CreateApiKeyRequest = {
   name: string;
   /** Each must be a scope the calling key holds (else 403 FORBIDDEN_SCOPE). */
@@ -225,7 +234,7 @@ export type DeletedWebhookEndpoint = {
 };
 export type ErrorEnvelope = {
   error: {
-    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
+    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PLATFORM_RULE_VIOLATION" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
     message: string;
     requestId: string;
     details?: Record<string, unknown>;
@@ -299,6 +308,33 @@ export type LeasedAccountPage = {
   items: LeasedAccount[];
   nextCursor: string | null;
 };
+/** One media item: the metadata declared at upload (null: not declared) and what its URL said. */
+export type MediaDetail = {
+  url: string;
+  contentType: string | null;
+  sizeBytes: number | null;
+  durationMs: number | null;
+  width: number | null;
+  height: number | null;
+  /** What a HEAD / `Range: bytes=0-0` read of the URL said at upload. */
+  probe: {
+    /** The URL answered a HEAD (or range GET) with a type or length. */
+    probed: boolean;
+    contentType: string | null;
+    sizeBytes: number | null;
+    /** What was tried and seen: `HEAD 200`, `GET range 206`, `timed out…`. */
+    note: string;
+  };
+};
+/** A media URL with what you know of it; every field but `url` optional. */
+export type MediaItemInput = {
+  url: string;
+  contentType?: string;
+  sizeBytes?: number;
+  durationMs?: number;
+  width?: number;
+  height?: number;
+};
 export type OAuthAuthorization = {
   authorizeUrl: string;
   state: string;
@@ -348,6 +384,26 @@ export type PendingSchedulePromotion = {
     /** With `account_not_connected`. */
     accountStatus?: string;
   }>;
+};
+export type PlatformRuleIssue = {
+  /** e.g. `MEDIA_TOO_LARGE`, `CAPTION_TOO_LONG` (docs/platform-rules.md). */
+  code: string;
+  /** The field: `caption`, `media.0.sizeBytes`, `targets.1.captionOverride`… */
+  path: string;
+  /** The rule’s bound: a number, `{min, max}`, or the allowed types. */
+  limit: unknown;
+  actual: unknown;
+  platform: "tiktok" | "instagram";
+  rulesVersion: string;
+  message: string;
+};
+export type PlatformRuleWarning = {
+  /** e.g. `UNKNOWN_SIZE`: a check that could not be made; the platform may refuse. */
+  code: string;
+  path: string;
+  platform: "tiktok" | "instagram";
+  rulesVersion: string;
+  message: string;
 };
 /** A queued post was canceled: one event per post. */
 export type PostCanceledWebhook = {
@@ -516,6 +572,8 @@ export type ProjectPage = {
 };
 export type PublishContentRequest = {
   targets: ScheduleTarget[];
+  /** `true`: run every check and answer 200 with the outcome; write nothing. */
+  dryRun?: boolean;
 };
 export type RejectContentRequest = {
   /** Why, for your records (audit log, webhook). */
@@ -527,6 +585,8 @@ export type RejectedContent = {
   status: "processing" | "completed" | "failed";
   creativeType: "uploaded";
   media: string[];
+  /** Per item of `media`, what is known of it. */
+  mediaDetails: MediaDetail[];
   caption: string | null;
   /** Fixed at upload by the project’s approval policy: `pending` content is only scheduled (202, queued on approval), never published now; `rejected` is final. */
   approvalStatus: "not_required" | "pending" | "approved" | "rejected";
@@ -613,6 +673,19 @@ export type ScheduleContentRequest = {
   /** When to publish; must be in the future (30 s skew allowed). Stored in whole seconds. RFC 3339, `Z` or an offset; between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC. */
   scheduledFor: string;
   targets: ScheduleTarget[];
+  /** `true`: run every check and answer 200 with the outcome; write nothing. */
+  dryRun?: boolean;
+};
+/** `dryRun: true`: every check of the request ran (content, approval, accounts, platform rules); nothing was written. */
+export type ScheduleDryRun = {
+  dryRun: true;
+  valid: boolean;
+  /** The status the same request without `dryRun` would answer now. */
+  wouldAnswer: 201 | 202 | 422;
+  wouldCreate: "scheduled_posts" | "schedule_intent" | "nothing";
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  scheduledFor: string;
+  targets: TargetValidation[];
 };
 export type ScheduleTarget = {
   socialAccountId: string;
@@ -766,6 +839,18 @@ export type SocialAccountSummary = {
   disconnectedAt: string | null;
   disconnectedReason: string | null;
 };
+export type TargetValidation = {
+  socialAccountId: string;
+  platform: "tiktok" | "instagram";
+  mode: "publish" | "draft";
+  /** How the post goes out: TikTok `video`|`photo`, Instagram `reel`|`feed`. */
+  format: string;
+  /** The rule pack that judged it, e.g. `tiktok-2026-12-01`. */
+  rulesVersion: string;
+  valid: boolean;
+  issues: PlatformRuleIssue[];
+  warnings: PlatformRuleWarning[];
+};
 /** Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint. */
 export type TestPingWebhook = {
   /** The event id, `evt_<uuid>`: the same on every attempt. */
@@ -797,9 +882,12 @@ export type UpdateWebhookEndpointRequest = {
   scope?: "organization" | "all_children";
 };
 export type UploadContentRequest = {
-  /** Finished media, 1–10 public https URLs, in order. */
-  media: string[];
+  /** Finished media, 1–10 public https URLs (or URLs with metadata), in order. */
+  media: Array<string | MediaItemInput>;
   caption?: string;
+};
+export type ValidateContentRequest = {
+  targets: ScheduleTarget[];
 };
 export type WebhookDelivery = {
   id: string;
@@ -932,7 +1020,7 @@ export interface Operations {
     pathParams: { containerId: string };
     query: {};
     body: PublishContentRequest;
-    response: ScheduledPostsCreated;
+    response: ScheduleDryRun | ScheduledPostsCreated;
   };
   /** POST /v1/content/{containerId}/reject: Reject pending content; drops its stashed schedules */
   rejectContent: {
@@ -946,7 +1034,14 @@ export interface Operations {
     pathParams: { containerId: string };
     query: {};
     body: ScheduleContentRequest;
-    response: ScheduledPostsCreated | ScheduleBlockedOnApproval;
+    response: ScheduleDryRun | ScheduledPostsCreated | ScheduleBlockedOnApproval;
+  };
+  /** POST /v1/content/{containerId}/validate: Check content against each target platform’s rules, writing nothing */
+  validateContent: {
+    pathParams: { containerId: string };
+    query: {};
+    body: ValidateContentRequest;
+    response: ContentValidation;
   };
   /** DELETE /v1/leased-accounts/{socialAccountId}: Release a leased account: disconnect it, cancel its queued posts, stop its billing */
   releaseLeasedAccount: {
@@ -1348,6 +1443,7 @@ export const OPERATIONS = {
   publishContent: { method: 'POST', path: '/v1/content/{containerId}/publish', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   rejectContent: { method: 'POST', path: '/v1/content/{containerId}/reject', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
   scheduleContent: { method: 'POST', path: '/v1/content/{containerId}/schedule', pathParams: ['containerId'], query: [], body: 'required', idempotent: true },
+  validateContent: { method: 'POST', path: '/v1/content/{containerId}/validate', pathParams: ['containerId'], query: [], body: 'required', idempotent: false },
   releaseLeasedAccount: { method: 'DELETE', path: '/v1/leased-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: 'optional', idempotent: true },
   listOrganizations: { method: 'GET', path: '/v1/organizations', pathParams: [], query: ['status', 'limit', 'cursor'], body: false, idempotent: false },
   createOrganization: { method: 'POST', path: '/v1/organizations', pathParams: [], query: [], body: 'required', idempotent: true },

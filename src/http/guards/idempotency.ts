@@ -33,7 +33,9 @@ export function installIdempotency(app: FastifyInstance, deps: AppDeps) {
     const handler = route.handler;
     route.handler = async function (request, reply) {
       const raw = request.headers['idempotency-key'];
-      if (raw === undefined) return handler.call(this, request, reply);
+      // A dry run (docs/platform-rules.md) writes nothing, so it keeps nothing to replay either.
+      const dryRun = (request.body as { dryRun?: unknown } | undefined)?.dryRun === true;
+      if (raw === undefined || dryRun) return handler.call(this, request, reply);
       const key = Array.isArray(raw) ? (raw[0] ?? '') : raw;
       if (key.length < 1 || key.length > MAX_KEY_LENGTH || Array.isArray(raw)) {
         throw new ApiError('VALIDATION', `Idempotency-Key must be 1–${MAX_KEY_LENGTH} characters.`, {

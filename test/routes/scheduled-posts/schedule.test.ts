@@ -83,8 +83,8 @@ describeEachDb('schedule and publish content', (h) => {
         schedule(t, cnt, {
           scheduledFor: '2026-04-18T20:15:02.999Z',
           targets: [
-            { socialAccountId: tiktok, mode: 'publish' },
-            { socialAccountId: insta, mode: 'draft', captionOverride: 'For IG' },
+            { socialAccountId: tiktok, mode: 'draft' },
+            { socialAccountId: insta, mode: 'publish', captionOverride: 'For IG' },
           ],
         }),
       );
@@ -104,7 +104,7 @@ describeEachDb('schedule and publish content', (h) => {
         .selectFrom('scheduled_posts')
         .selectAll()
         .where('id', 'in', [a.id, b.id])
-        .orderBy('mode', 'desc')
+        .orderBy('mode', 'asc')
         .execute();
       assert.deepEqual(
         rows.map((r) => [
@@ -117,8 +117,8 @@ describeEachDb('schedule and publish content', (h) => {
           r.project_id,
         ]),
         [
-          [a.id, tiktok, 'publish', 'queued', null, cnt, t.projectId],
-          [b.id, insta, 'draft', 'queued', 'For IG', cnt, t.projectId],
+          [a.id, tiktok, 'draft', 'queued', null, cnt, t.projectId],
+          [b.id, insta, 'publish', 'queued', 'For IG', cnt, t.projectId],
         ],
       );
       for (const r of rows) {
@@ -141,7 +141,7 @@ describeEachDb('schedule and publish content', (h) => {
             containerId: cnt,
             socialAccountId: tiktok,
             platform: 'tiktok',
-            mode: 'publish',
+            mode: 'draft',
             status: 'queued',
             scheduledFor: IN_AN_HOUR,
           },
@@ -154,7 +154,7 @@ describeEachDb('schedule and publish content', (h) => {
             containerId: cnt,
             socialAccountId: insta,
             platform: 'instagram',
-            mode: 'draft',
+            mode: 'publish',
             status: 'queued',
             scheduledFor: IN_AN_HOUR,
           },
@@ -177,7 +177,7 @@ describeEachDb('schedule and publish content', (h) => {
             scheduledPostId: p.id,
             containerId: cnt,
             socialAccountId: [tiktok, insta][i],
-            mode: ['publish', 'draft'][i],
+            mode: ['draft', 'publish'][i],
             scheduledFor: IN_AN_HOUR,
           },
         })),
