@@ -69,6 +69,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
     progress(`${kind}: starting the server process and a fresh database`);
     const host = await spawn(kind);
     const { kind: k, serverVersion, driver, poolSize, rateLimitStore } = host.info;
+    progress(`${kind}: server process ${host.info.pid} (for perf record -p: docs/performance.md)`);
     databases.push({ kind: k, serverVersion, driver, poolSize, rateLimitStore });
     await withServer(host, opts.databaseUrl, config, async (client, backends) => {
       const ctx: Context = { host, client, config, progress, extras, cpu: () => startCpu(host.info.pid, backends) };
