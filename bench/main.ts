@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DbKind } from './host.js';
 import { type Report, renderMarkdown, renderText } from './report.js';
-import { runBench } from './run.js';
+import { MEASUREMENTS, runBench } from './run.js';
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -26,6 +26,8 @@ Options:
   --from FILE          print a saved JSON report instead of running
   --log-level LEVEL    the server's request logs: info (default, as deployed), warn or silent
   --profile DIR        run the server process under node --cpu-prof, profiles into DIR
+  --only LIST          only these measurements, comma-separated (no memory or aging figures; goals
+                       without a figure read MISS): ${MEASUREMENTS.map((m) => m.name).join(', ')}
   -h, --help           this text
 `;
 
@@ -41,6 +43,7 @@ async function main() {
       from: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       profile: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,6 +61,9 @@ async function main() {
   if (durationMs !== undefined && !(durationMs > 0))
     throw new UsageError('--duration: a positive number of milliseconds');
   const profileDir = values.profile && path.resolve(values.profile);
+  const only = values.only?.split(',').map((s) => s.trim());
+  const known = MEASUREMENTS.map((m) => m.name);
+  if (only?.some((name) => !known.includes(name))) throw new UsageError(`--only: some of ${known.join(', ')}`);
 
   const started = Date.now();
   const report = await runBench({
@@ -70,6 +76,7 @@ async function main() {
       'postgres://postgres@127.0.0.1:5432/test',
     durationMs,
     logLevel,
+    only,
     hostExecArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     progress: (msg) =>
       process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}\n`),

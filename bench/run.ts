@@ -29,11 +29,13 @@ export type RunOptions = {
   logLevel: HostOptions['logLevel'];
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   hostExecArgv?: string[];
+  /** Only these load/sequential measurements (by name), no memory or aging figures: for A/B runs and profiles. */
+  only?: string[];
   progress?: (msg: string) => void;
 };
 
 /** Under load, then sequential; the open loop needs the bare peak measured by revokeUnderLoad. */
-const MEASUREMENTS = [revokeUnderLoad, listUnderLoad, revokeOpenLoop, revokeScaling, filteredLists];
+export const MEASUREMENTS = [revokeUnderLoad, listUnderLoad, revokeOpenLoop, revokeScaling, filteredLists];
 const ONLY: Partial<Record<string, DbKind>> = { revokeOpenLoop: 'postgres' };
 
 /** Every measurement on every database, each against its own server process and fresh database. */
@@ -52,23 +54,27 @@ export async function runBench(opts: RunOptions): Promise<Report> {
     spawnHost({ kind, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel }, opts.hostExecArgv);
   // The memory goal is about the deployed server: dist/ (src/ through tsx costs ~50 MB more). A
   // full run builds it when missing or stale; --quick measures whatever bin/layers.mjs runs.
-  if (!opts.quick && !runsDist()) {
+  const { only } = opts;
+  if (!opts.quick && !only && !runsDist()) {
     progress('npm run build: the memory figures are the built server’s');
     execFileSync('bash', [fileURLToPath(new URL('../scripts/build.sh', import.meta.url))], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
   for (const kind of opts.databases) {
-    progress(`${kind}: idle memory of layers serve (fresh, then reopened)`);
-    figures.push(...(await serveMemory(kind, opts.databaseUrl, config.idleMs)));
+    if (!only) {
+      progress(`${kind}: idle memory of layers serve (fresh, then reopened)`);
+      figures.push(...(await serveMemory(kind, opts.databaseUrl, config.idleMs)));
+    }
     progress(`${kind}: starting the server process and a fresh database`);
     const host = await spawn(kind);
     const { kind: k, serverVersion, driver, poolSize, rateLimitStore } = host.info;
+    progress(`${kind}: server process ${host.info.pid} (for perf record -p: docs/performance.md)`);
     databases.push({ kind: k, serverVersion, driver, poolSize, rateLimitStore });
     await withServer(host, opts.databaseUrl, config, async (client, backends) => {
       const ctx: Context = { host, client, config, progress, extras, cpu: () => startCpu(host.info.pid, backends) };
       for (const measure of MEASUREMENTS) {
-        if ((ONLY[measure.name] ?? kind) !== kind) continue;
+        if ((ONLY[measure.name] ?? kind) !== kind || (only && !only.includes(measure.name))) continue;
         progress(`${kind}: maintenance before ${measure.name}: ${await host.maintain()}`);
         loadAverage.push({ at: `${kind} ${measure.name}`, load1: os.loadavg()[0]! });
         figures.push(...(await measure(ctx)));
@@ -79,7 +85,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
         cost(kind, 'server RSS after the run', after.rssMb, 'after warm-up', before.rssMb, 'MiB'),
       );
     });
-    if (kind !== 'pglite') continue;
+    if (kind !== 'pglite' || only) continue;
     progress(`${kind}: a fresh server and database for the aging measurement`);
     const fresh = await spawn(kind);
     await withServer(fresh, opts.databaseUrl, config, async (client) => {

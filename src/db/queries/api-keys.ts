@@ -1,10 +1,12 @@
-import type { CompiledQuery, InferResult, Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Queryable } from '../client.js';
+import { compiledOnce } from '../compiled.js';
 import type { ApiKeysTable } from '../schema.js';
 import { afterKeyset } from './keyset.js';
 
-function keyLookup(db: Queryable, keyId: string) {
-  return db
+// The guard runs it on every request: compiled once (src/db/compiled.ts).
+const keyLookup = compiledOnce((db, a: { keyId: string }) =>
+  db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
     .innerJoin('settings as s', (j) => j.onTrue())
@@ -25,22 +27,12 @@ function keyLookup(db: Queryable, keyId: string) {
       'o.parent_organization_id',
       's.global_kill_switch',
     ])
-    .where('k.id', '=', keyId);
-}
-
-type KeyWithSwitches = InferResult<ReturnType<typeof keyLookup>>[number];
-// Built and compiled once (both drivers compile PostgreSQL's SQL): the guard runs it on every
-// request, and Kysely's building and compiling cost more JavaScript than the rest of the guard.
-// Its text never changes, so on PostgreSQL it is one named statement, planned once per connection.
-let compiledKeyLookup: CompiledQuery<KeyWithSwitches> | undefined;
+    .where('k.id', '=', a.keyId),
+);
 
 /** The authentication lookup: key, its organization and every kill switch, in one query. */
-export async function findKeyWithSwitches(db: Queryable, keyId: string): Promise<KeyWithSwitches | undefined> {
-  // A plugin (a test's statement counter) sees queries as they are built: built here then.
-  if (db.getExecutor().plugins.length > 0) return keyLookup(db, keyId).executeTakeFirst();
-  compiledKeyLookup ??= keyLookup(db, '').compile();
-  const { rows } = await db.executeQuery<KeyWithSwitches>({ ...compiledKeyLookup, parameters: [keyId] });
-  return rows[0];
+export async function findKeyWithSwitches(db: Queryable, keyId: string) {
+  return keyLookup.first(db, { keyId });
 }
 
 export async function insertApiKey(db: Queryable, row: Insertable<ApiKeysTable>) {

@@ -1,5 +1,6 @@
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, type RawBuilder, sql } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
+import { compiledOnce } from '../compiled.js';
 import type { AccountEnv, ScheduledPostStatus, ScheduledPostsTable } from '../schema.js';
 import type { AuditBase } from './events.js';
 import type { Owner } from './owner.js';
@@ -47,6 +48,33 @@ export async function insertScheduledPosts(db: Queryable, rows: PostRow[]) {
   return result.rows;
 }
 
+type CancelArgs = AuditBase & { reason: string; scopeId: string; env: AccountEnv | null };
+
+// `job` is referenced twice, so it is evaluated once: one id for the posts and the row.
+const cancelIn = (inScope: (a: CancelArgs) => RawBuilder<unknown>) =>
+  compiledOnce(
+    (_tx: Queryable, a: CancelArgs) => sql<{ canceled: number }>`
+    WITH job AS (SELECT nextval(pg_get_serial_sequence('post_cancellations', 'id')) AS id),
+    canceled AS (
+      UPDATE scheduled_posts
+      SET status = 'canceled', cancel_reason = ${a.reason}, canceled_at = ${a.now}, updated_at = ${a.now},
+        cancellation_id = (SELECT id FROM job)
+      WHERE status = 'queued' AND ${inScope(a)}
+      RETURNING 1
+    ), counted AS (SELECT count(*)::int AS n FROM canceled),
+    recorded AS (
+      INSERT INTO post_cancellations (id, organization_id, api_key_id, request_id, reason, canceled_at, posts)
+      SELECT job.id, ${a.organizationId}, ${a.apiKeyId}, ${a.requestId}, ${a.reason}, ${a.now}, counted.n
+      FROM job, counted WHERE counted.n > 0
+    )
+    SELECT n AS canceled FROM counted`,
+  );
+const cancelByAccount = cancelIn((a) => sql`social_account_id = ${a.scopeId}`);
+const cancelByOrganization = cancelIn(
+  (a) => sql`project_id IN (SELECT id FROM projects WHERE organization_id = ${a.scopeId})`,
+);
+const cancelByProject = cancelIn((a) => sql`project_id = ${a.scopeId} AND env = ${a.env}`);
+
 /**
  * Cancels every queued post of an account (revoke, release) or of a project (archive) in one
  * statement, however many there are, and records them as ONE post_cancellations row (none when
@@ -60,29 +88,15 @@ export async function cancelQueuedPosts(
   reason: string,
   by: AuditBase,
 ): Promise<number> {
-  const inScope =
+  const { organizationId, apiKeyId, requestId, now } = by;
+  const args = { organizationId, apiKeyId, requestId, now, reason, env: null };
+  const [row] =
     'socialAccountId' in scope
-      ? sql`social_account_id = ${scope.socialAccountId}`
+      ? await cancelByAccount.rows(tx, { ...args, scopeId: scope.socialAccountId })
       : 'organizationId' in scope
-        ? sql`project_id IN (SELECT id FROM projects WHERE organization_id = ${scope.organizationId})`
-        : sql`project_id = ${scope.projectId} AND env = ${scope.env}`;
-  // `job` is referenced twice, so it is evaluated once: one id for the posts and the row.
-  const result = await sql<{ canceled: number }>`
-    WITH job AS (SELECT nextval(pg_get_serial_sequence('post_cancellations', 'id')) AS id),
-    canceled AS (
-      UPDATE scheduled_posts
-      SET status = 'canceled', cancel_reason = ${reason}, canceled_at = ${by.now}, updated_at = ${by.now},
-        cancellation_id = (SELECT id FROM job)
-      WHERE status = 'queued' AND ${inScope}
-      RETURNING 1
-    ), counted AS (SELECT count(*)::int AS n FROM canceled),
-    recorded AS (
-      INSERT INTO post_cancellations (id, organization_id, api_key_id, request_id, reason, canceled_at, posts)
-      SELECT job.id, ${by.organizationId}, ${by.apiKeyId}, ${by.requestId}, ${reason}, ${by.now}, counted.n
-      FROM job, counted WHERE counted.n > 0
-    )
-    SELECT n AS canceled FROM counted`.execute(tx);
-  return result.rows[0]!.canceled;
+        ? await cancelByOrganization.rows(tx, { ...args, scopeId: scope.organizationId })
+        : await cancelByProject.rows(tx, { ...args, scopeId: scope.projectId, env: scope.env });
+  return row!.canceled;
 }
 
 // The columns a partner sees of a post, with its account's platform.

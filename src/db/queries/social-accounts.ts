@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
+import { compiledOnce } from '../compiled.js';
 import type { SocialAccountsTable } from '../schema.js';
 import { afterKeyset } from './keyset.js';
 import type { Owner } from './owner.js';
@@ -57,9 +58,8 @@ export async function findSocialAccountView(db: Queryable, owner: Owner, id: str
     .executeTakeFirst();
 }
 
-/** Locks the account row: the lock every writer of the account and its posts takes first. */
-export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: string) {
-  return tx
+const accountForUpdate = compiledOnce((tx: Queryable, a: { id: string } & Owner) =>
+  tx
     .selectFrom('social_accounts')
     .select([
       'id',
@@ -71,33 +71,40 @@ export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: strin
       'token_wrapped_key',
       'token_version',
     ])
-    .where('id', '=', id)
-    .where('organization_id', '=', owner.organizationId)
-    .where('env', '=', owner.env)
-    .forUpdate()
-    .executeTakeFirst();
+    .where('id', '=', a.id)
+    .where('organization_id', '=', a.organizationId)
+    .where('env', '=', a.env)
+    .forUpdate(),
+);
+
+/** Locks the account row: the lock every writer of the account and its posts takes first. */
+export async function findSocialAccountForUpdate(tx: Tx, owner: Owner, id: string) {
+  return accountForUpdate.first(tx, { id, organizationId: owner.organizationId, env: owner.env });
 }
+
+const disconnect = compiledOnce((tx: Queryable, a: { id: string; reason: string; now: Date }) =>
+  tx
+    .updateTable('social_accounts')
+    .set((eb) => ({
+      status: 'disconnected',
+      disconnected_reason: a.reason,
+      disconnected_at: a.now,
+      token_ciphertext: null,
+      token_wrapped_key: null,
+      token_expires_at: null,
+      token_version: eb('token_version', '+', 1),
+      updated_at: a.now,
+    }))
+    .where('id', '=', a.id)
+    .returning(['id', 'status', 'disconnected_reason', 'disconnected_at', 'token_version']),
+);
 
 /**
  * Disconnects and erases the stored token, and its expiry with it (no token, nothing expires);
  * the version bump fences any late token write-back.
  */
 export async function disconnectSocialAccount(tx: Tx, id: string, reason: string, now: Date) {
-  return tx
-    .updateTable('social_accounts')
-    .set((eb) => ({
-      status: 'disconnected',
-      disconnected_reason: reason,
-      disconnected_at: now,
-      token_ciphertext: null,
-      token_wrapped_key: null,
-      token_expires_at: null,
-      token_version: eb('token_version', '+', 1),
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .returning(['id', 'status', 'disconnected_reason', 'disconnected_at', 'token_version'])
-    .executeTakeFirstOrThrow();
+  return disconnect.firstOrThrow(tx, { id, reason, now });
 }
 
 /** Operator-plane lookup, across organizations. */
@@ -126,35 +133,61 @@ export type SocialAccountFilter = {
   limit: number;
 };
 
+type ListArgs = Omit<SocialAccountFilter, 'owner' | 'after'> & Owner & { afterCreatedAt?: Date; afterId?: string };
+
+/** The list's query for one combination of filters (which are given, not their values). */
+function listQuery(shape: number) {
+  return compiledOnce((db: Queryable, a: ListArgs) => {
+    let q = db
+      .selectFrom('social_accounts')
+      .select([
+        'id',
+        'project_id',
+        'platform',
+        'handle',
+        'avatar_url',
+        'status',
+        'leased',
+        'connected_at',
+        'token_expires_at',
+        'disconnected_at',
+        'disconnected_reason',
+        'created_at',
+      ])
+      .where('organization_id', '=', a.organizationId)
+      .where('env', '=', a.env)
+      .where('project_id', '=', a.projectId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(a.limit);
+    if (shape & 1) q = q.where('platform', '=', a.platform!);
+    if (shape & 2) q = q.where('status', '=', a.status!);
+    if (shape & 4) q = q.where('leased', '=', a.leased!);
+    if (shape & 8) q = q.where(afterKeyset({ createdAt: a.afterCreatedAt!, id: a.afterId! }, 'asc'));
+    return q;
+  });
+}
+
+const listQueries = Array.from({ length: 16 }, (_, shape) => listQuery(shape));
+
 /** Oldest first (connection order), keyset-paginated on (created_at, id). */
 export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) {
-  let q = db
-    .selectFrom('social_accounts')
-    .select([
-      'id',
-      'project_id',
-      'platform',
-      'handle',
-      'avatar_url',
-      'status',
-      'leased',
-      'connected_at',
-      'token_expires_at',
-      'disconnected_at',
-      'disconnected_reason',
-      'created_at',
-    ])
-    .where('organization_id', '=', f.owner.organizationId)
-    .where('env', '=', f.owner.env)
-    .where('project_id', '=', f.projectId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(f.limit);
-  if (f.platform !== undefined) q = q.where('platform', '=', f.platform);
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.leased !== undefined) q = q.where('leased', '=', f.leased);
-  if (f.after) q = q.where(afterKeyset(f.after, 'asc'));
-  return q.execute();
+  const shape =
+    (f.platform !== undefined ? 1 : 0) |
+    (f.status !== undefined ? 2 : 0) |
+    (f.leased !== undefined ? 4 : 0) |
+    (f.after ? 8 : 0);
+  return listQueries[shape]!.rows(db, {
+    organizationId: f.owner.organizationId,
+    env: f.owner.env,
+    projectId: f.projectId,
+    platform: f.platform,
+    status: f.status,
+    leased: f.leased,
+    afterCreatedAt: f.after?.createdAt,
+    afterId: f.after?.id,
+    limit: f.limit,
+  });
 }
 
 /**

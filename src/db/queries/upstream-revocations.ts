@@ -1,33 +1,34 @@
 import type { Updateable } from 'kysely';
 import type { Queryable, Tx } from '../client.js';
+import { compiledOnce } from '../compiled.js';
 import type { Platform, UpstreamRevocationsTable } from '../schema.js';
 
+type RevocationJob = {
+  socialAccountId: string;
+  platform: Platform;
+  ciphertext: Uint8Array;
+  wrappedKey: Uint8Array;
+  tokenVersion: number;
+  now: Date;
+};
+
+const insertJob = compiledOnce((tx: Queryable, job: RevocationJob) =>
+  tx.insertInto('upstream_revocations').values({
+    social_account_id: job.socialAccountId,
+    platform: job.platform,
+    status: 'pending',
+    token_ciphertext: job.ciphertext,
+    token_wrapped_key: job.wrappedKey,
+    token_version: job.tokenVersion,
+    next_attempt_at: job.now,
+    created_at: job.now,
+    updated_at: job.now,
+  }),
+);
+
 /** Hands the sealed token to the upstream-revocation job, in the revoke's transaction. */
-export async function enqueueUpstreamRevocation(
-  tx: Tx,
-  job: {
-    socialAccountId: string;
-    platform: Platform;
-    ciphertext: Uint8Array;
-    wrappedKey: Uint8Array;
-    tokenVersion: number;
-    now: Date;
-  },
-) {
-  await tx
-    .insertInto('upstream_revocations')
-    .values({
-      social_account_id: job.socialAccountId,
-      platform: job.platform,
-      status: 'pending',
-      token_ciphertext: job.ciphertext,
-      token_wrapped_key: job.wrappedKey,
-      token_version: job.tokenVersion,
-      next_attempt_at: job.now,
-      created_at: job.now,
-      updated_at: job.now,
-    })
-    .execute();
+export async function enqueueUpstreamRevocation(tx: Tx, job: RevocationJob) {
+  await insertJob.rows(tx, job);
 }
 
 export async function findLatestUpstreamRevocation(db: Queryable, socialAccountId: string) {
