@@ -79,6 +79,9 @@ const MEANING: Record<ErrorCode, string> = {
     '`Idempotency-Key` reused with a different request (`details.reason` `different_request`), or its ' +
     'first use is still running (`in_progress`, with `Retry-After`)',
   CONTENT_REJECTED: 'scheduling or publishing content that was rejected (`details.containerId`)',
+  PLATFORM_QUOTA_EXCEEDED:
+    'the post would exceed the account’s platform publishing budget in a moving window (`details.socialAccountId`, ' +
+    '`windowStart`, `windowEnd`, `limit`, `used`, `earliestFreeSlot`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
   RATE_LIMITED:
     'the key’s budget for this endpoint class is spent, or this client address has sent too many ' +

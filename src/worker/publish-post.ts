@@ -18,6 +18,7 @@ import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
+import { checkPublishQuota } from './publish-quota.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -34,7 +35,7 @@ export const MAX_PUBLISH_ATTEMPTS = 6;
 export const RETRY_BASE_MS = 60 * 1000;
 export const RETRY_CAP_MS = 30 * 60 * 1000;
 
-export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded';
+export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded' | 'deferred';
 
 type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountForPublish>>>;
 type LockedPost = NonNullable<Awaited<ReturnType<typeof lockClaimedPost>>>;
@@ -83,6 +84,10 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
         now,
       );
     }
+    // The account's platform budget is spent: wait for the window to free (or fail past the bound).
+    const quota = await checkPublishQuota(deps, tx, { account, post, mode: target.mode, now });
+    if (quota && 'fail' in quota) return fail(deps, tx, post, quota.fail, now);
+    if (quota) return defer(tx, post, quota, now);
     await deps.fault?.('publisher:before-call');
     let called = await callPlatform(deps, account, target, post.id);
     // No answer, yet the post may be on the platform. The sandbox (test accounts) honours the key:
@@ -194,6 +199,12 @@ async function record(
 async function hold(tx: Tx, post: ClaimedPost, now: Date): Promise<PublishOutcome> {
   await requeueClaimedPost(tx, post.id, { retryAt: null, now });
   return 'held';
+}
+
+/** Back to the queue until its account's budget frees; `lastError` says why it waits. */
+async function defer(tx: Tx, post: ClaimedPost, q: { retryAt: Date; lastError: LastError }, now: Date) {
+  await requeueClaimedPost(tx, post.id, { retryAt: q.retryAt, lastError: q.lastError, now });
+  return 'deferred' as const;
 }
 
 async function fail(

@@ -27,6 +27,7 @@ from .errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    PlatformQuotaExceededError,
     RateLimitError,
     ReturnUrlNotAllowedError,
     ValidationError,
@@ -38,7 +39,7 @@ __all__ = [
     "LayersError", "ValidationError", "AuthenticationError", "PermissionDeniedError", "ReturnUrlNotAllowedError",
     "NotFoundError", "ConflictError", "IdempotencyConflictError", "PayloadTooLargeError", "RateLimitError",
     "InternalServerError", "KillSwitchError", "LayersConnectionError", "LayersTimeoutError", "to_camel", "__version__",
-    "ApprovalRequiredError", "ContentRejectedError",
+    "ApprovalRequiredError", "ContentRejectedError", "PlatformQuotaExceededError",
     "ListPage", "ResponseInfo", "RateLimit", "response_of",
     "verify_webhook", "WebhookEvent", "WebhookSignatureError", "DEFAULT_TOLERANCE_SECONDS", "SIGNATURE_HEADER",
 ]
