@@ -10,7 +10,7 @@ export type PublishingQuota = {
   limit: number;
   windowSeconds: number;
   source: QuotaSource;
-  /** What the platform says it counted in the window ending now (posts made outside this API too); null: it does not say. */
+  /** What the platform counted in the window ending now (posts made outside this API too); null: not said. */
   used: number | null;
 };
 

@@ -1,3 +1,4 @@
+import { toWire } from '../clock.js';
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import type { Tx } from '../db/client.js';
 import { findScheduledFor } from '../db/queries/publish-quotas.js';
@@ -58,14 +59,14 @@ export async function checkPublishQuota(
     return { fail: { code: 'PLATFORM_QUOTA_EXHAUSTED', message } };
   }
   const at = new Date(Math.ceil(retryAt / 1000) * 1000);
+  const outside = ledger.outside ? `, ${ledger.outside} made outside this API` : '';
   const message =
     `The account's ${account.platform} publishing budget (${budget}) is spent ` +
-    `(${inWindow.length} in the last ${windowMs / 3_600_000} h${ledger.outside ? `, ${ledger.outside} made outside this API` : ''}); ` +
-    `waiting until ${at.toISOString()}.`;
+    `(${inWindow.length} in the last ${windowMs / 3_600_000} h${outside}); waiting until ${toWire(at)}.`;
   return { retryAt: at, lastError: { code: 'PLATFORM_QUOTA_EXHAUSTED', message } };
 }
 
-/** Reads the budget from the platform where it says (TikTok: no call) and stores it; a failed read keeps the last one. */
+/** Reads the budget where the platform says it (TikTok: no call) and stores it; a failed read keeps the last. */
 async function refreshQuota(deps: WorkerDeps, tx: Tx, account: Account, now: Date) {
   if (!account.token_ciphertext || !account.token_wrapped_key) return; // the publish fails on that itself
   let token: PlatformToken;
