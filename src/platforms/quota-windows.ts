@@ -72,7 +72,8 @@ export type Violation = { windowStart: number; windowEnd: number; used: number }
 /** The first window containing a new post at `t` that it would push past the limit, or null. */
 export function firstViolation(ledger: Ledger, t: number): Violation | null {
   const { limit, windowMs } = ledger.budget;
-  const ends = [t, ...ledger.times.filter((x) => x >= t && x < t + windowMs)];
+  const { times } = ledger; // ascending: the later posts within a window of t are one slice
+  const ends = [t, ...times.slice(upperBound(times, t - 1), upperBound(times, t + windowMs - 1))];
   for (const end of ends) {
     const used = countIn(ledger.times, end - windowMs, end);
     if (used + 1 > limit) return { windowStart: end - windowMs, windowEnd: end, used };
