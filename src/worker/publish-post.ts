@@ -18,7 +18,7 @@ import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
-import { checkPublishQuota } from './publish-quota.js';
+import { checkPublishQuota, quotaRefusal } from './publish-quota.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -181,6 +181,9 @@ async function record(
     await markNeedsReauth(tx, post, account, message, now);
     return fail(deps, tx, post, { code: 'CREDENTIAL_INVALID', message }, now, attemptedAt);
   }
+  const refusal = await quotaRefusal(tx, post.id, err, message, now); // spent by posts made meanwhile elsewhere
+  if (refusal && 'fail' in refusal) return fail(deps, tx, post, refusal.fail, now, attemptedAt);
+  if (refusal) return defer(tx, post, { ...refusal, attemptedAt }, now);
   if (kind === 'PERMANENT') return fail(deps, tx, post, { code: 'PLATFORM_REJECTED', message }, now, attemptedAt);
   const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
   if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
@@ -202,8 +205,13 @@ async function hold(tx: Tx, post: ClaimedPost, now: Date): Promise<PublishOutcom
 }
 
 /** Back to the queue until its account's budget frees; `lastError` says why it waits. */
-async function defer(tx: Tx, post: ClaimedPost, q: { retryAt: Date; lastError: LastError }, now: Date) {
-  await requeueClaimedPost(tx, post.id, { retryAt: q.retryAt, lastError: q.lastError, now });
+async function defer(
+  tx: Tx,
+  post: ClaimedPost,
+  q: { retryAt: Date; lastError: LastError; attemptedAt?: Date },
+  now: Date,
+) {
+  await requeueClaimedPost(tx, post.id, { ...q, now });
   return 'deferred' as const;
 }
 

@@ -66,6 +66,34 @@ export async function checkPublishQuota(
   return { retryAt: at, lastError: { code: 'PLATFORM_QUOTA_EXHAUSTED', message } };
 }
 
+/**
+ * The platform refused the publish for its budget after all (posts made elsewhere between our read
+ * and the call): Instagram's code 9 on media_publish, TikTok's spam_risk_too_many_posts. Not a
+ * rejection of the post: it waits as a deferral does — we cannot know when the window frees, so
+ * it asks again in an hour — within the same bound. null: another failure.
+ */
+export async function quotaRefusal(
+  tx: Tx,
+  postId: string,
+  err: unknown,
+  message: string,
+  now: Date,
+): Promise<QuotaDecision> {
+  if (!isPlatformError(err)) return null;
+  const refused =
+    (err.platform === 'instagram' && err.endpoint === 'media_publish' && err.platformCode === '9') ||
+    (err.platform === 'tiktok' && err.platformCode === 'spam_risk_too_many_posts');
+  if (!refused) return null;
+  const retryAt = new Date(now.getTime() + OUTSIDE_RECHECK_MS);
+  if (retryAt.getTime() > (await findScheduledFor(tx, postId)).getTime() + MAX_QUOTA_WAIT_MS) {
+    return { fail: { code: 'PLATFORM_QUOTA_EXHAUSTED', message: `${message}; not sent within the quota bound.` } };
+  }
+  return {
+    retryAt,
+    lastError: { code: 'PLATFORM_QUOTA_EXHAUSTED', message: `${message}; waiting until ${toWire(retryAt)}.` },
+  };
+}
+
 /** Reads the budget where the platform says it (TikTok: no call) and stores it; a failed read keeps the last. */
 async function refreshQuota(deps: WorkerDeps, tx: Tx, account: Account, now: Date) {
   if (!account.token_ciphertext || !account.token_wrapped_key) return; // the publish fails on that itself

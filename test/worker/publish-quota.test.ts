@@ -109,6 +109,33 @@ describeEachDb('worker: publishing quotas', (h) => {
     assert.equal(audit.length, 1);
   });
 
+  it('the platform refuses for its budget after all (a post made elsewhere between our read and the call): the post waits, not failed', async () => {
+    const t = await h.tenant();
+    const account = await sandboxAccount(h, t, fx, 'instagram', new Date(Date.now() + 30 * DAY));
+    const { externalAccountId } = account;
+    fx.sandbox.setQuota({ platform: 'instagram', externalAccountId, limit: 1 });
+    const start = new Date(Math.ceil(Date.now() / 1000) * 1000);
+    const id = await h.atTime(start, () => publishNow(t, account.id));
+    const raced = workerDeps(h, fx, {
+      fault: async (point) => {
+        if (point === 'publisher:before-call')
+          fx.sandbox.setQuota({ platform: 'instagram', externalAccountId, usedOutside: 1 });
+      },
+    });
+    const pass = await h.atTime(start, () => runPublisher(raced));
+    assert.equal(pass.deferred, 1, JSON.stringify(pass));
+    const refused = fx.sandbox.calls('instagram.publish').filter((c) => c.token === account.token.accessToken);
+    assert.deepEqual(
+      refused.map((c) => c.status),
+      [400],
+      'one call, refused by the platform',
+    );
+    const post = await getPost(t, id);
+    assert.deepEqual([post.status, post.lastError.code], ['queued', 'PLATFORM_QUOTA_EXHAUSTED'], JSON.stringify(post));
+    assert.match(post.lastError.message, /media_publish.*9.*waiting until/);
+    assert.equal((await row(id)).retry_at?.toISOString(), new Date(start.getTime() + HOUR).toISOString());
+  });
+
   it('TikTok (no quota endpoint): our own count; the post over the budget waits for the first one to leave the window, then goes out', async () => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
