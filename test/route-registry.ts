@@ -139,6 +139,14 @@ export const ROUTES: RouteCase[] = [
     path: async (h, t) => `/v1/social-accounts/${await h.account(t)}`,
   },
   {
+    method: 'GET',
+    route: '/v1/social-accounts/{socialAccountId}/quota',
+    scope: 'social:read',
+    rateClass: 'read-light',
+    owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}/quota`,
+  },
+  {
     method: 'DELETE',
     route: '/v1/social-accounts/{socialAccountId}',
     scope: 'social:write',

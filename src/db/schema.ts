@@ -96,6 +96,12 @@ export interface SocialAccountsTable {
   token_refresh_after: Timestamp | null;
   /** Which platform its calls go to: the real one (`live`) or the sandbox (`test`) (migration 0007). */
   env: ColumnType<AccountEnv, AccountEnv | undefined, AccountEnv>;
+  /** The platform's publishing budget, as last read (migration 0020); NULL: the platform's default. */
+  publish_quota_limit: number | null;
+  publish_quota_window_seconds: number | null;
+  publish_quota_source: 'platform' | 'default' | null;
+  publish_quota_platform_used: number | null;
+  publish_quota_checked_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

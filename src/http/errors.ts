@@ -22,6 +22,7 @@ export const ERRORS = {
   IDEMPOTENCY_CONFLICT: { code: 'IDEMPOTENCY_CONFLICT', status: 409 },
   CONTENT_REJECTED: { code: 'CONTENT_REJECTED', status: 409 }, // schedule or publish of rejected content
   PLATFORM_RULE_VIOLATION: { code: 'PLATFORM_RULE_VIOLATION', status: 422 }, // a target breaks its platform's rules
+  PLATFORM_QUOTA_EXCEEDED: { code: 'PLATFORM_QUOTA_EXCEEDED', status: 409 }, // past an account's publishing budget
   PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413 },
   RATE_LIMITED: { code: 'RATE_LIMITED', status: 429 },
   INTERNAL: { code: 'INTERNAL', status: 500 },

@@ -118,6 +118,32 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
   getSocialAccount: {
     response: { ...ACCOUNT_SUMMARY, queuedScheduledPosts: 4, upstreamRevocation: null },
   },
+  getSocialAccountQuota: {
+    response: {
+      socialAccountId: I.socialAccount,
+      platform: 'tiktok',
+      limit: 15,
+      windowSeconds: 86400,
+      source: 'default',
+      checkedAt: UPDATED,
+      current: {
+        windowStart: '2026-04-17T19:20:47Z',
+        windowEnd: UPDATED,
+        used: 15,
+        remaining: 0,
+        usedOutsideApi: 0,
+      },
+      nextFreeSlot: '2026-04-19T08:00:01Z',
+      upcoming: [
+        {
+          windowStart: '2026-04-18T19:20:47Z',
+          windowEnd: '2026-04-19T19:20:47Z',
+          scheduled: 6,
+          nextFreeSlot: '2026-04-19T08:00:01Z',
+        },
+      ],
+    },
+  },
   revokeSocialAccount: {
     response: {
       socialAccountId: I.socialAccount,

@@ -82,6 +82,9 @@ const MEANING: Record<ErrorCode, string> = {
   PLATFORM_RULE_VIOLATION:
     'schedule or publish to a target whose platform rules the content breaks (`details.targets[].issues`, ' +
     'docs/platform-rules.md); nothing was written',
+  PLATFORM_QUOTA_EXCEEDED:
+    'the post would exceed the account’s platform publishing budget in a moving window (`details.socialAccountId`, ' +
+    '`windowStart`, `windowEnd`, `limit`, `used`, `earliestFreeSlot`)',
   PAYLOAD_TOO_LARGE: 'request body over 1 MiB',
   RATE_LIMITED:
     'the key’s budget for this endpoint class is spent, or this client address has sent too many ' +

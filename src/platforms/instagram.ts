@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, systemClock } from '../clock.js';
 import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
+import { DEFAULT_PUBLISH_QUOTAS } from './quotas.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
 
@@ -219,6 +220,25 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       const mediaId = str(body.id);
       if (!mediaId) throw new PlatformError('RETRYABLE', 'instagram', 'media_publish', 'answer carried no id');
       return { externalId: mediaId, externalUrl: null };
+    },
+
+    async readPublishingQuota(token, externalAccountId) {
+      const url = new URL(graph(`/${encodeURIComponent(externalAccountId)}/content_publishing_limit`));
+      url.searchParams.set('fields', 'config,quota_usage');
+      url.searchParams.set('access_token', token.accessToken);
+      const endpoint = 'content_publishing_limit';
+      const body = ok(endpoint, await call(endpoint, { method: 'GET', url: url.toString() }));
+      // `{data: [{quota_usage, config: {quota_total, quota_duration}}]}`; a missing config keeps the default.
+      const row = (Array.isArray(body.data) ? body.data[0] : undefined) as Record<string, unknown> | undefined;
+      const config = (row?.config ?? {}) as Record<string, unknown>;
+      const used = Number(row?.quota_usage);
+      if (!Number.isInteger(used) || used < 0)
+        throw new PlatformError('RETRYABLE', 'instagram', endpoint, 'answer carried no quota_usage');
+      const limit = Number(config.quota_total);
+      const windowSeconds = Number(config.quota_duration);
+      if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(windowSeconds) || windowSeconds <= 0)
+        return { ...DEFAULT_PUBLISH_QUOTAS.instagram, source: 'default', used };
+      return { limit, windowSeconds, source: 'platform', used };
     },
 
     async revokeToken() {

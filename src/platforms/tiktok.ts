@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.js';
 import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
+import { defaultPublishingQuota } from './quotas.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
 
@@ -181,6 +182,11 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
         throw new PlatformError('RETRYABLE', 'tiktok', 'post/publish', 'answer carried no publish_id', res.status);
       // The public post id arrives later (publish/status/fetch); the publish_id is the handle until then.
       return { externalId: publishId, externalUrl: null };
+    },
+
+    async readPublishingQuota() {
+      // TikTok offers no quota endpoint: the documented default, not read from the platform.
+      return defaultPublishingQuota('tiktok');
     },
 
     async revokeToken(token) {

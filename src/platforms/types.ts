@@ -1,7 +1,8 @@
 import type { PlatformToken } from '../crypto/token-envelope.js';
 import type { Platform } from '../db/schema.js';
+import type { PublishingQuota } from './quotas.js';
 
-export type { Platform, PlatformToken };
+export type { Platform, PlatformToken, PublishingQuota };
 
 /** The authorization request; `codeChallenge` is the S256 PKCE challenge (ignored where unsupported). */
 export type AuthorizeParams = { state: string; redirectUri: string; scopes?: string[]; codeChallenge?: string };
@@ -41,6 +42,11 @@ export interface PlatformAdapter {
   refreshToken(token: PlatformToken): Promise<PlatformToken>;
   /** Real platforms ignore `idempotencyKey`; the sandbox honours it (Idempotency-Key header). */
   publish(token: PlatformToken, post: PublishInput, idempotencyKey: string): Promise<PublishResult>;
+  /**
+   * The account's publishing budget: read from the platform where it offers a way (Instagram's
+   * content_publishing_limit, `source: 'platform'`), else the documented default (`'default'`).
+   */
+  readPublishingQuota(token: PlatformToken, externalAccountId: string): Promise<PublishingQuota>;
   /** RFC 7009 revocation of the grant behind `token`. */
   revokeToken(token: PlatformToken): Promise<RevokeResult>;
 }

@@ -5,6 +5,7 @@ import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp } from '../http/schemas.js';
 import { idParam } from '../ids.js';
 import { DEFAULT_LIMIT } from '../services/pagination.js';
+import { getSocialAccountQuota } from '../services/publish-quotas.js';
 import { getSocialAccount, listProjectSocialAccounts, revokeSocialAccount } from '../services/social-accounts.js';
 
 const Params = z.object({ socialAccountId: idParam('sa').meta({ description: 'Account id, `sa_<uuid>`.' }) });
@@ -66,6 +67,49 @@ const SocialAccount = z
   })
   .meta({ id: 'SocialAccount' });
 
+const QuotaWindow = z
+  .object({
+    windowStart: Timestamp,
+    windowEnd: Timestamp,
+    scheduled: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Posts that spend the budget in [windowStart, windowEnd).' }),
+    nextFreeSlot: Timestamp.nullable().meta({
+      description: 'The earliest instant in this window where one more post fits every moving window; null: none.',
+    }),
+  })
+  .meta({ id: 'PublishingQuotaWindow' });
+
+const Quota = z
+  .object({
+    socialAccountId: z.string(),
+    platform: z.enum(['tiktok', 'instagram']),
+    limit: z.number().int().min(0).meta({ description: 'Posts allowed in any moving window of `windowSeconds`.' }),
+    windowSeconds: z.number().int().min(1),
+    source: z
+      .enum(['platform', 'default'])
+      .meta({ description: '`platform`: read from the platform at `checkedAt`; `default`: the documented default.' }),
+    checkedAt: Timestamp.nullable(),
+    current: z
+      .object({
+        windowStart: Timestamp,
+        windowEnd: Timestamp,
+        used: z.number().int().min(0),
+        remaining: z.number().int().min(0),
+        usedOutsideApi: z
+          .number()
+          .int()
+          .min(0)
+          .meta({ description: 'Of `used`: posts the platform reported beyond ours (made outside this API).' }),
+      })
+      .meta({ description: 'The window ending now: what the platform would accept at this instant.' }),
+    nextFreeSlot: Timestamp.nullable().meta({ description: 'The earliest instant from now where one more post fits.' }),
+    upcoming: z.array(QuotaWindow),
+  })
+  .meta({ id: 'PublishingQuota' });
+
 export const socialAccountRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
@@ -97,6 +141,25 @@ export const socialAccountRoutes =
         },
       },
       async (request) => getSocialAccount(ctxOf(request, deps), request.params),
+    );
+
+    app.get(
+      '/social-accounts/:socialAccountId/quota',
+      {
+        config: { scope: 'social:read' },
+        schema: {
+          operationId: 'getSocialAccountQuota',
+          summary: 'Get a social account’s platform publishing budget and its windows',
+          description:
+            'The account’s publishing budget on its platform (read from the platform where it says, else the ' +
+            'documented default), the moving window ending now, and the next week’s windows with their next free ' +
+            'slot. Schedules that would exceed it answer 409 `PLATFORM_QUOTA_EXCEEDED` (docs/platform-rules.md).',
+          tags: ['Social accounts'],
+          params: Params,
+          response: { 200: Quota, ...errorResponses(...GUARD_ERRORS, 404) },
+        },
+      },
+      async (request) => getSocialAccountQuota(ctxOf(request, deps), request.params),
     );
 
     app.get(

@@ -14,6 +14,7 @@ import { ApiError } from '../http/errors.js';
 import { newId } from '../ids.js';
 import { isPlatformError, type Platform, type PlatformGrant, type PlatformProfile } from '../platforms/index.js';
 import { adaptersFor, redirectUri } from './oauth.js';
+import { readBudgetAtConnect } from './publish-quotas.js';
 
 type CallbackDeps = Pick<AppDeps, 'db' | 'clock' | 'tokenCrypto' | 'platforms' | 'publicUrl'> & {
   log: FastifyBaseLogger;
@@ -75,6 +76,7 @@ export async function completeOAuthCallback(
   }
   try {
     const socialAccountId = await withTransaction(deps.db, (tx) => bindGrant(deps, tx, state, grant, profile));
+    await readBudgetAtConnect(deps, adapter, grant.token, { id: socialAccountId, ...profile });
     return backTo(state, { status: 'completed', socialAccountId });
   } catch (err) {
     if (err instanceof BindRefused) return fail(err.reason);

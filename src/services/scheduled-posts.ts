@@ -22,6 +22,7 @@ import { dryRunResult, requireValidTargets, validateTargets } from './content-va
 import { cursorId, cursorInstant, listCursor, page } from './pagination.js';
 import { checkTargets, queuePosts, SCHEDULE_SKEW_MS, type ScheduleTarget } from './post-queue.js';
 import { requireProject } from './projects.js';
+import { requirePublishQuota, requirePublishQuotas } from './publish-quotas.js';
 
 // Scheduled posts: created from content (schedule / publish now), read, rescheduled, canceled.
 // Every writer takes the account row lock before touching a post of that account.
@@ -106,6 +107,13 @@ export async function rescheduleScheduledPost(ctx: Ctx, input: { id: string; sch
   requireFutureTime(scheduledFor, now);
   return withTransaction(ctx.db, async (tx) => {
     const post = await lockQueuedPost(ctx, tx, input.id);
+    await requirePublishQuota(
+      tx,
+      { socialAccountId: post.social_account_id, mode: post.mode },
+      scheduledFor,
+      now,
+      post.id,
+    );
     await rescheduleQueuedPost(tx, post.id, scheduledFor, now);
     const change = {
       socialAccountId: post.social_account_id,
@@ -198,6 +206,7 @@ export async function scheduleContent(
     if (gated) {
       return { status: 202, body: await stashScheduleIntent(ctx, tx, container, input.targets, scheduledFor) };
     }
+    await requirePublishQuotas(tx, input.targets, scheduledFor, now);
     const summaries = await queuePosts(ctx, tx, container, input.targets, scheduledFor, accounts);
     return { status: 201, body: { scheduledPosts: summaries } };
   });

@@ -18,6 +18,7 @@ import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
+import { checkPublishQuota, quotaRefusal } from './publish-quota.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -34,7 +35,7 @@ export const MAX_PUBLISH_ATTEMPTS = 6;
 export const RETRY_BASE_MS = 60 * 1000;
 export const RETRY_CAP_MS = 30 * 60 * 1000;
 
-export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded';
+export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded' | 'deferred';
 
 type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountForPublish>>>;
 type LockedPost = NonNullable<Awaited<ReturnType<typeof lockClaimedPost>>>;
@@ -83,6 +84,10 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
         now,
       );
     }
+    // The account's platform budget is spent: wait for the window to free (or fail past the bound).
+    const quota = await checkPublishQuota(deps, tx, { account, post, mode: target.mode, now });
+    if (quota && 'fail' in quota) return fail(deps, tx, post, quota.fail, now);
+    if (quota) return defer(tx, post, quota, now);
     await deps.fault?.('publisher:before-call');
     let called = await callPlatform(deps, account, target, post.id);
     // No answer, yet the post may be on the platform. The sandbox (test accounts) honours the key:
@@ -176,6 +181,9 @@ async function record(
     await markNeedsReauth(tx, post, account, message, now);
     return fail(deps, tx, post, { code: 'CREDENTIAL_INVALID', message }, now, attemptedAt);
   }
+  const refusal = await quotaRefusal(tx, post.id, err, message, now); // spent by posts made meanwhile elsewhere
+  if (refusal && 'fail' in refusal) return fail(deps, tx, post, refusal.fail, now, attemptedAt);
+  if (refusal) return defer(tx, post, { ...refusal, attemptedAt }, now);
   if (kind === 'PERMANENT') return fail(deps, tx, post, { code: 'PLATFORM_REJECTED', message }, now, attemptedAt);
   const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
   if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
@@ -194,6 +202,17 @@ async function record(
 async function hold(tx: Tx, post: ClaimedPost, now: Date): Promise<PublishOutcome> {
   await requeueClaimedPost(tx, post.id, { retryAt: null, now });
   return 'held';
+}
+
+/** Back to the queue until its account's budget frees; `lastError` says why it waits. */
+async function defer(
+  tx: Tx,
+  post: ClaimedPost,
+  q: { retryAt: Date; lastError: LastError; attemptedAt?: Date },
+  now: Date,
+) {
+  await requeueClaimedPost(tx, post.id, { ...q, now });
+  return 'deferred' as const;
 }
 
 async function fail(

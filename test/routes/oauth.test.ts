@@ -302,6 +302,35 @@ describeEachDb('OAuth connect', (h) => {
       });
     }
 
+    it('the publishing budget is read at connect: Instagram’s from content_publishing_limit, TikTok’s never (its default applies)', async () => {
+      const t = await oauthTenant(h);
+      const quotaOf = (id: string) =>
+        h.db
+          .selectFrom('social_accounts')
+          .select(['publish_quota_limit', 'publish_quota_source', 'publish_quota_platform_used'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const connect = async (platform: 'tiktok' | 'instagram', user: string) => {
+        const auth = json(await start(t, { platform, returnUrl: RETURN }));
+        return back((await consent(h, auth.authorizeUrl, { sandbox_user: user })).res).searchParams.get(
+          'socialAccountId',
+        )!;
+      };
+      fx.sandbox.setQuota({ platform: 'instagram', externalAccountId: '17841400000000042', limit: 42, usedOutside: 3 });
+      const insta = await connect('instagram', '17841400000000042');
+      assert.deepEqual(await quotaOf(insta), {
+        publish_quota_limit: 42,
+        publish_quota_source: 'platform',
+        publish_quota_platform_used: 3,
+      });
+      const tiktok = await connect('tiktok', 'u_quota');
+      assert.deepEqual(await quotaOf(tiktok), {
+        publish_quota_limit: null,
+        publish_quota_source: null,
+        publish_quota_platform_used: null,
+      });
+    });
+
     it('a live key’s connection is a live account; each env uses its own adapters', async () => {
       const t = await oauthTenant(h, 'live');
       const auth = json(await start(t, { platform: 'tiktok', returnUrl: RETURN }));

@@ -142,6 +142,8 @@ describe('TypeScript SDK against the real server (serve --demo)', { timeout: 300
       accounts.items.map((a) => a.socialAccountId),
       [server.leasedSocialAccountId],
     );
+    const quota = await layers.social.getQuota({ socialAccountId: server.socialAccountId });
+    assert.deepEqual([quota.platform, quota.source, quota.limit, quota.upcoming.length], ['tiktok', 'default', 15, 7]);
     const revoked = await layers.social.get({ socialAccountId: server.socialAccountId });
     assert.deepEqual(
       [revoked.status, revoked.disconnectedReason, revoked.queuedScheduledPosts],

@@ -25,8 +25,24 @@ export type RaceOptions = {
   diagnostic?: (line: string) => void;
 };
 
-/** `count` queued posts on the account, all due already (scheduled an hour apart, in the past). */
-async function duePosts(h: Harness, socialAccountId: string, count: number) {
+/**
+ * `count` queued posts on the account, all due already (scheduled an hour apart, in the past). The
+ * account's publishing budget (sandbox and stored) is raised above them: these races are about
+ * fencing and exactly-once, not quotas (test/worker/publish-quota.test.ts).
+ */
+async function duePosts(h: Harness, socialAccountId: string, count: number, fx: SandboxFixture) {
+  const a = await h.db
+    .selectFrom('social_accounts')
+    .select(['platform', 'external_account_id'])
+    .where('id', '=', socialAccountId)
+    .executeTakeFirstOrThrow();
+  const limit = count + 1_000;
+  fx.sandbox.setQuota({ platform: a.platform, externalAccountId: a.external_account_id!, limit });
+  await h.db
+    .updateTable('social_accounts')
+    .set({ publish_quota_limit: limit, publish_quota_window_seconds: 86_400, publish_quota_source: 'platform' })
+    .where('id', '=', socialAccountId)
+    .execute();
   const firstDueAt = new Date(Date.now() - (count + 1) * HOUR);
   return (await admin.createQueuedPosts(h.adminCtx(), { socialAccountId, count, firstDueAt })).scheduledPostIds;
 }
@@ -71,7 +87,7 @@ export async function revokeMidPublishRace(
 ) {
   const t = await h.tenant();
   const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
-  const ids = await duePosts(h, account.id, o.posts);
+  const ids = await duePosts(h, account.id, o.posts, fx);
   const witness = noteLostAnswers(o.adapters ?? fx.adapters);
   const calls = () => publishCalls(fx, [account.externalAccountId]);
 
@@ -173,7 +189,7 @@ export async function twoWorkersExactlyOnceRace(
       await sandboxAccount(h, t, fx, i < o.accounts * 0.75 ? 'tiktok' : 'instagram', new Date(Date.now() + 30 * DAY)),
     );
   }
-  const ids = (await Promise.all(accounts.map((a) => duePosts(h, a.id, o.postsPerAccount)))).flat();
+  const ids = (await Promise.all(accounts.map((a) => duePosts(h, a.id, o.postsPerAccount, fx)))).flat();
   const total = o.accounts * o.postsPerAccount;
   const witness = noteLostAnswers(o.adapters ?? fx.adapters);
   const externalIds = accounts.map((a) => a.externalAccountId);

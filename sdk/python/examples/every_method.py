@@ -45,6 +45,8 @@ def social(layers: Layers, project_id: str) -> None:
         print(account["socialAccountId"], account["handle"], account["status"])
     account = layers.social.get(social_account_id=accounts[0]["socialAccountId"])
     print(account["platform"])
+    quota = layers.social.get_quota(social_account_id=account["socialAccountId"])
+    print(quota["limit"], quota["current"]["remaining"], quota["nextFreeSlot"])
     revoked = layers.social.revoke(social_account_id=account["socialAccountId"])
     print(revoked["canceledScheduledPosts"], response_of(revoked).request_id)
     url = layers.social.oauth_url(project_id=project_id, platform="tiktok", return_url="https://app.example.com/done")

@@ -28,6 +28,7 @@ from .errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     PlatformRuleViolationError,
+    PlatformQuotaExceededError,
     RateLimitError,
     ReturnUrlNotAllowedError,
     ValidationError,
@@ -39,7 +40,7 @@ __all__ = [
     "LayersError", "ValidationError", "AuthenticationError", "PermissionDeniedError", "ReturnUrlNotAllowedError",
     "NotFoundError", "ConflictError", "IdempotencyConflictError", "PayloadTooLargeError", "RateLimitError",
     "InternalServerError", "KillSwitchError", "LayersConnectionError", "LayersTimeoutError", "to_camel", "__version__",
-    "ApprovalRequiredError", "ContentRejectedError", "PlatformRuleViolationError",
+    "ApprovalRequiredError", "ContentRejectedError", "PlatformRuleViolationError", "PlatformQuotaExceededError",
     "ListPage", "ResponseInfo", "RateLimit", "response_of",
     "verify_webhook", "WebhookEvent", "WebhookSignatureError", "DEFAULT_TOLERANCE_SECONDS", "SIGNATURE_HEADER",
 ]

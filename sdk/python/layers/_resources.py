@@ -25,6 +25,7 @@ from .types import (
     OAuthStatus,
     Organization,
     Project,
+    PublishingQuota,
     RejectedContent,
     ReleaseLeasedAccountResponse,
     RequestLeasedAccountsBodyNiche,
@@ -87,6 +88,7 @@ OPERATION_METHODS = {
     "rescheduleScheduledPost": "scheduled_posts.reschedule",
     "getSocialAccount": "social.get",
     "revokeSocialAccount": "social.revoke",
+    "getSocialAccountQuota": "social.get_quota",
     "getOAuthStatus": "social.oauth_status",
     "replayWebhookDelivery": "webhooks.replay_delivery",
     "listWebhookEndpoints": "webhooks.list",
@@ -1243,6 +1245,25 @@ class SocialResource(Resource):
                 "socialAccountId": social_account_id,
             },
             idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def get_quota(
+        self,
+        *,
+        social_account_id: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> PublishingQuota:
+        """GET /v1/social-accounts/{socialAccountId}/quota: Get a social account’s platform publishing budget and its windows."""
+        return self._client.call(
+            "getSocialAccountQuota",
+            {
+                "socialAccountId": social_account_id,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

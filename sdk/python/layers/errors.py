@@ -87,6 +87,14 @@ class ContentRejectedError(ConflictError):
     """409 ``CONTENT_REJECTED``: the content was rejected; it is never scheduled or published."""
 
 
+class PlatformQuotaExceededError(ConflictError):
+    """409 ``PLATFORM_QUOTA_EXCEEDED``: the account's platform publishing budget is full then; see ``earliest_free_slot``."""
+
+    @property
+    def earliest_free_slot(self) -> Optional[str]:
+        return (self.details or {}).get("earliestFreeSlot")
+
+
 class PayloadTooLargeError(LayersError):
     """413 ``PAYLOAD_TOO_LARGE``: the body is over 1 MiB."""
 
@@ -132,6 +140,7 @@ ERROR_CLASSES: Dict[str, Type[LayersError]] = {
     "IDEMPOTENCY_CONFLICT": IdempotencyConflictError,
     "CONTENT_REJECTED": ContentRejectedError,
     "PLATFORM_RULE_VIOLATION": PlatformRuleViolationError,
+    "PLATFORM_QUOTA_EXCEEDED": PlatformQuotaExceededError,
     "PAYLOAD_TOO_LARGE": PayloadTooLargeError,
     "RATE_LIMITED": RateLimitError,
     "INTERNAL": InternalServerError,

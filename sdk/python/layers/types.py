@@ -64,6 +64,9 @@ __all__ = [
     "Project",
     "ProjectPage",
     "PublishContentRequest",
+    "PublishingQuota",
+    "PublishingQuotaCurrent",
+    "PublishingQuotaWindow",
     "RejectContentRequest",
     "RejectedContent",
     "ReleaseLeasedAccountResponse",
@@ -383,7 +386,7 @@ class ErrorEnvelope(TypedDict):
 
 
 class _ErrorEnvelopeErrorRequired(TypedDict):
-    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "PLATFORM_RULE_VIOLATION", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
+    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "PLATFORM_QUOTA_EXCEEDED", "PLATFORM_RULE_VIOLATION", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
     message: str
     requestId: str
 
@@ -800,6 +803,46 @@ class _PublishContentRequestRequired(TypedDict):
 class PublishContentRequest(_PublishContentRequestRequired, total=False):
     #: `true`: run every check and answer 200 with the outcome; write nothing.
     dryRun: bool
+
+
+class PublishingQuota(TypedDict):
+    socialAccountId: str
+    platform: Literal["tiktok", "instagram"]
+    #: Posts allowed in any moving window of `windowSeconds`.
+    limit: int
+    windowSeconds: int
+    #: `platform`: read from the platform at `checkedAt`; `default`: the documented default.
+    source: Literal["platform", "default"]
+    checkedAt: Optional[str]
+    #: The window ending now: what the platform would accept at this instant.
+    current: PublishingQuotaCurrent
+    #: The earliest instant from now where one more post fits.
+    nextFreeSlot: Optional[str]
+    upcoming: List[PublishingQuotaWindow]
+
+
+class PublishingQuotaCurrent(TypedDict):
+    """The window ending now: what the platform would accept at this instant."""
+
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    windowStart: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    windowEnd: str
+    used: int
+    remaining: int
+    #: Of `used`: posts the platform reported beyond ours (made outside this API).
+    usedOutsideApi: int
+
+
+class PublishingQuotaWindow(TypedDict):
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    windowStart: str
+    #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
+    windowEnd: str
+    #: Posts that spend the budget in [windowStart, windowEnd).
+    scheduled: int
+    #: The earliest instant in this window where one more post fits every moving window; null: none.
+    nextFreeSlot: Optional[str]
 
 
 class RejectContentRequest(TypedDict):

@@ -96,6 +96,8 @@ class LiveServerTest(unittest.TestCase):
         self.assertEqual(self.layers.projects.get(project_id=project["id"])["name"], "Py customer")
         self.assertEqual(self.layers.projects.update(project_id=project["id"], name="Renamed")["name"], "Renamed")
         self.assertEqual(self.layers.projects.archive(project_id=project["id"])["status"], "archived")
+        quota = self.layers.social.get_quota(social_account_id=FIXTURES["scheduleAccountId"])
+        self.assertEqual((quota["platform"], quota["source"], quota["windowSeconds"]), ("tiktok", "default", 86400))
         leased = self.layers.social.list(project_id=FIXTURES["projectId"], leased=True)
         self.assertEqual([a["socialAccountId"] for a in leased["items"]], [FIXTURES["leasedAccountId"]])
         container = self.layers.content.upload(project_id=FIXTURES["projectId"], media=["https://cdn.example.com/a.mp4"])

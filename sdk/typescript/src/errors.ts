@@ -87,6 +87,13 @@ export class IdempotencyConflictError extends ConflictError {
 export class ContentRejectedError extends ConflictError {
   override name = 'ContentRejectedError';
 }
+/** 409 `PLATFORM_QUOTA_EXCEEDED`: the account's platform publishing budget is full then; see `earliestFreeSlot`. */
+export class PlatformQuotaExceededError extends ConflictError {
+  override name = 'PlatformQuotaExceededError';
+  get earliestFreeSlot(): string | undefined {
+    return this.details?.earliestFreeSlot as string | undefined;
+  }
+}
 /** 413 `PAYLOAD_TOO_LARGE`: the body is over 1 MiB. */
 export class PayloadTooLargeError extends LayersError {
   override name = 'PayloadTooLargeError';
@@ -132,6 +139,7 @@ export const ERROR_CLASSES: Record<string, ErrorClass> = {
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,
   CONTENT_REJECTED: ContentRejectedError,
   PLATFORM_RULE_VIOLATION: PlatformRuleViolationError,
+  PLATFORM_QUOTA_EXCEEDED: PlatformQuotaExceededError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   RATE_LIMITED: RateLimitError,
   INTERNAL: InternalServerError,

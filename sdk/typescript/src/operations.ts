@@ -30,6 +30,7 @@ export const OPERATION_METHODS = {
 
   listSocialAccounts: 'social.list',
   getSocialAccount: 'social.get',
+  getSocialAccountQuota: 'social.getQuota',
   revokeSocialAccount: 'social.revoke',
   createOAuthUrl: 'social.oauthUrl',
   getOAuthStatus: 'social.oauthStatus',

@@ -234,7 +234,7 @@ export type DeletedWebhookEndpoint = {
 };
 export type ErrorEnvelope = {
   error: {
-    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PLATFORM_RULE_VIOLATION" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
+    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PLATFORM_QUOTA_EXCEEDED" | "PLATFORM_RULE_VIOLATION" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
     message: string;
     requestId: string;
     details?: Record<string, unknown>;
@@ -574,6 +574,40 @@ export type PublishContentRequest = {
   targets: ScheduleTarget[];
   /** `true`: run every check and answer 200 with the outcome; write nothing. */
   dryRun?: boolean;
+};
+export type PublishingQuota = {
+  socialAccountId: string;
+  platform: "tiktok" | "instagram";
+  /** Posts allowed in any moving window of `windowSeconds`. */
+  limit: number;
+  windowSeconds: number;
+  /** `platform`: read from the platform at `checkedAt`; `default`: the documented default. */
+  source: "platform" | "default";
+  checkedAt: string | null;
+  /** The window ending now: what the platform would accept at this instant. */
+  current: {
+    /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+    windowStart: string;
+    /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+    windowEnd: string;
+    used: number;
+    remaining: number;
+    /** Of `used`: posts the platform reported beyond ours (made outside this API). */
+    usedOutsideApi: number;
+  };
+  /** The earliest instant from now where one more post fits. */
+  nextFreeSlot: string | null;
+  upcoming: PublishingQuotaWindow[];
+};
+export type PublishingQuotaWindow = {
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  windowStart: string;
+  /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
+  windowEnd: string;
+  /** Posts that spend the budget in [windowStart, windowEnd). */
+  scheduled: number;
+  /** The earliest instant in this window where one more post fits every moving window; null: none. */
+  nextFreeSlot: string | null;
 };
 export type RejectContentRequest = {
   /** Why, for your records (audit log, webhook). */
@@ -1345,6 +1379,13 @@ export interface Operations {
     body: {};
     response: RevokeSocialAccountResponse;
   };
+  /** GET /v1/social-accounts/{socialAccountId}/quota: Get a social account’s platform publishing budget and its windows */
+  getSocialAccountQuota: {
+    pathParams: { socialAccountId: string };
+    query: {};
+    body: {};
+    response: PublishingQuota;
+  };
   /** GET /v1/social/oauth-status/{state}: Poll a connection started with oauth-url or reauth-url */
   getOAuthStatus: {
     pathParams: { state: string };
@@ -1476,6 +1517,7 @@ export const OPERATIONS = {
   rescheduleScheduledPost: { method: 'POST', path: '/v1/scheduled-posts/{id}/reschedule', pathParams: ['id'], query: [], body: 'required', idempotent: true },
   getSocialAccount: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
   revokeSocialAccount: { method: 'DELETE', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: true },
+  getSocialAccountQuota: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}/quota', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
   getOAuthStatus: { method: 'GET', path: '/v1/social/oauth-status/{state}', pathParams: ['state'], query: [], body: false, idempotent: false },
   replayWebhookDelivery: { method: 'POST', path: '/v1/webhook-deliveries/{webhookDeliveryId}/replay', pathParams: ['webhookDeliveryId'], query: [], body: false, idempotent: true },
   listWebhookEndpoints: { method: 'GET', path: '/v1/webhook-endpoints', pathParams: [], query: ['limit', 'cursor'], body: false, idempotent: false },

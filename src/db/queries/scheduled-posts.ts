@@ -178,7 +178,7 @@ export async function findScheduledPostOwner(db: Queryable, owner: Owner, id: st
 export async function findScheduledPostForUpdate(tx: Tx, id: string) {
   return tx
     .selectFrom('scheduled_posts')
-    .select(['id', 'project_id', 'social_account_id', 'status', 'scheduled_for'])
+    .select(['id', 'project_id', 'social_account_id', 'status', 'scheduled_for', 'mode'])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();

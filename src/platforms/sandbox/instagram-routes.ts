@@ -12,7 +12,8 @@ import {
 import { type Grant, isError, type SandboxState } from './state.js';
 
 // Instagram API with Instagram Login, served by the sandbox: authorize, code → short-lived,
-// short → long-lived, refresh, /me, and the two-step content publishing (container, publish).
+// short → long-lived, refresh, /me, the two-step content publishing (container, publish) and the
+// account's publishing budget (content_publishing_limit, enforced by media_publish).
 const SHORT_TTL_S = 3600; // as Instagram: short-lived tokens 1 h, long-lived 60 days
 const LONG_TTL_S = 60 * 24 * 3600;
 const VERSION = '(?:v\\d+\\.\\d+/)?';
@@ -190,16 +191,42 @@ export function createInstagramRoutes(): SandboxRoute[] {
         const container = containers.get(req.params.creation_id ?? '');
         if (!container || container.userId !== grant.externalAccountId)
           return graphError(400, 100, 'creation_id is not a container of this user');
-        const { externalId, replayed } = state.publish(
-          `instagram:${grant.externalAccountId}`,
-          req.idempotencyKey,
-          numericId,
-        );
+        const scope = `instagram:${grant.externalAccountId}`;
+        if (!state.hasPublished(scope, req.idempotencyKey)) {
+          const quota = state.quota('instagram', grant.externalAccountId);
+          // As Graph: code 9 with subcode 2207042 once the moving window's budget is spent.
+          if (quota.used >= quota.limit)
+            return graphError(400, 9, 'Application request limit reached', {
+              error_subcode: 2207042,
+              error_user_msg: `The account has published ${quota.used} posts through the API in the last 24 hours.`,
+            });
+          state.spendQuota('instagram', grant.externalAccountId);
+        }
+        const { externalId, replayed } = state.publish(scope, req.idempotencyKey, numericId);
         return {
           status: 200,
           body: { id: externalId },
           log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, externalId, replayed },
         };
+      },
+    },
+    {
+      endpoint: 'instagram.publishing_limit',
+      method: 'GET',
+      path: new RegExp(`^/${VERSION}([\\w.-]+)/content_publishing_limit/?$`),
+      family: 'instagram-graph',
+      handle(req, state) {
+        const grant = tokenGrant(req, state);
+        if (!isGrant(grant)) return grant;
+        const userId = req.match[1]!;
+        if (userId !== grant.externalAccountId && userId !== 'me')
+          return graphError(400, 100, 'Unsupported get request: the token belongs to another user');
+        // As Graph: quota_usage alone unless `fields` asks for config too.
+        const fields = (req.params.fields ?? 'quota_usage').split(',');
+        const q = state.quota('instagram', grant.externalAccountId);
+        const row: Record<string, unknown> = { quota_usage: q.used };
+        if (fields.includes('config')) row.config = { quota_total: q.limit, quota_duration: q.windowSeconds };
+        return { status: 200, body: { data: [row] }, log: { token: presentedToken(req) } };
       },
     },
     {

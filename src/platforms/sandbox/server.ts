@@ -5,7 +5,7 @@ import { DEFAULT_SCOPES } from '../scopes.js';
 import type { Platform } from '../types.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
-import { createSandboxState, FAULT_MODES, type FaultSpec, type SandboxCall } from './state.js';
+import { createSandboxState, FAULT_MODES, type FaultSpec, type QuotaSpec, type SandboxCall } from './state.js';
 import { tiktokRoutes } from './tiktok-routes.js';
 
 // The sandbox platform: a real HTTP server speaking TikTok's and Instagram's OAuth, publish and
@@ -16,7 +16,10 @@ import { tiktokRoutes } from './tiktok-routes.js';
 //          (lost_response: the call takes effect, the answer is a 5xx; timeout_after_effect: it takes
 //          effect and no answer comes, as when a caller's deadline passes just after the platform acted)
 //   DELETE /__sandbox/faults   disarm every fault
-//   POST   /__sandbox/reset    clear the log and the faults (tokens and grants stay)
+//   POST   /__sandbox/quotas   {platform, externalAccountId, limit?, windowSeconds?, usedOutside?}: an
+//          account's publishing budget (Instagram's content_publishing_limit, TikTok's daily cap) and
+//          posts made outside the API; a publish past it is refused as the platform refuses it
+//   POST   /__sandbox/reset    clear the log, the faults and the quota settings (tokens and grants stay)
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -29,6 +32,8 @@ export type SandboxPlatform = {
   calls(endpoint: string): SandboxCall[];
   setFault(spec: FaultSpec): void;
   clearFaults(): void;
+  /** An account's publishing budget and posts made outside the API; answers the window as it now stands. */
+  setQuota(spec: QuotaSpec): { limit: number; windowSeconds: number; used: number };
   reset(): void;
   /** A grant minted without the OAuth dance, for fixtures; the token works against this sandbox. */
   issueToken(
@@ -103,6 +108,11 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       state.reset();
       return { status: 204 };
     }
+    if (method === 'POST' && path === '/__sandbox/quotas') {
+      const spec = parseQuota(raw);
+      if (typeof spec === 'string') return { status: 422, body: { error: spec } };
+      return { status: 200, body: { quota: state.setQuota(spec) } };
+    }
     if (method === 'POST' && path === '/__sandbox/faults') {
       const spec = parseFault(raw);
       if (typeof spec === 'string') return { status: 422, body: { error: spec } };
@@ -129,6 +139,11 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       state.setFault(parsed);
     },
     clearFaults: () => state.clearFaults(),
+    setQuota(spec) {
+      const parsed = parseQuota(JSON.stringify(spec));
+      if (typeof parsed === 'string') throw new Error(parsed);
+      return state.setQuota(parsed);
+    },
     reset: () => state.reset(),
     issueToken(platform, o = {}) {
       const scopes = o.scopes ?? [...DEFAULT_SCOPES[platform]];
@@ -172,6 +187,28 @@ function parseFault(raw: string): FaultSpec | string {
   if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1))
     return 'count must be a positive integer';
   return { endpoint, mode: mode as FaultSpec['mode'], count: count as number | undefined };
+}
+
+function parseQuota(raw: string): QuotaSpec | string {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw || '{}') as Record<string, unknown>;
+  } catch {
+    return 'body must be JSON';
+  }
+  const { platform, externalAccountId, limit, windowSeconds, usedOutside } = body;
+  if (platform !== 'tiktok' && platform !== 'instagram') return "platform must be 'tiktok' or 'instagram'";
+  if (typeof externalAccountId !== 'string' || externalAccountId === '') return 'externalAccountId is required';
+  const count = (v: unknown, min: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min);
+  if (!count(limit, 0) || !count(usedOutside, 0) || !count(windowSeconds, 1))
+    return 'limit and usedOutside must be integers >= 0, windowSeconds an integer >= 1';
+  return {
+    platform,
+    externalAccountId,
+    limit: limit as number | undefined,
+    windowSeconds: windowSeconds as number | undefined,
+    usedOutside: usedOutside as number | undefined,
+  };
 }
 
 function parseRequest(req: IncomingMessage, url: URL, raw: string, match: RegExpMatchArray): SandboxRequest {

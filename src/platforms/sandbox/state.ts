@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { DEFAULT_PUBLISH_QUOTAS } from '../quotas.js';
 import type { Platform } from '../types.js';
 
 // The sandbox platform's memory: authorization codes, grants and their tokens, published
@@ -60,6 +61,19 @@ type AuthCode = {
 
 type AccessToken = { grantId: string; expiresAt: number };
 
+/**
+ * A test's setting of an account's publishing budget (POST /__sandbox/quotas): `limit` and
+ * `windowSeconds` replace the platform default; `usedOutside` counts that many posts published
+ * now outside the API (by the creator's app, another tool) against the window.
+ */
+export type QuotaSpec = {
+  platform: Platform;
+  externalAccountId: string;
+  limit?: number;
+  windowSeconds?: number;
+  usedOutside?: number;
+};
+
 const CODE_TTL_MS = 10 * 60 * 1000; // RFC 6749 §4.1.2 recommends at most 10 minutes
 
 export function createSandboxState(now: () => number) {
@@ -70,6 +84,8 @@ export function createSandboxState(now: () => number) {
   const users = new Map<string, { handle: string }>();
   const published = new Map<string, string>(); // endpoint + idempotency key → external id
   const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
+  const quotaSettings = new Map<string, { limit?: number; windowSeconds?: number }>(); // platform:account
+  const spent = new Map<string, number[]>(); // platform:account → when each counted post was published
   const log: SandboxCall[] = [];
   let seq = 0;
 
@@ -108,6 +124,31 @@ export function createSandboxState(now: () => number) {
         return f.mode;
       }
       return undefined;
+    },
+
+    setQuota(spec: QuotaSpec) {
+      const key = `${spec.platform}:${spec.externalAccountId}`;
+      const known = quotaSettings.get(key);
+      quotaSettings.set(key, {
+        limit: spec.limit ?? known?.limit,
+        windowSeconds: spec.windowSeconds ?? known?.windowSeconds,
+      });
+      for (let i = 0; i < (spec.usedOutside ?? 0); i++) this.spendQuota(spec.platform, spec.externalAccountId);
+      return this.quota(spec.platform, spec.externalAccountId);
+    },
+    /** The account's budget and what its moving window holds right now. */
+    quota(platform: Platform, externalAccountId: string) {
+      const key = `${platform}:${externalAccountId}`;
+      const set = quotaSettings.get(key);
+      const limit = set?.limit ?? DEFAULT_PUBLISH_QUOTAS[platform].limit;
+      const windowSeconds = set?.windowSeconds ?? DEFAULT_PUBLISH_QUOTAS[platform].windowSeconds;
+      const since = now() - windowSeconds * 1000;
+      const used = (spent.get(key) ?? []).filter((at) => at > since).length;
+      return { limit, windowSeconds, used };
+    },
+    spendQuota(platform: Platform, externalAccountId: string) {
+      const key = `${platform}:${externalAccountId}`;
+      spent.set(key, [...(spent.get(key) ?? []), now()]);
     },
 
     issueCode(c: Omit<AuthCode, 'expiresAt' | 'externalAccountId'> & { externalAccountId?: string; handle?: string }) {
@@ -198,6 +239,11 @@ export function createSandboxState(now: () => number) {
       return { externalAccountId, handle: users.get(externalAccountId)?.handle ?? externalAccountId };
     },
 
+    /** Whether `publish` with this key would answer a replay (a replay spends no budget). */
+    hasPublished(scope: string, idempotencyKey: string | undefined) {
+      return idempotencyKey !== undefined && published.has(`${scope}\u0000${idempotencyKey}`);
+    },
+
     /** Same key → same external id; no key → a new post every time. */
     publish(
       scope: string,
@@ -216,6 +262,7 @@ export function createSandboxState(now: () => number) {
     reset() {
       log.length = 0;
       faults.clear();
+      quotaSettings.clear();
     },
   };
 }

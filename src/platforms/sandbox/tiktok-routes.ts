@@ -175,8 +175,21 @@ export const tiktokRoutes: SandboxRoute[] = [
       if (source.source !== 'PULL_FROM_URL' || !(source.video_url || Array.isArray(source.photo_images))) {
         return tiktokApiError(400, 'invalid_params', 'source_info needs PULL_FROM_URL and a video_url or photo_images');
       }
+      const scope = `tiktok:${grant.externalAccountId}`;
+      // Direct posts spend the creator's daily cap; inbox uploads (drafts) do not.
+      const direct = req.match[1] === 'video/init' || req.json?.post_mode === 'DIRECT_POST';
+      if (direct && !state.hasPublished(scope, req.idempotencyKey)) {
+        const quota = state.quota('tiktok', grant.externalAccountId);
+        if (quota.used >= quota.limit)
+          return tiktokApiError(
+            403,
+            'spam_risk_too_many_posts',
+            'The daily post cap from the API is reached for the current user',
+          );
+        state.spendQuota('tiktok', grant.externalAccountId);
+      }
       const { externalId, replayed } = state.publish(
-        `tiktok:${grant.externalAccountId}`,
+        scope,
         req.idempotencyKey,
         () => `v_pub_url~v2.${randomBytes(9).toString('hex')}`,
       );
