@@ -197,6 +197,8 @@ export async function scheduleContent(
     const validation = validateTargets(container, input.targets, accounts);
     const gated = container.approval_status === 'pending';
     if (input.dryRun) {
+      // The same budget a real request meets (409); content awaiting approval is counted at publish.
+      if (!gated) await requirePublishQuotas(tx, input.targets, scheduledFor, now);
       return {
         status: 200,
         body: dryRunResult(validation, scheduledFor, gated ? 'schedule_intent' : 'scheduled_posts'),
