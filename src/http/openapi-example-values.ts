@@ -78,6 +78,7 @@ export const POST = {
   publishedAt: null,
   canceledAt: null,
   lastError: null,
+  reconciliation: null,
   createdAt: CREATED,
   updatedAt: CREATED,
 };

@@ -5,7 +5,14 @@ import { DEFAULT_SCOPES } from '../scopes.js';
 import type { Platform } from '../types.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
-import { createSandboxState, FAULT_MODES, type FaultSpec, type SandboxCall } from './state.js';
+import {
+  createSandboxState,
+  FAULT_MODES,
+  type FaultSpec,
+  type SandboxCall,
+  type SandboxPost,
+  type SandboxSettings,
+} from './state.js';
 import { tiktokRoutes } from './tiktok-routes.js';
 
 // The sandbox platform: a real HTTP server speaking TikTok's and Instagram's OAuth, publish and
@@ -16,7 +23,10 @@ import { tiktokRoutes } from './tiktok-routes.js';
 //          (lost_response: the call takes effect, the answer is a 5xx; timeout_after_effect: it takes
 //          effect and no answer comes, as when a caller's deadline passes just after the platform acted)
 //   DELETE /__sandbox/faults   disarm every fault
-//   POST   /__sandbox/reset    clear the log and the faults (tokens and grants stay)
+//   POST   /__sandbox/settings {ignoreIdempotencyKeys?: boolean} (true: every publish makes a new
+//          post, as on the real platforms; only a lookup by reference tells what a lost call did)
+//   GET    /__sandbox/posts    every post made ({scope, reference, externalId, at}); ?reference= filters
+//   POST   /__sandbox/reset    clear the log, the faults and the settings (posts, tokens and grants stay)
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -29,6 +39,9 @@ export type SandboxPlatform = {
   calls(endpoint: string): SandboxCall[];
   setFault(spec: FaultSpec): void;
   clearFaults(): void;
+  configure(settings: Partial<SandboxSettings>): void;
+  /** Posts the sandbox made (a replayed answer makes none), oldest first; `reference` filters. */
+  posts(reference?: string): SandboxPost[];
   reset(): void;
   /** A grant minted without the OAuth dance, for fixtures; the token works against this sandbox. */
   issueToken(
@@ -61,7 +74,8 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const raw = await readBody(req);
     if (raw === undefined) return send(res, { status: 413, body: { error: 'body_too_large' } });
-    if (url.pathname.startsWith('/__sandbox')) return send(res, control(req.method ?? 'GET', url.pathname, raw));
+    if (url.pathname.startsWith('/__sandbox'))
+      return send(res, control(req.method ?? 'GET', url.pathname, url.searchParams, raw));
     const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
     if (!route) return send(res, { status: 404, body: { error: 'not_found', path: url.pathname } });
     const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
@@ -91,13 +105,26 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     send(res, reply);
   }
 
-  function control(method: string, path: string, raw: string): SandboxReply {
+  function control(method: string, path: string, query: URLSearchParams, raw: string): SandboxReply {
     if (method === 'GET' && path === '/__sandbox')
       return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
     if (method === 'GET' && path === '/__sandbox/log') return { status: 200, body: { calls: state.log } };
     if (method === 'DELETE' && path === '/__sandbox/faults') {
       state.clearFaults();
       return { status: 204 };
+    }
+    if (method === 'GET' && path === '/__sandbox/posts') {
+      const reference = query.get('reference');
+      return {
+        status: 200,
+        body: { posts: state.posts.filter((p) => reference === null || p.reference === reference) },
+      };
+    }
+    if (method === 'POST' && path === '/__sandbox/settings') {
+      const settings = parseSettings(raw);
+      if (typeof settings === 'string') return { status: 422, body: { error: settings } };
+      state.configure(settings);
+      return { status: 200, body: { settings: state.settings } };
     }
     if (method === 'POST' && path === '/__sandbox/reset') {
       state.reset();
@@ -129,6 +156,8 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       state.setFault(parsed);
     },
     clearFaults: () => state.clearFaults(),
+    configure: (settings) => state.configure(settings),
+    posts: (reference) => state.posts.filter((p) => reference === undefined || p.reference === reference),
     reset: () => state.reset(),
     issueToken(platform, o = {}) {
       const scopes = o.scopes ?? [...DEFAULT_SCOPES[platform]];
@@ -172,6 +201,20 @@ function parseFault(raw: string): FaultSpec | string {
   if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1))
     return 'count must be a positive integer';
   return { endpoint, mode: mode as FaultSpec['mode'], count: count as number | undefined };
+}
+
+function parseSettings(raw: string): Partial<SandboxSettings> | string {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(raw || '{}') as Record<string, unknown>;
+  } catch {
+    return 'body must be JSON';
+  }
+  const { ignoreIdempotencyKeys, ...rest } = body;
+  if (Object.keys(rest).length > 0) return `unknown settings: ${Object.keys(rest).join(', ')}`;
+  if (ignoreIdempotencyKeys !== undefined && typeof ignoreIdempotencyKeys !== 'boolean')
+    return 'ignoreIdempotencyKeys must be a boolean';
+  return ignoreIdempotencyKeys === undefined ? {} : { ignoreIdempotencyKeys };
 }
 
 function parseRequest(req: IncomingMessage, url: URL, raw: string, match: RegExpMatchArray): SandboxRequest {

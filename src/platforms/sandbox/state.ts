@@ -34,6 +34,8 @@ export type SandboxCall = {
   idempotencyKey?: string;
   externalId?: string;
   replayed?: boolean;
+  /** A lookup (status fetch, media list): whether it found a post. */
+  found?: boolean;
   error?: string;
 };
 
@@ -60,6 +62,17 @@ type AuthCode = {
 
 type AccessToken = { grantId: string; expiresAt: number };
 
+/**
+ * How the sandbox behaves beyond faults. `ignoreIdempotencyKeys`: act like the real platforms,
+ * which ignore our Idempotency-Key — every publish makes a new post, so only a lookup by reference
+ * (not a replayed answer) can tell a caller what a lost call did.
+ */
+export type SandboxSettings = { ignoreIdempotencyKeys: boolean };
+const DEFAULT_SETTINGS: SandboxSettings = { ignoreIdempotencyKeys: false };
+
+/** A post the sandbox made; `reference` is the Idempotency-Key it was sent with (our post id). */
+export type SandboxPost = { scope: string; reference: string | undefined; externalId: string; at: string };
+
 const CODE_TTL_MS = 10 * 60 * 1000; // RFC 6749 §4.1.2 recommends at most 10 minutes
 
 export function createSandboxState(now: () => number) {
@@ -69,6 +82,8 @@ export function createSandboxState(now: () => number) {
   const refreshTokens = new Map<string, string>(); // token → grant id
   const users = new Map<string, { handle: string }>();
   const published = new Map<string, string>(); // endpoint + idempotency key → external id
+  const posts: SandboxPost[] = []; // every post made, in order (replays make none)
+  const settings: SandboxSettings = { ...DEFAULT_SETTINGS };
   const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
   const log: SandboxCall[] = [];
   let seq = 0;
@@ -86,6 +101,12 @@ export function createSandboxState(now: () => number) {
 
   return {
     log,
+    posts,
+    settings,
+
+    configure(s: Partial<SandboxSettings>) {
+      Object.assign(settings, s);
+    },
 
     record(call: Omit<SandboxCall, 'seq' | 'at'>): SandboxCall {
       const entry = { seq: ++seq, at: new Date(now()).toISOString(), ...call };
@@ -198,24 +219,31 @@ export function createSandboxState(now: () => number) {
       return { externalAccountId, handle: users.get(externalAccountId)?.handle ?? externalAccountId };
     },
 
-    /** Same key → same external id; no key → a new post every time. */
+    /** Same key → same external id (unless keys are ignored); no key → a new post every time. */
     publish(
       scope: string,
       idempotencyKey: string | undefined,
       makeId: () => string,
     ): { externalId: string; replayed: boolean } {
-      if (!idempotencyKey) return { externalId: makeId(), replayed: false };
       const key = `${scope}\u0000${idempotencyKey}`;
-      const existing = published.get(key);
+      const existing = idempotencyKey && !settings.ignoreIdempotencyKeys ? published.get(key) : undefined;
       if (existing) return { externalId: existing, replayed: true };
       const externalId = makeId();
-      published.set(key, externalId);
+      if (idempotencyKey) published.set(key, externalId);
+      posts.push({ scope, reference: idempotencyKey, externalId, at: new Date(now()).toISOString() });
       return { externalId, replayed: false };
     },
 
+    /** The posts made in `scope` with this reference, oldest first: the lookup's answer. */
+    findByReference(scope: string, reference: string): SandboxPost[] {
+      return posts.filter((p) => p.scope === scope && p.reference === reference);
+    },
+
+    /** Clears the log, the faults and the settings; posts, tokens and grants stay. */
     reset() {
       log.length = 0;
       faults.clear();
+      Object.assign(settings, DEFAULT_SETTINGS);
     },
   };
 }
