@@ -27,7 +27,7 @@ import { reconcileUnknownOutcome, unsettledCause } from './publish-reconcile.js'
 // same lock) either commits first, and this check sees it, or waits until this publish is
 // recorded. See docs/architecture.md "The publisher".
 
-export { CLAIM_LEASE_MS, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS };
+export { CLAIM_LEASE_MS, emitPostOutcome, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS };
 
 export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded' | 'lookup_later';
 

@@ -32,7 +32,9 @@ import { CLAIM_LEASE_MS, MAX_LOOKUPS, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY
 
 export type ReconcileOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'lookup_later' | 'superseded';
 
-const RECOVERY_BATCH = 100; // expired called claims taken per statement; a pass repeats while it finds a full batch
+// Claims taken per statement (a pass repeats while it finds a full batch). Each costs a lookup under
+// its account's lock, so few at a time: a slow platform cannot strand many behind one worker.
+const RECONCILE_BATCH = 10;
 
 type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountForPublish>>>;
 type LockedPost = NonNullable<Awaited<ReturnType<typeof lockClaimedPost>>>;
@@ -77,7 +79,7 @@ export async function reconcileExpiredClaims(deps: WorkerDeps): Promise<Partial<
   for (;;) {
     const now = deps.clock.now();
     const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
-    const claims = await claimExpiredCalledPosts(deps.db, { now, leaseUntil, limit: RECOVERY_BATCH });
+    const claims = await claimExpiredCalledPosts(deps.db, { now, leaseUntil, limit: RECONCILE_BATCH });
     for (const claim of claims) {
       const outcome = await withTransaction(deps.db, async (tx): Promise<ReconcileOutcome> => {
         const account = await lockAccountForPublish(tx, claim.social_account_id);
@@ -97,7 +99,7 @@ export async function reconcileExpiredClaims(deps: WorkerDeps): Promise<Partial<
       });
       if (outcome) summary[outcome] = (summary[outcome] ?? 0) + 1;
     }
-    if (claims.length < RECOVERY_BATCH) return summary;
+    if (claims.length < RECONCILE_BATCH || deps.signal?.aborted) return summary;
   }
 }
 
