@@ -257,7 +257,15 @@ export interface ScheduledPostsTable {
   retry_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** The bulk cancel (post_cancellations) that canceled it, if one did (migration 0012). */
   cancellation_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Reconciling an unknown publish outcome with the platform (migration 0021). */
+  reconcile_cause: ColumnType<ReconcileCause | null, ReconcileCause | null | undefined, ReconcileCause | null>;
+  reconcile_result: ColumnType<ReconcileResult | null, ReconcileResult | null | undefined, ReconcileResult | null>;
+  reconcile_lookups: Generated<number>;
+  reconciled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
+
+export type ReconcileCause = 'no_answer' | 'server_error' | 'worker_stopped';
+export type ReconcileResult = 'pending' | 'found' | 'not_found' | 'undecided';
 
 export interface IdempotencyKeysTable {
   api_key_id: string;

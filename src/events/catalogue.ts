@@ -14,6 +14,28 @@ const socialAccountId = id('sa', 'The social account');
 const projectId = id('prj', 'The project');
 const postId = id('sp', 'The scheduled post');
 const lastError = z.object({ code: z.string(), message: z.string() });
+const reconcileCause = z.enum(['no_answer', 'server_error', 'worker_stopped']);
+
+/** How a publish whose outcome was unknown was settled (docs/platform-rules.md "Exactly once"). */
+export const postReconciliation = z.object({
+  cause: reconcileCause.meta({
+    description:
+      '`no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove ' +
+      'the platform did not act; `worker_stopped`: the worker stopped during it.',
+  }),
+  result: z.enum(['pending', 'found', 'not_found', 'undecided']).meta({
+    description:
+      '`pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without ' +
+      'sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no ' +
+      'lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`).',
+  }),
+  decidedBy: z
+    .enum(['platform_lookup'])
+    .nullable()
+    .meta({ description: '`platform_lookup` for `found` / `not_found`; null otherwise.' }),
+  lookups: z.number().int().meta({ description: 'Lookups made with the platform (answered or not).' }),
+  checkedAt: timestamp.nullable().meta({ description: 'When the platform was last asked; null if never.' }),
+});
 
 // ---- Webhook payloads (`data` of the envelope partners receive)
 
@@ -83,6 +105,7 @@ const postFinished = z.object({
   publishedAt: timestamp.nullable(),
   canceledAt: timestamp.nullable(),
   lastError: lastError.nullable(),
+  reconciliation: postReconciliation.nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -275,6 +298,16 @@ export const AUDIT_EVENTS = {
   }),
   'scheduled_post.published': z.object({ scheduledPostId, socialAccountId, externalId: z.string(), mode: z.string() }),
   'scheduled_post.failed': z.object({ scheduledPostId, socialAccountId, lastError }),
+  'scheduled_post.reconciled': z.object({
+    scheduledPostId,
+    socialAccountId,
+    cause: reconcileCause,
+    result: z.enum(['found', 'not_found', 'undecided']),
+    decidedBy: z.enum(['platform_lookup']).nullable(),
+    lookups: z.number().int(),
+    externalId: z.string().nullable(),
+    reason: z.string().meta({ description: 'In words: what was asked and what it led to.' }),
+  }),
   'social_account.connected': socialAccountConnected,
   'social_account.needs_reauth': socialAccountNeedsReauth.extend({
     error: z.string(),

@@ -64,6 +64,8 @@ export const WEBHOOK_EXAMPLES: Payloads = {
     attemptedAt: LATER,
     publishedAt: LATER,
     lastError: null,
+    // The publish call's answer was lost; the platform said it had the post, so it was not sent again.
+    reconciliation: { cause: 'no_answer', result: 'found', decidedBy: 'platform_lookup', lookups: 1, checkedAt: LATER },
     updatedAt: LATER,
   },
   'post.failed': {
@@ -74,6 +76,7 @@ export const WEBHOOK_EXAMPLES: Payloads = {
     attemptedAt: LATER,
     publishedAt: null,
     lastError: { code: 'media_rejected', message: 'The platform rejected the video: duration over 10 minutes.' },
+    reconciliation: null,
     updatedAt: LATER,
   },
   'post.canceled': {

@@ -89,6 +89,7 @@ export const POST = {
   publishedAt: null,
   canceledAt: null,
   lastError: null,
+  reconciliation: null,
   createdAt: CREATED,
   updatedAt: CREATED,
 };

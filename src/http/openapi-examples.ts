@@ -287,6 +287,14 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       externalUrl: 'https://www.tiktok.com/@brightsidecoffee/video/7359201846152738053',
       attemptedAt: LATER,
       publishedAt: LATER,
+      // The publish call's answer was lost; the platform said it had the post: recorded, not sent again.
+      reconciliation: {
+        cause: 'no_answer',
+        result: 'found',
+        decidedBy: 'platform_lookup',
+        lookups: 1,
+        checkedAt: LATER,
+      },
       updatedAt: LATER,
     },
   },

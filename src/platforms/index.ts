@@ -3,7 +3,7 @@ import type { PlatformSettings } from '../config.js';
 import { createInstagramAdapter } from './instagram.js';
 import { SANDBOX_CLIENTS } from './sandbox/clients.js';
 import { createTikTokAdapter } from './tiktok.js';
-import type { PlatformAdapters } from './types.js';
+import type { PlatformAdapters, ReconcileCapability } from './types.js';
 
 export { createPkcePair } from './pkce.js';
 export * from './types.js';
@@ -19,14 +19,18 @@ export function createPlatformAdapters(settings: PlatformSettings, clock?: Clock
 /** Adapters pointed at a sandbox platform (tests, the dev server, `lp_test_` keys). */
 export function createSandboxAdapters(
   sandboxUrl: string,
-  opts: { clock?: Clock; timeoutMs?: number } = {},
+  opts: { clock?: Clock; timeoutMs?: number; reconcile?: ReconcileCapability } = {},
 ): PlatformAdapters {
+  // The sandbox looks posts up by reference; `reconcile: 'none'` plays a real platform, which cannot.
+  const { reconcile = 'by_reference', ...rest } = opts;
+  const lookupByReference = reconcile === 'by_reference';
   return {
-    tiktok: createTikTokAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.tiktok, ...opts }),
+    tiktok: createTikTokAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.tiktok, ...rest, lookupByReference }),
     instagram: createInstagramAdapter({
       baseUrl: sandboxUrl,
       ...SANDBOX_CLIENTS.instagram,
-      ...opts,
+      ...rest,
+      lookupByReference,
       containerPollIntervalMs: 10,
     }),
   };

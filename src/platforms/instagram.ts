@@ -36,6 +36,8 @@ export type InstagramOptions = {
   clock?: Clock;
   /** Test hook: how long to wait between container status checks. */
   containerPollIntervalMs?: number;
+  /** The sandbox's extension: the user's media filtered by the reference a post was sent with. */
+  lookupByReference?: boolean;
 };
 
 /**
@@ -239,6 +241,27 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
       if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(windowSeconds) || windowSeconds <= 0)
         return { ...DEFAULT_PUBLISH_QUOTAS.instagram, source: 'default', used };
       return { limit, windowSeconds, source: 'platform', used };
+    },
+
+    // Graph's media of a user (GET /{ig-user-id}/media) has no field for a caller's reference:
+    // matching caption and timestamp is a guess. A container's status_code turns PUBLISHED once its
+    // media is out, but only the process that created the container knows its id, and it does not
+    // give the media id. So no reliable lookup; only the sandbox answers by our reference.
+    reconcile: opts.lookupByReference ? 'by_reference' : 'none',
+
+    async findPublished(token, lookup) {
+      if (!opts.lookupByReference)
+        throw new PlatformError('PERMANENT', 'instagram', 'media/list', 'no lookup by reference on Instagram');
+      const url = new URL(graph(`/${encodeURIComponent(lookup.externalAccountId)}/media`));
+      url.searchParams.set('fields', 'id,timestamp');
+      url.searchParams.set('sandbox_reference', lookup.reference);
+      url.searchParams.set('access_token', token.accessToken);
+      const body = ok('media/list', await call('media/list', { method: 'GET', url: url.toString() }));
+      if (!Array.isArray(body.data))
+        throw new PlatformError('RETRYABLE', 'instagram', 'media/list', 'answer carried no data list');
+      const first = body.data[0] as Record<string, unknown> | undefined;
+      const id = str(first?.id);
+      return id ? { found: true, externalId: id, externalUrl: null } : { found: false };
     },
 
     async revokeToken() {

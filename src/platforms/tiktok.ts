@@ -25,6 +25,8 @@ export type TikTokOptions = {
   clientSecret: string;
   timeoutMs?: number;
   clock?: Clock;
+  /** The sandbox's extension: status fetch by the reference a post was sent with (sandbox_reference). */
+  lookupByReference?: boolean;
 };
 
 /** OAuth endpoints answer `{error, error_description, log_id}`; invalid_grant means reauth. */
@@ -187,6 +189,39 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
     async readPublishingQuota() {
       // TikTok offers no quota endpoint: the documented default, not read from the platform.
       return defaultPublishingQuota('tiktok');
+    },
+
+    // TikTok's /v2/post/publish/status/fetch/ needs the publish_id, which is exactly what a lost
+    // answer (or a crash) never delivered, and its Display API lists public videos only after
+    // moderation (drafts never): no reliable lookup. Only the sandbox answers by our reference.
+    reconcile: opts.lookupByReference ? 'by_reference' : 'none',
+
+    async findPublished(token, lookup) {
+      if (!opts.lookupByReference)
+        throw new PlatformError('PERMANENT', 'tiktok', 'post/publish/status', 'no lookup by reference on TikTok');
+      const res = await call('post/publish/status', {
+        method: 'POST',
+        url: endpointUrl(apiBase, '/v2/post/publish/status/fetch/').toString(),
+        json: { sandbox_reference: lookup.reference },
+        bearer: token.accessToken,
+      });
+      if (
+        res.status === 400 &&
+        str((res.body.error as Record<string, unknown> | undefined)?.code) === 'invalid_publish_id'
+      )
+        return { found: false };
+      const failure = apiFailure('post/publish/status', res);
+      if (failure) throw failure;
+      const publishId = str((res.body.data as Record<string, unknown> | undefined)?.publish_id);
+      if (!publishId)
+        throw new PlatformError(
+          'RETRYABLE',
+          'tiktok',
+          'post/publish/status',
+          'answer carried no publish_id',
+          res.status,
+        );
+      return { found: true, externalId: publishId, externalUrl: null };
     },
 
     async revokeToken(token) {

@@ -23,6 +23,19 @@ export type PublishInput = {
 
 export type PublishResult = { externalId: string; externalUrl: string | null };
 
+/**
+ * Whether the platform can answer "do you have the post we sent with reference R?" — what the
+ * publisher asks before sending again a post whose outcome is unknown. `none`: it cannot, reliably
+ * (TikTok and Instagram today: docs/platform-rules.md "Exactly once"); such a post fails
+ * PUBLISH_OUTCOME_UNKNOWN rather than risk a double post. The sandbox looks posts up `by_reference`.
+ */
+export type ReconcileCapability = 'by_reference' | 'none';
+
+/** `reference`: what the post was sent with (the Idempotency-Key: our post id). */
+export type PublishLookup = { externalAccountId: string; reference: string };
+
+export type LookupResult = { found: true; externalId: string; externalUrl: string | null } | { found: false };
+
 /** `unsupported`: the platform offers no way to revoke a grant (Instagram); nothing was called. */
 export type RevokeResult = { outcome: 'revoked' | 'unsupported' };
 
@@ -47,6 +60,12 @@ export interface PlatformAdapter {
    * content_publishing_limit, `source: 'platform'`), else the documented default (`'default'`).
    */
   readPublishingQuota(token: PlatformToken, externalAccountId: string): Promise<PublishingQuota>;
+  readonly reconcile: ReconcileCapability;
+  /**
+   * Whether the platform has the post sent with `lookup.reference`. Only where `reconcile` is
+   * `by_reference`; a lookup that gets no clear answer throws (never `found: false`).
+   */
+  findPublished(token: PlatformToken, lookup: PublishLookup): Promise<LookupResult>;
   /** RFC 7009 revocation of the grant behind `token`. */
   revokeToken(token: PlatformToken): Promise<RevokeResult>;
 }

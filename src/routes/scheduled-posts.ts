@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../context.js';
+import { postReconciliation } from '../events/catalogue.js';
 import { ctxOf } from '../http/request-context.js';
 import { errorResponses, GUARD_ERRORS, Timestamp, timestampInput } from '../http/schemas.js';
 import { text } from '../http/strings.js';
@@ -33,6 +34,14 @@ const ScheduledPost = z
     publishedAt: Timestamp.nullable(),
     canceledAt: Timestamp.nullable(),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    reconciliation: postReconciliation
+      .meta({ id: 'PostReconciliation' })
+      .nullable()
+      .meta({
+        description:
+          'Set when a publish call’s outcome was unknown (no answer, or the worker stopped during it): how the ' +
+          'platform was asked whether it had the post, before anything was sent again. Null otherwise.',
+      }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

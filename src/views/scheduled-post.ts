@@ -10,6 +10,19 @@ function lastErrorView(raw: unknown): { code: string; message: string } | null {
   return { code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') };
 }
 
+/** Null for a post whose publish outcome was never in doubt. */
+function reconciliationView(p: ScheduledPostView) {
+  if (!p.reconcile_cause || !p.reconcile_result) return null;
+  const decided = p.reconcile_result === 'found' || p.reconcile_result === 'not_found';
+  return {
+    cause: p.reconcile_cause,
+    result: p.reconcile_result,
+    decidedBy: decided ? ('platform_lookup' as const) : null,
+    lookups: p.reconcile_lookups,
+    checkedAt: toWire(p.reconciled_at),
+  };
+}
+
 export function postView(p: ScheduledPostView) {
   return {
     id: p.id,
@@ -25,6 +38,7 @@ export function postView(p: ScheduledPostView) {
     publishedAt: toWire(p.published_at),
     canceledAt: toWire(p.canceled_at),
     lastError: lastErrorView(p.last_error),
+    reconciliation: reconciliationView(p),
     createdAt: toWire(p.created_at),
     updatedAt: toWire(p.updated_at),
   };

@@ -11,14 +11,15 @@ import {
   recordPublished,
   requeueClaimedPost,
 } from '../db/queries/publishing.js';
-import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
 import { needsReauthPayload } from '../events/catalogue.js';
 import { emit, systemEvents } from '../events/emit.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
-import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
+import { emitPostOutcome } from './post-outcome.js';
+import { CLAIM_LEASE_MS, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS } from './publish-policy.js';
 import { checkPublishQuota, quotaRefusal } from './publish-quota.js';
+import { reconcileUnknownOutcome, unsettledCause } from './publish-reconcile.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -27,15 +28,17 @@ import { checkPublishQuota, quotaRefusal } from './publish-quota.js';
 // same lock) either commits first, and this check sees it, or waits until this publish is
 // recorded. See docs/architecture.md "The publisher".
 
-/** Long enough for a live worker to reach every post of its batch; a dead worker's posts wait this long. */
-export const CLAIM_LEASE_MS = 10 * 60 * 1000;
-// 6 calls, 1 min doubling to a 30 min cap, half of each step jittered: about half an hour of
-// platform outage is retried before the post fails (a scheduled post is worth little much later).
-export const MAX_PUBLISH_ATTEMPTS = 6;
-export const RETRY_BASE_MS = 60 * 1000;
-export const RETRY_CAP_MS = 30 * 60 * 1000;
+export { CLAIM_LEASE_MS, emitPostOutcome, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS };
 
-export type PublishOutcome = 'published' | 'draft' | 'failed' | 'retry' | 'held' | 'superseded' | 'deferred';
+export type PublishOutcome =
+  | 'published'
+  | 'draft'
+  | 'failed'
+  | 'retry'
+  | 'held'
+  | 'superseded'
+  | 'deferred'
+  | 'lookup_later';
 
 type LockedAccount = NonNullable<Awaited<ReturnType<typeof lockAccountForPublish>>>;
 type LockedPost = NonNullable<Awaited<ReturnType<typeof lockClaimedPost>>>;
@@ -89,11 +92,7 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
     if (quota && 'fail' in quota) return fail(deps, tx, post, quota.fail, now);
     if (quota) return defer(tx, post, quota, now);
     await deps.fault?.('publisher:before-call');
-    let called = await callPlatform(deps, account, target, post.id);
-    // No answer, yet the post may be on the platform. The sandbox (test accounts) honours the key:
-    // send it again now, still under the lock, and learn what the first call did. A live platform
-    // would post it twice: record() fails it PUBLISH_OUTCOME_UNKNOWN instead.
-    if (outcomeUnknown(called) && account.env === 'test') called = await callPlatform(deps, account, target, post.id);
+    const called = await callPlatform(deps, account, target, post.id);
     await deps.fault?.('publisher:after-call'); // tests "kill" the worker here: the platform saw it, nothing recorded
     return record(deps, tx, { post, account, target, called, attemptedAt: now });
   });
@@ -129,8 +128,6 @@ async function callPlatform(
 }
 
 class MissingToken extends Error {}
-
-const outcomeUnknown = (called: Called) => 'err' in called && isPlatformError(called.err) && called.err.outcomeUnknown;
 
 async function record(
   deps: WorkerDeps,
@@ -168,14 +165,10 @@ async function record(
     );
   }
   const message = describeError(err, [called.token?.accessToken, called.token?.refreshToken]);
-  if (outcomeUnknown(called)) {
-    // Never back to the queue: a retry could post twice, and a revoke would call it canceled.
-    const lastError = {
-      code: 'PUBLISH_OUTCOME_UNKNOWN',
-      message: `${message}; the post may or may not be on the platform. Check before scheduling it again.`,
-    };
-    return fail(deps, tx, post, lastError, now, attemptedAt);
-  }
+  // No answer (or a 5xx), yet the post may be on the platform: never straight back to the queue (a
+  // retry could post twice, a revoke would call it canceled). Ask the platform first, under the lock.
+  const cause = unsettledCause(adaptersForEnv(deps, account.env)[account.platform], err);
+  if (cause) return reconcileUnknownOutcome(deps, tx, { post, account, target, attemptedAt, error: message, cause });
   const kind = isPlatformError(err) ? err.kind : 'INTERNAL';
   if (kind === 'CREDENTIAL_INVALID') {
     await markNeedsReauth(tx, post, account, message, now);
@@ -227,34 +220,6 @@ async function fail(
   await emitPostOutcome(tx, post, now, { type: 'scheduled_post.failed', lastError });
   deps.log.warn({ scheduledPostId: post.id, socialAccountId: post.social_account_id, lastError }, 'post failed');
   return 'failed';
-}
-
-type Outcome =
-  | { type: 'scheduled_post.published'; externalId: string; mode: string }
-  | { type: 'scheduled_post.failed'; lastError: LastError };
-
-/** `post.published` / `post.failed` (the post as GET shows it) and its audit row, in the recording transaction. */
-export async function emitPostOutcome(
-  tx: Tx,
-  post: Pick<ClaimedPost, 'id' | 'organization_id' | 'env' | 'project_id' | 'social_account_id'>,
-  now: Date,
-  outcome: Outcome,
-) {
-  const view = postView(
-    (await findScheduledPostView(tx, { organizationId: post.organization_id, env: post.env }, post.id))!,
-  );
-  const ids = { scheduledPostId: post.id, socialAccountId: post.social_account_id };
-  const ev = systemEvents(post.organization_id, now);
-  if (outcome.type === 'scheduled_post.published') {
-    const { externalId, mode } = outcome;
-    await emit(tx, ev, 'post.published', view, {
-      audit: { type: outcome.type, projectId: post.project_id, data: { ...ids, externalId, mode } },
-    });
-  } else {
-    await emit(tx, ev, 'post.failed', view, {
-      audit: { type: outcome.type, projectId: post.project_id, data: { ...ids, lastError: outcome.lastError } },
-    });
-  }
 }
 
 /** The platform refused the grant: the account needs its owner (we hold its lock), once. */

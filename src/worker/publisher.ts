@@ -1,13 +1,7 @@
-import { withTransaction } from '../db/client.js';
-import {
-  type ClaimedPost,
-  claimDuePosts,
-  lockExpiredUncertainClaims,
-  recordFailed,
-  requeueExpiredClaims,
-} from '../db/queries/publishing.js';
+import { type ClaimedPost, claimDuePosts, requeueExpiredClaims } from '../db/queries/publishing.js';
 import type { WorkerDeps } from './deps.js';
-import { CLAIM_LEASE_MS, emitPostOutcome, type PublishOutcome, publishClaimedPost } from './publish-post.js';
+import { CLAIM_LEASE_MS, type PublishOutcome, publishClaimedPost } from './publish-post.js';
+import { reconcileExpiredClaims } from './publish-reconcile.js';
 
 // The publisher: claim due posts (one short statement, SKIP LOCKED), then publish each under its
 // account's lock (src/worker/publish-post.ts). Several workers share the queue; a post is
@@ -26,7 +20,8 @@ export type PublisherSummary = { claimed: number; recovered: number } & Partial<
 
 /** One pass: recover expired claims, then claim and publish batches until none is due. */
 export async function runPublisher(deps: WorkerDeps): Promise<PublisherSummary> {
-  const summary: PublisherSummary = { claimed: 0, recovered: await recoverExpiredClaims(deps) };
+  const summary: PublisherSummary = { claimed: 0, recovered: 0 };
+  summary.recovered = await recoverExpiredClaims(deps, summary);
   const started = Date.now();
   while (!deps.signal?.aborted && Date.now() - started < PASS_BUDGET_MS) {
     const now = deps.clock.now();
@@ -75,12 +70,11 @@ async function publishByAccount(
 }
 
 /**
- * Claims whose worker died. Not yet called, or a sandbox account: back to the queue, published
- * later with the same idempotency key (the sandbox answers a repeat with the first post). A live
- * account whose call may have reached the platform: failed, PUBLISH_OUTCOME_UNKNOWN — real
- * platforms ignore idempotency keys, and posting twice is worse than asking the partner to check.
+ * Claims whose worker died. Not yet called: back to the queue. Called (the platform may have the
+ * post), or waiting for a lookup after a lost answer: reconciled with the platform before anything
+ * is sent again (publish-reconcile.ts). Their outcomes count in the pass summary.
  */
-async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
+async function recoverExpiredClaims(deps: WorkerDeps, summary: PublisherSummary): Promise<number> {
   let recovered = 0;
   for (;;) {
     const requeued = await requeueExpiredClaims(deps.db, { now: deps.clock.now(), limit: RECOVERY_BATCH });
@@ -89,21 +83,10 @@ async function recoverExpiredClaims(deps: WorkerDeps): Promise<number> {
       deps.log.warn({ scheduledPostIds: requeued.map((p) => p.id) }, 'expired publish claims re-queued');
     if (requeued.length < RECOVERY_BATCH) break;
   }
-  const failed = await withTransaction(deps.db, async (tx) => {
-    const now = deps.clock.now();
-    const posts = await lockExpiredUncertainClaims(tx, { now, limit: RECOVERY_BATCH });
-    for (const post of posts) {
-      const lastError = {
-        code: 'PUBLISH_OUTCOME_UNKNOWN',
-        message:
-          'The worker stopped during the platform call; the post may or may not be on the platform. ' +
-          'Check before scheduling it again.',
-      };
-      await recordFailed(tx, post.id, { lastError, now });
-      await emitPostOutcome(tx, post, now, { type: 'scheduled_post.failed', lastError });
-    }
-    return posts.length;
-  });
-  if (failed > 0) deps.log.warn({ failed }, 'expired publish claims with an unknown outcome failed');
-  return recovered + failed;
+  for (const [outcome, n] of Object.entries(await reconcileExpiredClaims(deps))) {
+    const key = outcome as PublishOutcome;
+    summary[key] = (summary[key] ?? 0) + n;
+    recovered += n;
+  }
+  return recovered;
 }

@@ -104,6 +104,9 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     await schedule(t, [good.id, refused]); // published, and failed with CREDENTIAL_INVALID (needs_reauth)
     await runPublisher(deps);
     await runTokenRefresh(deps); // needs_reauth, refresh_rejected
+    fx.sandbox.setFault({ endpoint: 'tiktok.publish', mode: 'lost_response', count: 1 });
+    await schedule(t, [good.id]); // made, but answered 5xx: looked up and found (scheduled_post.reconciled)
+    await runPublisher(deps);
 
     await h.queuedPosts(connected, 2);
     await call(t, 'DELETE', `/v1/social-accounts/${connected}`);

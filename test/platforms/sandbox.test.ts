@@ -321,6 +321,81 @@ describe('sandbox platform through the adapters', () => {
     );
   });
 
+  it('findPublished: each family looks a post up by the reference it was sent with; ignoring keys, a repeat is a second post', async () => {
+    for (const platform of ['tiktok', 'instagram'] as const) {
+      const adapter = fx.adapters[platform];
+      assert.equal(adapter.reconcile, 'by_reference');
+      const { token, externalAccountId } = fx.sandbox.issueToken(platform);
+      const post = { ...VIDEO, mediaUrls: ['https://cdn.example.com/a.jpg'], externalAccountId };
+      const reference = `sp_lookup_${platform}`;
+      assert.deepEqual(await adapter.findPublished(token, { externalAccountId, reference }), { found: false });
+      const made = await adapter.publish(token, post, reference);
+      assert.deepEqual(await adapter.findPublished(token, { externalAccountId, reference }), {
+        found: true,
+        externalId: made.externalId,
+        externalUrl: null,
+      });
+      // Another user's token does not see it.
+      const other = fx.sandbox.issueToken(platform);
+      assert.deepEqual(
+        await adapter.findPublished(other.token, { externalAccountId: other.externalAccountId, reference }),
+        { found: false },
+      );
+      fx.sandbox.configure({ ignoreIdempotencyKeys: true });
+      try {
+        const again = await adapter.publish(token, post, reference);
+        assert.notEqual(again.externalId, made.externalId, 'as a real platform: a second post');
+      } finally {
+        fx.sandbox.configure({ ignoreIdempotencyKeys: false });
+      }
+      assert.deepEqual(
+        fx.sandbox.posts(reference).map((p) => p.scope),
+        [`${platform}:${externalAccountId}`, `${platform}:${externalAccountId}`],
+      );
+      // A lookup that gets no clear answer throws; it never says "not found".
+      fx.sandbox.setFault({
+        endpoint: platform === 'tiktok' ? 'tiktok.publish_status' : 'instagram.media_list',
+        mode: '5xx',
+        count: 1,
+      });
+      await rejects(adapter.findPublished(token, { externalAccountId, reference }), 'RETRYABLE');
+      await rejects(
+        adapter.findPublished({ accessToken: 'act.unknown' }, { externalAccountId, reference }),
+        'CREDENTIAL_INVALID',
+      );
+    }
+  });
+
+  it('real platforms declare no lookup; the control plane sets and validates the settings and lists the posts', async () => {
+    const real = createSandboxAdapters(fx.sandbox.url, { reconcile: 'none' });
+    for (const platform of ['tiktok', 'instagram'] as const) {
+      assert.equal(real[platform].reconcile, 'none');
+      await rejects(
+        real[platform].findPublished({ accessToken: 'x' }, { externalAccountId: 'u', reference: 'r' }),
+        'PERMANENT',
+        /no lookup by reference/,
+      );
+    }
+    const post = (path: string, body: unknown) =>
+      fetch(`${fx.sandbox.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const bad = await post('/__sandbox/settings', { ignoreIdempotencyKeys: 'yes' });
+    assert.deepEqual([bad.status, await bad.json()], [422, { error: 'ignoreIdempotencyKeys must be a boolean' }]);
+    const unknown = await post('/__sandbox/settings', { surprise: true });
+    assert.deepEqual([unknown.status, await unknown.json()], [422, { error: 'unknown settings: surprise' }]);
+    const on = await post('/__sandbox/settings', { ignoreIdempotencyKeys: true });
+    assert.deepEqual([on.status, await on.json()], [200, { settings: { ignoreIdempotencyKeys: true } }]);
+    assert.equal((await post('/__sandbox/reset', {})).status, 204);
+    const { token, externalAccountId } = fx.sandbox.issueToken('tiktok');
+    const first = await fx.adapters.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_after_reset');
+    const second = await fx.adapters.tiktok.publish(token, { ...VIDEO, externalAccountId }, 'sp_after_reset');
+    assert.equal(second.externalId, first.externalId, 'reset restores the default: keys honoured');
+    const listed = await (await fetch(`${fx.sandbox.url}/__sandbox/posts?reference=sp_after_reset`)).json();
+    assert.deepEqual(
+      listed.posts.map((p: { externalId: string }) => p.externalId),
+      [first.externalId],
+    );
+  });
+
   it('classifies our own misconfiguration (invalid_client) as PERMANENT, not a credential problem', async () => {
     const wrong = createTikTokAdapter({
       baseUrl: fx.sandbox.url,

@@ -3,10 +3,12 @@ import type { SandboxCall } from '../../src/platforms/sandbox/state.js';
 import type { PlatformAdapter, PlatformAdapters } from '../../src/platforms/types.js';
 import { isPlatformError } from '../../src/platforms/types.js';
 
-// The sandbox's call log as the witness of "published exactly once". A post may legitimately be
-// sent twice: when a publish's answer is lost (outcomeUnknown), a test account's post is sent
-// again at once with the same key and the sandbox answers with the first post (`replayed`). So
-// the adapters note every lost answer, and each extra send must be explained by one.
+// The sandbox's call log as the witness of "published exactly once". When a publish's answer is
+// lost (outcomeUnknown) the platform is asked before anything is sent again; a post it does not
+// have is sent again later. So a post may be sent once more per lost answer, never otherwise: the
+// adapters note every lost answer, and each extra send must be explained by one. The races run
+// with the sandbox ignoring idempotency keys (as real platforms do), so a needless re-send would
+// show as a second post, not hide behind a replayed answer.
 
 /** The adapters, wrapped to count per idempotency key the publishes whose answer was lost. */
 export function noteLostAnswers(adapters: PlatformAdapters) {

@@ -90,6 +90,7 @@ export async function revokeMidPublishRace(
   const ids = await duePosts(h, account.id, o.posts, fx);
   const witness = noteLostAnswers(o.adapters ?? fx.adapters);
   const calls = () => publishCalls(fx, [account.externalAccountId]);
+  fx.sandbox.configure({ ignoreIdempotencyKeys: true }); // a re-send would be a second post
 
   // The sandbox log's length at the revoke's last step: it holds the account lock, its commit follows.
   let logAtCommit: number | undefined;
@@ -116,6 +117,7 @@ export async function revokeMidPublishRace(
   } finally {
     h.setFault(undefined);
     fx.sandbox.clearFaults();
+    fx.sandbox.configure({ ignoreIdempotencyKeys: false });
   }
 
   const rows = await h.db
@@ -194,6 +196,7 @@ export async function twoWorkersExactlyOnceRace(
   const witness = noteLostAnswers(o.adapters ?? fx.adapters);
   const externalIds = accounts.map((a) => a.externalAccountId);
   let finished = false;
+  fx.sandbox.configure({ ignoreIdempotencyKeys: true }); // a re-send would be a second post
   try {
     const loops = Promise.all([
       workerLoop(h, fx, witness.adapters, () => true),
@@ -204,6 +207,7 @@ export async function twoWorkersExactlyOnceRace(
     assert.equal(claimedBy(a) + claimedBy(b), total, 'every post claimed once');
   } finally {
     fx.sandbox.clearFaults();
+    fx.sandbox.configure({ ignoreIdempotencyKeys: false });
   }
 
   const statuses = await h.db

@@ -112,29 +112,36 @@ describe('publisher: a worker process killed with SIGKILL [postgres]', {
     );
   });
 
-  it('killed mid-transaction, after the platform call: PostgreSQL rolls it back, the lock is freed, the same key is sent again and the sandbox answers with the first post', async (tc) => {
+  it('killed mid-transaction, after the platform call: PostgreSQL rolls it back, the lock is freed, the platform is asked and has the post — recorded, never sent again (the sandbox ignoring keys)', async (tc) => {
     const t = await h.tenant();
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const id = await publishNow(t, account.id);
-    const worker = await pausedWorker('publisher:after-call');
-    assert.equal(publishCalls(id).length, 1, 'the platform saw it');
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-    const stuck = await row(id);
-    assert.equal(stuck.status, 'publishing', 'nothing was recorded');
-    assert.ok(stuck.call_started_at, 'but the call marker says the platform may have seen it');
-    const polls = await untilRowLockFreed(id);
-    if (polls > 1) tc.diagnostic(`the dead backend's row lock was freed after ${polls} polls`);
+    fx.sandbox.configure({ ignoreIdempotencyKeys: true }); // as real platforms: a re-send would post twice
+    try {
+      const worker = await pausedWorker('publisher:after-call');
+      assert.equal(publishCalls(id).length, 1, 'the platform saw it');
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      const stuck = await row(id);
+      assert.equal(stuck.status, 'publishing', 'nothing was recorded');
+      assert.ok(stuck.call_started_at, 'but the call marker says the platform may have seen it');
+      const polls = await untilRowLockFreed(id);
+      if (polls > 1) tc.diagnostic(`the dead backend's row lock was freed after ${polls} polls`);
 
-    const summary = await freshWorkerAfterLease();
-    assert.deepEqual([summary.recovered, summary.published], [1, 1], JSON.stringify(summary));
+      const summary = await freshWorkerAfterLease();
+      assert.deepEqual([summary.recovered, summary.published, summary.claimed], [1, 1, 0], JSON.stringify(summary));
+    } finally {
+      fx.sandbox.configure({ ignoreIdempotencyKeys: false });
+    }
     const done = await row(id);
     assert.equal(done.status, 'published');
-    const calls = publishCalls(id);
+    assert.equal(publishCalls(id).length, 1, 'never sent again');
+    const onPlatform = fx.sandbox.posts(id);
+    assert.equal(onPlatform.length, 1, `one post on the platform: ${JSON.stringify(onPlatform)}`);
+    assert.equal(done.external_id, onPlatform[0]!.externalId);
     assert.deepEqual(
-      calls.map((c) => c.replayed),
-      [false, true],
+      [done.reconcile_cause, done.reconcile_result, done.reconcile_lookups],
+      ['worker_stopped', 'found', 1],
     );
-    assert.deepEqual([...new Set(calls.map((c) => c.externalId))], [done.external_id], 'one post on the platform');
   });
 });

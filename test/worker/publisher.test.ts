@@ -423,57 +423,125 @@ describeEachDb('worker: publisher', (h) => {
     assert.equal(publishCalls(id!).length, 1);
   });
 
-  it('a worker that dies after the call (test account): re-sent with the same key; the sandbox answers with the first post', async () => {
-    const t = await h.tenant();
-    const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
-    const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
+  const lookups = (externalAccountId: string) =>
+    fx.sandbox.log.filter((c) => c.endpoint === 'tiktok.publish_status' && c.externalAccountId === externalAccountId);
+  /** A first pass whose worker "dies" at `point` (the record rolls back), then a pass after its lease. */
+  async function dieThenRecover(point: string, overrides: Parameters<typeof deps>[0] = {}) {
     const start = new Date(Date.now() + 1000);
     const died = await h.atTime(start, () =>
       runPublisher(
         deps({
+          ...overrides,
           fault: (p) => {
-            if (p === 'publisher:after-call') throw new Error('worker killed');
+            if (p === point) throw new Error('worker killed');
           },
         }),
       ),
     );
     assert.equal(died.errors, 1, JSON.stringify(died));
-    const stuck = await row(id!);
-    assert.equal(stuck.status, 'publishing', 'the record rolled back with the "crash"');
-    assert.ok(stuck.call_started_at, 'but the call marker was committed first');
-    await h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
+    return () => h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps(overrides)));
+  }
+
+  it('a worker that dies after the call (the sandbox ignoring keys, as real platforms do): the platform is asked, has the post, and it is recorded published — not sent again', async () => {
+    const t = await h.tenant();
+    const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
+    const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
+    fx.sandbox.configure({ ignoreIdempotencyKeys: true });
+    try {
+      const recover = await dieThenRecover('publisher:after-call');
+      const stuck = await row(id!);
+      assert.equal(stuck.status, 'publishing', 'the record rolled back with the "crash"');
+      assert.ok(stuck.call_started_at, 'but the call marker was committed first');
+      const summary = await recover();
+      assert.deepEqual([summary.recovered, summary.published, summary.claimed], [1, 1, 0], JSON.stringify(summary));
+    } finally {
+      fx.sandbox.configure({ ignoreIdempotencyKeys: false });
+    }
     const post = await getPost(t, id!);
     assert.equal(post.status, 'published');
-    const calls = publishCalls(id!);
+    const onPlatform = fx.sandbox.posts(id!);
+    assert.equal(onPlatform.length, 1, `exactly one post on the platform: ${JSON.stringify(onPlatform)}`);
+    assert.equal(publishCalls(id!).length, 1, 'sent once, by the worker that died');
+    assert.equal(post.externalId, onPlatform[0]!.externalId);
     assert.deepEqual(
-      calls.map((c) => c.replayed),
-      [false, true],
+      lookups(account.externalAccountId).map((c) => [c.status, c.found]),
+      [[200, true]],
     );
-    assert.equal(new Set(calls.map((c) => c.externalId)).size, 1, 'one post on the platform');
-    assert.equal(post.externalId, calls[0]!.externalId);
+    assert.match(post.reconciliation?.checkedAt ?? '', TIMESTAMP, JSON.stringify(post));
+    assert.deepEqual(post.reconciliation, {
+      cause: 'worker_stopped',
+      result: 'found',
+      decidedBy: 'platform_lookup',
+      lookups: 1,
+      checkedAt: post.reconciliation.checkedAt,
+    });
+    const [audit, ...more] = await audits('scheduled_post.reconciled', id!);
+    assert.equal(more.length, 0);
+    assert.deepEqual(
+      { ...(audit!.data as object), reason: undefined },
+      {
+        scheduledPostId: id,
+        socialAccountId: account.id,
+        cause: 'worker_stopped',
+        result: 'found',
+        decidedBy: 'platform_lookup',
+        lookups: 1,
+        externalId: post.externalId,
+        reason: undefined,
+      },
+    );
+    const [published] = await events('post.published', id!);
+    assert.equal((published!.data as { reconciliation: { result: string } }).reconciliation.result, 'found');
   });
 
-  it('a worker that dies after the call (live account): failed PUBLISH_OUTCOME_UNKNOWN, never sent twice', async () => {
+  it('a worker that dies between the call marker and the call: the platform does not have the post, so it is sent, once', async () => {
+    const t = await h.tenant();
+    const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
+    const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
+    fx.sandbox.configure({ ignoreIdempotencyKeys: true });
+    try {
+      const recover = await dieThenRecover('publisher:before-call');
+      assert.equal(publishCalls(id!).length, 0, 'never sent');
+      const summary = await recover();
+      assert.deepEqual([summary.recovered, summary.retry, summary.published], [1, 1, 1], JSON.stringify(summary));
+    } finally {
+      fx.sandbox.configure({ ignoreIdempotencyKeys: false });
+    }
+    const post = await getPost(t, id!);
+    assert.deepEqual([post.status, post.lastError], ['published', null]);
+    assert.equal(fx.sandbox.posts(id!).length, 1);
+    assert.equal(post.externalId, fx.sandbox.posts(id!)[0]!.externalId);
+    assert.deepEqual(
+      [post.reconciliation.cause, post.reconciliation.result, post.reconciliation.decidedBy],
+      ['worker_stopped', 'not_found', 'platform_lookup'],
+    );
+    assert.deepEqual(
+      (await audits('scheduled_post.reconciled', id!)).map((a) => (a.data as { result: string }).result),
+      ['not_found'],
+    );
+  });
+
+  it('a worker that dies after the call (a platform without lookup, as TikTok and Instagram): failed PUBLISH_OUTCOME_UNKNOWN, undecided, never sent twice', async () => {
     const t = await h.tenant({ env: 'live' });
     const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
     const [id] = await publishNow(t, [{ socialAccountId: account.id }]);
-    const start = new Date(Date.now() + 1000);
-    await h.atTime(start, () =>
-      runPublisher(
-        deps({
-          fault: (p) => {
-            if (p === 'publisher:after-call') throw new Error('worker killed');
-          },
-        }),
-      ),
-    );
-    const summary = await h.atTime(new Date(start.getTime() + CLAIM_LEASE_MS + 1000), () => runPublisher(deps()));
-    assert.equal(summary.recovered, 1, JSON.stringify(summary));
+    const adapters = createSandboxAdapters(fx.sandbox.url, { reconcile: 'none' });
+    const summary = await (await dieThenRecover('publisher:after-call', { adapters }))();
+    assert.deepEqual([summary.recovered, summary.failed], [1, 1], JSON.stringify(summary));
     const post = await getPost(t, id!);
     assert.equal(post.status, 'failed');
     assert.equal(post.lastError.code, 'PUBLISH_OUTCOME_UNKNOWN');
+    assert.deepEqual(post.reconciliation, {
+      cause: 'worker_stopped',
+      result: 'undecided',
+      decidedBy: null,
+      lookups: 0,
+      checkedAt: null,
+    });
     assert.equal(publishCalls(id!).length, 1);
+    assert.equal(lookups(account.externalAccountId).length, 0, 'nothing to ask');
     assert.equal((await events('post.failed', id!)).length, 1);
+    assert.equal((await audits('scheduled_post.reconciled', id!)).length, 1);
   });
 
   describe('env picks the adapters', () => {

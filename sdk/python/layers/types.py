@@ -54,9 +54,12 @@ __all__ = [
     "PostFailedWebhook",
     "PostFailedWebhookData",
     "PostFailedWebhookDataLastError",
+    "PostFailedWebhookDataReconciliation",
     "PostPublishedWebhook",
     "PostPublishedWebhookData",
     "PostPublishedWebhookDataLastError",
+    "PostPublishedWebhookDataReconciliation",
+    "PostReconciliation",
     "PostRescheduledWebhook",
     "PostRescheduledWebhookData",
     "PostScheduledWebhook",
@@ -659,6 +662,7 @@ class PostFailedWebhookData(TypedDict):
     publishedAt: Optional[str]
     canceledAt: Optional[str]
     lastError: Optional[PostFailedWebhookDataLastError]
+    reconciliation: Optional[PostFailedWebhookDataReconciliation]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     createdAt: str
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
@@ -668,6 +672,19 @@ class PostFailedWebhookData(TypedDict):
 class PostFailedWebhookDataLastError(TypedDict):
     code: str
     message: str
+
+
+class PostFailedWebhookDataReconciliation(TypedDict):
+    #: `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it.
+    cause: Literal["no_answer", "server_error", "worker_stopped"]
+    #: `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`).
+    result: Literal["pending", "found", "not_found", "undecided"]
+    #: `platform_lookup` for `found` / `not_found`; null otherwise.
+    decidedBy: Optional[Literal["platform_lookup"]]
+    #: Lookups made with the platform (answered or not).
+    lookups: int
+    #: When the platform was last asked; null if never.
+    checkedAt: Optional[str]
 
 
 class _PostPublishedWebhookRequired(TypedDict):
@@ -703,6 +720,7 @@ class PostPublishedWebhookData(TypedDict):
     publishedAt: Optional[str]
     canceledAt: Optional[str]
     lastError: Optional[PostPublishedWebhookDataLastError]
+    reconciliation: Optional[PostPublishedWebhookDataReconciliation]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     createdAt: str
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
@@ -712,6 +730,32 @@ class PostPublishedWebhookData(TypedDict):
 class PostPublishedWebhookDataLastError(TypedDict):
     code: str
     message: str
+
+
+class PostPublishedWebhookDataReconciliation(TypedDict):
+    #: `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it.
+    cause: Literal["no_answer", "server_error", "worker_stopped"]
+    #: `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`).
+    result: Literal["pending", "found", "not_found", "undecided"]
+    #: `platform_lookup` for `found` / `not_found`; null otherwise.
+    decidedBy: Optional[Literal["platform_lookup"]]
+    #: Lookups made with the platform (answered or not).
+    lookups: int
+    #: When the platform was last asked; null if never.
+    checkedAt: Optional[str]
+
+
+class PostReconciliation(TypedDict):
+    #: `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it.
+    cause: Literal["no_answer", "server_error", "worker_stopped"]
+    #: `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`).
+    result: Literal["pending", "found", "not_found", "undecided"]
+    #: `platform_lookup` for `found` / `not_found`; null otherwise.
+    decidedBy: Optional[Literal["platform_lookup"]]
+    #: Lookups made with the platform (answered or not).
+    lookups: int
+    #: When the platform was last asked; null if never.
+    checkedAt: Optional[str]
 
 
 class _PostRescheduledWebhookRequired(TypedDict):
@@ -1000,6 +1044,8 @@ class ScheduledPost(TypedDict):
     publishedAt: Optional[str]
     canceledAt: Optional[str]
     lastError: Optional[ScheduledPostLastError]
+    #: Set when a publish call’s outcome was unknown (no answer, or the worker stopped during it): how the platform was asked whether it had the post, before anything was sent again. Null otherwise.
+    reconciliation: Optional[PostReconciliation]
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z
     createdAt: str
     #: RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z

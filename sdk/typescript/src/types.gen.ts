@@ -461,6 +461,18 @@ export type PostFailedWebhookData = {
     code: string;
     message: string;
   } | null;
+  reconciliation: {
+    /** `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it. */
+    cause: "no_answer" | "server_error" | "worker_stopped";
+    /** `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`). */
+    result: "pending" | "found" | "not_found" | "undecided";
+    /** `platform_lookup` for `found` / `not_found`; null otherwise. */
+    decidedBy: "platform_lookup" | null;
+    /** Lookups made with the platform (answered or not). */
+    lookups: number;
+    /** When the platform was last asked; null if never. */
+    checkedAt: string | null;
+  } | null;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   createdAt: string;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
@@ -497,10 +509,34 @@ export type PostPublishedWebhookData = {
     code: string;
     message: string;
   } | null;
+  reconciliation: {
+    /** `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it. */
+    cause: "no_answer" | "server_error" | "worker_stopped";
+    /** `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`). */
+    result: "pending" | "found" | "not_found" | "undecided";
+    /** `platform_lookup` for `found` / `not_found`; null otherwise. */
+    decidedBy: "platform_lookup" | null;
+    /** Lookups made with the platform (answered or not). */
+    lookups: number;
+    /** When the platform was last asked; null if never. */
+    checkedAt: string | null;
+  } | null;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   createdAt: string;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   updatedAt: string;
+};
+export type PostReconciliation = {
+  /** `no_answer`: the publish call got no answer; `server_error`: it was answered 5xx, which does not prove the platform did not act; `worker_stopped`: the worker stopped during it. */
+  cause: "no_answer" | "server_error" | "worker_stopped";
+  /** `pending`: a lookup is due (status `publishing`); `found`: the platform had the post, recorded without sending it again; `not_found`: it did not, so it was sent again; `undecided`: the platform offers no lookup, or none answered (the post failed `PUBLISH_OUTCOME_UNKNOWN`). */
+  result: "pending" | "found" | "not_found" | "undecided";
+  /** `platform_lookup` for `found` / `not_found`; null otherwise. */
+  decidedBy: "platform_lookup" | null;
+  /** Lookups made with the platform (answered or not). */
+  lookups: number;
+  /** When the platform was last asked; null if never. */
+  checkedAt: string | null;
 };
 /** A queued post was moved to another time. */
 export type PostRescheduledWebhook = {
@@ -746,6 +782,8 @@ export type ScheduledPost = {
     code: string;
     message: string;
   } | null;
+  /** Set when a publish call’s outcome was unknown (no answer, or the worker stopped during it): how the platform was asked whether it had the post, before anything was sent again. Null otherwise. */
+  reconciliation: PostReconciliation | null;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */
   createdAt: string;
   /** RFC 3339 UTC timestamp, whole seconds, e.g. 2026-04-18T19:15:02Z */

@@ -184,17 +184,16 @@ export async function requeueClaimedPost(
 }
 
 /**
- * Crash recovery, part one: claims whose lease ran out and that the platform cannot have seen
- * twice for it (no call started, or a sandbox account, whose platform honours Idempotency-Key)
- * go back to the queue, to be published with the same key. SKIP LOCKED: a claim whose owner is
- * still recording holds its row and is left alone.
+ * Crash recovery, part one: claims whose lease ran out before their platform call started go back
+ * to the queue (the platform cannot have seen them). Those whose call started are reconciled with
+ * the platform first (queries/publish-reconciliation.ts). SKIP LOCKED: a claim whose owner is still
+ * recording holds its row and is left alone.
  */
 export async function requeueExpiredClaims(db: Queryable, opts: { now: Date; limit: number }) {
   const result = await sql<{ id: string }>`
     WITH expired AS (
-      SELECT p.id FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id
-      WHERE p.status = 'publishing' AND p.claim_expires_at <= ${opts.now}
-        AND (p.call_started_at IS NULL OR a.env = 'test')
+      SELECT p.id FROM scheduled_posts p
+      WHERE p.status = 'publishing' AND p.claim_expires_at <= ${opts.now} AND p.call_started_at IS NULL
       ORDER BY p.claim_expires_at
       LIMIT ${opts.limit}
       FOR UPDATE OF p SKIP LOCKED
@@ -203,28 +202,5 @@ export async function requeueExpiredClaims(db: Queryable, opts: { now: Date; lim
     SET status = 'queued', claim_expires_at = NULL, call_started_at = NULL, updated_at = ${opts.now}
     FROM expired WHERE p.id = expired.id
     RETURNING p.id`.execute(db);
-  return result.rows;
-}
-
-/**
- * Crash recovery, part two: a live account's claim that died after its call started. The
- * platform ignores idempotency keys, so sending again could post twice: the post fails with
- * PUBLISH_OUTCOME_UNKNOWN instead (at most once). Locked for the caller's transaction.
- */
-export async function lockExpiredUncertainClaims(tx: Tx, opts: { now: Date; limit: number }) {
-  const result = await sql<{
-    id: string;
-    organization_id: string;
-    env: AccountEnv;
-    project_id: string;
-    social_account_id: string;
-  }>`
-    SELECT p.id, p.organization_id, p.env, p.project_id, p.social_account_id
-    FROM scheduled_posts p JOIN social_accounts a ON a.id = p.social_account_id
-    WHERE p.status = 'publishing' AND p.claim_expires_at <= ${opts.now}
-      AND p.call_started_at IS NOT NULL AND a.env = 'live'
-    ORDER BY p.claim_expires_at
-    LIMIT ${opts.limit}
-    FOR UPDATE OF p SKIP LOCKED`.execute(tx);
   return result.rows;
 }

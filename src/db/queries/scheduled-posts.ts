@@ -115,6 +115,10 @@ const VIEW_COLUMNS = [
   'p.published_at',
   'p.canceled_at',
   'p.last_error',
+  'p.reconcile_cause',
+  'p.reconcile_result',
+  'p.reconcile_lookups',
+  'p.reconciled_at',
   'p.created_at',
   'p.updated_at',
 ] as const;

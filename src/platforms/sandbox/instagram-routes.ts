@@ -230,6 +230,34 @@ export function createInstagramRoutes(): SandboxRoute[] {
       },
     },
     {
+      // The user's published media, newest first (Graph's GET /{ig-user-id}/media). Real Graph has
+      // no field for a caller's reference; the sandbox's `sandbox_reference` filter (the
+      // Idempotency-Key media_publish was sent with) serves the publisher's reconciliation.
+      endpoint: 'instagram.media_list',
+      method: 'GET',
+      path: new RegExp(`^/${VERSION}([\\w.-]+)/media/?$`),
+      family: 'instagram-graph',
+      handle(req, state) {
+        const grant = tokenGrant(req, state);
+        if (!isGrant(grant)) return grant;
+        const userId = req.match[1]!;
+        if (userId !== grant.externalAccountId && userId !== 'me')
+          return graphError(400, 100, 'Unsupported get request: the token belongs to another user');
+        const scope = `instagram:${grant.externalAccountId}`;
+        const reference = req.params.sandbox_reference;
+        const posts =
+          reference === undefined
+            ? state.posts.filter((p) => p.scope === scope)
+            : state.findByReference(scope, reference);
+        const data = posts.map((p) => ({ id: p.externalId, timestamp: p.at })).reverse();
+        return {
+          status: 200,
+          body: { data, paging: {} },
+          log: { token: presentedToken(req), externalAccountId: grant.externalAccountId, found: data.length > 0 },
+        };
+      },
+    },
+    {
       endpoint: 'instagram.media_status',
       method: 'GET',
       path: new RegExp(`^/${VERSION}(\\d+)/?$`),

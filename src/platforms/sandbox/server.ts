@@ -5,7 +5,15 @@ import { DEFAULT_SCOPES } from '../scopes.js';
 import type { Platform } from '../types.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
-import { createSandboxState, FAULT_MODES, type FaultSpec, type QuotaSpec, type SandboxCall } from './state.js';
+import {
+  createSandboxState,
+  FAULT_MODES,
+  type FaultSpec,
+  type QuotaSpec,
+  type SandboxCall,
+  type SandboxPost,
+  type SandboxSettings,
+} from './state.js';
 import { tiktokRoutes } from './tiktok-routes.js';
 
 // The sandbox platform: a real HTTP server speaking TikTok's and Instagram's OAuth, publish and
@@ -20,6 +28,10 @@ import { tiktokRoutes } from './tiktok-routes.js';
 //          account's publishing budget (Instagram's content_publishing_limit, TikTok's daily cap) and
 //          posts made outside the API; a publish past it is refused as the platform refuses it
 //   POST   /__sandbox/reset    clear the log, the faults and the quota settings (tokens and grants stay)
+//   POST   /__sandbox/settings {ignoreIdempotencyKeys?: boolean} (true: every publish makes a new
+//          post, as on the real platforms; only a lookup by reference tells what a lost call did)
+//   GET    /__sandbox/posts    every post made ({scope, reference, externalId, at}); ?reference= filters
+//   POST   /__sandbox/reset    clear the log, the faults and the settings (posts, tokens and grants stay)
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -34,6 +46,9 @@ export type SandboxPlatform = {
   clearFaults(): void;
   /** An account's publishing budget and posts made outside the API; answers the window as it now stands. */
   setQuota(spec: QuotaSpec): { limit: number; windowSeconds: number; used: number };
+  configure(settings: Partial<SandboxSettings>): void;
+  /** Posts the sandbox made (a replayed answer makes none), oldest first; `reference` filters. */
+  posts(reference?: string): SandboxPost[];
   reset(): void;
   /** A grant minted without the OAuth dance, for fixtures; the token works against this sandbox. */
   issueToken(
@@ -66,7 +81,8 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const raw = await readBody(req);
     if (raw === undefined) return send(res, { status: 413, body: { error: 'body_too_large' } });
-    if (url.pathname.startsWith('/__sandbox')) return send(res, control(req.method ?? 'GET', url.pathname, raw));
+    if (url.pathname.startsWith('/__sandbox'))
+      return send(res, control(req.method ?? 'GET', url.pathname, url.searchParams, raw));
     const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
     if (!route) return send(res, { status: 404, body: { error: 'not_found', path: url.pathname } });
     const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
@@ -96,13 +112,26 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     send(res, reply);
   }
 
-  function control(method: string, path: string, raw: string): SandboxReply {
+  function control(method: string, path: string, query: URLSearchParams, raw: string): SandboxReply {
     if (method === 'GET' && path === '/__sandbox')
       return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
     if (method === 'GET' && path === '/__sandbox/log') return { status: 200, body: { calls: state.log } };
     if (method === 'DELETE' && path === '/__sandbox/faults') {
       state.clearFaults();
       return { status: 204 };
+    }
+    if (method === 'GET' && path === '/__sandbox/posts') {
+      const reference = query.get('reference');
+      return {
+        status: 200,
+        body: { posts: state.posts.filter((p) => reference === null || p.reference === reference) },
+      };
+    }
+    if (method === 'POST' && path === '/__sandbox/settings') {
+      const settings = parseSettings(raw);
+      if (typeof settings === 'string') return { status: 422, body: { error: settings } };
+      state.configure(settings);
+      return { status: 200, body: { settings: state.settings } };
     }
     if (method === 'POST' && path === '/__sandbox/reset') {
       state.reset();
@@ -144,6 +173,8 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       if (typeof parsed === 'string') throw new Error(parsed);
       return state.setQuota(parsed);
     },
+    configure: (settings) => state.configure(settings),
+    posts: (reference) => state.posts.filter((p) => reference === undefined || p.reference === reference),
     reset: () => state.reset(),
     issueToken(platform, o = {}) {
       const scopes = o.scopes ?? [...DEFAULT_SCOPES[platform]];
@@ -172,13 +203,21 @@ function presented(req: SandboxRequest): string | undefined {
   return p.token ?? p.refresh_token ?? p.access_token ?? req.bearer;
 }
 
-function parseFault(raw: string): FaultSpec | string {
-  let body: Record<string, unknown>;
+/** A control-plane body as an object, or the answer's error text. */
+function jsonObject(raw: string): Record<string, unknown> | string {
   try {
-    body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    const body = JSON.parse(raw || '{}') as unknown;
+    return body && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : 'body must be a JSON object';
   } catch {
     return 'body must be JSON';
   }
+}
+
+function parseFault(raw: string): FaultSpec | string {
+  const body = jsonObject(raw);
+  if (typeof body === 'string') return body;
   const { endpoint, mode, count } = body;
   if (typeof endpoint !== 'string' || (endpoint !== '*' && !SANDBOX_ENDPOINTS.includes(endpoint))) {
     return `endpoint must be '*' or one of ${SANDBOX_ENDPOINTS.join(', ')}`;
@@ -190,12 +229,8 @@ function parseFault(raw: string): FaultSpec | string {
 }
 
 function parseQuota(raw: string): QuotaSpec | string {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(raw || '{}') as Record<string, unknown>;
-  } catch {
-    return 'body must be JSON';
-  }
+  const body = jsonObject(raw);
+  if (typeof body === 'string') return body;
   const { platform, externalAccountId, limit, windowSeconds, usedOutside } = body;
   if (platform !== 'tiktok' && platform !== 'instagram') return "platform must be 'tiktok' or 'instagram'";
   if (typeof externalAccountId !== 'string' || externalAccountId === '') return 'externalAccountId is required';
@@ -209,6 +244,16 @@ function parseQuota(raw: string): QuotaSpec | string {
     windowSeconds: windowSeconds as number | undefined,
     usedOutside: usedOutside as number | undefined,
   };
+}
+
+function parseSettings(raw: string): Partial<SandboxSettings> | string {
+  const body = jsonObject(raw);
+  if (typeof body === 'string') return body;
+  const { ignoreIdempotencyKeys, ...rest } = body;
+  if (Object.keys(rest).length > 0) return `unknown settings: ${Object.keys(rest).join(', ')}`;
+  if (ignoreIdempotencyKeys !== undefined && typeof ignoreIdempotencyKeys !== 'boolean')
+    return 'ignoreIdempotencyKeys must be a boolean';
+  return ignoreIdempotencyKeys === undefined ? {} : { ignoreIdempotencyKeys };
 }
 
 function parseRequest(req: IncomingMessage, url: URL, raw: string, match: RegExpMatchArray): SandboxRequest {

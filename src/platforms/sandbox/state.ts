@@ -35,6 +35,8 @@ export type SandboxCall = {
   idempotencyKey?: string;
   externalId?: string;
   replayed?: boolean;
+  /** A lookup (status fetch, media list): whether it found a post. */
+  found?: boolean;
   error?: string;
 };
 
@@ -74,6 +76,17 @@ export type QuotaSpec = {
   usedOutside?: number;
 };
 
+/**
+ * How the sandbox behaves beyond faults. `ignoreIdempotencyKeys`: act like the real platforms,
+ * which ignore our Idempotency-Key — every publish makes a new post, so only a lookup by reference
+ * (not a replayed answer) can tell a caller what a lost call did.
+ */
+export type SandboxSettings = { ignoreIdempotencyKeys: boolean };
+const DEFAULT_SETTINGS: SandboxSettings = { ignoreIdempotencyKeys: false };
+
+/** A post the sandbox made; `reference` is the Idempotency-Key it was sent with (our post id). */
+export type SandboxPost = { scope: string; reference: string | undefined; externalId: string; at: string };
+
 const CODE_TTL_MS = 10 * 60 * 1000; // RFC 6749 §4.1.2 recommends at most 10 minutes
 
 export function createSandboxState(now: () => number) {
@@ -83,6 +96,8 @@ export function createSandboxState(now: () => number) {
   const refreshTokens = new Map<string, string>(); // token → grant id
   const users = new Map<string, { handle: string }>();
   const published = new Map<string, string>(); // endpoint + idempotency key → external id
+  const posts: SandboxPost[] = []; // every post made, in order (replays make none)
+  const settings: SandboxSettings = { ...DEFAULT_SETTINGS };
   const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
   const quotaSettings = new Map<string, { limit?: number; windowSeconds?: number }>(); // platform:account
   const spent = new Map<string, number[]>(); // platform:account → when each counted post was published
@@ -102,6 +117,12 @@ export function createSandboxState(now: () => number) {
 
   return {
     log,
+    posts,
+    settings,
+
+    configure(s: Partial<SandboxSettings>) {
+      Object.assign(settings, s);
+    },
 
     record(call: Omit<SandboxCall, 'seq' | 'at'>): SandboxCall {
       const entry = { seq: ++seq, at: new Date(now()).toISOString(), ...call };
@@ -245,24 +266,32 @@ export function createSandboxState(now: () => number) {
     },
 
     /** Same key → same external id; no key → a new post every time. */
+    /** Same key → same external id (unless keys are ignored); no key → a new post every time. */
     publish(
       scope: string,
       idempotencyKey: string | undefined,
       makeId: () => string,
     ): { externalId: string; replayed: boolean } {
-      if (!idempotencyKey) return { externalId: makeId(), replayed: false };
       const key = `${scope}\u0000${idempotencyKey}`;
-      const existing = published.get(key);
+      const existing = idempotencyKey && !settings.ignoreIdempotencyKeys ? published.get(key) : undefined;
       if (existing) return { externalId: existing, replayed: true };
       const externalId = makeId();
-      published.set(key, externalId);
+      if (idempotencyKey) published.set(key, externalId);
+      posts.push({ scope, reference: idempotencyKey, externalId, at: new Date(now()).toISOString() });
       return { externalId, replayed: false };
     },
 
+    /** The posts made in `scope` with this reference, oldest first: the lookup's answer. */
+    findByReference(scope: string, reference: string): SandboxPost[] {
+      return posts.filter((p) => p.scope === scope && p.reference === reference);
+    },
+
+    /** Clears the log, the faults and the settings; posts, tokens and grants stay. */
     reset() {
       log.length = 0;
       faults.clear();
       quotaSettings.clear();
+      Object.assign(settings, DEFAULT_SETTINGS);
     },
   };
 }

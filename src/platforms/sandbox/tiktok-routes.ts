@@ -200,4 +200,29 @@ export const tiktokRoutes: SandboxRoute[] = [
       };
     },
   },
+  {
+    // TikTok's status fetch takes the publish_id — exactly what a lost answer never delivered. The
+    // sandbox also takes `sandbox_reference` (the Idempotency-Key the post was sent with), so the
+    // publisher's reconciliation can be exercised (docs/platform-rules.md "Exactly once").
+    endpoint: 'tiktok.publish_status',
+    method: 'POST',
+    path: /^\/v2\/post\/publish\/status\/fetch\/?$/,
+    family: 'tiktok-api',
+    handle(req, state) {
+      const grant = bearerGrant(req, state);
+      if (!isGrant(grant)) return grant;
+      const scope = `tiktok:${grant.externalAccountId}`;
+      const reference = req.json?.sandbox_reference;
+      const publishId = req.json?.publish_id;
+      const post =
+        typeof reference === 'string'
+          ? state.findByReference(scope, reference)[0]
+          : state.posts.find((p) => p.scope === scope && p.externalId === publishId);
+      const log = { token: req.bearer, externalAccountId: grant.externalAccountId, found: post !== undefined };
+      if (!post)
+        return { ...tiktokApiError(400, 'invalid_publish_id', 'no post with this publish_id or reference'), log };
+      const data = { status: 'PUBLISH_COMPLETE', publish_id: post.externalId, publicaly_available_post_id: [] };
+      return { status: 200, body: { data, error: { code: 'ok', message: '', log_id: logId() } }, log };
+    },
+  },
 ];

@@ -79,6 +79,7 @@ describeEachDb('scheduled posts', (h) => {
         publishedAt: null,
         canceledAt: null,
         lastError: null,
+        reconciliation: null,
         createdAt: '2026-04-18T19:15:02Z',
         updatedAt: '2026-04-18T19:15:02Z',
       });
@@ -96,6 +97,7 @@ describeEachDb('scheduled posts', (h) => {
         'publishedAt',
         'canceledAt',
         'lastError',
+        'reconciliation',
         'createdAt',
         'updatedAt',
       ]);
@@ -119,6 +121,36 @@ describeEachDb('scheduled posts', (h) => {
         .where('id', '=', failed!)
         .execute();
       assert.deepEqual(json(await get(t, failed!)).lastError, { code: 'MEDIA_REJECTED', message: 'Video too long' });
+      // What the publisher records when it had to ask the platform whether it had the post.
+      await h.db
+        .updateTable('scheduled_posts')
+        .set({
+          reconcile_cause: 'no_answer',
+          reconcile_result: 'found',
+          reconcile_lookups: 1,
+          reconciled_at: new Date('2026-04-19T08:00:03.700Z'),
+        })
+        .where('id', '=', published!)
+        .execute();
+      assert.deepEqual(json(await get(t, published!)).reconciliation, {
+        cause: 'no_answer',
+        result: 'found',
+        decidedBy: 'platform_lookup',
+        lookups: 1,
+        checkedAt: '2026-04-19T08:00:03Z',
+      });
+      await h.db
+        .updateTable('scheduled_posts')
+        .set({ reconcile_cause: 'worker_stopped', reconcile_result: 'undecided', reconcile_lookups: 0 })
+        .where('id', '=', failed!)
+        .execute();
+      assert.deepEqual(json(await get(t, failed!)).reconciliation, {
+        cause: 'worker_stopped',
+        result: 'undecided',
+        decidedBy: null,
+        lookups: 0,
+        checkedAt: null,
+      });
     });
 
     it('GET: another organization’s post or an unknown one → 404; a malformed id → 400', async () => {
