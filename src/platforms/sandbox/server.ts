@@ -27,11 +27,11 @@ import { tiktokRoutes } from './tiktok-routes.js';
 //   POST   /__sandbox/quotas   {platform, externalAccountId, limit?, windowSeconds?, usedOutside?}: an
 //          account's publishing budget (Instagram's content_publishing_limit, TikTok's daily cap) and
 //          posts made outside the API; a publish past it is refused as the platform refuses it
-//   POST   /__sandbox/reset    clear the log, the faults and the quota settings (tokens and grants stay)
 //   POST   /__sandbox/settings {ignoreIdempotencyKeys?: boolean} (true: every publish makes a new
 //          post, as on the real platforms; only a lookup by reference tells what a lost call did)
 //   GET    /__sandbox/posts    every post made ({scope, reference, externalId, at}); ?reference= filters
-//   POST   /__sandbox/reset    clear the log, the faults and the settings (posts, tokens and grants stay)
+//   POST   /__sandbox/reset    clear the log, the faults, the quotas and the settings (posts, tokens and
+//          grants stay)
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -262,10 +262,13 @@ export function createSandboxState(now: () => number) {
 
     /** Whether `publish` with this key would answer a replay (a replay spends no budget). */
     hasPublished(scope: string, idempotencyKey: string | undefined) {
-      return idempotencyKey !== undefined && published.has(`${scope}\u0000${idempotencyKey}`);
+      return (
+        idempotencyKey !== undefined &&
+        !settings.ignoreIdempotencyKeys &&
+        published.has(`${scope}\u0000${idempotencyKey}`)
+      );
     },
 
-    /** Same key → same external id; no key → a new post every time. */
     /** Same key → same external id (unless keys are ignored); no key → a new post every time. */
     publish(
       scope: string,
@@ -286,7 +289,7 @@ export function createSandboxState(now: () => number) {
       return posts.filter((p) => p.scope === scope && p.reference === reference);
     },
 
-    /** Clears the log, the faults and the settings; posts, tokens and grants stay. */
+    /** Clears the log, the faults, the quotas and the settings; posts, tokens and grants stay. */
     reset() {
       log.length = 0;
       faults.clear();
