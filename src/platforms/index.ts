@@ -1,11 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { PlatformSettings } from '../config.js';
 import { createInstagramAdapter } from './instagram.js';
+import { sandboxFaultHeaders } from './rehearsal.js';
 import { SANDBOX_CLIENTS } from './sandbox/clients.js';
 import { createTikTokAdapter } from './tiktok.js';
 import type { PlatformAdapters } from './types.js';
 
 export { createPkcePair } from './pkce.js';
+export { type RehearsedFault, withRehearsedFault } from './rehearsal.js';
 export * from './types.js';
 
 /** The adapters a process uses for live keys, as configured. */
@@ -16,17 +18,26 @@ export function createPlatformAdapters(settings: PlatformSettings, clock?: Clock
   };
 }
 
-/** Adapters pointed at a sandbox platform (tests, the dev server, `lp_test_` keys). */
+/**
+ * Adapters pointed at a sandbox platform (tests, the dev server, `lp_test_` keys). Only these
+ * send a rehearsed fault (X-Sandbox-Fault); createPlatformAdapters never passes `sandboxHeaders`.
+ */
 export function createSandboxAdapters(
   sandboxUrl: string,
   opts: { clock?: Clock; timeoutMs?: number } = {},
 ): PlatformAdapters {
   return {
-    tiktok: createTikTokAdapter({ baseUrl: sandboxUrl, ...SANDBOX_CLIENTS.tiktok, ...opts }),
+    tiktok: createTikTokAdapter({
+      baseUrl: sandboxUrl,
+      ...SANDBOX_CLIENTS.tiktok,
+      ...opts,
+      sandboxHeaders: sandboxFaultHeaders,
+    }),
     instagram: createInstagramAdapter({
       baseUrl: sandboxUrl,
       ...SANDBOX_CLIENTS.instagram,
       ...opts,
+      sandboxHeaders: sandboxFaultHeaders,
       containerPollIntervalMs: 10,
     }),
   };

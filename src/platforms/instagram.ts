@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, systemClock } from '../clock.js';
-import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
+import {
+  endpointUrl,
+  expiresAtFrom,
+  isRetryableStatus,
+  type PlatformResponse,
+  platformRequest,
+  str,
+  withRetryAfter,
+} from './http.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
 
@@ -20,8 +28,9 @@ const REFRESH_WINDOW_MS = 7 * 24 * 3600 * 1000;
 const CONTAINER_POLLS = 5;
 const CONTAINER_POLL_INTERVAL_MS = 2_000; // 5 × 2 s: a short reel; longer ones come back RETRYABLE
 const IMAGE_URL = /\.(jpe?g|png|webp)(\?|#|$)/i;
-// Graph error codes that mean "try again": unknown/transient, service down, rate limits.
-const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 341, 613]);
+// Graph error codes that mean "try again": unknown/transient, service down, rate limits, and
+// 9007 (media_publish of a container still being processed: "media is not ready for publishing").
+const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 341, 613, 9007]);
 
 export type InstagramOptions = {
   /** One base URL for every Instagram host (the sandbox); absent → the real hosts. */
@@ -32,6 +41,8 @@ export type InstagramOptions = {
   clock?: Clock;
   /** Test hook: how long to wait between container status checks. */
   containerPollIntervalMs?: number;
+  /** Sandbox adapters only: headers for each call (the rehearsed fault, src/platforms/rehearsal.ts). */
+  sandboxHeaders?: () => Record<string, string> | undefined;
 };
 
 /**
@@ -55,7 +66,7 @@ function failure(endpoint: string, res: PlatformResponse): PlatformError | undef
     return new PlatformError('CREDENTIAL_INVALID', 'instagram', endpoint, detail, res.status, platformCode);
   }
   if (graph?.is_transient === true || TRANSIENT_CODES.has(code) || isRetryableStatus(res.status)) {
-    return new PlatformError('RETRYABLE', 'instagram', endpoint, detail, res.status, platformCode);
+    return withRetryAfter(new PlatformError('RETRYABLE', 'instagram', endpoint, detail, res.status, platformCode), res);
   }
   return new PlatformError('PERMANENT', 'instagram', endpoint, detail, res.status, platformCode);
 }
@@ -82,7 +93,13 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
   const pollMs = opts.containerPollIntervalMs ?? CONTAINER_POLL_INTERVAL_MS;
   const graph = (path: string) => endpointUrl(hosts.graph, `/${GRAPH_VERSION}${path}`).toString();
   const call = (endpoint: string, init: Omit<Parameters<typeof platformRequest>[0], 'platform' | 'endpoint'>) =>
-    platformRequest({ platform: 'instagram', endpoint, timeoutMs: opts.timeoutMs, ...init });
+    platformRequest({
+      platform: 'instagram',
+      endpoint,
+      timeoutMs: opts.timeoutMs,
+      headers: opts.sandboxHeaders?.(),
+      ...init,
+    });
 
   async function createContainer(token: PlatformToken, post: PublishInput, key: string): Promise<string> {
     const user = encodeURIComponent(post.externalAccountId);

@@ -15,9 +15,11 @@ import { findScheduledPostView } from '../db/queries/scheduled-posts.js';
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
 import { needsReauthPayload } from '../events/catalogue.js';
 import { emit, systemEvents } from '../events/emit.js';
+import { withRehearsedFault } from '../platforms/index.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { postView } from '../views/scheduled-post.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
+import { retryAfterMs, takeRehearsedFault } from './rehearsed-faults.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -84,7 +86,8 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
       );
     }
     await deps.fault?.('publisher:before-call');
-    let called = await callPlatform(deps, account, target, post.id);
+    const rehearsed = await takeRehearsedFault(tx, account, now); // test accounts: ./rehearsed-faults.ts
+    let called = await withRehearsedFault(rehearsed, () => callPlatform(deps, account, target, post.id));
     // No answer, yet the post may be on the platform. The sandbox (test accounts) honours the key:
     // send it again now, still under the lock, and learn what the first call did. A live platform
     // would post it twice: record() fails it PUBLISH_OUTCOME_UNKNOWN instead.
@@ -180,11 +183,12 @@ async function record(
   const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
   if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
   if (target.publish_attempts + 1 >= MAX_PUBLISH_ATTEMPTS) return fail(deps, tx, post, lastError, now, attemptedAt);
-  const delay = backoffMs(target.publish_attempts + 1, {
+  const backoff = backoffMs(target.publish_attempts + 1, {
     baseMs: RETRY_BASE_MS,
     capMs: RETRY_CAP_MS,
     random: deps.random ?? Math.random,
   });
+  const delay = Math.max(backoff, retryAfterMs(err)); // a 429's Retry-After is waited out in full
   await requeueClaimedPost(tx, post.id, { retryAt: new Date(now.getTime() + delay), lastError, attemptedAt, now });
   log.warn({ error: message, attempt: target.publish_attempts + 1, retryInMs: delay }, 'publish failed; will retry');
   return 'retry';

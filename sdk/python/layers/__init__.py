@@ -29,6 +29,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ReturnUrlNotAllowedError,
+    TestModeOnlyError,
     ValidationError,
 )
 from .webhooks import DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, WebhookEvent, WebhookSignatureError, verify_webhook
@@ -38,7 +39,7 @@ __all__ = [
     "LayersError", "ValidationError", "AuthenticationError", "PermissionDeniedError", "ReturnUrlNotAllowedError",
     "NotFoundError", "ConflictError", "IdempotencyConflictError", "PayloadTooLargeError", "RateLimitError",
     "InternalServerError", "KillSwitchError", "LayersConnectionError", "LayersTimeoutError", "to_camel", "__version__",
-    "ApprovalRequiredError", "ContentRejectedError",
+    "ApprovalRequiredError", "ContentRejectedError", "TestModeOnlyError",
     "ListPage", "ResponseInfo", "RateLimit", "response_of",
     "verify_webhook", "WebhookEvent", "WebhookSignatureError", "DEFAULT_TOLERANCE_SECONDS", "SIGNATURE_HEADER",
 ]

@@ -4,13 +4,22 @@ import type { Platform } from '../types.js';
 // The sandbox platform's memory: authorization codes, grants and their tokens, published
 // posts, armed faults, and the call log that tests read as the witness of what happened.
 
-export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response' | 'timeout_after_effect';
+export type FaultMode =
+  | '5xx'
+  | 'timeout'
+  | 'invalid_grant'
+  | 'lost_response'
+  | 'timeout_after_effect'
+  | 'token_expired'
+  | 'rate_limited';
 export const FAULT_MODES: readonly FaultMode[] = [
   '5xx',
   'timeout',
   'invalid_grant',
   'lost_response',
   'timeout_after_effect',
+  'token_expired', // the platform's "access token expired" error (TikTok 401, Graph 190/463)
+  'rate_limited', // 429 with Retry-After (60 s; a rehearsed fault may name another)
 ];
 
 /** `endpoint` is a name from SANDBOX_ENDPOINTS, or '*' for every platform endpoint. */
@@ -35,6 +44,8 @@ export type SandboxCall = {
   externalId?: string;
   replayed?: boolean;
   error?: string;
+  /** The X-Sandbox-Fault header the call carried (a partner's rehearsed fault), whether or not it applied. */
+  rehearsal?: string;
 };
 
 export type Grant = {
@@ -70,6 +81,7 @@ export function createSandboxState(now: () => number) {
   const users = new Map<string, { handle: string }>();
   const published = new Map<string, string>(); // endpoint + idempotency key → external id
   const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
+  const processingUntil = new Map<string, number>(); // container id → when a slow moderation ends
   const log: SandboxCall[] = [];
   let seq = 0;
 
@@ -211,6 +223,14 @@ export function createSandboxState(now: () => number) {
       const externalId = makeId();
       published.set(key, externalId);
       return { externalId, replayed: false };
+    },
+
+    /** A rehearsed slow moderation: the container reports IN_PROGRESS for `seconds`. */
+    holdProcessing(id: string, seconds: number) {
+      processingUntil.set(id, now() + seconds * 1000);
+    },
+    isProcessing(id: string): boolean {
+      return (processingUntil.get(id) ?? 0) > now();
     },
 
     reset() {
