@@ -216,26 +216,28 @@ describeEachDb('worker: rehearsed faults on test accounts', (h) => {
     });
   }
 
-  it('timeout_after_accept: the platform makes the post and never answers; the outcome is settled without a second post', async () => {
-    const t = await h.tenant();
-    const account = await sandboxAccount(h, t, fx, 'tiktok', new Date(Date.now() + DAY));
-    await arm(t, account.id, [{ fault: 'timeout_after_accept' }]);
-    const id = await publishNow(t, account.id);
-    await runPublisher(deps());
-    const sent = calls('tiktok.publish', id);
-    assert.deepEqual(
-      sent.map((c) => [c.status, c.fault, c.rehearsal]).slice(0, 1),
-      [[0, 'timeout_after_effect', 'timeout_after_accept']],
-      'the first call took effect and was never answered',
-    );
-    // Exactly one post exists on the platform: every later call for this key found the first one.
-    const created = sent.filter((c) => c.externalId && !c.replayed);
-    assert.equal(created.length, 1, JSON.stringify(sent));
-    const post = await getPost(t, id);
-    assert.notEqual(post.status, 'queued', 'the outcome is settled, never left to a blind retry');
-    if (post.status === 'published') assert.equal(post.externalId, created[0]!.externalId);
-    assert.deepEqual(await armed(t, account.id), []);
-  });
+  for (const platform of ['tiktok', 'instagram'] as const) {
+    it(`timeout_after_accept (${platform}): the platform makes the post and never answers; the outcome is settled without a second post`, async () => {
+      const t = await h.tenant();
+      const account = await sandboxAccount(h, t, fx, platform, new Date(Date.now() + 30 * DAY));
+      await arm(t, account.id, [{ fault: 'timeout_after_accept' }]);
+      const id = await publishNow(t, account.id, IMAGE);
+      await runPublisher(deps());
+      const sent = calls(`${platform}.publish`, id);
+      assert.deepEqual(
+        sent.map((c) => [c.status, c.fault, c.rehearsal]).slice(0, 1),
+        [[0, 'timeout_after_effect', 'timeout_after_accept']],
+        'the first call took effect and was never answered',
+      );
+      // Exactly one post exists on the platform: every later call for this key found the first one.
+      const created = sent.filter((c) => c.externalId && !c.replayed);
+      assert.equal(created.length, 1, JSON.stringify(sent));
+      const post = await getPost(t, id);
+      assert.notEqual(post.status, 'queued', 'the outcome is settled, never left to a blind retry');
+      if (post.status === 'published') assert.equal(post.externalId, created[0]!.externalId);
+      assert.deepEqual(await armed(t, account.id), []);
+    });
+  }
 
   it('a live account never carries a rehearsal: its adapters cannot send the header, and the publisher never reads its list', async () => {
     const t = await h.tenant({ env: 'live' });

@@ -45,6 +45,12 @@ def social(layers: Layers, project_id: str) -> None:
         print(account["socialAccountId"], account["handle"], account["status"])
     account = layers.social.get(social_account_id=accounts[0]["socialAccountId"])
     print(account["platform"])
+    faults = layers.social.set_test_faults(
+        social_account_id=account["socialAccountId"],
+        faults=[{"fault": "rate_limited", "count": 2, "retryAfterSeconds": 120}],
+    )
+    print([f["remaining"] for f in layers.social.get_test_faults(social_account_id=faults["socialAccountId"])["faults"]])
+    print(layers.social.clear_test_faults(social_account_id=faults["socialAccountId"])["faults"])
     revoked = layers.social.revoke(social_account_id=account["socialAccountId"])
     print(revoked["canceledScheduledPosts"], response_of(revoked).request_id)
     url = layers.social.oauth_url(project_id=project_id, platform="tiktok", return_url="https://app.example.com/done")
