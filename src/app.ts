@@ -25,6 +25,7 @@ import { organizationRoutes } from './routes/organizations.js';
 import { projectRoutes } from './routes/projects.js';
 import { scheduledPostRoutes } from './routes/scheduled-posts.js';
 import { socialAccountRoutes } from './routes/social-accounts.js';
+import { testFaultRoutes } from './routes/test-faults.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
@@ -167,6 +168,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
       await v1.register(leasedAccountRoutes(deps));
       await v1.register(oauthRoutes(deps));
       await v1.register(socialAccountRoutes(deps));
+      await v1.register(testFaultRoutes(deps));
       await v1.register(webhookEndpointRoutes(deps));
       await v1.register(contentRoutes(deps));
       await v1.register(approvalRoutes(deps));

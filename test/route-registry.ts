@@ -11,7 +11,7 @@ import { webhookDeliveryFixture, webhookEndpointFixture } from './webhooks/fixtu
  * app without an entry here fails the matrix's completeness check: register it here.
  */
 export type RouteCase = {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** The route as the OpenAPI document names it. */
   route: string;
   scope?: RouteScope;
@@ -153,6 +153,31 @@ export const ROUTES: RouteCase[] = [
     rateClass: 'write-light',
     owned: true,
     path: async (h, t) => `/v1/social-accounts/${await h.account(t)}`,
+  },
+  {
+    method: 'GET',
+    route: '/v1/social-accounts/{socialAccountId}/test-faults',
+    scope: 'social:read',
+    rateClass: 'read-light',
+    owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}/test-faults`,
+  },
+  {
+    method: 'PUT',
+    route: '/v1/social-accounts/{socialAccountId}/test-faults',
+    scope: 'social:write',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}/test-faults`,
+    payload: { faults: [{ fault: 'server_error' }] },
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/social-accounts/{socialAccountId}/test-faults',
+    scope: 'social:write',
+    rateClass: 'write-light',
+    owned: true,
+    path: async (h, t) => `/v1/social-accounts/${await h.account(t)}/test-faults`,
   },
   {
     method: 'POST',

@@ -106,6 +106,13 @@ export interface SocialAccountsTable {
   updated_at: Timestamp;
 }
 
+/** A test account's rehearsed faults, in order (migration 0022, src/db/queries/test-faults.ts). */
+export interface SocialAccountTestFaultsTable {
+  social_account_id: string;
+  faults: Json;
+  updated_at: Timestamp;
+}
+
 export interface UpstreamRevocationsTable {
   id: Generated<number>;
   social_account_id: string;
@@ -306,6 +313,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   projects: ProjectsTable;
   social_accounts: SocialAccountsTable;
+  social_account_test_faults: SocialAccountTestFaultsTable;
   upstream_revocations: UpstreamRevocationsTable;
   leases: LeasesTable;
   lease_pool_accounts: LeasePoolAccountsTable;

@@ -314,6 +314,11 @@ export const AUDIT_EVENTS = {
     scheduledPostId: scheduledPostId.optional(),
   }),
   'social_account.revoked': z.object({ socialAccountId, leased: z.boolean(), canceledScheduledPosts }),
+  'social_account.test_faults_set': z.object({
+    socialAccountId,
+    faults: z.array(z.object({ fault: z.string(), count: z.number().int() }).passthrough()),
+  }),
+  'social_account.test_faults_cleared': z.object({ socialAccountId, cleared: z.boolean() }),
   'webhook_delivery.replayed': z.object({
     webhookDeliveryId: z.string(),
     replayDeliveryId: z.string(),

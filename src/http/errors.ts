@@ -17,6 +17,7 @@ export const ERRORS = {
   FORBIDDEN_SCOPE: { code: 'FORBIDDEN_SCOPE', status: 403 },
   RETURN_URL_NOT_ALLOWED: { code: 'RETURN_URL_NOT_ALLOWED', status: 403 },
   APPROVAL_REQUIRED: { code: 'APPROVAL_REQUIRED', status: 403 }, // publish-now of content awaiting approval
+  TEST_MODE_ONLY: { code: 'TEST_MODE_ONLY', status: 403 }, // rehearsed faults (a test-mode feature) with a live key
   NOT_FOUND: { code: 'NOT_FOUND', status: 404 },
   CONFLICT: { code: 'CONFLICT', status: 409 },
   IDEMPOTENCY_CONFLICT: { code: 'IDEMPOTENCY_CONFLICT', status: 409 },

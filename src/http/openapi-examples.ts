@@ -28,6 +28,17 @@ import { DRY_RUN_EXAMPLE, REEL_MEDIA_ITEM, VALIDATE_EXAMPLE } from './openapi-ru
 
 export { EXAMPLE_IDS } from './openapi-example-values.js';
 
+/** A test account's rehearsed faults (docs/platform-rules.md "Rehearsing faults"). */
+const TEST_FAULTS = {
+  socialAccountId: I.socialAccount,
+  platform: 'tiktok',
+  faults: [
+    { fault: 'rate_limited', remaining: 2, retryAfterSeconds: 120 },
+    { fault: 'server_error', remaining: 1 },
+  ],
+  updatedAt: UPDATED,
+};
+
 // The OpenAPI document's examples: one realistic request and response per operation (by
 // operationId), and one error body per status. One table, so the same account, project and post
 // appear throughout; test/openapi/document.test.ts validates each against its schema.
@@ -153,6 +164,17 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       disconnectedAt: UPDATED,
     },
   },
+  getTestFaults: { response: TEST_FAULTS },
+  setTestFaults: {
+    request: {
+      faults: [
+        { fault: 'rate_limited', count: 2, retryAfterSeconds: 120 },
+        { fault: 'server_error', count: 1 },
+      ],
+    },
+    response: TEST_FAULTS,
+  },
+  clearTestFaults: { response: { ...TEST_FAULTS, faults: [], updatedAt: null } },
   createOAuthUrl: {
     request: { platform: 'tiktok', returnUrl: 'https://app.acme-agency.example/connected' },
     response: OAUTH,

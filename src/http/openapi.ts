@@ -73,6 +73,7 @@ const MEANING: Record<ErrorCode, string> = {
   FORBIDDEN_SCOPE: 'the key lacks the route’s scope (`details.requiredScope`)',
   RETURN_URL_NOT_ALLOWED: '`returnUrl` is not on the key’s allowlist',
   APPROVAL_REQUIRED: 'publish-now of content that waits for approval (`details.containerId`)',
+  TEST_MODE_ONLY: 'a test-mode feature (rehearsed faults) called with a live key',
   NOT_FOUND: 'absent, or in another organization',
   CONFLICT: 'the resource’s state forbids this (`details.reason`)',
   IDEMPOTENCY_CONFLICT:

@@ -17,9 +17,12 @@ export type PlatformRequest = {
   timeoutMs?: number;
   /** The call creates the post: a lost answer leaves it unknown whether the post exists. */
   publishes?: boolean;
+  /** Extra request headers (sandbox adapters only: the rehearsed fault, src/platforms/rehearsal.ts). */
+  headers?: Record<string, string>;
 };
 
-export type PlatformResponse = { status: number; body: Record<string, unknown> };
+/** `retryAfterMs`: the answer's Retry-After (seconds or an HTTP date), when it carried one. */
+export type PlatformResponse = { status: number; body: Record<string, unknown>; retryAfterMs?: number };
 
 // Failures before a connection existed: the request cannot have reached the platform. Anything
 // else without an answer (a timeout, a connection lost after sending) may have been acted on.
@@ -38,7 +41,7 @@ const NOT_CONNECTED = new Set([
  * any HTTP answer is returned for the adapter to classify.
  */
 export async function platformRequest(req: PlatformRequest): Promise<PlatformResponse> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...req.headers, accept: 'application/json' };
   let body: string | undefined;
   if (req.form) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -88,7 +91,24 @@ export async function platformRequest(req: PlatformRequest): Promise<PlatformRes
       Boolean(req.publishes) && accepted,
     );
   }
-  return { status: res.status, body: parseBody(text) };
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+  return { status: res.status, body: parseBody(text), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000; // a platform asking for more than a day is not waited for longer
+
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : /GMT$/.test(v) ? Date.parse(v) - nowMs : Number.NaN;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** A RETRYABLE error of an answer that said when to come back carries it (the publisher waits that long). */
+export function withRetryAfter(err: PlatformError, res: PlatformResponse): PlatformError {
+  if (err.kind === 'RETRYABLE' && res.retryAfterMs !== undefined) err.retryAfterMs = res.retryAfterMs;
+  return err;
 }
 
 export function formEncode(fields: Record<string, string | undefined>): string {

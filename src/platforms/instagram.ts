@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, systemClock } from '../clock.js';
-import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
+import {
+  endpointUrl,
+  expiresAtFrom,
+  isRetryableStatus,
+  type PlatformResponse,
+  platformRequest,
+  str,
+  withRetryAfter,
+} from './http.js';
 import { DEFAULT_PUBLISH_QUOTAS } from './quotas.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
@@ -24,8 +32,9 @@ const IMAGE_URL = /\.(jpe?g|png|webp)(\?|#|$)/i;
 
 /** How publish() sends a URL: an image by its extension, else a video (the rule pack judges it the same way). */
 export const isInstagramImageUrl = (url: string) => IMAGE_URL.test(url);
-// Graph error codes that mean "try again": unknown/transient, service down, rate limits.
-const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 341, 613]);
+// Graph error codes that mean "try again": unknown/transient, service down, rate limits, and
+// 9007 (media_publish of a container still being processed: "media is not ready for publishing").
+const TRANSIENT_CODES = new Set([1, 2, 4, 17, 32, 341, 613, 9007]);
 
 export type InstagramOptions = {
   /** One base URL for every Instagram host (the sandbox); absent → the real hosts. */
@@ -38,6 +47,8 @@ export type InstagramOptions = {
   containerPollIntervalMs?: number;
   /** The sandbox's extension: the user's media filtered by the reference a post was sent with. */
   lookupByReference?: boolean;
+  /** Sandbox adapters only: headers for each call (the rehearsed fault, src/platforms/rehearsal.ts). */
+  sandboxHeaders?: () => Record<string, string> | undefined;
 };
 
 /**
@@ -61,7 +72,7 @@ function failure(endpoint: string, res: PlatformResponse): PlatformError | undef
     return new PlatformError('CREDENTIAL_INVALID', 'instagram', endpoint, detail, res.status, platformCode);
   }
   if (graph?.is_transient === true || TRANSIENT_CODES.has(code) || isRetryableStatus(res.status)) {
-    return new PlatformError('RETRYABLE', 'instagram', endpoint, detail, res.status, platformCode);
+    return withRetryAfter(new PlatformError('RETRYABLE', 'instagram', endpoint, detail, res.status, platformCode), res);
   }
   return new PlatformError('PERMANENT', 'instagram', endpoint, detail, res.status, platformCode);
 }
@@ -88,7 +99,13 @@ export function createInstagramAdapter(opts: InstagramOptions): PlatformAdapter 
   const pollMs = opts.containerPollIntervalMs ?? CONTAINER_POLL_INTERVAL_MS;
   const graph = (path: string) => endpointUrl(hosts.graph, `/${GRAPH_VERSION}${path}`).toString();
   const call = (endpoint: string, init: Omit<Parameters<typeof platformRequest>[0], 'platform' | 'endpoint'>) =>
-    platformRequest({ platform: 'instagram', endpoint, timeoutMs: opts.timeoutMs, ...init });
+    platformRequest({
+      platform: 'instagram',
+      endpoint,
+      timeoutMs: opts.timeoutMs,
+      headers: opts.sandboxHeaders?.(),
+      ...init,
+    });
 
   async function createContainer(token: PlatformToken, post: PublishInput, key: string): Promise<string> {
     const user = encodeURIComponent(post.externalAccountId);

@@ -1,5 +1,13 @@
 import { type Clock, systemClock } from '../clock.js';
-import { endpointUrl, expiresAtFrom, isRetryableStatus, type PlatformResponse, platformRequest, str } from './http.js';
+import {
+  endpointUrl,
+  expiresAtFrom,
+  isRetryableStatus,
+  type PlatformResponse,
+  platformRequest,
+  str,
+  withRetryAfter,
+} from './http.js';
 import { defaultPublishingQuota } from './quotas.js';
 import { DEFAULT_SCOPES } from './scopes.js';
 import { type PlatformAdapter, PlatformError, type PlatformToken, type PublishInput } from './types.js';
@@ -27,6 +35,8 @@ export type TikTokOptions = {
   clock?: Clock;
   /** The sandbox's extension: status fetch by the reference a post was sent with (sandbox_reference). */
   lookupByReference?: boolean;
+  /** Sandbox adapters only: headers for each call (the rehearsed fault, src/platforms/rehearsal.ts). */
+  sandboxHeaders?: () => Record<string, string> | undefined;
 };
 
 /** OAuth endpoints answer `{error, error_description, log_id}`; invalid_grant means reauth. */
@@ -37,7 +47,7 @@ function oauthFailure(endpoint: string, res: PlatformResponse): PlatformError | 
   if (error === 'invalid_grant')
     return new PlatformError('CREDENTIAL_INVALID', 'tiktok', endpoint, detail, res.status, error);
   if (error === 'server_error' || error === 'temporarily_unavailable' || isRetryableStatus(res.status)) {
-    return new PlatformError('RETRYABLE', 'tiktok', endpoint, detail, res.status, error);
+    return withRetryAfter(new PlatformError('RETRYABLE', 'tiktok', endpoint, detail, res.status, error), res);
   }
   return new PlatformError('PERMANENT', 'tiktok', endpoint, detail, res.status, error);
 }
@@ -52,7 +62,7 @@ function apiFailure(endpoint: string, res: PlatformResponse): PlatformError | un
     return new PlatformError('CREDENTIAL_INVALID', 'tiktok', endpoint, detail, res.status, code);
   }
   if (code === 'rate_limit_exceeded' || code === 'internal_error' || isRetryableStatus(res.status)) {
-    return new PlatformError('RETRYABLE', 'tiktok', endpoint, detail, res.status, code);
+    return withRetryAfter(new PlatformError('RETRYABLE', 'tiktok', endpoint, detail, res.status, code), res);
   }
   return new PlatformError('PERMANENT', 'tiktok', endpoint, detail, res.status, code);
 }
@@ -97,7 +107,13 @@ export function createTikTokAdapter(opts: TikTokOptions): PlatformAdapter {
   const clock = opts.clock ?? systemClock;
   const client = { client_key: opts.clientKey, client_secret: opts.clientSecret };
   const call = (endpoint: string, init: Omit<Parameters<typeof platformRequest>[0], 'platform' | 'endpoint'>) =>
-    platformRequest({ platform: 'tiktok', endpoint, timeoutMs: opts.timeoutMs, ...init });
+    platformRequest({
+      platform: 'tiktok',
+      endpoint,
+      timeoutMs: opts.timeoutMs,
+      headers: opts.sandboxHeaders?.(),
+      ...init,
+    });
 
   return {
     platform: 'tiktok',

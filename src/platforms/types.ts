@@ -83,6 +83,8 @@ export type PlatformErrorKind = 'CREDENTIAL_INVALID' | 'RETRYABLE' | 'PERMANENT'
 const MAX_MESSAGE_CHARS = 300; // enough for a platform's code and description, never a whole body
 
 export class PlatformError extends Error {
+  /** RETRYABLE only: how long the platform asked us to wait (its Retry-After), in ms. */
+  retryAfterMs?: number;
   constructor(
     readonly kind: PlatformErrorKind,
     readonly platform: Platform,

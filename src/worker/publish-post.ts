@@ -14,12 +14,14 @@ import {
 import { markAccountReauthRequired } from '../db/queries/social-account-tokens.js';
 import { needsReauthPayload } from '../events/catalogue.js';
 import { emit, systemEvents } from '../events/emit.js';
+import { withRehearsedFault } from '../platforms/index.js';
 import { isPlatformError, type PublishResult } from '../platforms/types.js';
 import { adaptersForEnv, describeError, type WorkerDeps } from './deps.js';
 import { emitPostOutcome } from './post-outcome.js';
 import { CLAIM_LEASE_MS, MAX_PUBLISH_ATTEMPTS, RETRY_BASE_MS, RETRY_CAP_MS } from './publish-policy.js';
 import { checkPublishQuota, quotaRefusal } from './publish-quota.js';
 import { reconcileUnknownOutcome, unsettledCause } from './publish-reconcile.js';
+import { retryAfterMs, takeRehearsedFault } from './rehearsed-faults.js';
 
 // One claimed post, in two steps. (1) The call marker commits: from then on the platform may
 // have seen the post. (2) One transaction takes the account row FOR UPDATE, re-checks the account
@@ -92,7 +94,8 @@ export async function publishClaimedPost(deps: WorkerDeps, post: ClaimedPost): P
     if (quota && 'fail' in quota) return fail(deps, tx, post, quota.fail, now);
     if (quota) return defer(tx, post, quota, now);
     await deps.fault?.('publisher:before-call');
-    const called = await callPlatform(deps, account, target, post.id);
+    const rehearsed = await takeRehearsedFault(tx, account, now); // test accounts: ./rehearsed-faults.ts
+    const called = await withRehearsedFault(rehearsed, () => callPlatform(deps, account, target, post.id));
     await deps.fault?.('publisher:after-call'); // tests "kill" the worker here: the platform saw it, nothing recorded
     return record(deps, tx, { post, account, target, called, attemptedAt: now });
   });
@@ -181,11 +184,12 @@ async function record(
   const lastError = { code: kind === 'RETRYABLE' ? 'PLATFORM_UNAVAILABLE' : 'INTERNAL', message };
   if (!isPlatformError(err)) log.error({ err }, 'publish failed inside the worker');
   if (target.publish_attempts + 1 >= MAX_PUBLISH_ATTEMPTS) return fail(deps, tx, post, lastError, now, attemptedAt);
-  const delay = backoffMs(target.publish_attempts + 1, {
+  const backoff = backoffMs(target.publish_attempts + 1, {
     baseMs: RETRY_BASE_MS,
     capMs: RETRY_CAP_MS,
     random: deps.random ?? Math.random,
   });
+  const delay = Math.max(backoff, retryAfterMs(err)); // a 429's Retry-After is waited out in full
   await requeueClaimedPost(tx, post.id, { retryAt: new Date(now.getTime() + delay), lastError, attemptedAt, now });
   log.warn({ error: message, attempt: target.publish_attempts + 1, retryInMs: delay }, 'publish failed; will retry');
   return 'retry';

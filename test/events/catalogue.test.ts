@@ -39,7 +39,12 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
   before(() => {
     h.deps.platforms = { live: fx.adapters, test: fx.adapters };
   });
-  const call = async (t: Tenant | null, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+  const call = async (
+    t: Tenant | null,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: object,
+  ) => {
     const res = await h.inject({ method, url, headers: t ? t.auth : operator, ...(payload ? { payload } : {}) });
     assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
     return json(res);
@@ -108,6 +113,8 @@ describeEachDb('event catalogue: every written event matches its schema', (h) =>
     await schedule(t, [good.id]); // made, but answered 5xx: looked up and found (scheduled_post.reconciled)
     await runPublisher(deps);
 
+    await call(t, 'PUT', `/v1/social-accounts/${connected}/test-faults`, { faults: [{ fault: 'server_error' }] });
+    await call(t, 'DELETE', `/v1/social-accounts/${connected}/test-faults`);
     await h.queuedPosts(connected, 2);
     await call(t, 'DELETE', `/v1/social-accounts/${connected}`);
     await runUpstreamRevocations(deps); // the second social_account.revoked, with upstreamRevocation

@@ -4,6 +4,7 @@ import { createSandboxAdapters } from '../../src/platforms/index.js';
 import { startSandboxPlatform } from '../../src/platforms/sandbox/server.js';
 import * as admin from '../../src/services/admin.js';
 import { runPublisher } from '../../src/worker/publisher.js';
+import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, type Harness, json } from '../harness.js';
 import { useSandbox, workerDeps } from '../support/sandbox.js';
 
@@ -33,7 +34,7 @@ async function world(h: Harness) {
       returnUrls: ['app.partner.test'],
     });
     const auth = { authorization: `Bearer ${key.key}` };
-    const call = async (method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, payload?: unknown) =>
+    const call = async (method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT', url: string, payload?: unknown) =>
       h.inject({ method, url, headers: auth, ...(payload === undefined ? {} : { payload: payload as object }) });
     const account = (
       await admin.createSocialAccount(ctx, {
@@ -163,6 +164,12 @@ describeEachDb('environments are walls', (h) => {
           );
           await expect('cancel post', k.call('DELETE', `/v1/scheduled-posts/${r.post}`), 200);
           await expect('release', k.call('DELETE', `/v1/leased-accounts/${r.leased}`), 200);
+          // Rehearsed faults: test mode only — a live key is refused outright (403), a test key is walled (404).
+          const faults = k.call('PUT', `/v1/social-accounts/${r.account}/test-faults`, {
+            faults: [{ fault: 'server_error' }],
+          });
+          if (keyEnv === 'test') await expect('test-faults', faults, 200);
+          else assertEnvelope(await faults, 403, 'TEST_MODE_ONLY');
           await expect('revoke', k.call('DELETE', `/v1/social-accounts/${r.account}`), 200);
 
           // Whatever was refused changed nothing on the other side.

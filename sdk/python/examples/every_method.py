@@ -47,6 +47,12 @@ def social(layers: Layers, project_id: str) -> None:
     print(account["platform"])
     quota = layers.social.get_quota(social_account_id=account["socialAccountId"])
     print(quota["limit"], quota["current"]["remaining"], quota["nextFreeSlot"])
+    faults = layers.social.set_test_faults(
+        social_account_id=account["socialAccountId"],
+        faults=[{"fault": "rate_limited", "count": 2, "retryAfterSeconds": 120}],
+    )
+    print([f["remaining"] for f in layers.social.get_test_faults(social_account_id=faults["socialAccountId"])["faults"]])
+    print(layers.social.clear_test_faults(social_account_id=faults["socialAccountId"])["faults"])
     revoked = layers.social.revoke(social_account_id=account["socialAccountId"])
     print(revoked["canceledScheduledPosts"], response_of(revoked).request_id)
     url = layers.social.oauth_url(project_id=project_id, platform="tiktok", return_url="https://app.example.com/done")

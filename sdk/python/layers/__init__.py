@@ -31,6 +31,7 @@ from .errors import (
     PlatformQuotaExceededError,
     RateLimitError,
     ReturnUrlNotAllowedError,
+    TestModeOnlyError,
     ValidationError,
 )
 from .webhooks import DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, WebhookEvent, WebhookSignatureError, verify_webhook
@@ -41,6 +42,7 @@ __all__ = [
     "NotFoundError", "ConflictError", "IdempotencyConflictError", "PayloadTooLargeError", "RateLimitError",
     "InternalServerError", "KillSwitchError", "LayersConnectionError", "LayersTimeoutError", "to_camel", "__version__",
     "ApprovalRequiredError", "ContentRejectedError", "PlatformRuleViolationError", "PlatformQuotaExceededError",
+    "TestModeOnlyError",
     "ListPage", "ResponseInfo", "RateLimit", "response_of",
     "verify_webhook", "WebhookEvent", "WebhookSignatureError", "DEFAULT_TOLERANCE_SECONDS", "SIGNATURE_HEADER",
 ]

@@ -36,8 +36,10 @@ from .types import (
     ScheduleTarget,
     ScheduledPost,
     ScheduledPostsCreated,
+    SetTestFaultsBodyFaultsItem,
     SocialAccount,
     SocialAccountSummary,
+    TestFaults,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEndpointWithSecret,
@@ -89,6 +91,9 @@ OPERATION_METHODS = {
     "getSocialAccount": "social.get",
     "revokeSocialAccount": "social.revoke",
     "getSocialAccountQuota": "social.get_quota",
+    "getTestFaults": "social.get_test_faults",
+    "setTestFaults": "social.set_test_faults",
+    "clearTestFaults": "social.clear_test_faults",
     "getOAuthStatus": "social.oauth_status",
     "replayWebhookDelivery": "webhooks.replay_delivery",
     "listWebhookEndpoints": "webhooks.list",
@@ -1264,6 +1269,67 @@ class SocialResource(Resource):
             {
                 "socialAccountId": social_account_id,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def get_test_faults(
+        self,
+        *,
+        social_account_id: str,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> TestFaults:
+        """GET /v1/social-accounts/{socialAccountId}/test-faults: Get a test account’s rehearsed faults."""
+        return self._client.call(
+            "getTestFaults",
+            {
+                "socialAccountId": social_account_id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def set_test_faults(
+        self,
+        *,
+        social_account_id: str,
+        faults: List[SetTestFaultsBodyFaultsItem],
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> TestFaults:
+        """PUT /v1/social-accounts/{socialAccountId}/test-faults: Rehearse platform faults on a test account."""
+        return self._client.call(
+            "setTestFaults",
+            {
+                "socialAccountId": social_account_id,
+                "faults": faults,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+        )
+
+    def clear_test_faults(
+        self,
+        *,
+        social_account_id: str,
+        idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Dict[str, str]] = None,
+    ) -> TestFaults:
+        """DELETE /v1/social-accounts/{socialAccountId}/test-faults: Clear a test account’s rehearsed faults."""
+        return self._client.call(
+            "clearTestFaults",
+            {
+                "socialAccountId": social_account_id,
+            },
+            idempotency_key=idempotency_key,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

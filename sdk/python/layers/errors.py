@@ -67,6 +67,10 @@ class ApprovalRequiredError(PermissionDeniedError):
     """403 ``APPROVAL_REQUIRED``: publish-now of content waiting for approval; approve it, or schedule it instead."""
 
 
+class TestModeOnlyError(PermissionDeniedError):
+    """403 ``TEST_MODE_ONLY``: a test-mode feature (rehearsed faults) called with a live key; use an ``lp_test_`` key."""
+
+
 class NotFoundError(LayersError):
     """404 ``NOT_FOUND``: absent, or in another organization (or, for a revoke, already disconnected)."""
 
@@ -135,6 +139,7 @@ ERROR_CLASSES: Dict[str, Type[LayersError]] = {
     "FORBIDDEN_SCOPE": PermissionDeniedError,
     "RETURN_URL_NOT_ALLOWED": ReturnUrlNotAllowedError,
     "APPROVAL_REQUIRED": ApprovalRequiredError,
+    "TEST_MODE_ONLY": TestModeOnlyError,
     "NOT_FOUND": NotFoundError,
     "CONFLICT": ConflictError,
     "IDEMPOTENCY_CONFLICT": IdempotencyConflictError,

@@ -99,6 +99,8 @@ __all__ = [
     "SocialAccountRevokedWebhookDataUpstreamRevocation",
     "SocialAccountSummary",
     "TargetValidation",
+    "TestFaults",
+    "TestFaultsFaultsItem",
     "TestPingWebhook",
     "TestPingWebhookData",
     "UpdateApprovalPolicyRequest",
@@ -113,6 +115,7 @@ __all__ = [
     "WebhookEvent",
     "Whoami",
     "RequestLeasedAccountsBodyNiche",
+    "SetTestFaultsBodyFaultsItem",
 ]
 
 
@@ -389,7 +392,7 @@ class ErrorEnvelope(TypedDict):
 
 
 class _ErrorEnvelopeErrorRequired(TypedDict):
-    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "PLATFORM_QUOTA_EXCEEDED", "PLATFORM_RULE_VIOLATION", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
+    code: Literal["NOT_READY", "KILL_SWITCH", "INTERNAL", "RATE_LIMITED", "PAYLOAD_TOO_LARGE", "PLATFORM_QUOTA_EXCEEDED", "PLATFORM_RULE_VIOLATION", "CONTENT_REJECTED", "IDEMPOTENCY_CONFLICT", "CONFLICT", "NOT_FOUND", "TEST_MODE_ONLY", "APPROVAL_REQUIRED", "RETURN_URL_NOT_ALLOWED", "FORBIDDEN_SCOPE", "UNAUTHENTICATED", "VALIDATION"]
     message: str
     requestId: str
 
@@ -1226,6 +1229,25 @@ class TargetValidation(TypedDict):
     warnings: List[PlatformRuleWarning]
 
 
+class TestFaults(TypedDict):
+    socialAccountId: str
+    platform: Literal["tiktok", "instagram"]
+    faults: List[TestFaultsFaultsItem]
+    updatedAt: Optional[str]
+
+
+class _TestFaultsFaultsItemRequired(TypedDict):
+    #: token_expired / token_invalid: the platform refuses the token; rate_limited: 429 with Retry-After; server_error: 5xx; slow_moderation (Instagram): the container stays IN_PROGRESS; timeout_after_accept: the platform creates the post and the answer never comes.
+    fault: Literal["token_expired", "token_invalid", "rate_limited", "server_error", "slow_moderation", "timeout_after_accept"]
+    #: Publish attempts it still answers.
+    remaining: int
+
+
+class TestFaultsFaultsItem(_TestFaultsFaultsItemRequired, total=False):
+    retryAfterSeconds: int
+    delaySeconds: int
+
+
 class _TestPingWebhookRequired(TypedDict):
     #: The event id, `evt_<uuid>`: the same on every attempt.
     id: str
@@ -1368,6 +1390,20 @@ class RequestLeasedAccountsBodyNiche(_RequestLeasedAccountsBodyNicheRequired, to
     audience: str
     language: str
     geo: str
+
+
+class _SetTestFaultsBodyFaultsItemRequired(TypedDict):
+    #: token_expired / token_invalid: the platform refuses the token; rate_limited: 429 with Retry-After; server_error: 5xx; slow_moderation (Instagram): the container stays IN_PROGRESS; timeout_after_accept: the platform creates the post and the answer never comes.
+    fault: Literal["token_expired", "token_invalid", "rate_limited", "server_error", "slow_moderation", "timeout_after_accept"]
+
+
+class SetTestFaultsBodyFaultsItem(_SetTestFaultsBodyFaultsItemRequired, total=False):
+    #: Publish attempts this fault answers (default 1).
+    count: int
+    #: rate_limited only: the Retry-After the platform sends (default 60).
+    retryAfterSeconds: int
+    #: slow_moderation only: how long the container stays IN_PROGRESS (default 60).
+    delaySeconds: int
 
 
 WebhookEvent = Union[SocialAccountConnectedWebhook, SocialAccountNeedsReauthWebhook, SocialAccountRevokedWebhook, PostScheduledWebhook, PostPublishedWebhook, PostFailedWebhook, PostCanceledWebhook, PostRescheduledWebhook, ContentApprovedWebhook, ContentRejectedWebhook, LeaseRequestAssignedWebhook, TestPingWebhook]

@@ -61,7 +61,7 @@ class SurfaceTest(unittest.TestCase):
                     "NOT_FOUND": 404, "CONFLICT": 409, "IDEMPOTENCY_CONFLICT": 409, "PAYLOAD_TOO_LARGE": 413,
                     "RATE_LIMITED": 429, "INTERNAL": 500, "KILL_SWITCH": 503, "NOT_READY": 503,
                     "APPROVAL_REQUIRED": 403, "CONTENT_REJECTED": 409, "PLATFORM_RULE_VIOLATION": 422,
-                    "PLATFORM_QUOTA_EXCEEDED": 409}
+                    "PLATFORM_QUOTA_EXCEEDED": 409, "TEST_MODE_ONLY": 403}
         for code in codes:
             e = error_from_response(statuses[code], {"error": {"code": code, "message": "m", "requestId": "req_1", "details": {"a": 1}}}, {})
             self.assertIsInstance(e, ERROR_CLASSES[code])

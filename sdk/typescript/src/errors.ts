@@ -68,6 +68,10 @@ export class ReturnUrlNotAllowedError extends PermissionDeniedError {
 export class ApprovalRequiredError extends PermissionDeniedError {
   override name = 'ApprovalRequiredError';
 }
+/** 403 `TEST_MODE_ONLY`: a test-mode feature (rehearsed faults) called with a live key; use an `lp_test_` key. */
+export class TestModeOnlyError extends PermissionDeniedError {
+  override name = 'TestModeOnlyError';
+}
 /** 404 `NOT_FOUND`: absent, or in another organization (or, for a revoke, already disconnected). */
 export class NotFoundError extends LayersError {
   override name = 'NotFoundError';
@@ -134,6 +138,7 @@ export const ERROR_CLASSES: Record<string, ErrorClass> = {
   FORBIDDEN_SCOPE: PermissionDeniedError,
   RETURN_URL_NOT_ALLOWED: ReturnUrlNotAllowedError,
   APPROVAL_REQUIRED: ApprovalRequiredError,
+  TEST_MODE_ONLY: TestModeOnlyError,
   NOT_FOUND: NotFoundError,
   CONFLICT: ConflictError,
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError,

@@ -234,7 +234,7 @@ export type DeletedWebhookEndpoint = {
 };
 export type ErrorEnvelope = {
   error: {
-    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PLATFORM_QUOTA_EXCEEDED" | "PLATFORM_RULE_VIOLATION" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
+    code: "NOT_READY" | "KILL_SWITCH" | "INTERNAL" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PLATFORM_QUOTA_EXCEEDED" | "PLATFORM_RULE_VIOLATION" | "CONTENT_REJECTED" | "IDEMPOTENCY_CONFLICT" | "CONFLICT" | "NOT_FOUND" | "TEST_MODE_ONLY" | "APPROVAL_REQUIRED" | "RETURN_URL_NOT_ALLOWED" | "FORBIDDEN_SCOPE" | "UNAUTHENTICATED" | "VALIDATION";
     message: string;
     requestId: string;
     details?: Record<string, unknown>;
@@ -923,6 +923,19 @@ export type TargetValidation = {
   issues: PlatformRuleIssue[];
   warnings: PlatformRuleWarning[];
 };
+export type TestFaults = {
+  socialAccountId: string;
+  platform: "tiktok" | "instagram";
+  faults: Array<{
+    /** token_expired / token_invalid: the platform refuses the token; rate_limited: 429 with Retry-After; server_error: 5xx; slow_moderation (Instagram): the container stays IN_PROGRESS; timeout_after_accept: the platform creates the post and the answer never comes. */
+    fault: "token_expired" | "token_invalid" | "rate_limited" | "server_error" | "slow_moderation" | "timeout_after_accept";
+    /** Publish attempts it still answers. */
+    remaining: number;
+    retryAfterSeconds?: number;
+    delaySeconds?: number;
+  }>;
+  updatedAt: string | null;
+};
 /** Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint. */
 export type TestPingWebhook = {
   /** The event id, `evt_<uuid>`: the same on every attempt. */
@@ -1424,6 +1437,38 @@ export interface Operations {
     body: {};
     response: PublishingQuota;
   };
+  /** GET /v1/social-accounts/{socialAccountId}/test-faults: Get a test account’s rehearsed faults */
+  getTestFaults: {
+    pathParams: { socialAccountId: string };
+    query: {};
+    body: {};
+    response: TestFaults;
+  };
+  /** PUT /v1/social-accounts/{socialAccountId}/test-faults: Rehearse platform faults on a test account */
+  setTestFaults: {
+    pathParams: { socialAccountId: string };
+    query: {};
+    body: {
+      faults: Array<{
+        /** token_expired / token_invalid: the platform refuses the token; rate_limited: 429 with Retry-After; server_error: 5xx; slow_moderation (Instagram): the container stays IN_PROGRESS; timeout_after_accept: the platform creates the post and the answer never comes. */
+        fault: "token_expired" | "token_invalid" | "rate_limited" | "server_error" | "slow_moderation" | "timeout_after_accept";
+        /** Publish attempts this fault answers (default 1). */
+        count?: number;
+        /** rate_limited only: the Retry-After the platform sends (default 60). */
+        retryAfterSeconds?: number;
+        /** slow_moderation only: how long the container stays IN_PROGRESS (default 60). */
+        delaySeconds?: number;
+      }>;
+    };
+    response: TestFaults;
+  };
+  /** DELETE /v1/social-accounts/{socialAccountId}/test-faults: Clear a test account’s rehearsed faults */
+  clearTestFaults: {
+    pathParams: { socialAccountId: string };
+    query: {};
+    body: {};
+    response: TestFaults;
+  };
   /** GET /v1/social/oauth-status/{state}: Poll a connection started with oauth-url or reauth-url */
   getOAuthStatus: {
     pathParams: { state: string };
@@ -1556,6 +1601,9 @@ export const OPERATIONS = {
   getSocialAccount: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
   revokeSocialAccount: { method: 'DELETE', path: '/v1/social-accounts/{socialAccountId}', pathParams: ['socialAccountId'], query: [], body: false, idempotent: true },
   getSocialAccountQuota: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}/quota', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
+  getTestFaults: { method: 'GET', path: '/v1/social-accounts/{socialAccountId}/test-faults', pathParams: ['socialAccountId'], query: [], body: false, idempotent: false },
+  setTestFaults: { method: 'PUT', path: '/v1/social-accounts/{socialAccountId}/test-faults', pathParams: ['socialAccountId'], query: [], body: 'required', idempotent: false },
+  clearTestFaults: { method: 'DELETE', path: '/v1/social-accounts/{socialAccountId}/test-faults', pathParams: ['socialAccountId'], query: [], body: false, idempotent: true },
   getOAuthStatus: { method: 'GET', path: '/v1/social/oauth-status/{state}', pathParams: ['state'], query: [], body: false, idempotent: false },
   replayWebhookDelivery: { method: 'POST', path: '/v1/webhook-deliveries/{webhookDeliveryId}/replay', pathParams: ['webhookDeliveryId'], query: [], body: false, idempotent: true },
   listWebhookEndpoints: { method: 'GET', path: '/v1/webhook-endpoints', pathParams: [], query: ['limit', 'cursor'], body: false, idempotent: false },

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { unknownScopes } from '../scopes.js';
 import { SANDBOX_CLIENTS } from './clients.js';
+import { slowModerationSeconds } from './rehearsal.js';
 import {
   graphError,
   instagramOauthError,
@@ -173,6 +174,8 @@ export function createInstagramRoutes(): SandboxRoute[] {
           numericId,
         );
         containers.set(externalId, { userId: grant.externalAccountId });
+        const slow = slowModerationSeconds(req); // a rehearsed slow moderation (./rehearsal.ts)
+        if (slow !== undefined && !replayed) state.holdProcessing(externalId, slow);
         return {
           status: 200,
           body: { id: externalId },
@@ -191,6 +194,10 @@ export function createInstagramRoutes(): SandboxRoute[] {
         const container = containers.get(req.params.creation_id ?? '');
         if (!container || container.userId !== grant.externalAccountId)
           return graphError(400, 100, 'creation_id is not a container of this user');
+        if (state.isProcessing(req.params.creation_id!))
+          return graphError(400, 9007, 'The media is not ready for publishing, please wait for a moment', {
+            error_subcode: 2207027,
+          });
         const scope = `instagram:${grant.externalAccountId}`;
         if (!state.hasPublished(scope, req.idempotencyKey)) {
           const quota = state.quota('instagram', grant.externalAccountId);
@@ -268,7 +275,7 @@ export function createInstagramRoutes(): SandboxRoute[] {
         if (!containers.has(req.match[1]!)) return graphError(400, 100, 'Unsupported get request');
         return {
           status: 200,
-          body: { id: req.match[1], status_code: 'FINISHED' },
+          body: { id: req.match[1], status_code: state.isProcessing(req.match[1]!) ? 'IN_PROGRESS' : 'FINISHED' },
           log: { token: presentedToken(req) },
         };
       },

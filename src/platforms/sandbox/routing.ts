@@ -22,6 +22,7 @@ export type SandboxReply = {
   status: number;
   body?: unknown;
   location?: string;
+  headers?: Record<string, string>;
   /** Extra fields for this call's log entry. */
   log?: Partial<Omit<SandboxCall, 'seq' | 'at'>>;
 };
@@ -76,12 +77,20 @@ export function redirectBack(
   return { status: 302, location: url.toString() + fragment };
 }
 
+const DEFAULT_RETRY_AFTER_S = 60;
+
 /** The answer a fault gives, shaped like the platform's own error of that kind. */
 export function faultReply(
   family: ErrorFamily,
   mode: Exclude<FaultMode, 'timeout' | 'timeout_after_effect'>,
   req: SandboxRequest,
+  opts: { retryAfterSeconds?: number } = {},
 ): SandboxReply {
+  if (mode === 'rate_limited') {
+    const reply = rateLimitedReply(family);
+    return { ...reply, headers: { 'retry-after': String(opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S) } };
+  }
+  if (mode === 'token_expired') return expiredTokenReply(family, req);
   const unavailable = mode !== 'invalid_grant';
   switch (family) {
     case 'authorize': {
@@ -109,5 +118,36 @@ export function faultReply(
       return unavailable
         ? graphError(503, 2, 'sandbox fault: service temporarily unavailable', { is_transient: true })
         : graphError(400, 190, 'sandbox fault: error validating access token');
+  }
+}
+
+/** 429 as each family says "slow down" (TikTok rate_limit_exceeded, Graph code 4). */
+function rateLimitedReply(family: ErrorFamily): SandboxReply {
+  switch (family) {
+    case 'authorize':
+      return { status: 429, body: { error: 'rate_limited' } };
+    case 'tiktok-oauth':
+      return tiktokOauthError(429, 'rate_limit_exceeded', 'sandbox fault: too many requests');
+    case 'tiktok-api':
+      return tiktokApiError(429, 'rate_limit_exceeded', 'sandbox fault: too many requests');
+    case 'instagram-oauth':
+    case 'instagram-graph':
+      return graphError(429, 4, 'sandbox fault: application request limit reached', { is_transient: true });
+  }
+}
+
+/** The platform's own "this token has expired" (TikTok access_token_invalid, Graph 190 subcode 463). */
+function expiredTokenReply(family: ErrorFamily, req: SandboxRequest): SandboxReply {
+  switch (family) {
+    case 'tiktok-oauth':
+      return tiktokOauthError(400, 'invalid_grant', 'sandbox fault: refresh token has expired');
+    case 'tiktok-api':
+      return tiktokApiError(401, 'access_token_invalid', 'sandbox fault: the access token has expired');
+    case 'instagram-graph':
+      return graphError(400, 190, 'sandbox fault: error validating access token: session has expired', {
+        error_subcode: 463,
+      });
+    default:
+      return faultReply(family, 'invalid_grant', req);
   }
 }

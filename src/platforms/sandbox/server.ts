@@ -4,6 +4,7 @@ import type { PlatformToken } from '../../crypto/token-envelope.js';
 import { DEFAULT_SCOPES } from '../scopes.js';
 import type { Platform } from '../types.js';
 import { createInstagramRoutes } from './instagram-routes.js';
+import { rehearsalOf, rehearsedMode } from './rehearsal.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
 import {
   createSandboxState,
@@ -20,7 +21,8 @@ import { tiktokRoutes } from './tiktok-routes.js';
 // revoke paths, for development, tests and `lp_test_` keys. Control plane under /__sandbox:
 //   GET    /__sandbox          endpoint names and fault modes
 //   GET    /__sandbox/log      every call so far (the witness)
-//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response|timeout_after_effect, count?}
+//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response|timeout_after_effect|
+//                                token_expired|rate_limited, count?}
 //          (lost_response: the call takes effect, the answer is a 5xx; timeout_after_effect: it takes
 //          effect and no answer comes, as when a caller's deadline passes just after the platform acted)
 //   DELETE /__sandbox/faults   disarm every fault
@@ -32,6 +34,8 @@ import { tiktokRoutes } from './tiktok-routes.js';
 //   GET    /__sandbox/posts    every post made ({scope, reference, externalId, at}); ?reference= filters
 //   POST   /__sandbox/reset    clear the log, the faults, the quotas and the settings (posts, tokens and
 //          grants stay)
+// A call may also carry X-Sandbox-Fault (a partner's rehearsed fault, sent only by sandbox
+// adapters for test accounts): ./rehearsal.ts says what it does on which endpoint.
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -93,7 +97,9 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       idempotencyKey: request.idempotencyKey,
       token: presented(request),
     };
-    const fault = state.takeFault(route.endpoint);
+    const rehearsal = rehearsalOf(request); // a partner's rehearsed fault (test accounts; ./rehearsal.ts)
+    if (rehearsal) Object.assign(base, { rehearsal: rehearsal.header });
+    const fault = state.takeFault(route.endpoint) ?? rehearsedMode(route.endpoint, rehearsal?.fault);
     if (fault === 'timeout' || fault === 'timeout_after_effect') {
       const done = fault === 'timeout_after_effect' ? route.handle(request, state) : undefined;
       state.record({ ...base, ...done?.log, status: 0, fault });
@@ -106,7 +112,7 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
       const done = route.handle(request, state); // the effect happens; the caller never learns
       reply = { ...faultReply(route.family, '5xx', request), log: { ...done.log, error: 'lost_response' } };
     } else {
-      reply = fault ? faultReply(route.family, fault, request) : route.handle(request, state);
+      reply = fault ? faultReply(route.family, fault, request, rehearsal?.fault) : route.handle(request, state);
     }
     state.record({ ...base, status: reply.status, ...(fault ? { fault } : {}), ...reply.log });
     send(res, reply);
@@ -298,6 +304,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 function send(res: ServerResponse, reply: SandboxReply) {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (reply.location) headers.location = reply.location;
+  Object.assign(headers, reply.headers);
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers).end();
     return;

@@ -5,13 +5,22 @@ import type { Platform } from '../types.js';
 // The sandbox platform's memory: authorization codes, grants and their tokens, published
 // posts, armed faults, and the call log that tests read as the witness of what happened.
 
-export type FaultMode = '5xx' | 'timeout' | 'invalid_grant' | 'lost_response' | 'timeout_after_effect';
+export type FaultMode =
+  | '5xx'
+  | 'timeout'
+  | 'invalid_grant'
+  | 'lost_response'
+  | 'timeout_after_effect'
+  | 'token_expired'
+  | 'rate_limited';
 export const FAULT_MODES: readonly FaultMode[] = [
   '5xx',
   'timeout',
   'invalid_grant',
   'lost_response',
   'timeout_after_effect',
+  'token_expired', // the platform's "access token expired" error (TikTok 401, Graph 190/463)
+  'rate_limited', // 429 with Retry-After (60 s; a rehearsed fault may name another)
 ];
 
 /** `endpoint` is a name from SANDBOX_ENDPOINTS, or '*' for every platform endpoint. */
@@ -38,6 +47,8 @@ export type SandboxCall = {
   /** A lookup (status fetch, media list): whether it found a post. */
   found?: boolean;
   error?: string;
+  /** The X-Sandbox-Fault header the call carried (a partner's rehearsed fault), whether or not it applied. */
+  rehearsal?: string;
 };
 
 export type Grant = {
@@ -101,6 +112,7 @@ export function createSandboxState(now: () => number) {
   const faults = new Map<string, { mode: FaultMode; remaining: number | undefined }>();
   const quotaSettings = new Map<string, { limit?: number; windowSeconds?: number }>(); // platform:account
   const spent = new Map<string, number[]>(); // platform:account → when each counted post was published
+  const processingUntil = new Map<string, number>(); // container id → when a slow moderation ends
   const log: SandboxCall[] = [];
   let seq = 0;
 
@@ -290,6 +302,14 @@ export function createSandboxState(now: () => number) {
     },
 
     /** Clears the log, the faults, the quotas and the settings; posts, tokens and grants stay. */
+    /** A rehearsed slow moderation: the container reports IN_PROGRESS for `seconds`. */
+    holdProcessing(id: string, seconds: number) {
+      processingUntil.set(id, now() + seconds * 1000);
+    },
+    isProcessing(id: string): boolean {
+      return (processingUntil.get(id) ?? 0) > now();
+    },
+
     reset() {
       log.length = 0;
       faults.clear();
