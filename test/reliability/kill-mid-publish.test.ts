@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, openEmbeddedDatabase } from '../../src/db/client.js';
 import { type SandboxPlatform, startSandboxPlatform } from '../../src/platforms/sandbox/server.js';
-import {
-  admin,
-  call,
-  createDatabase,
-  DATABASES,
-  type Server,
-  show,
-  sleep,
-  startServer,
-  stopServer,
-  type Tenant,
-  tempDir,
-} from './support.js';
+import { crashSite } from './crash-site.js';
+import { admin, call, DATABASES, type Server, show, sleep, stopServer, type Tenant } from './support.js';
 
 // Exactly once across kill -9 of the worker between the platform call and its record. A real
 // `layers serve` publishes to a sandbox platform running in this test process (so the platform
@@ -32,32 +19,19 @@ for (const kind of DATABASES) {
   describe(`kill -9 of the worker mid-publish, then restart: exactly one post on the platform [${kind}]`, {
     timeout: 300_000,
   }, () => {
-    const dataDir = tempDir(`publish-${kind}`);
-    let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
+    const site = crashSite(kind, 'publish');
     let sandbox: SandboxPlatform;
-    let env: Record<string, string> = {};
     let server: Server | undefined;
 
     before(async () => {
       sandbox = await startSandboxPlatform({ port: 0 });
       sandbox.configure({ ignoreIdempotencyKeys: true });
-      if (kind === 'postgres') database = await createDatabase();
-      env = { LAYERS_SANDBOX_URL: sandbox.url, ...(database ? { DATABASE_URL: database.url } : {}) };
     });
-
-    after(async () => {
-      await server?.kill9();
-      await sandbox.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    });
-
-    const open = () =>
-      kind === 'postgres' ? openDatabase({ databaseUrl: database!.url }) : openEmbeddedDatabase(dataDir);
+    after(() => sandbox.close());
 
     /** What ten minutes would do to the dead worker's claim (read and written with the server dead). */
     async function runOutLease(postId: string) {
-      const handle = await open();
+      const handle = await site.open();
       try {
         const row = await handle.db
           .selectFrom('scheduled_posts')
@@ -142,7 +116,7 @@ for (const kind of DATABASES) {
 
     /** Publish, hold the worker at `pause`, kill -9, run the lease out, restart; the settled post. */
     async function killAt(pause: Pause) {
-      server = await startServer({ dataDir, env: { ...env, LAYERS_TEST_PAUSE: pause } });
+      server = await site.start({ LAYERS_SANDBOX_URL: sandbox.url, LAYERS_TEST_PAUSE: pause });
       const t = await connectedTenant(server.url);
       const id = await publishNow(server.url, t);
       firstSeq.set(id, sandbox.log.at(-1)?.seq ?? 0);
@@ -151,7 +125,7 @@ for (const kind of DATABASES) {
       const stuck = await runOutLease(id);
       assert.equal(stuck.status, 'publishing', 'nothing was recorded');
       assert.ok(stuck.call_started_at, 'but the call marker says the platform may have seen it');
-      server = await startServer({ dataDir, env });
+      server = await site.start({ LAYERS_SANDBOX_URL: sandbox.url });
       const post = await settled(server.url, t, id);
       const audit = await call(server.url, 'GET', '/v1/audit-log?eventType=scheduled_post.reconciled&limit=10', {
         auth: t.auth,
