@@ -190,32 +190,24 @@ export async function listSocialAccounts(db: Queryable, f: SocialAccountFilter) 
   });
 }
 
+const accountsByIds = (db: Queryable, owner: Owner, ids: string[]) =>
+  db
+    .selectFrom('social_accounts')
+    .select(['id', 'project_id', 'platform', 'status'])
+    .where('id', 'in', ids)
+    .where('organization_id', '=', owner.organizationId)
+    .where('env', '=', owner.env)
+    .orderBy('id');
+
+/** The same rows as lockSocialAccounts, read without a lock (a validation that writes nothing). */
+export async function findSocialAccountsByIds(db: Queryable, owner: Owner, ids: string[]) {
+  return ids.length === 0 ? [] : accountsByIds(db, owner, ids).execute();
+}
+
 /**
  * Locks the given accounts of this organization in id order — one order for every multi-account
  * locker, so two of them never deadlock. Ids of other owners are simply not returned.
  */
-/** The same rows as lockSocialAccounts, read without a lock (a validation that writes nothing). */
-export async function findSocialAccountsByIds(db: Queryable, owner: Owner, ids: string[]) {
-  if (ids.length === 0) return [];
-  return db
-    .selectFrom('social_accounts')
-    .select(['id', 'project_id', 'platform', 'status'])
-    .where('id', 'in', ids)
-    .where('organization_id', '=', owner.organizationId)
-    .where('env', '=', owner.env)
-    .orderBy('id')
-    .execute();
-}
-
 export async function lockSocialAccounts(tx: Tx, owner: Owner, ids: string[]) {
-  if (ids.length === 0) return [];
-  return tx
-    .selectFrom('social_accounts')
-    .select(['id', 'project_id', 'platform', 'status'])
-    .where('id', 'in', ids)
-    .where('organization_id', '=', owner.organizationId)
-    .where('env', '=', owner.env)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+  return ids.length === 0 ? [] : accountsByIds(tx, owner, ids).forUpdate().execute();
 }

@@ -25,6 +25,13 @@ function presentedToken(req: SandboxRequest) {
   return req.params.access_token ?? req.bearer;
 }
 
+/** Graph's answer to a call on another user's node (the path's user id, or `me`, must be the token's). */
+function otherUsersNode(req: SandboxRequest, grant: Grant, verb: 'get' | 'post'): SandboxReply | undefined {
+  const userId = req.match[1]!;
+  if (userId === grant.externalAccountId || userId === 'me') return undefined;
+  return graphError(400, 100, `Unsupported ${verb} request: the token belongs to another user`);
+}
+
 function tokenGrant(req: SandboxRequest, state: SandboxState): Grant | SandboxReply {
   const grant = state.grantForAccessToken(presentedToken(req));
   if (isError(grant))
@@ -162,9 +169,8 @@ export function createInstagramRoutes(): SandboxRoute[] {
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
-        const userId = req.match[1]!;
-        if (userId !== grant.externalAccountId && userId !== 'me')
-          return graphError(400, 100, 'Unsupported post request: the token belongs to another user');
+        const foreign = otherUsersNode(req, grant, 'post');
+        if (foreign) return foreign;
         const p = req.params;
         if (!p.image_url && !p.video_url && p.media_type !== 'CAROUSEL')
           return graphError(400, 100, 'image_url or video_url is required');
@@ -225,9 +231,8 @@ export function createInstagramRoutes(): SandboxRoute[] {
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
-        const userId = req.match[1]!;
-        if (userId !== grant.externalAccountId && userId !== 'me')
-          return graphError(400, 100, 'Unsupported get request: the token belongs to another user');
+        const foreign = otherUsersNode(req, grant, 'get');
+        if (foreign) return foreign;
         // As Graph: quota_usage alone unless `fields` asks for config too.
         const fields = (req.params.fields ?? 'quota_usage').split(',');
         const q = state.quota('instagram', grant.externalAccountId);
@@ -247,9 +252,8 @@ export function createInstagramRoutes(): SandboxRoute[] {
       handle(req, state) {
         const grant = tokenGrant(req, state);
         if (!isGrant(grant)) return grant;
-        const userId = req.match[1]!;
-        if (userId !== grant.externalAccountId && userId !== 'me')
-          return graphError(400, 100, 'Unsupported get request: the token belongs to another user');
+        const foreign = otherUsersNode(req, grant, 'get');
+        if (foreign) return foreign;
         const scope = `instagram:${grant.externalAccountId}`;
         const reference = req.params.sandbox_reference;
         const posts =
