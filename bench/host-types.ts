@@ -15,6 +15,8 @@ export type HostInfo = {
   /** The server process. */
   pid: number;
   apiUrl: string;
+  /** The recorded statements behind bare node:http (floor.ts), for the same load client. */
+  floorUrl: string;
   /** PostgreSQL: the application_name of the server's connections ('' on PGlite). */
   applicationName: string;
   /** One `Bearer` header per API key of the bench organization (KEYS of them, all scopes, partner tier). */

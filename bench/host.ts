@@ -20,6 +20,7 @@ import { listProjectSocialAccounts, revokeSocialAccount } from '../src/services/
 import { runDatabaseMaintenance } from '../src/worker/db-maintenance.js';
 import { expandPostCancellations } from '../src/worker/post-cancellations.js';
 import { ageProject, bulkProject, createConnectedAccounts, createTenant, KEY_SETTINGS } from './fixtures.js';
+import { startFloor } from './floor.js';
 import type { HostInfo, HostOptions, ListFilter } from './host-types.js';
 import { type LoadResult, runLoad } from './load.js';
 import { describe, pgDriver, pgliteDriver, recorder, replayer, type Statement } from './replay.js';
@@ -122,12 +123,17 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   let list: { replay: ReturnType<typeof replayer> } | undefined;
   const version = await sql<{ server_version: string }>`SHOW server_version`.execute(db);
   const constants = [tenant.organizationId, principal.apiKeyId];
+  const floor = await startFloor({
+    revoke: (id) => driver.transaction((tx) => revoke!.replay(tx, { from: revoke!.from, to: id })),
+    list: () => list!.replay(driver.run, { from: '', to: '' }),
+  });
 
   return {
     info: {
       kind: opts.kind,
       pid: process.pid,
       apiUrl,
+      floorUrl: floor.url,
       applicationName,
       authorizations: keys.map((k) => `Bearer ${k}`),
       projectId: tenant.projectId,
@@ -204,6 +210,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 };
     },
     async close() {
+      await floor.close();
       await app.close();
       await dispose();
     },

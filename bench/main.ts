@@ -20,7 +20,9 @@ Options:
   --database-url URL   PostgreSQL server, on this machine (its backends' CPU is read from /proc);
                        the bench creates schemas of its own and drops them
                        (default: $BENCH_DATABASE_URL, $TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
-  --duration MS        length of each closed-loop load measurement, after its 5 s warm-up (default: 6000)
+  --duration MS        length of each closed-loop load measurement, after its warm-up (default: 6000)
+  --warmup MS          warm-up of each contender before a load measurement (default: 5000; a long
+                       one leaves time to attach perf to the server under API load alone)
   --out FILE           where to write the JSON report (default: bench/results/latest.json)
   --markdown           print the tables as Markdown (docs/performance.md) instead of text
   --from FILE          print a saved JSON report instead of running
@@ -38,6 +40,7 @@ async function main() {
       db: { type: 'string', default: 'pglite,postgres' },
       'database-url': { type: 'string' },
       duration: { type: 'string' },
+      warmup: { type: 'string' },
       out: { type: 'string', default: 'bench/results/latest.json' },
       markdown: { type: 'boolean', default: false },
       from: { type: 'string' },
@@ -60,6 +63,8 @@ async function main() {
   const durationMs = values.duration === undefined ? undefined : Number(values.duration);
   if (durationMs !== undefined && !(durationMs > 0))
     throw new UsageError('--duration: a positive number of milliseconds');
+  const warmupMs = values.warmup === undefined ? undefined : Number(values.warmup);
+  if (warmupMs !== undefined && !(warmupMs > 0)) throw new UsageError('--warmup: a positive number of milliseconds');
   const profileDir = values.profile && path.resolve(values.profile);
   const only = values.only?.split(',').map((s) => s.trim());
   const known = MEASUREMENTS.map((m) => m.name);
@@ -75,6 +80,7 @@ async function main() {
       process.env.TEST_DATABASE_URL ??
       'postgres://postgres@127.0.0.1:5432/test',
     durationMs,
+    warmupMs,
     logLevel,
     only,
     hostExecArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],

@@ -84,6 +84,8 @@ export type Extras = {
 export type Context = {
   host: Host;
   client: HttpClient;
+  /** The same load client on the floor: the bare statements behind node:http (floor.ts). */
+  floor: HttpClient;
   config: BenchConfig;
   progress: (msg: string) => void;
   cpu: CpuMeter;
@@ -125,6 +127,26 @@ export const cost = (
   better: 'lower',
 });
 
+/**
+ * The floor (floor.ts) against the bare baseline — what HTTP alone costs on these cores — and the
+ * API against the floor: what the server adds to a request beyond HTTP.
+ */
+function floorFigures(
+  db: string,
+  label: string,
+  floor: LoadResult,
+  bareLabel: string,
+  bare: LoadResult,
+  api: LoadResult,
+) {
+  const floorLabel = `${label} floor (bare statements behind node:http)`;
+  return [
+    throughput(db, `${floorLabel}/s`, floor, bareLabel, bare),
+    throughput(db, `${label} API/s`, api, `${floorLabel}/s`, floor),
+    cost(db, `${floorLabel} server CPU/op`, floor.cpu!.server, `${label} API server CPU/op`, api.cpu!.server),
+  ];
+}
+
 /** CPU per operation: server process, PostgreSQL backends (PostgreSQL only), load client. */
 function cpuFigures(db: string, label: string, api: LoadResult, bareLabel: string, bare: LoadResult): Figure[] {
   const [a, b] = [api.cpu!, bare.cpu!];
@@ -141,18 +163,26 @@ function cpuFigures(db: string, label: string, api: LoadResult, bareLabel: strin
  * also calibrates each side's rate, so every slice gets enough fresh accounts.
  */
 export async function revokeUnderLoad(ctx: Context): Promise<Figure[]> {
-  const { host, client, config, progress } = ctx;
+  const { host, client, floor, config, progress } = ctx;
   const db = host.info.kind;
   const c = config.concurrency;
   const auth = keyHeaders(host);
   const sliceMs = config.durationMs / config.rounds;
-  const http = (ids: string[], durationMs: number) =>
-    runLoad({
-      concurrency: c,
-      durationMs,
-      maxOps: ids.length,
-      op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
-    });
+  const loadOf =
+    (path: (id: string) => string, target: HttpClient, headers: (i: number) => Record<string, string>) =>
+    (ids: string[], durationMs: number) =>
+      runLoad({
+        concurrency: c,
+        durationMs,
+        maxOps: ids.length,
+        op: (i) => target.send('DELETE', path(ids[i]!), headers(i)),
+      });
+  const http = loadOf((id) => `/v1/social-accounts/${id}`, client, auth);
+  const floorHttp = loadOf(
+    (id) => `/revoke/${id}`,
+    floor,
+    () => ({}),
+  );
   const bare = (ids: string[], durationMs: number) => host.bareRevoke({ ids, concurrency: c, durationMs, warmupMs: 0 });
   // Enough accounts for a run of `ms` at rate r (a margin: a run never runs out).
   const enough = (perSecond: number, ms: number) => Math.ceil((perSecond * ms * 1.5) / 1000) + c;
@@ -174,19 +204,17 @@ export async function revokeUnderLoad(ctx: Context): Promise<Figure[]> {
   progress(`${db}: revoke warm-up and calibration (${config.warmupMs} ms of load each way)`);
   const httpRate = await warmUp(http);
   const bareRate = await warmUp(bare);
+  const floorRate = await warmUp(floorHttp);
   ctx.extras.memoryAfterWarmup[db] = await host.memory();
-  const [httpN, bareN] = [enough(httpRate, sliceMs), enough(bareRate, sliceMs)];
-  const httpIds = await host.createAccounts(httpN * config.rounds, 4);
-  const bareIds = await host.createAccounts(bareN * config.rounds, 4);
-  progress(`${db}: revoke over HTTP vs bare transaction, ${c} each, ${config.rounds} × ${sliceMs} ms each`);
-  const { api, base } = await interleave(
-    config.rounds,
-    {
-      api: (round) => http(httpIds.slice(round * httpN, (round + 1) * httpN), sliceMs),
-      base: (round) => bare(bareIds.slice(round * bareN, (round + 1) * bareN), sliceMs),
-    },
-    ctx.cpu,
-  );
+  const slices = async (rate: number, run: typeof http) => {
+    const n = enough(rate, sliceMs);
+    const ids = await host.createAccounts(n * config.rounds, 4);
+    return (round: number) => run(ids.slice(round * n, (round + 1) * n), sliceMs);
+  };
+  const contenders = { api: await slices(httpRate, http), base: await slices(bareRate, bare) };
+  const withFloor = { ...contenders, floor: await slices(floorRate, floorHttp) };
+  progress(`${db}: revoke over HTTP vs bare transaction vs floor, ${c} each, ${config.rounds} × ${sliceMs} ms each`);
+  const { api, base, floor: under } = await interleave(config.rounds, withFloor, ctx.cpu);
   ctx.extras.bareRevokePerSecond[db] = base.perSecond;
   const label = `revoke (4 posts) @${c}`;
   return [
@@ -194,12 +222,13 @@ export async function revokeUnderLoad(ctx: Context): Promise<Figure[]> {
     cost(db, `${label} p50`, api.p50Ms, 'bare revoke p50', base.p50Ms),
     cost(db, `${label} p99`, api.p99Ms, 'bare revoke p99', base.p99Ms),
     ...cpuFigures(db, 'revoke', api, 'bare revoke', base),
+    ...floorFigures(db, 'revoke', under, 'bare revoke tx/s', base, api),
   ];
 }
 
 /** List (a page of 10) at `concurrency` connections vs its key lookup and page query replayed bare. */
 export async function listUnderLoad(ctx: Context): Promise<Figure[]> {
-  const { host, client, config, progress } = ctx;
+  const { host, client, floor, config, progress } = ctx;
   const db = host.info.kind;
   const c = config.concurrency;
   const auth = keyHeaders(host);
@@ -207,16 +236,19 @@ export async function listUnderLoad(ctx: Context): Promise<Figure[]> {
   const contenders = (durationMs: number) => ({
     api: () => runLoad({ concurrency: c, durationMs, op: (i) => client.send('GET', path, auth(i)) }),
     base: () => host.bareList({ concurrency: c, durationMs, warmupMs: 0 }),
+    floor: () => runLoad({ concurrency: c, durationMs, op: () => floor.send('GET', '/list', {}) }),
   });
-  progress(`${db}: list warm-up (${config.warmupMs} ms each way), then list vs bare, ${config.rounds} rounds`);
+  progress(`${db}: list warm-up (${config.warmupMs} ms each way), then list vs bare vs floor, ${config.rounds} rounds`);
   for (const warmUp of Object.values(contenders(config.warmupMs))) await warmUp();
-  const { api, base } = await interleave(config.rounds, contenders(config.durationMs / config.rounds), ctx.cpu);
+  const all = await interleave(config.rounds, contenders(config.durationMs / config.rounds), ctx.cpu);
+  const { api, base, floor: under } = all;
   const label = `list @${c}`;
   const bareLabel = 'bare key lookup + page';
   return [
     throughput(db, `${label} req/s`, api, `${bareLabel}/s`, base),
     cost(db, `${label} p99`, api.p99Ms, `${bareLabel} p99`, base.p99Ms),
     ...cpuFigures(db, 'list', api, bareLabel, base),
+    ...floorFigures(db, 'list', under, `${bareLabel}/s`, base, api),
   ];
 }
 

@@ -134,7 +134,7 @@ const keyOf = (v: unknown): string | undefined =>
  * generated during the recording (event ids) are generated afresh; the recording's `now` becomes
  * the replay's. Values in `constants` (the organization, the key, the request id) stay as they
  * are. Each statement must return as many rows as it did when recorded: the replay does the
- * same work or fails.
+ * same work or fails. Returns the last statement's rows.
  */
 export function replayer(statements: Statement[], constants: string[]) {
   const fixed = new Set(constants.map((c) => `s${c}`));
@@ -161,9 +161,11 @@ export function replayer(statements: Statement[], constants: string[]) {
       if (typeof v === 'string') return v.replace(TOKEN, (t, prefix?: string) => token(t, prefix));
       return v;
     };
+    let last: UnknownRow[] = [];
     for (const s of statements) {
       if (only && !only(s)) continue;
       const rows = await run(s.sql, s.parameters.map(param));
+      last = rows;
       if (rows.length !== s.rows.length)
         throw new Error(`bare replay: ${rows.length} rows, recorded ${s.rows.length}: ${s.sql.slice(0, 120)}`);
       rows.forEach((row, i) => {
@@ -175,6 +177,7 @@ export function replayer(statements: Statement[], constants: string[]) {
         }
       });
     }
+    return last;
   };
 }
 

@@ -50,8 +50,14 @@ export const METHOD = [
     'statement must return as many rows as when recorded. The statements are in the JSON report.',
   ].join(''),
   [
+    'Floor: the same recorded statements, replayed the same way, behind a bare node:http server in ',
+    "the server process (no framework, guards, logs or schemas; it answers the last statement's rows ",
+    'as JSON), reached by the same load client: the floor vs bare is what HTTP itself costs on these ',
+    'cores, the API vs the floor what the server adds beyond it. A third contender in the same rounds.',
+  ].join(''),
+  [
     'Load: closed loops — N concurrent loops each awaiting one operation at a time; every operation ',
-    'must succeed. Each load measurement has a warm-up of ≥ 5 s per contender first (V8 still ',
+    'must succeed. Each load measurement has a warm-up of 5 s (--warmup) per contender first (V8 still ',
     'optimizes for ~8 s). Contenders take turns in interleaved slices (rounds), so load from ',
     "elsewhere hits them alike; p50/p99 are the median of the slices' percentiles.",
   ].join(''),

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { BackendCpu, startCpu } from './cpu.js';
 import type { DbKind, Host, HostOptions } from './host.js';
 import { spawnHost } from './host-process.js';
-import { httpClient } from './load.js';
+import { type HttpClient, httpClient } from './load.js';
 import {
   type BenchConfig,
   type Context,
@@ -26,6 +26,7 @@ export type RunOptions = {
   databases: DbKind[];
   databaseUrl: string;
   durationMs?: number;
+  warmupMs?: number;
   logLevel: HostOptions['logLevel'];
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   hostExecArgv?: string[];
@@ -44,6 +45,7 @@ export async function runBench(opts: RunOptions): Promise<Report> {
   const config: BenchConfig = {
     ...(opts.quick ? QUICK : FULL),
     ...(opts.durationMs ? { durationMs: opts.durationMs } : {}),
+    ...(opts.warmupMs ? { warmupMs: opts.warmupMs } : {}),
   };
   const startedAt = new Date().toISOString();
   const loadAverage: Report['machine']['loadAverage'] = [{ at: 'start', load1: os.loadavg()[0]! }];
@@ -71,8 +73,9 @@ export async function runBench(opts: RunOptions): Promise<Report> {
     const { kind: k, serverVersion, driver, poolSize, rateLimitStore } = host.info;
     progress(`${kind}: server process ${host.info.pid} (for perf record -p: docs/performance.md)`);
     databases.push({ kind: k, serverVersion, driver, poolSize, rateLimitStore });
-    await withServer(host, opts.databaseUrl, config, async (client, backends) => {
-      const ctx: Context = { host, client, config, progress, extras, cpu: () => startCpu(host.info.pid, backends) };
+    await withServer(host, opts.databaseUrl, config, async (client, backends, floor) => {
+      const cpu = () => startCpu(host.info.pid, backends);
+      const ctx: Context = { host, client, floor, config, progress, extras, cpu };
       for (const measure of MEASUREMENTS) {
         if ((ONLY[measure.name] ?? kind) !== kind || (only && !only.includes(measure.name))) continue;
         progress(`${kind}: maintenance before ${measure.name}: ${await host.maintain()}`);
@@ -116,24 +119,29 @@ export async function runBench(opts: RunOptions): Promise<Report> {
   };
 }
 
-/** Runs fn with an HTTP client for the host (and its backends' CPU monitor on PostgreSQL), then closes all. */
+/**
+ * Runs fn with HTTP clients for the host's API and its floor (and its backends' CPU monitor on
+ * PostgreSQL), then closes all.
+ */
 async function withServer(
   host: Host,
   databaseUrl: string,
   config: BenchConfig,
-  fn: (client: ReturnType<typeof httpClient>, backends?: BackendCpu) => Promise<void>,
+  fn: (client: HttpClient, backends: BackendCpu | undefined, floor: HttpClient) => Promise<void>,
 ) {
   const client = httpClient(host.info.apiUrl, config.concurrency);
+  const floor = httpClient(host.info.floorUrl, config.concurrency);
   const { applicationName } = host.info;
   try {
     const backends = applicationName ? await BackendCpu.open(databaseUrl, applicationName) : undefined;
     try {
-      await fn(client, backends);
+      await fn(client, backends, floor);
     } finally {
       await backends?.close();
     }
   } finally {
     await client.close();
+    await floor.close();
     await host.close();
   }
 }

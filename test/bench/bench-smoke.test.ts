@@ -55,7 +55,16 @@ test(`npm run bench --quick on ${DATABASES.join(' and ')}: every goal PASS/MISS 
     const cpu = report.figures.filter((f) => f.db === db && f.measurement.startsWith('revoke ') && f.unit === 'ms');
     const names = cpu.map((f) => f.measurement).filter((m) => m.endsWith('CPU/op'));
     const backends = db === 'postgres' ? ['revoke PostgreSQL backends CPU/op'] : [];
-    assert.deepEqual(names, ['revoke server CPU/op', ...backends, 'revoke load client CPU/op']);
+    const floor = 'revoke floor (bare statements behind node:http) server CPU/op';
+    assert.deepEqual(names, ['revoke server CPU/op', ...backends, 'revoke load client CPU/op', floor]);
+    // The floor under each load measurement: against the bare baseline, and the API against it.
+    for (const op of ['revoke', 'list']) {
+      const rates = report.figures.filter((f) => f.db === db && f.unit === '/s' && f.measurement.startsWith(`${op} `));
+      const floorRate = rates.find((f) => f.measurement === `${op} floor (bare statements behind node:http)/s`);
+      assert.ok(floorRate?.baseline.startsWith('bare'), `${db} ${op}: the floor against the bare baseline`);
+      const api = rates.find((f) => f.measurement === `${op} API/s`);
+      assert.equal(api?.baselineValue, floorRate?.value, `${db} ${op}: the API against the floor`);
+    }
   }
   // The EXPLAIN of each filter, and the statements the bare baselines replay (a transaction's worth for the revoke).
   assert.equal(report.plans.length, 4 * DATABASES.length);
