@@ -87,14 +87,49 @@ describeEachDb('rate limits', (h) => {
     }
   });
 
+  it('a PostgreSQL store that fails: keys are still decided, and the per-process stand-in counts', async () => {
+    // Nothing listens on port 1: every counter statement fails at once.
+    const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none' });
+    pool.on('error', () => {});
+    let storeErrors = 0;
+    const budgets = structuredClone(BUDGETS);
+    budgets.standard['write-light'] = 2;
+    const rateLimiter = createRateLimiter({ kind: 'postgres', pool }, { budgets, onStoreError: () => storeErrors++ });
+    const app = await buildApp({ ...h.deps, rateLimiter });
+    try {
+      const t = await h.tenant({ tier: 'standard' });
+      const del = (authorization: string) =>
+        app.inject({ method: 'DELETE', url: unknownAccount(), headers: { authorization } });
+      assertEnvelope(await del(`${t.auth.authorization.slice(0, -4)}AAAA`), 401, 'UNAUTHENTICATED');
+      for (const remaining of ['1', '0']) {
+        const res = await del(t.auth.authorization);
+        assert.equal(res.statusCode, 404, res.body);
+        assert.equal(res.headers['ratelimit-remaining'], remaining);
+      }
+      const limited = await del(t.auth.authorization);
+      assertEnvelope(limited, 429, 'RATE_LIMITED', {
+        endpointClass: 'write-light',
+        limit: 2,
+        retryAfterSeconds: Number(limited.headers['retry-after']),
+      });
+      // Each window the stand-in answered is one store error: minute and day twice, then the minute.
+      assert.equal(storeErrors, 5);
+    } finally {
+      await app.close();
+      await pool.end();
+    }
+  });
+
   async function twoInstancesAdmitExactlyTheBudget(
     makeStore: () => Promise<{ store: RateLimitStore; close: () => Promise<void> }>,
   ) {
     const prefix = `rl-test-${randomBytes(4).toString('hex')}`;
     const a = await makeStore();
     const b = await makeStore();
-    const appA = await buildApp({ ...h.deps, rateLimiter: createRateLimiter(a.store, { prefix }) });
-    const appB = await buildApp({ ...h.deps, rateLimiter: createRateLimiter(b.store, { prefix }) });
+    let storeErrors = 0; // the per-process stand-in answered: the shared store failed
+    const limiter = (store: RateLimitStore) => createRateLimiter(store, { prefix, onStoreError: () => storeErrors++ });
+    const appA = await buildApp({ ...h.deps, rateLimiter: limiter(a.store) });
+    const appB = await buildApp({ ...h.deps, rateLimiter: limiter(b.store) });
     try {
       const t = await h.tenant({ tier: 'standard' });
       const results = await Promise.all(
@@ -102,10 +137,13 @@ describeEachDb('rate limits', (h) => {
           (i % 2 ? appA : appB).inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth }),
         ),
       );
-      const admitted = results.filter((r) => r.statusCode === 404).length;
-      const limited = results.filter((r) => r.statusCode === 429).length;
-      assert.equal(admitted, 60, `admitted ${admitted}`);
-      assert.equal(limited, 30);
+      // Every status at once, with the first unexpected answer: a 500 (the database out of
+      // connections on a loaded machine) reads differently from a miscount.
+      const statuses: Record<number, number> = {};
+      for (const r of results) statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1;
+      const odd = results.find((r) => r.statusCode !== 404 && r.statusCode !== 429);
+      assert.equal(storeErrors, 0, 'the shared store failed and the per-process stand-in answered');
+      assert.deepEqual(statuses, { 404: 60, 429: 30 }, odd?.body);
     } finally {
       await appA.close();
       await appB.close();
@@ -184,6 +222,59 @@ describeEachDb('rate limits', (h) => {
         assert.deepEqual(await rows(), { 'standard:daily': 2, 'standard:read-light': 1, 'standard:write-light': 3 });
         const names = (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name);
         assert.deepEqual(names, ['layers-rate-limit-consume']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('PostgreSQL store: a key the guard refuses is never counted — wrong secret, wrong environment, revoked, expired, each kill switch, a suspended organization', async () => {
+      const { app, counted, rows, close } = await countedPostgresStore(structuredClone(BUDGETS));
+      const t = await h.tenant({ tier: 'standard' });
+      const del = (authorization: string) =>
+        app.inject({ method: 'DELETE', url: unknownAccount(), headers: { authorization } });
+      const set = (table: 'api_keys' | 'organizations', values: Record<string, unknown>, id: string) =>
+        h.db.updateTable(table).set(values).where('id', '=', id).execute();
+      try {
+        assertEnvelope(await del(`${t.auth.authorization.slice(0, -4)}AAAA`), 401, 'UNAUTHENTICATED');
+        assertEnvelope(await del(t.auth.authorization.replace('lp_test_', 'lp_live_')), 401, 'UNAUTHENTICATED');
+        const killed = (scope: string) => ({ status: 503, code: 'KILL_SWITCH', details: { scope } });
+        const unauthenticated = { status: 401, code: 'UNAUTHENTICATED', details: undefined };
+        const settings = (on: boolean) => () => h.db.updateTable('settings').set({ global_kill_switch: on }).execute();
+        const refusals = [
+          {
+            ...killed('key'),
+            on: () => set('api_keys', { kill_switch: true }, t.apiKeyId),
+            off: () => set('api_keys', { kill_switch: false }, t.apiKeyId),
+          },
+          {
+            ...killed('organization'),
+            on: () => set('organizations', { kill_switch: true }, t.organizationId),
+            off: () => set('organizations', { kill_switch: false }, t.organizationId),
+          },
+          {
+            ...killed('organization'),
+            on: () => set('organizations', { status: 'suspended' }, t.organizationId),
+            off: () => set('organizations', { status: 'active' }, t.organizationId),
+          },
+          { ...killed('global'), on: settings(true), off: settings(false) },
+          {
+            ...unauthenticated,
+            on: () => set('api_keys', { expires_at: new Date(Date.now() - 1000) }, t.apiKeyId),
+            off: () => set('api_keys', { expires_at: null }, t.apiKeyId),
+          },
+          { ...unauthenticated, on: () => set('api_keys', { revoked_at: new Date() }, t.apiKeyId), off: undefined },
+        ];
+        for (const r of refusals) {
+          await r.on();
+          assertEnvelope(await del(t.auth.authorization), r.status, r.code, r.details);
+          if (!r.off) continue;
+          await r.off();
+          // Switched off again, the key is counted: the refusal above was not.
+          assert.equal((await del(t.auth.authorization)).statusCode, 404);
+        }
+        assertStatements(counted, 5, 'a refused request costs no counter statement');
+        // Only the five admitted requests (after each refusal was lifted) were counted.
+        assert.deepEqual(await rows(), { 'standard:daily': 5, 'standard:write-light': 5 });
       } finally {
         await close();
       }
