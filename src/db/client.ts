@@ -6,6 +6,7 @@ import { isInsideLockedDataDir, lockDataDir } from '../data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { openPglite } from './pglite-open.js';
 import { namingPool } from './prepared-statements.js';
+import { COUNTER_STATEMENTS_IN_FLIGHT } from './queries/rate-limits.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -73,11 +74,12 @@ export async function openDatabase(opts: OpenOptions): Promise<DatabaseHandle> {
     // Off behind a pooler that cannot carry named statements (PgBouncer before 1.21: docs/operations.md).
     const named = opts.preparedStatements === false ? pool : namingPool(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named }) });
-    // One counter upsert per request: waiting for a WAL flush on each cost more than the request's
-    // own queries (docs/performance.md). 10: one short autocommit statement each, half the main pool.
+    // At most one counter upsert per request: waiting for a WAL flush on each cost more than the
+    // request's own queries (docs/performance.md). As many connections as counter statements
+    // may be in flight: concurrent requests share statements (src/db/queries/rate-limits.ts).
     const counterPool = new pg.Pool({
       connectionString: opts.databaseUrl,
-      max: 10,
+      max: COUNTER_STATEMENTS_IN_FLIGHT,
       options: [opts.searchPath && `-c search_path=${opts.searchPath}`, '-c synchronous_commit=off']
         .filter(Boolean)
         .join(' '),

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
+import { consumeCounters } from '../../src/db/queries/rate-limits.js';
 import { BUDGETS, createRateLimiter, type RateLimitStore } from '../../src/http/guards/rate-limit.js';
 import { assertEnvelope } from '../assertions.js';
 import { describeEachDb, json, TEST_DATABASE_URL } from '../harness.js';
@@ -195,7 +196,7 @@ describeEachDb('rate limits', (h) => {
       return { app, pool, counted, rows, close };
     }
 
-    it('PostgreSQL store: one counter statement per request, a write’s minute and day together; a refused write does not count against the day', async () => {
+    it('PostgreSQL store: a request alone is one counter statement, a write’s minute and day together; a refused write does not count against the day', async () => {
       const budgets = structuredClone(BUDGETS);
       budgets.standard['write-light'] = 2;
       budgets.standard.dailyWrites = 3;
@@ -275,6 +276,77 @@ describeEachDb('rate limits', (h) => {
         assertStatements(counted, 5, 'a refused request costs no counter statement');
         // Only the five admitted requests (after each refusal was lifted) were counted.
         assert.deepEqual(await rows(), { 'standard:daily': 5, 'standard:write-light': 5 });
+      } finally {
+        await close();
+      }
+    });
+
+    it('PostgreSQL store: requests that arrive while counter statements are in flight share the next one, each with its exact count', async () => {
+      const { pool, counted, close } = await countedPostgresStore(structuredClone(BUDGETS));
+      const prefix = `rl-batch-${randomBytes(4).toString('hex')}`;
+      const minute = { key: `${prefix}:standard:write-light:k1`, durationMs: 60_000 };
+      const daily = { key: `${prefix}:standard:daily:k1`, durationMs: 86_400_000 };
+      const read = { key: `${prefix}:standard:read-light:k1`, durationMs: 60_000 };
+      try {
+        // 30 writes (a minute limit of 20) and 5 reads of one key, all at once: the first two
+        // statements go out alone, the other 33 requests wait for one of them and go together.
+        const writes = Array.from({ length: 30 }, () => consumeCounters(pool, minute, 20, daily));
+        const reads = Array.from({ length: 5 }, () => consumeCounters(pool, read, 100, undefined));
+        const [w, r] = [await Promise.all(writes), await Promise.all(reads)];
+        assertStatements(counted, 3, 'two alone, then the rest in one');
+        // In order of arrival, as one statement each would have counted them.
+        assert.deepEqual(
+          w.map((c) => c.minute.points),
+          Array.from({ length: 30 }, (_, i) => i + 1),
+        );
+        // The day counts only the 20 the minute admitted, 1 to 20 in the same order.
+        assert.deepEqual(
+          w.map((c) => c.daily?.points),
+          Array.from({ length: 30 }, (_, i) => (i < 20 ? i + 1 : undefined)),
+        );
+        assert.deepEqual(
+          r.map((c) => [c.minute.points, c.daily]),
+          [1, 2, 3, 4, 5].map((n) => [n, undefined]),
+        );
+        const expiry = new Set(w.map((c) => c.minute.expire));
+        assert.equal(expiry.size, 1, 'one window, one expiry');
+        const stored = await pool.query('SELECT key, points FROM rate_limits WHERE key LIKE $1 ORDER BY key', [
+          `${prefix}:%`,
+        ]);
+        assert.deepEqual(
+          stored.rows.map((x) => [x.key.slice(prefix.length + 1), x.points]),
+          [
+            ['standard:daily:k1', 20],
+            ['standard:read-light:k1', 5],
+            ['standard:write-light:k1', 30],
+          ],
+        );
+      } finally {
+        await close();
+      }
+    });
+
+    it('PostgreSQL store: concurrent requests through the API are admitted exactly to the budget, each with its own remaining count', async () => {
+      const budgets = structuredClone(BUDGETS);
+      budgets.standard['write-light'] = 20;
+      const { app, rows, close } = await countedPostgresStore(budgets);
+      try {
+        const t = await h.tenant({ tier: 'standard' });
+        const results = await Promise.all(
+          Array.from({ length: 30 }, () => app.inject({ method: 'DELETE', url: unknownAccount(), headers: t.auth })),
+        );
+        const statuses: Record<number, number> = {};
+        for (const r of results) statuses[r.statusCode] = (statuses[r.statusCode] ?? 0) + 1;
+        assert.deepEqual(statuses, { 404: 20, 429: 10 });
+        const remaining = results
+          .filter((r) => r.statusCode === 404)
+          .map((r) => Number(r.headers['ratelimit-remaining']))
+          .sort((a, b) => a - b);
+        assert.deepEqual(
+          remaining,
+          Array.from({ length: 20 }, (_, i) => i),
+        );
+        assert.deepEqual(await rows(), { 'standard:daily': 20, 'standard:write-light': 30 });
       } finally {
         await close();
       }

@@ -29,8 +29,9 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>;
  * Fixed windows per API key: one counter per (tier, class) per minute, one per day for writes.
  * With a shared store (PostgreSQL, Redis) every instance draws on the same counters. If the
  * store fails, a per-process memory limiter stands in (logged), rather than failing requests.
- * On PostgreSQL a request's counters are one statement (src/db/queries/rate-limits.ts); Redis
- * and memory go through rate-limiter-flexible, one call per window.
+ * On PostgreSQL a request's counters are one statement, shared by the requests that arrive
+ * while others are in flight (src/db/queries/rate-limits.ts); Redis and memory go through
+ * rate-limiter-flexible, one call per window.
  */
 export function createRateLimiter(
   store: RateLimitStore,
@@ -92,14 +93,7 @@ export function createRateLimiter(
         durationMs: w.duration * 1000,
       }));
       try {
-        const counted = await consumeCounters(
-          store.pool,
-          minute!,
-          windows[0]!.points,
-          daily,
-          now,
-          store.preparedStatements,
-        );
+        const counted = await consumeCounters(store.pool, minute!, windows[0]!.points, daily, store.preparedStatements);
         return [counted.minute, counted.daily].flatMap((c, i) => (c ? [result(c, windows[i]!.points, now)] : []));
       } catch {
         // The store failed: the per-process windows stand in, as the library's insurance limiter does.
