@@ -1,11 +1,12 @@
-import type { Insertable, Selectable } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Queryable } from '../client.js';
 import { compiledOnce } from '../compiled.js';
+import { naturalBatcher } from '../natural-batch.js';
 import type { ApiKeysTable } from '../schema.js';
 import { afterKeyset } from './keyset.js';
 
-// The guard runs it on every request: compiled once (src/db/compiled.ts).
-const keyLookup = compiledOnce((db, a: { keyId: string }) =>
+// The guard runs it on every request: compiled once (src/db/compiled.ts), for several keys at once.
+const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
   db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
@@ -27,12 +28,32 @@ const keyLookup = compiledOnce((db, a: { keyId: string }) =>
       'o.parent_organization_id',
       's.global_kill_switch',
     ])
-    .where('k.id', '=', a.keyId),
+    .where('k.id', '=', sql<string>`any(${a.keyIds})`),
 );
+type KeyWithSwitches = Awaited<ReturnType<typeof keysLookup.rows>>[number];
 
-/** The authentication lookup: key, its organization and every kill switch, in one query. */
+const lookups = new WeakMap<Queryable, (keyId: string) => Promise<KeyWithSwitches | undefined>>();
+
+/**
+ * The authentication lookup: key, its organization and every kill switch, in one query. Lookups
+ * that arrive while others are in flight go together in the next statement (src/db/natural-batch.ts):
+ * each request still reads the key as committed after it arrived — a kill switch flipped before
+ * a request came is seen by it. Batched per handle: call it on the database, never a transaction.
+ */
 export async function findKeyWithSwitches(db: Queryable, keyId: string) {
-  return keyLookup.first(db, { keyId });
+  let find = lookups.get(db);
+  if (!find) {
+    find = naturalBatcher(
+      async (keyIds: string[]) => {
+        const rows = await keysLookup.rows(db, { keyIds: [...new Set(keyIds)] });
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return keyIds.map((id) => byId.get(id));
+      },
+      { inFlight: 2, max: 500 },
+    );
+    lookups.set(db, find);
+  }
+  return find(keyId);
 }
 
 export async function insertApiKey(db: Queryable, row: Insertable<ApiKeysTable>) {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { naturalBatcher } from '../natural-batch.js';
 
 // The rate-limit counters (table rate_limits, migration 0002), on the counter pool: one fixed
 // window per row, `expire` in epoch milliseconds. The rows are rate-limiter-flexible's own
@@ -48,19 +49,13 @@ export const COUNTER_STATEMENTS_IN_FLIGHT = 2;
 /** Requests per statement at most. */
 const BATCH = 500;
 
-type Request = {
-  minute: Window;
-  minuteLimit: number;
-  daily: Window | undefined;
-  resolve: (c: Consumed) => void;
-  reject: (err: unknown) => void;
-};
-type Batcher = { waiting: Request[]; inFlight: number; prepared: boolean };
-const batchers = new WeakMap<pg.Pool, Batcher>();
+type Request = { minute: Window; minuteLimit: number; daily: Window | undefined };
+const batchers = new WeakMap<pg.Pool, (r: Request) => Promise<Consumed>>();
 
 /**
  * One request counted: +1 on `minute`, and +1 on `daily` (when given) if the minute's count is
  * still within `minuteLimit`. Returns the counts after; `daily` undefined when it was not counted.
+ * `prepared` is the pool's: its first call decides.
  */
 export function consumeCounters(
   pool: pg.Pool,
@@ -69,30 +64,18 @@ export function consumeCounters(
   daily: Window | undefined,
   prepared = true,
 ): Promise<Consumed> {
-  const batcher = batchers.get(pool) ?? { waiting: [], inFlight: 0, prepared };
-  batchers.set(pool, batcher);
-  return new Promise<Consumed>((resolve, reject) => {
-    batcher.waiting.push({ minute, minuteLimit, daily, resolve, reject });
-    send(pool, batcher);
-  });
-}
-
-function send(pool: pg.Pool, b: Batcher) {
-  while (b.inFlight < COUNTER_STATEMENTS_IN_FLIGHT && b.waiting.length > 0) {
-    const batch = b.waiting.splice(0, BATCH);
-    b.inFlight++;
-    countBatch(pool, batch, b.prepared)
-      .catch((err) => {
-        for (const r of batch) r.reject(err);
-      })
-      .finally(() => {
-        b.inFlight--;
-        send(pool, b);
-      });
+  let consume = batchers.get(pool);
+  if (!consume) {
+    consume = naturalBatcher((batch: Request[]) => countBatch(pool, batch, prepared), {
+      inFlight: COUNTER_STATEMENTS_IN_FLIGHT,
+      max: BATCH,
+    });
+    batchers.set(pool, consume);
   }
+  return consume({ minute, minuteLimit, daily });
 }
 
-async function countBatch(pool: pg.Pool, batch: Request[], prepared: boolean) {
+async function countBatch(pool: pg.Pool, batch: Request[], prepared: boolean): Promise<Consumed[]> {
   const now = Date.now();
   // One input row per minute window, in order of arrival (one key, one tier and class: one limit, one day).
   const rows = new Map<string, { n: number; expire: number; limit: number; daily?: string; dailyExpire?: number }>();
@@ -139,9 +122,9 @@ async function countBatch(pool: pg.Pool, batch: Request[], prepared: boolean) {
     const admitted = Math.max(0, Math.min(m.n, m.limit - (after.get(key)!.points - m.n)));
     dayTotals.set(m.daily, (dayTotals.get(m.daily) ?? 0) + admitted);
   }
-  for (const r of batch) {
+  return batch.map((r) => {
     const minute = place(r.minute.key, rows.get(r.minute.key)!.n);
     const countsForDay = r.daily && minute.points <= r.minuteLimit;
-    r.resolve({ minute, daily: countsForDay ? place(r.daily!.key, dayTotals.get(r.daily!.key)!) : undefined });
-  }
+    return { minute, daily: countsForDay ? place(r.daily!.key, dayTotals.get(r.daily!.key)!) : undefined };
+  });
 }
