@@ -1,6 +1,6 @@
 // Two versions of the server loaded at the same time, for an A/B of server CPU per operation on
-// a machine too busy for runs one after the other (docs/performance.md, "What changed since the
-// last full run"): the machine's load hits both alike.
+// a machine too busy for runs one after the other (docs/performance.md, "Running it"): the
+// machine's load hits both alike.
 //   git worktree add /tmp/base <commit> && ln -s "$PWD/node_modules" /tmp/base/node_modules
 //   node --import tsx bench/side-by-side.ts /tmp/base [pglite|postgres] [seconds] [rounds]
 // A is the other checkout, B this one; each gets 25 connections, revoke (4 posts) then list.
