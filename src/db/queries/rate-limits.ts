@@ -38,7 +38,8 @@ SELECT key, points, expire FROM minute UNION ALL SELECT key, points, expire FROM
 
 export type Window = { key: string; durationMs: number };
 export type Counted = { points: number; expire: number };
-type Consumed = { minute: Counted; daily: Counted | undefined };
+/** A request's counts after, and the statement's clock (epoch ms) its windows' expiries count from. */
+type Consumed = { minute: Counted; daily: Counted | undefined; now: number };
 
 /**
  * Counter statements in flight per pool at most; later requests wait and go together. Two: one
@@ -125,6 +126,6 @@ async function countBatch(pool: pg.Pool, batch: Request[], prepared: boolean): P
   return batch.map((r) => {
     const minute = place(r.minute.key, rows.get(r.minute.key)!.n);
     const countsForDay = r.daily && minute.points <= r.minuteLimit;
-    return { minute, daily: countsForDay ? place(r.daily!.key, dayTotals.get(r.daily!.key)!) : undefined };
+    return { minute, daily: countsForDay ? place(r.daily!.key, dayTotals.get(r.daily!.key)!) : undefined, now };
   });
 }

@@ -86,7 +86,6 @@ export function createRateLimiter(
   /** The request's windows, minute first; the day only while the minute admits (a refused request is not a write). */
   async function takeAll(windows: Counter[], key: string): Promise<Taken[]> {
     if (store.kind === 'postgres') {
-      const now = Date.now();
       // rate-limiter-flexible's row keys, so counters carry over from the library's store.
       const [minute, daily] = windows.map((w) => ({
         key: `${prefix}:${w.name}:${key}`,
@@ -94,6 +93,8 @@ export function createRateLimiter(
       }));
       try {
         const counted = await consumeCounters(store.pool, minute!, windows[0]!.points, daily, store.preparedStatements);
+        // Time left in each window from the statement's own clock (a request may wait for its statement).
+        const { now } = counted;
         return [counted.minute, counted.daily].flatMap((c, i) => (c ? [result(c, windows[i]!.points, now)] : []));
       } catch {
         // The store failed: the per-process windows stand in, as the library's insurance limiter does.
