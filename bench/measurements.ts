@@ -211,10 +211,13 @@ export async function revokeUnderLoad(ctx: Context): Promise<Figure[]> {
     const ids = await host.createAccounts(n * config.rounds, 4);
     return (round: number) => run(ids.slice(round * n, (round + 1) * n), sliceMs);
   };
-  const contenders = { api: await slices(httpRate, http), base: await slices(bareRate, bare) };
-  const withFloor = { ...contenders, floor: await slices(floorRate, floorHttp) };
+  const contenders = {
+    api: await slices(httpRate, http),
+    base: await slices(bareRate, bare),
+    floor: await slices(floorRate, floorHttp),
+  };
   progress(`${db}: revoke over HTTP vs bare transaction vs floor, ${c} each, ${config.rounds} × ${sliceMs} ms each`);
-  const { api, base, floor: under } = await interleave(config.rounds, withFloor, ctx.cpu);
+  const { api, base, floor: under } = await interleave(config.rounds, contenders, ctx.cpu);
   ctx.extras.bareRevokePerSecond[db] = base.perSecond;
   const label = `revoke (4 posts) @${c}`;
   return [
@@ -240,8 +243,11 @@ export async function listUnderLoad(ctx: Context): Promise<Figure[]> {
   });
   progress(`${db}: list warm-up (${config.warmupMs} ms each way), then list vs bare vs floor, ${config.rounds} rounds`);
   for (const warmUp of Object.values(contenders(config.warmupMs))) await warmUp();
-  const all = await interleave(config.rounds, contenders(config.durationMs / config.rounds), ctx.cpu);
-  const { api, base, floor: under } = all;
+  const {
+    api,
+    base,
+    floor: under,
+  } = await interleave(config.rounds, contenders(config.durationMs / config.rounds), ctx.cpu);
   const label = `list @${c}`;
   const bareLabel = 'bare key lookup + page';
   return [
