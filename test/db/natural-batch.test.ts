@@ -77,6 +77,19 @@ describeEachDb('key lookups batched', (h) => {
     );
   });
 
+  it('inside a transaction the lookup runs on it: it sees the transaction’s own change', async () => {
+    const t = await h.tenant();
+    await h.db
+      .transaction()
+      .execute(async (tx) => {
+        await tx.updateTable('api_keys').set({ kill_switch: true }).where('id', '=', t.apiKeyId).execute();
+        assert.equal((await findKeyWithSwitches(tx, t.apiKeyId))?.key_kill_switch, true);
+        throw new Error('roll back');
+      })
+      .catch((err: Error) => assert.equal(err.message, 'roll back'));
+    assert.equal((await findKeyWithSwitches(h.db, t.apiKeyId))?.key_kill_switch, false);
+  });
+
   it('concurrent requests with different keys: each is its own organization, a killed key is refused', async () => {
     const tenants = await Promise.all(Array.from({ length: 6 }, () => h.tenant()));
     const killed = tenants[5]!;

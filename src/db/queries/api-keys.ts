@@ -38,7 +38,7 @@ const lookups = new WeakMap<Queryable, (keyId: string) => Promise<KeyWithSwitche
  * The authentication lookup: key, its organization and every kill switch, in one query. Lookups
  * that arrive while others are in flight go together in the next statement (src/db/natural-batch.ts):
  * each request still reads the key as committed after it arrived — a kill switch flipped before
- * a request came is seen by it. Batched per handle: call it on the database, never a transaction.
+ * a request came is seen by it. Batched per handle: a transaction's lookups run on it.
  */
 export async function findKeyWithSwitches(db: Queryable, keyId: string) {
   let find = lookups.get(db);
