@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -29,6 +30,14 @@ import { testFaultRoutes } from './routes/test-faults.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 
 export const BODY_LIMIT = 1024 * 1024; // 1 MiB, the documented maximum (413 above it)
+/** A refused body up to this size (by its Content-Length) is read off and dropped, not cut off by a close. */
+export const DRAIN_LIMIT = 16 * BODY_LIMIT;
+
+/** Whether a refused request's body is still arriving and small enough to read off rather than reset. */
+function keepReading(raw: IncomingMessage): boolean {
+  const length = Number(raw.headers['content-length']);
+  return !raw.complete && Number.isFinite(length) && length <= DRAIN_LIMIT;
+}
 
 export type BuildOptions = {
   logger?: FastifyServerOptions['logger'];
@@ -116,8 +125,16 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     draining = true;
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
+    else if (reply.getHeader('connection') === 'close' && keepReading(request.raw)) {
+      // fastify closes the connection after a body it refused without reading (413 on its
+      // Content-Length) "as the client may send more data": a client still sending then meets
+      // a reset instead of this answer. A body of a sensible size is read off and dropped
+      // instead, and the connection kept (docs/guards.md, Validation).
+      reply.removeHeader('connection');
+      request.raw.resume();
+    }
     done(null, payload);
   });
 

@@ -372,6 +372,44 @@ describeEachDb('malformed requests', (h) => {
     expectEnvelope(res, 413, 'PAYLOAD_TOO_LARGE', 'chunked 1.25 MiB');
   });
 
+  it('a body over 1 MiB still being sent when the 413 comes: the client reads the envelope, sends the rest, and the connection serves on', async () => {
+    const length = 2 * 1024 * 1024;
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => {
+      received += d.toString('latin1');
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const errors: Error[] = [];
+    socket.on('error', (err) => errors.push(err));
+    const until = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(done(), `${what}; received ${JSON.stringify(received.slice(0, 300))}`);
+    };
+    try {
+      socket.write(
+        `DELETE /v1/social-accounts/${unknownId} HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth.authorization}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${'a'.repeat(64 * 1024)}`,
+      );
+      await until(() => /\r\n\r\n\{.*\}$/s.test(received), 'the 413 answer, before the body is all sent');
+      assert.match(received, /^HTTP\/1\.1 413 /);
+      assert.doesNotMatch(received, /connection: close/i);
+      assert.equal(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)).error.code, 'PAYLOAD_TOO_LARGE');
+      // The rest of the body, then another request on the same connection.
+      received = '';
+      socket.write('a'.repeat(length - 64 * 1024));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(
+        () => /^HTTP\/1\.1 200 [\s\S]*\{"status":"ok"\}/.test(received),
+        'the next answer on the same connection',
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      socket.destroy();
+      await closed;
+    }
+  });
+
   it('after all that the process still serves, and nothing was revoked', async () => {
     const viaSocket = await fetch(`http://127.0.0.1:${port}/v1/social-accounts/${id}`, { headers: t.auth });
     const account = (await viaSocket.json()) as { status: string; queuedScheduledPosts: number };
