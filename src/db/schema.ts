@@ -306,10 +306,17 @@ export interface KeyEpochsTable {
   created_at: Timestamp;
 }
 
+/** A view (migration 0023): switched off by its own switch, its suspension or its parent's switch. */
+export interface OrganizationSwitchesView {
+  id: string;
+  switched_off: boolean;
+}
+
 export interface Database {
   key_epochs: KeyEpochsTable;
   settings: SettingsTable;
   organizations: OrganizationsTable;
+  organization_switches: OrganizationSwitchesView;
   api_keys: ApiKeysTable;
   projects: ProjectsTable;
   social_accounts: SocialAccountsTable;

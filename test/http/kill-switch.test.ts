@@ -5,6 +5,7 @@ import { buildApp } from '../../src/app.js';
 import { createRateLimiter } from '../../src/http/guards/rate-limit.js';
 import { assertEnvelope } from '../assertions.js';
 import { ADMIN_TOKEN, describeEachDb, json } from '../harness.js';
+import { childTenant } from '../support/child-organizations.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -68,6 +69,46 @@ describeEachDb('kill switches', (h) => {
     } finally {
       await setSwitch('organization', false, t.organizationId);
       await setSwitch('key', false, t.apiKeyId);
+    }
+  });
+
+  it('the operator’s switch on a parent reaches its children on their next request; off restores them, not a suspension', async () => {
+    const parent = await h.tenant();
+    const child = await childTenant(h, parent);
+    const suspended = await childTenant(h, parent, 'Suspended customer');
+    const stranger = await h.tenant();
+    const whoami = (auth: Record<string, string>) => h.inject({ method: 'GET', url: '/v1/whoami', headers: auth });
+    const suspend = await h.inject({
+      method: 'POST',
+      url: `/v1/organizations/${suspended.organizationId}/suspend`,
+      headers: parent.auth,
+    });
+    assert.equal(suspend.statusCode, 200, suspend.body);
+    // A second instance on the same database: no cache may hide the flip from it.
+    const other = await buildApp({ ...h.deps, rateLimiter: createRateLimiter({ kind: 'memory' }) });
+    try {
+      assert.equal((await whoami(child.auth)).statusCode, 200);
+      await setSwitch('organization', true, parent.organizationId);
+      for (const app of [h.app, other]) {
+        for (const t of [parent, child, suspended]) {
+          const res = await app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth });
+          assertEnvelope(res, 503, 'KILL_SWITCH', { scope: 'organization' });
+          assert.equal(json(res).error.message, 'Your organization has been disabled by a kill switch.');
+        }
+        assert.equal((await app.inject({ method: 'GET', url: '/v1/whoami', headers: stranger.auth })).statusCode, 200);
+      }
+      // The child's own switch is its own: the parent's going off does not lift it, nor the suspension.
+      await setSwitch('organization', true, child.organizationId);
+      await setSwitch('organization', false, parent.organizationId);
+      assertEnvelope(await whoami(child.auth), 503, 'KILL_SWITCH', { scope: 'organization' });
+      assertEnvelope(await whoami(suspended.auth), 503, 'KILL_SWITCH', { scope: 'organization' });
+      assert.equal((await whoami(parent.auth)).statusCode, 200);
+      await setSwitch('organization', false, child.organizationId);
+      assert.equal((await other.inject({ method: 'GET', url: '/v1/whoami', headers: child.auth })).statusCode, 200);
+    } finally {
+      await setSwitch('organization', false, parent.organizationId);
+      await setSwitch('organization', false, child.organizationId);
+      await other.close();
     }
   });
 

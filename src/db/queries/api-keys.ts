@@ -10,6 +10,7 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
   db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
+    .innerJoin('organization_switches as os', 'os.id', 'k.organization_id')
     .innerJoin('settings as s', (j) => j.onTrue())
     .select([
       'k.id',
@@ -23,8 +24,7 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
       'k.revoked_at',
       'k.expires_at',
       'o.name as organization_name',
-      'o.kill_switch as organization_kill_switch',
-      'o.status as organization_status',
+      'os.switched_off as organization_switched_off',
       'o.parent_organization_id',
       's.global_kill_switch',
     ])

@@ -20,7 +20,8 @@ export type ClaimedPost = {
 
 /**
  * Claims up to `limit` due posts: queued, scheduled_for (and any retry_at) reached, account
- * connected, neither the organization's nor the global kill switch on. One statement; its row
+ * connected, the organization not switched off (organization_switches: its own switch, its
+ * suspension, its parent's switch) and the global kill switch off. One statement; its row
  * locks last only for it. Posts of switched-off organizations and of accounts that need reauth
  * stay queued: they hold.
  */
@@ -33,10 +34,10 @@ export async function claimDuePosts(
       SELECT p.id, a.token_version
       FROM scheduled_posts p
       JOIN social_accounts a ON a.id = p.social_account_id
-      JOIN organizations o ON o.id = p.organization_id
+      JOIN organization_switches o ON o.id = p.organization_id
       WHERE p.status = 'queued' AND p.scheduled_for <= ${opts.now}
         AND (p.retry_at IS NULL OR p.retry_at <= ${opts.now})
-        AND a.status = 'connected' AND NOT o.kill_switch AND o.status <> 'suspended'
+        AND a.status = 'connected' AND NOT o.switched_off
         AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)
       ORDER BY p.scheduled_for, p.id
       LIMIT ${opts.limit}
@@ -74,8 +75,8 @@ export async function markCallStarted(
 
 /**
  * Locks the account row for the publish (the fence: every writer of the account takes this lock
- * first) and reads its state, token, and whether its organization's or the global kill switch is
- * on, or its organization suspended by its parent (read, not locked).
+ * first) and reads its state, token, and whether its organization is switched off (its own switch,
+ * its suspension by its parent, its parent's switch) or the global kill switch is on (read, not locked).
  */
 export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   const result = await sql<{
@@ -94,9 +95,9 @@ export async function lockAccountForPublish(tx: Tx, socialAccountId: string) {
   }>`
     SELECT a.id, a.organization_id, a.project_id, a.platform, a.env, a.status, a.token_version, a.external_account_id,
            a.handle, a.token_ciphertext, a.token_wrapped_key,
-           (COALESCE(o.kill_switch OR o.status = 'suspended', false)
+           (COALESCE(o.switched_off, false)
              OR EXISTS (SELECT 1 FROM settings s WHERE s.global_kill_switch)) AS switched_off
-    FROM social_accounts a LEFT JOIN organizations o ON o.id = a.organization_id
+    FROM social_accounts a LEFT JOIN organization_switches o ON o.id = a.organization_id
     WHERE a.id = ${socialAccountId}
     FOR UPDATE OF a`.execute(tx);
   return result.rows[0];

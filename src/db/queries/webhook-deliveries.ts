@@ -56,17 +56,18 @@ export type ClaimedDelivery = {
  * Claims due deliveries for one worker: each gets its attempt counted and `next_attempt_at`
  * pushed to `leaseUntil`, so no other worker sends it meanwhile; a dead worker's rows come due
  * again when the lease ends. Held, never claimed: deliveries of an endpoint that is not active,
- * of an organization whose kill switch is on, and everything while the global switch is on.
+ * of an organization switched off (its own switch, its suspension, its parent's switch:
+ * organization_switches), and everything while the global switch is on.
  */
 export async function claimDueDeliveries(db: Queryable, opts: { now: Date; leaseUntil: Date; limit: number }) {
   const res = await sql<ClaimedDelivery>`
     WITH due AS (
       SELECT d.id FROM webhook_deliveries d
       JOIN webhook_endpoints e ON e.id = d.endpoint_id
-      JOIN organizations o ON o.id = e.organization_id
+      JOIN organization_switches o ON o.id = e.organization_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${opts.now}
         AND e.status = 'active' AND e.deleted_at IS NULL
-        AND NOT o.kill_switch AND o.status <> 'suspended' AND NOT (SELECT global_kill_switch FROM settings)
+        AND NOT o.switched_off AND NOT (SELECT global_kill_switch FROM settings)
       ORDER BY d.next_attempt_at, d.seq
       LIMIT ${opts.limit}
       FOR UPDATE OF d SKIP LOCKED

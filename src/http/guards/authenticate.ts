@@ -56,7 +56,8 @@ export async function authenticate(db: Db, request: FastifyRequest, now: Date): 
     throw new ApiError('UNAUTHENTICATED', UNAUTHENTICATED);
   }
   if (row.global_kill_switch) throw killSwitch('global');
-  if (row.organization_kill_switch || row.organization_status === 'suspended') throw killSwitch('organization');
+  // Its own switch, its suspension by its parent, or its parent's switch (organization_switches).
+  if (row.organization_switched_off) throw killSwitch('organization');
   if (row.key_kill_switch) throw killSwitch('key');
   return {
     apiKeyId: row.id,
