@@ -10,9 +10,7 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
   db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
-    .innerJoin('organization_switches as os', 'os.id', 'k.organization_id')
-    .innerJoin('settings as s', (j) => j.onTrue())
-    .select([
+    .select((eb) => [
       'k.id',
       'k.organization_id',
       'k.env',
@@ -24,9 +22,15 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
       'k.revoked_at',
       'k.expires_at',
       'o.name as organization_name',
-      'os.switched_off as organization_switched_off',
       'o.parent_organization_id',
-      's.global_kill_switch',
+      // Subqueries, not joins: this statement is planned on every call (its key list varies), and
+      // each joined table multiplies the planner's work (migration 0023).
+      eb
+        .selectFrom('organization_switches as os')
+        .select('os.switched_off')
+        .whereRef('os.id', '=', 'k.organization_id')
+        .as('organization_switched_off'),
+      eb.selectFrom('settings').select('global_kill_switch').as('global_kill_switch'),
     ])
     .where('k.id', '=', sql<string>`any(${a.keyIds})`),
 );
