@@ -269,7 +269,10 @@ export const VERBS: Record<string, Verb> = {
         choices: ['global', 'organization', 'key'],
         required: true,
       },
-      { flags: '--target <id>', description: 'the organization (org_…) or key (key_…); not for global' },
+      {
+        flags: '--target <id>',
+        description: 'the organization (org_…; its child organizations with it) or key (key_…); not for global',
+      },
       { flags: '--on', description: 'switch it on' },
       { flags: '--off', description: 'switch it off' },
     ],
