@@ -1,13 +1,8 @@
+import { CONTENT_EXAMPLES } from './openapi-content-examples.js';
 import {
   ACCOUNT_SUMMARY,
   API_KEY,
   API_KEY_SECRET,
-  accountNotConnected,
-  alreadyDecided,
-  CONTENT,
-  DELIVERY,
-  ENDPOINT,
-  endpointPaused,
   I,
   LATER,
   LEASE_REQUEST,
@@ -19,12 +14,10 @@ import {
   page,
   postNotQueued,
   projectArchived,
-  SECRET,
   UPDATED,
 } from './openapi-example-values.js';
-
 import { ORGANIZATION_EXAMPLES } from './openapi-organization-examples.js';
-import { DRY_RUN_EXAMPLE, REEL_MEDIA_ITEM, VALIDATE_EXAMPLE } from './openapi-rules-examples.js';
+import { WEBHOOK_EXAMPLES } from './openapi-webhook-examples.js';
 
 export { EXAMPLE_IDS } from './openapi-example-values.js';
 
@@ -213,93 +206,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       canceledScheduledPosts: 1,
     },
   },
-  uploadContent: {
-    request: { media: [REEL_MEDIA_ITEM], caption: CONTENT.caption },
-    response: CONTENT,
-    conflict: projectArchived(),
-  },
-  getContent: { response: CONTENT },
-  listContent: { response: page([CONTENT]) },
-  validateContent: VALIDATE_EXAMPLE,
-  scheduleContent: {
-    request: { scheduledFor: LATER, targets: [{ socialAccountId: I.socialAccount, mode: 'publish' }] },
-    dryRun: DRY_RUN_EXAMPLE,
-    response: {
-      scheduledPosts: [
-        { id: I.scheduledPost, socialAccountId: I.socialAccount, status: 'queued', scheduledFor: LATER },
-      ],
-    },
-    accepted: {
-      gateStatus: 'blocked_on_approval',
-      scheduleIntentId: I.scheduleIntent,
-      containerId: I.content,
-      approvalStatus: 'pending',
-      scheduledFor: LATER,
-      targets: [{ socialAccountId: I.socialAccount, mode: 'publish' }],
-    },
-    conflict: accountNotConnected(),
-  },
-  publishContent: {
-    dryRun: { ...DRY_RUN_EXAMPLE, scheduledFor: UPDATED },
-    request: { targets: [{ socialAccountId: I.socialAccount, mode: 'draft', captionOverride: 'Now brewing ☕' }] },
-    response: {
-      scheduledPosts: [
-        { id: I.scheduledPost2, socialAccountId: I.socialAccount, status: 'queued', scheduledFor: UPDATED },
-      ],
-    },
-    conflict: accountNotConnected(),
-  },
-  getApprovalPolicy: {
-    response: { projectId: I.project, requiresApproval: true, firstNPostsBlocked: 0, updatedAt: UPDATED },
-  },
-  updateApprovalPolicy: {
-    request: { requiresApproval: false, firstNPostsBlocked: 5 },
-    response: { projectId: I.project, requiresApproval: false, firstNPostsBlocked: 5, updatedAt: UPDATED },
-    conflict: projectArchived(),
-  },
-  approveContent: {
-    request: { note: 'Approved by the client on the call.' },
-    response: {
-      ...CONTENT,
-      approvalStatus: 'approved',
-      approvalDecidedAt: UPDATED,
-      approvalNote: 'Approved by the client on the call.',
-      updatedAt: UPDATED,
-      pendingSchedulePromotion: {
-        scheduleIntents: 1,
-        scheduledPosts: [
-          {
-            id: I.scheduledPost,
-            socialAccountId: I.socialAccount,
-            status: 'queued',
-            scheduledFor: LATER,
-            scheduleIntentId: I.scheduleIntent,
-          },
-        ],
-        failedTargets: [
-          {
-            scheduleIntentId: I.scheduleIntent,
-            socialAccountId: I.leasedAccount,
-            reason: 'account_not_connected',
-            accountStatus: 'disconnected',
-          },
-        ],
-      },
-    },
-    conflict: alreadyDecided(),
-  },
-  rejectContent: {
-    request: { reason: 'Wrong product in the first frame.' },
-    response: {
-      ...CONTENT,
-      approvalStatus: 'rejected',
-      approvalDecidedAt: UPDATED,
-      rejectionReason: 'Wrong product in the first frame.',
-      updatedAt: UPDATED,
-      droppedScheduleIntents: 1,
-    },
-    conflict: alreadyDecided(),
-  },
+  ...CONTENT_EXAMPLES,
   listScheduledPosts: { response: page([POST]) },
   getScheduledPost: {
     response: {
@@ -330,53 +237,5 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     response: { id: I.scheduledPost, status: 'canceled', canceledAt: UPDATED },
     conflict: postNotQueued(),
   },
-  listWebhookEndpoints: { response: page([ENDPOINT]) },
-  createWebhookEndpoint: {
-    request: { url: ENDPOINT.url, description: ENDPOINT.description, events: ENDPOINT.events },
-    response: { ...ENDPOINT, secret: SECRET },
-    conflict: {
-      message: 'An organization can have at most 20 webhook endpoints; delete one first.',
-      details: { reason: 'endpoint_limit', limit: 20 },
-    },
-  },
-  getWebhookEndpoint: { response: ENDPOINT },
-  updateWebhookEndpoint: {
-    request: { status: 'paused' },
-    response: { ...ENDPOINT, status: 'paused', pausedReason: 'manual', pausedAt: UPDATED, updatedAt: UPDATED },
-  },
-  deleteWebhookEndpoint: { response: { id: I.webhookEndpoint, deleted: true, deletedAt: UPDATED } },
-  rotateWebhookSecret: {
-    response: {
-      ...ENDPOINT,
-      previousSecretExpiresAt: '2026-04-19T19:20:47Z',
-      updatedAt: UPDATED,
-      secret: 'whsec_R8wT1yU4iO7pA2sD5fG9hJ3kL6zX0cVb',
-    },
-  },
-  testWebhookEndpoint: { response: DELIVERY, conflict: endpointPaused() },
-  listWebhookDeliveries: {
-    response: page([
-      {
-        ...DELIVERY,
-        eventType: 'post.published',
-        status: 'succeeded',
-        attempts: 1,
-        lastStatusCode: 200,
-        nextAttemptAt: null,
-        lastAttemptAt: LATER,
-        deliveredAt: LATER,
-        createdAt: LATER,
-        updatedAt: LATER,
-      },
-    ]),
-  },
-  replayWebhookDelivery: {
-    response: {
-      ...DELIVERY,
-      eventType: 'post.published',
-      eventId: 'evt_7a1c5e9b-3d6f-4b2a-8c4e-9f1b3d5a7c0e',
-      replayOf: I.event,
-    },
-    conflict: endpointPaused(),
-  },
+  ...WEBHOOK_EXAMPLES,
 };
