@@ -1,11 +1,9 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Bytes, Json, Timestamp } from './schema-columns.js';
 
 // Kysely's view of the event tables — the audit log, the outbox, webhook endpoints and their
 // deliveries, bulk cancels and their per-post records to come (migrations 0001, 0005, 0012). Keep
 // in step with the DDL; schema.ts assembles Database.
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Bytes = Uint8Array;
-type Json = ColumnType<unknown, string, string>;
 
 export interface AuditLogTable {
   id: Generated<number>;

@@ -1,13 +1,10 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AccountEnv, Json, Timestamp } from './schema-columns.js';
 
 // Kysely's view of the publishing tables — content containers and their approval, the projects'
 // approval policies, schedule intents waiting on approval, and the scheduled posts the publisher
 // claims (migrations 0001 and 0016, with columns from 0007, 0009, 0012, 0019 and 0021). Keep in step
 // with the DDL; schema.ts assembles Database.
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Json = ColumnType<unknown, string, string>;
-/** schema.ts's AccountEnv, restated here: importing it from schema.ts would be an import cycle. */
-type AccountEnv = 'live' | 'test';
 
 export interface ContentContainersTable {
   id: string;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AccountEnv, Bytes, Json, Platform, Timestamp } from './schema-columns.js';
 import type {
   AuditLogTable,
   OperatorAuditLogTable,
@@ -14,14 +15,12 @@ import type {
   ScheduleIntentsTable,
 } from './schema-publishing.js';
 
+export type { AccountEnv, Platform } from './schema-columns.js';
 export type * from './schema-events.js';
 export type * from './schema-publishing.js';
 
 // Kysely's view of the tables in migrations/ (the event and publishing tables in schema-events.ts and
 // schema-publishing.ts, re-exported here). Keep in step with the DDL.
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Bytes = Uint8Array;
-type Json = ColumnType<unknown, string, string>;
 
 export interface SettingsTable {
   id: Generated<boolean>;
@@ -78,9 +77,7 @@ export interface ProjectsTable {
   updated_at: Timestamp;
 }
 
-export type Platform = 'tiktok' | 'instagram';
 export type SocialAccountStatus = 'connected' | 'reauth_required' | 'disconnected';
-export type AccountEnv = 'live' | 'test';
 
 export interface SocialAccountsTable {
   id: string;
