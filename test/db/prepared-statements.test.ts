@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { MAX_NAMED_PARAMETERS } from '../../src/db/prepared-statements.js';
-import { createHarness, DATABASES, TEST_DATABASE_URL } from '../harness.js';
+import { createHarness, DATABASES, json, TEST_DATABASE_URL } from '../harness.js';
 
 // PostgreSQL parses and plans a named statement once per connection (src/db/prepared-statements.ts).
 // Each test opens a pool of one connection on the harness's schema, so pg_prepared_statements,
@@ -41,6 +41,37 @@ describe('prepared statements [postgres]', { skip: !DATABASES.includes('postgres
       const second = await app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth });
       assert.equal(second.statusCode, 200, second.body);
       assert.deepEqual(await prepared(handle), before, 'the same statements: nothing parsed anew');
+    } finally {
+      await app.close();
+      await handle.close();
+    }
+  });
+
+  it('the key lookup is planned only for its first calls: then the connection runs one plan, whatever the keys', async () => {
+    const tenants = [await h.tenant(), await h.tenant(), await h.tenant()];
+    const handle = await oneConnection();
+    const app = await buildApp({ ...h.deps, db: handle.db });
+    try {
+      for (let i = 0; i < 12; i++) {
+        // One key alone, then two and three at once (one statement each: one connection, the
+        // others wait for it): different keys and counts on every call.
+        const at = tenants.slice(0, 1 + (i % 3));
+        const answers = await Promise.all(
+          at.map((t) => app.inject({ method: 'GET', url: '/v1/whoami', headers: t.auth })),
+        );
+        for (const [j, res] of answers.entries()) {
+          assert.equal(res.statusCode, 200, res.body);
+          assert.equal(json(res).apiKeyId, at[j]!.apiKeyId, 'each request its own key');
+        }
+      }
+      const plans = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`.execute(handle.db);
+      const lookup = plans.rows.filter((s) => KEY_LOOKUP.test(s.statement));
+      assert.equal(lookup.length, 1, JSON.stringify(plans.rows));
+      // PostgreSQL plans a prepared statement's first five executions for their values, then keeps
+      // its one plan when that costs no more: planned per call, custom_plans would keep growing.
+      assert.equal(Number(lookup[0]!.custom_plans), 5, JSON.stringify(lookup[0]));
+      assert.ok(Number(lookup[0]!.generic_plans) >= 5, JSON.stringify(lookup[0]));
     } finally {
       await app.close();
       await handle.close();

@@ -1,12 +1,19 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Queryable } from '../client.js';
 import { compiledOnce } from '../compiled.js';
 import { naturalBatcher } from '../natural-batch.js';
 import type { ApiKeysTable } from '../schema.js';
 import { afterKeyset } from './keyset.js';
 
-// The guard runs it on every request: compiled once (src/db/compiled.ts), for several keys at once.
-const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
+// The guard runs it on every request: compiled once (src/db/compiled.ts), for up to LOOKUP_SLOTS
+// keys at once, in a fixed number of parameters — not `any($1)` with an array, whose length
+// PostgreSQL cannot know, so it planned that form afresh on every call (0.2–0.4 ms, more than
+// running it). Unused slots repeat the first key (a row matches once however often it is named):
+// every call then looks alike to the planner, and after its first five a connection keeps one
+// plan. NULLs would make each call look cheaper than a shared plan, and it would plan them all.
+export const LOOKUP_SLOTS = 16;
+const SLOTS = Array.from({ length: LOOKUP_SLOTS }, (_, i) => `key${i}`);
+const keysLookup = compiledOnce((db, a: Record<string, string>) =>
   db
     .selectFrom('api_keys as k')
     .innerJoin('organizations as o', 'o.id', 'k.organization_id')
@@ -23,8 +30,8 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
       'k.expires_at',
       'o.name as organization_name',
       'o.parent_organization_id',
-      // Subqueries, not joins: this statement is planned on every call (its key list varies), and
-      // each joined table multiplies the planner's work (migration 0023).
+      // Subqueries, not joins: PGlite plans this statement on every call (PostgreSQL on each
+      // connection's first five), and each joined table multiplies the planner's work (migration 0023).
       eb
         .selectFrom('organization_switches as os')
         .select('os.switched_off')
@@ -32,7 +39,11 @@ const keysLookup = compiledOnce((db, a: { keyIds: string[] }) =>
         .as('organization_switched_off'),
       eb.selectFrom('settings').select('global_kill_switch').as('global_kill_switch'),
     ])
-    .where('k.id', '=', sql<string>`any(${a.keyIds})`),
+    .where(
+      'k.id',
+      'in',
+      SLOTS.map((slot) => a[slot]!),
+    ),
 );
 type KeyWithSwitches = Awaited<ReturnType<typeof keysLookup.rows>>[number];
 
@@ -49,11 +60,15 @@ export async function findKeyWithSwitches(db: Queryable, keyId: string) {
   if (!find) {
     find = naturalBatcher(
       async (keyIds: string[]) => {
-        const rows = await keysLookup.rows(db, { keyIds: [...new Set(keyIds)] });
+        const distinct = [...new Set(keyIds)];
+        const rows = await keysLookup.rows(
+          db,
+          Object.fromEntries(SLOTS.map((slot, i) => [slot, distinct[i] ?? distinct[0]!])),
+        );
         const byId = new Map(rows.map((r) => [r.id, r]));
         return keyIds.map((id) => byId.get(id));
       },
-      { inFlight: 2, max: 500 },
+      { inFlight: 2, max: LOOKUP_SLOTS },
     );
     lookups.set(db, find);
   }
