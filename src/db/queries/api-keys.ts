@@ -11,7 +11,7 @@ import { afterKeyset } from './keyset.js';
 // running it). Unused slots repeat the first key (a row matches once however often it is named):
 // every call then looks alike to the planner, and after its first five a connection keeps one
 // plan. NULLs would make each call look cheaper than a shared plan, and it would plan them all.
-export const LOOKUP_SLOTS = 16;
+const LOOKUP_SLOTS = 16;
 const SLOTS = Array.from({ length: LOOKUP_SLOTS }, (_, i) => `key${i}`);
 const keysLookup = compiledOnce((db, a: Record<string, string>) =>
   db
