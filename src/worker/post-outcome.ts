@@ -5,7 +5,8 @@ import { emit, systemEvents } from '../events/emit.js';
 import { postView } from '../views/scheduled-post.js';
 
 // What every end of a publish writes beside the post's row: its webhook event and audit row. Shared
-// by the publisher (publish-post.ts), its crash recovery and reconciliation (publish-reconcile.ts).
+// by the publisher (publish-post.ts), its crash recovery and reconciliation (publish-reconcile.ts,
+// which records through publish-reconcile-settle.ts).
 
 type Outcome =
   | { type: 'scheduled_post.published'; externalId: string; mode: string }

@@ -1,5 +1,5 @@
 // The publisher's timing and retry budget, shared by publishing (publish-post.ts) and reconciling
-// (publish-reconcile.ts) a post.
+// (publish-reconcile.ts, publish-reconcile-settle.ts) a post.
 
 /** Long enough for a live worker to reach every post of its batch; a dead worker's posts wait this long. */
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
