@@ -3,39 +3,21 @@ import type { AddressInfo } from 'node:net';
 import type { PlatformToken } from '../../crypto/token-envelope.js';
 import { DEFAULT_SCOPES } from '../scopes.js';
 import type { Platform } from '../types.js';
+import { controlPlane, parseFault, parseQuota } from './control.js';
 import { createInstagramRoutes } from './instagram-routes.js';
 import { rehearsalOf, rehearsedMode } from './rehearsal.js';
 import { faultReply, type SandboxReply, type SandboxRequest, type SandboxRoute } from './routing.js';
-import {
-  createSandboxState,
-  FAULT_MODES,
-  type FaultSpec,
-  type QuotaSpec,
-  type SandboxCall,
-  type SandboxPost,
-  type SandboxSettings,
-} from './state.js';
+import { createSandboxState } from './state.js';
+import type { FaultSpec, QuotaSpec, SandboxCall, SandboxPost, SandboxSettings } from './state-types.js';
 import { tiktokRoutes } from './tiktok-routes.js';
 
 // The sandbox platform: a real HTTP server speaking TikTok's and Instagram's OAuth, publish and
-// revoke paths, for development, tests and `lp_test_` keys. Control plane under /__sandbox:
-//   GET    /__sandbox          endpoint names and fault modes
-//   GET    /__sandbox/log      every call so far (the witness)
-//   POST   /__sandbox/faults   {endpoint, mode: 5xx|timeout|invalid_grant|lost_response|timeout_after_effect|
-//                                token_expired|rate_limited, count?}
-//          (lost_response: the call takes effect, the answer is a 5xx; timeout_after_effect: it takes
-//          effect and no answer comes, as when a caller's deadline passes just after the platform acted)
-//   DELETE /__sandbox/faults   disarm every fault
-//   POST   /__sandbox/quotas   {platform, externalAccountId, limit?, windowSeconds?, usedOutside?}: an
-//          account's publishing budget (Instagram's content_publishing_limit, TikTok's daily cap) and
-//          posts made outside the API; a publish past it is refused as the platform refuses it
-//   POST   /__sandbox/settings {ignoreIdempotencyKeys?: boolean} (true: every publish makes a new
-//          post, as on the real platforms; only a lookup by reference tells what a lost call did)
-//   GET    /__sandbox/posts    every post made ({scope, reference, externalId, at}); ?reference= filters
-//   POST   /__sandbox/reset    clear the log, the faults, the quotas and the settings (posts, tokens and
-//          grants stay)
+// revoke paths, for development, tests and `lp_test_` keys. Its control plane under /__sandbox
+// (faults, quotas, settings, the log and the posts) is in ./control.ts.
 // A call may also carry X-Sandbox-Fault (a partner's rehearsed fault, sent only by sandbox
 // adapters for test accounts): ./rehearsal.ts says what it does on which endpoint.
+
+export { SANDBOX_ENDPOINTS } from './control.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,8 +47,6 @@ export type SandboxPlatform = {
   close(): Promise<void>;
 };
 
-export const SANDBOX_ENDPOINTS = [...tiktokRoutes, ...createInstagramRoutes()].map((r) => r.endpoint);
-
 export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<SandboxPlatform> {
   const now = opts.now ?? Date.now;
   const state = createSandboxState(now);
@@ -86,7 +66,7 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     const raw = await readBody(req);
     if (raw === undefined) return send(res, { status: 413, body: { error: 'body_too_large' } });
     if (url.pathname.startsWith('/__sandbox'))
-      return send(res, control(req.method ?? 'GET', url.pathname, url.searchParams, raw));
+      return send(res, controlPlane(state, req.method ?? 'GET', url.pathname, url.searchParams, raw));
     const route = routes.find((r) => r.method === req.method && r.path.test(url.pathname));
     if (!route) return send(res, { status: 404, body: { error: 'not_found', path: url.pathname } });
     const request = parseRequest(req, url, raw, url.pathname.match(route.path)!);
@@ -116,45 +96,6 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
     }
     state.record({ ...base, status: reply.status, ...(fault ? { fault } : {}), ...reply.log });
     send(res, reply);
-  }
-
-  function control(method: string, path: string, query: URLSearchParams, raw: string): SandboxReply {
-    if (method === 'GET' && path === '/__sandbox')
-      return { status: 200, body: { endpoints: SANDBOX_ENDPOINTS, faultModes: FAULT_MODES } };
-    if (method === 'GET' && path === '/__sandbox/log') return { status: 200, body: { calls: state.log } };
-    if (method === 'DELETE' && path === '/__sandbox/faults') {
-      state.clearFaults();
-      return { status: 204 };
-    }
-    if (method === 'GET' && path === '/__sandbox/posts') {
-      const reference = query.get('reference');
-      return {
-        status: 200,
-        body: { posts: state.posts.filter((p) => reference === null || p.reference === reference) },
-      };
-    }
-    if (method === 'POST' && path === '/__sandbox/settings') {
-      const settings = parseSettings(raw);
-      if (typeof settings === 'string') return { status: 422, body: { error: settings } };
-      state.configure(settings);
-      return { status: 200, body: { settings: state.settings } };
-    }
-    if (method === 'POST' && path === '/__sandbox/reset') {
-      state.reset();
-      return { status: 204 };
-    }
-    if (method === 'POST' && path === '/__sandbox/quotas') {
-      const spec = parseQuota(raw);
-      if (typeof spec === 'string') return { status: 422, body: { error: spec } };
-      return { status: 200, body: { quota: state.setQuota(spec) } };
-    }
-    if (method === 'POST' && path === '/__sandbox/faults') {
-      const spec = parseFault(raw);
-      if (typeof spec === 'string') return { status: 422, body: { error: spec } };
-      state.setFault(spec);
-      return { status: 200, body: { fault: spec } };
-    }
-    return { status: 404, body: { error: 'not_found', path } };
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -207,59 +148,6 @@ export async function startSandboxPlatform(opts: SandboxOptions = {}): Promise<S
 function presented(req: SandboxRequest): string | undefined {
   const p = req.params;
   return p.token ?? p.refresh_token ?? p.access_token ?? req.bearer;
-}
-
-/** A control-plane body as an object, or the answer's error text. */
-function jsonObject(raw: string): Record<string, unknown> | string {
-  try {
-    const body = JSON.parse(raw || '{}') as unknown;
-    return body && typeof body === 'object' && !Array.isArray(body)
-      ? (body as Record<string, unknown>)
-      : 'body must be a JSON object';
-  } catch {
-    return 'body must be JSON';
-  }
-}
-
-function parseFault(raw: string): FaultSpec | string {
-  const body = jsonObject(raw);
-  if (typeof body === 'string') return body;
-  const { endpoint, mode, count } = body;
-  if (typeof endpoint !== 'string' || (endpoint !== '*' && !SANDBOX_ENDPOINTS.includes(endpoint))) {
-    return `endpoint must be '*' or one of ${SANDBOX_ENDPOINTS.join(', ')}`;
-  }
-  if (!FAULT_MODES.includes(mode as never)) return `mode must be one of ${FAULT_MODES.join(', ')}`;
-  if (count !== undefined && (!Number.isInteger(count) || (count as number) < 1))
-    return 'count must be a positive integer';
-  return { endpoint, mode: mode as FaultSpec['mode'], count: count as number | undefined };
-}
-
-function parseQuota(raw: string): QuotaSpec | string {
-  const body = jsonObject(raw);
-  if (typeof body === 'string') return body;
-  const { platform, externalAccountId, limit, windowSeconds, usedOutside } = body;
-  if (platform !== 'tiktok' && platform !== 'instagram') return "platform must be 'tiktok' or 'instagram'";
-  if (typeof externalAccountId !== 'string' || externalAccountId === '') return 'externalAccountId is required';
-  const count = (v: unknown, min: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min);
-  if (!count(limit, 0) || !count(usedOutside, 0) || !count(windowSeconds, 1))
-    return 'limit and usedOutside must be integers >= 0, windowSeconds an integer >= 1';
-  return {
-    platform,
-    externalAccountId,
-    limit: limit as number | undefined,
-    windowSeconds: windowSeconds as number | undefined,
-    usedOutside: usedOutside as number | undefined,
-  };
-}
-
-function parseSettings(raw: string): Partial<SandboxSettings> | string {
-  const body = jsonObject(raw);
-  if (typeof body === 'string') return body;
-  const { ignoreIdempotencyKeys, ...rest } = body;
-  if (Object.keys(rest).length > 0) return `unknown settings: ${Object.keys(rest).join(', ')}`;
-  if (ignoreIdempotencyKeys !== undefined && typeof ignoreIdempotencyKeys !== 'boolean')
-    return 'ignoreIdempotencyKeys must be a boolean';
-  return ignoreIdempotencyKeys === undefined ? {} : { ignoreIdempotencyKeys };
 }
 
 function parseRequest(req: IncomingMessage, url: URL, raw: string, match: RegExpMatchArray): SandboxRequest {
