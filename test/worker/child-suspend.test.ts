@@ -30,9 +30,9 @@ describeEachDb('worker: a child organization switched off', (h) => {
     });
     assert.equal(res.statusCode, 200, res.body);
   };
-  const parentSwitch = async (parent: Tenant, _child: Tenant, on: boolean) => {
+  const parentSwitch = async (parent: Tenant, child: Tenant, on: boolean) => {
     await admin.setKillSwitch(h.adminCtx(), { scope: 'organization', target: parent.organizationId, on });
-    if (on) cleanup.push(() => parentSwitch(parent, _child, false));
+    if (on) cleanup.push(() => parentSwitch(parent, child, false));
   };
   // How the child is switched off, and whether its parent is off with it.
   const ways = [
