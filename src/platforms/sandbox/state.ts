@@ -17,15 +17,7 @@ import type {
 // posts, armed faults, and the call log that tests read as the witness of what happened.
 // Their shapes are in ./state-types.ts, re-exported here so importers need not know.
 
-export type {
-  FaultMode,
-  FaultSpec,
-  Grant,
-  QuotaSpec,
-  SandboxCall,
-  SandboxPost,
-  SandboxSettings,
-} from './state-types.js';
+export type * from './state-types.js';
 export { FAULT_MODES } from './state-types.js';
 
 const DEFAULT_SETTINGS: SandboxSettings = { ignoreIdempotencyKeys: false };
