@@ -10,20 +10,26 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { PGliteStatements } from './pglite-statements.js';
 
 // PGlite is one connection: a query or a whole transaction must hold it exclusively,
 // so acquiring the connection is a FIFO mutex. Kysely holds it for a transaction's length.
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  readonly statements: PGliteStatements;
+
+  constructor(private readonly pg: PGlite) {
+    this.statements = new PGliteStatements(pg);
+  }
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     if (q.parameters.length === 0) {
       // Simple protocol: lets migration scripts carry several statements.
+      this.statements.noteTransaction(q.sql);
       const results = await this.pg.exec(q.sql);
       const last = results[results.length - 1];
       return { rows: (last?.rows ?? []) as R[], numAffectedRows: toBigInt(last?.affectedRows) };
     }
-    const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
+    const res = await this.statements.query<R>(q.sql, q.parameters);
     return { rows: res.rows, numAffectedRows: toBigInt(res.affectedRows) };
   }
 

@@ -16,7 +16,14 @@ export const MAX_NAMED_PER_CONNECTION = 200;
 // PostgreSQL refuses a prepared statement whose plan went stale in a way it cannot re-plan around
 // (a `SELECT *` after a column was added: 0A000), or that the server no longer has (a pooler in
 // front dropped it: 26000). The statement did not run; the connection is replaced.
-const STALE_STATEMENT = new Set(['0A000', '26000']);
+export const STALE_STATEMENT = new Set(['0A000', '26000']);
+
+/** Whether a transaction is open after the plain statement `sql` (BEGIN, COMMIT and ROLLBACK are sent as text). */
+export function inTransactionAfter(sql: string, before: boolean): boolean {
+  if (/^(begin|start transaction)/i.test(sql)) return true;
+  if (/^(commit|rollback)$/i.test(sql)) return false;
+  return before;
+}
 
 const nameCache = new Map<string, string>();
 
@@ -43,8 +50,7 @@ class NamingClient {
   async query(text: string, values: unknown[]) {
     if (values.length === 0) {
       // BEGIN, COMMIT, migrations: the simple protocol, which lets a script hold several statements.
-      if (/^(begin|start transaction)/i.test(text)) this.inTransaction = true;
-      else if (/^(commit|rollback)$/i.test(text)) this.inTransaction = false;
+      this.inTransaction = inTransactionAfter(text, this.inTransaction);
       return this.client.query(text, values);
     }
     const name = this.nameFor(text, values.length);

@@ -30,8 +30,8 @@ const keysLookup = compiledOnce((db, a: Record<string, string>) =>
       'k.expires_at',
       'o.name as organization_name',
       'o.parent_organization_id',
-      // Subqueries, not joins: PGlite plans this statement on every call (PostgreSQL on each
-      // connection's first five), and each joined table multiplies the planner's work (migration 0023).
+      // Subqueries, not joins: each joined table multiplies the planner's work, paid on each
+      // connection's first five calls (PGlite's one connection too: pglite-statements.ts).
       eb
         .selectFrom('organization_switches as os')
         .select('os.switched_off')
