@@ -74,8 +74,16 @@ const Promotion = z
           'account_not_found',
           'account_in_other_project',
           'scheduled_time_passed',
+          'platform_quota_exceeded',
         ]),
         accountStatus: z.string().optional().meta({ description: 'With `account_not_connected`.' }),
+        earliestFreeSlot: Timestamp.nullable()
+          .optional()
+          .meta({
+            description:
+              'With `platform_quota_exceeded`: the earliest time a post fits ' +
+              'the account’s budget (null: none within reach).',
+          }),
       }),
     ),
   })

@@ -21,6 +21,7 @@ import { newId } from '../ids.js';
 import { containerView } from '../views/content-container.js';
 import { queuePosts, SCHEDULE_SKEW_MS, type ScheduleTarget, targetProblem } from './post-queue.js';
 import { requireProject } from './projects.js';
+import { quotaProblem } from './publish-quotas.js';
 
 // Approval before publishing (docs/content-and-publishing.md, "Approval"): a project's policy
 // fixes each new content's approvalStatus; schedules of pending content are stashed as intents
@@ -188,8 +189,9 @@ type Intent = Awaited<ReturnType<typeof pendingScheduleIntents>>[number];
 type FailedTarget = {
   scheduleIntentId: string;
   socialAccountId: string;
-  reason: NonNullable<ReturnType<typeof targetProblem>>['reason'] | 'scheduled_time_passed';
+  reason: NonNullable<ReturnType<typeof targetProblem>>['reason'] | 'scheduled_time_passed' | 'platform_quota_exceeded';
   accountStatus?: string;
+  earliestFreeSlot?: string | null;
 };
 
 /**
@@ -219,10 +221,13 @@ async function promoteIntents(ctx: Ctx, tx: Tx, container: Container, intents: I
     for (const t of targetsOf(intent)) {
       const problem = passed
         ? { reason: 'scheduled_time_passed' as const }
-        : targetProblem(accounts.get(t.socialAccountId), container.project_id);
+        : (targetProblem(accounts.get(t.socialAccountId), container.project_id) ??
+          (await quotaProblem(tx, t, intent.scheduled_for, now)));
       if (problem) failed.push({ scheduleIntentId: intent.id, socialAccountId: t.socialAccountId, ...problem });
       else ok.push(t);
     }
+    // One target per account in an intent: each is checked against the posts queued before it
+    // (earlier intents of this approval included), as a schedule made now would be.
     const queued = ok.length ? await queuePosts(ctx, tx, container, ok, intent.scheduled_for, accounts) : [];
     const posts = queued.map((p) => ({ ...p, scheduleIntentId: intent.id }));
     await resolveScheduleIntent(tx, intent.id, 'promoted', { scheduledPosts: posts, failedTargets: failed }, now);

@@ -19,10 +19,11 @@ const at = (ms: number) => toWire(new Date(ms));
 const wire = (ms: number | null) => (ms !== null && isStorableInstant(new Date(ms)) ? toWire(new Date(ms)) : null);
 
 /**
- * 409 PLATFORM_QUOTA_EXCEEDED unless a post of `target` at `at` fits every window of its account's
- * budget. `excludePostId`: the post being moved (a reschedule). The caller holds the account lock.
+ * Where a post of `target` at `at` would break its account's budget: the first full window and the
+ * earliest time the post fits (null: none within reach); undefined when it fits. `excludePostId`:
+ * the post being moved (a reschedule). The caller holds the account lock.
  */
-export async function requirePublishQuota(
+export async function quotaViolation(
   db: Queryable,
   target: { socialAccountId: string; mode: 'publish' | 'draft' },
   at: Date,
@@ -30,24 +31,51 @@ export async function requirePublishQuota(
   excludePostId?: string,
 ) {
   const { stored, ledger } = await loadLedger(db, target.socialAccountId, now, { excludePostId });
-  if (!modeCountsAgainstQuota(stored.platform, target.mode)) return;
+  if (!modeCountsAgainstQuota(stored.platform, target.mode)) return undefined;
   const violation = firstViolation(ledger, at.getTime());
-  if (!violation) return;
-  const free = wire(earliestFreeSlot(ledger, at.getTime()));
-  const { limit, windowMs } = ledger.budget;
-  throw new ApiError(
-    'PLATFORM_QUOTA_EXCEEDED',
-    `Social account ${target.socialAccountId} may publish ${limit} posts in any ${windowMs / 3_600_000} h on ` +
-      `${stored.platform}; the window ending ${wire(violation.windowEnd)} already holds ${violation.used}. ` +
-      (free ? `The earliest time this post fits is ${free}.` : 'No time fits.'),
-    {
+  if (!violation) return undefined;
+  return {
+    platform: stored.platform,
+    windowHours: ledger.budget.windowMs / 3_600_000,
+    details: {
       socialAccountId: target.socialAccountId,
       windowStart: wire(violation.windowStart),
       windowEnd: wire(violation.windowEnd),
-      limit,
+      limit: ledger.budget.limit,
       used: violation.used,
-      earliestFreeSlot: free,
+      earliestFreeSlot: wire(earliestFreeSlot(ledger, at.getTime())),
     },
+  };
+}
+
+/** As a failed target of an approval's promotion (services/approvals.ts): the reason and the earliest free slot. */
+export async function quotaProblem(
+  db: Queryable,
+  target: { socialAccountId: string; mode: 'publish' | 'draft' },
+  at: Date,
+  now: Date,
+) {
+  const v = await quotaViolation(db, target, at, now);
+  return v && { reason: 'platform_quota_exceeded' as const, earliestFreeSlot: v.details.earliestFreeSlot };
+}
+
+/** 409 PLATFORM_QUOTA_EXCEEDED unless a post of `target` at `at` fits (quotaViolation). */
+export async function requirePublishQuota(
+  db: Queryable,
+  target: { socialAccountId: string; mode: 'publish' | 'draft' },
+  at: Date,
+  now: Date,
+  excludePostId?: string,
+) {
+  const v = await quotaViolation(db, target, at, now, excludePostId);
+  if (!v) return;
+  const { limit, used, windowEnd, earliestFreeSlot: free } = v.details;
+  throw new ApiError(
+    'PLATFORM_QUOTA_EXCEEDED',
+    `Social account ${target.socialAccountId} may publish ${limit} posts in any ${v.windowHours} h on ` +
+      `${v.platform}; the window ending ${windowEnd} already holds ${used}. ` +
+      (free ? `The earliest time this post fits is ${free}.` : 'No time fits.'),
+    v.details,
   );
 }
 

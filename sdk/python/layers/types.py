@@ -571,12 +571,14 @@ class PendingSchedulePromotionScheduledPostsItem(TypedDict):
 class _PendingSchedulePromotionFailedTargetsItemRequired(TypedDict):
     scheduleIntentId: str
     socialAccountId: str
-    reason: Literal["account_not_connected", "account_not_found", "account_in_other_project", "scheduled_time_passed"]
+    reason: Literal["account_not_connected", "account_not_found", "account_in_other_project", "scheduled_time_passed", "platform_quota_exceeded"]
 
 
 class PendingSchedulePromotionFailedTargetsItem(_PendingSchedulePromotionFailedTargetsItemRequired, total=False):
     #: With `account_not_connected`.
     accountStatus: str
+    #: With `platform_quota_exceeded`: the earliest time a post fits the account’s budget (null: none within reach).
+    earliestFreeSlot: Optional[str]
 
 
 class PlatformRuleIssue(TypedDict):

@@ -380,9 +380,11 @@ export type PendingSchedulePromotion = {
   failedTargets: Array<{
     scheduleIntentId: string;
     socialAccountId: string;
-    reason: "account_not_connected" | "account_not_found" | "account_in_other_project" | "scheduled_time_passed";
+    reason: "account_not_connected" | "account_not_found" | "account_in_other_project" | "scheduled_time_passed" | "platform_quota_exceeded";
     /** With `account_not_connected`. */
     accountStatus?: string;
+    /** With `platform_quota_exceeded`: the earliest time a post fits the account’s budget (null: none within reach). */
+    earliestFreeSlot?: string | null;
   }>;
 };
 export type PlatformRuleIssue = {

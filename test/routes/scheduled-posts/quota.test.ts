@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { assertEnvelope } from '../../assertions.js';
 import { createContainer } from '../../content-fixtures.js';
 import { describeEachDb, json, type Tenant } from '../../harness.js';
+import { budgetedAccount as budgetAccount } from '../../quota-fixtures.js';
 
 // Quota-aware scheduling (docs/platform-rules.md, "Publishing quotas"): schedule, publish-now and
 // reschedule refuse a post that would push any moving window of its account past the budget.
@@ -25,26 +26,11 @@ describeEachDb('publishing quotas', (h) => {
     h.inject({ method: 'GET', url: `/v1/social-accounts/${id}/quota`, headers: t.auth });
   const target = (socialAccountId: string, mode = 'publish') => ({ socialAccountId, mode });
 
-  /** An account whose budget was read from the platform at `checkedAt`: `limit` per 24 h, `platformUsed` then. */
-  async function budgetedAccount(
+  const budgetedAccount = (
     t: Tenant,
     limit: number,
     o: { platform?: 'tiktok' | 'instagram'; platformUsed?: number; checkedAt?: string } = {},
-  ) {
-    const id = await h.account(t, { platform: o.platform ?? 'instagram' });
-    await h.db
-      .updateTable('social_accounts')
-      .set({
-        publish_quota_limit: limit,
-        publish_quota_window_seconds: 86_400,
-        publish_quota_source: 'platform',
-        publish_quota_platform_used: o.platformUsed ?? 0,
-        publish_quota_checked_at: new Date(o.checkedAt ?? NOW),
-      })
-      .where('id', '=', id)
-      .execute();
-    return id;
-  }
+  ) => budgetAccount(h, t, limit, { ...o, checkedAt: o.checkedAt ?? NOW });
   const postsOf = (accountId: string) =>
     h.db
       .selectFrom('scheduled_posts')
