@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, sql } from 'kysely';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
-import { MAX_NAMED_PARAMETERS } from '../../src/db/prepared-statements.js';
+import { PGliteStatements } from '../../src/db/pglite-statements.js';
+import { MAX_NAMED_PARAMETERS, MAX_NAMED_PER_CONNECTION } from '../../src/db/prepared-statements.js';
 import { createHarness, DATABASES } from '../harness.js';
 
 const KEY_LOOKUP = /from "api_keys" as "k" inner join "organizations" as "o"/;
@@ -119,6 +121,25 @@ describe('prepared statements [pglite]', { skip: !DATABASES.includes('pglite') }
     assert.deepEqual(await read(), [{ a: 'x' }]);
     assert.deepEqual(await read(), [{ a: 'x' }]);
     assert.equal((await prepared()).filter((s) => s.statement.includes('FROM scratch WHERE')).length, 1);
+  });
+
+  it('at most MAX_NAMED_PER_CONNECTION names: texts past the cap run unnamed, and still answer', async () => {
+    const lite = await PGlite.create();
+    try {
+      const statements = new PGliteStatements(lite);
+      for (let i = 0; i < MAX_NAMED_PER_CONNECTION + 5; i++) {
+        const { rows } = await statements.query<{ n: number }>(`SELECT $1::int + ${i} AS n`, [1]);
+        assert.deepEqual(rows, [{ n: 1 + i }]);
+      }
+      // Past the cap itself: this one runs unnamed too.
+      const { rows } = await statements.query<{ names: number }>(
+        'SELECT count(*)::int AS names FROM pg_prepared_statements WHERE statement LIKE $1',
+        ['SELECT $1::int +%'],
+      );
+      assert.deepEqual(rows, [{ names: MAX_NAMED_PER_CONNECTION }]);
+    } finally {
+      await lite.close();
+    }
   });
 
   it('statements with long parameter lists go unnamed: their texts vary with the list', async () => {
