@@ -261,26 +261,29 @@ export async function listUnderLoad(ctx: Context): Promise<Figure[]> {
 /**
  * Revoke tail latency at a fixed arrival rate of half the bare transaction's peak (measured by
  * revokeUnderLoad in this run), open loop (load.ts: latency from each request's due time), after
- * a warm-up of warmupMs at the same rate.
+ * a warm-up of warmupMs at the same rate; then the floor (the same statements behind node:http)
+ * at the same rate, the same way: how much of the tail any HTTP server on these cores would have.
  */
 export async function revokeOpenLoop(ctx: Context): Promise<Figure[]> {
-  const { host, client, config, progress } = ctx;
+  const { host, client, floor, config, progress } = ctx;
   const db = host.info.kind;
   const rate = ctx.extras.bareRevokePerSecond[db]! / 2;
   const auth = keyHeaders(host);
-  const run = async (durationMs: number) => {
-    const ids = await host.createAccounts(Math.ceil((rate * durationMs) / 1000) + 1, 4);
-    return runOpenLoop({
-      perSecond: rate,
-      durationMs,
-      op: (i) => client.send('DELETE', `/v1/social-accounts/${ids[i]}`, auth(i)),
-    });
+  const send = {
+    api: (id: string, i: number) => client.send('DELETE', `/v1/social-accounts/${id}`, auth(i)),
+    floor: (id: string) => floor.send('DELETE', `/revoke/${id}`, {}),
   };
-  progress(
-    `${db}: open-loop revoke at ${rate.toFixed(0)}/s (half the bare peak): warm-up, then ${config.openLoopMs} ms`,
-  );
-  await run(config.warmupMs);
-  const r = await run(config.openLoopMs);
+  const run = async (target: keyof typeof send, durationMs: number) => {
+    const ids = await host.createAccounts(Math.ceil((rate * durationMs) / 1000) + 1, 4);
+    return runOpenLoop({ perSecond: rate, durationMs, op: (i) => send[target](ids[i]!, i) });
+  };
+  const measure = async (target: keyof typeof send) => {
+    progress(`${db}: open-loop revoke (${target}) at ${rate.toFixed(0)}/s: warm-up, then ${config.openLoopMs} ms`);
+    await run(target, config.warmupMs);
+    return run(target, config.openLoopMs);
+  };
+  const r = await measure('api');
+  const f = await measure('floor');
   const label = `revoke open loop @${rate.toFixed(0)}/s (½ bare peak)`;
   return [
     cost(db, `${label} p99`, r.p99Ms, 'open loop p50', r.p50Ms),
@@ -288,5 +291,12 @@ export async function revokeOpenLoop(ctx: Context): Promise<Figure[]> {
       ...throughput(db, `${label} completed/s`, r, 'offered/s', { ...r, perSecond: rate }),
       better: 'higher',
     },
+    cost(
+      db,
+      `floor open loop @${rate.toFixed(0)}/s p99 (bare statements behind node:http)`,
+      f.p99Ms,
+      `${label} p99`,
+      r.p99Ms,
+    ),
   ];
 }

@@ -71,7 +71,8 @@ export const METHOD = [
   [
     "Open loop (PostgreSQL): revokes at a fixed arrival rate of half the bare revoke's closed-loop ",
     "peak of the same run, each request's latency measured from its intended send time (a request ",
-    'sent late still counts from then: no coordinated omission), after a warm-up at the same rate.',
+    'sent late still counts from then: no coordinated omission), after a warm-up at the same rate; ',
+    'then the floor at the same rate, the same way (what any HTTP server on these cores would see).',
   ].join(''),
   [
     'Revoke scaling: sequential revokes of fresh accounts with 4 and 10,000 (--quick: 1,000) queued ',
