@@ -13,6 +13,9 @@ import { isPlatformError, type PlatformAdapter, type PlatformToken } from '../pl
 // hold the account rows FOR UPDATE, so two schedules for the last slot take turns and the second
 // counts the first's post.
 
+/** A post to be: on which account, and whether it publishes (TikTok drafts do not count). */
+type QuotaTarget = { socialAccountId: string; mode: 'publish' | 'draft' };
+
 const UPCOMING_WINDOWS = 7; // the quota view's windows ahead: a week of 24 h windows
 
 const at = (ms: number) => toWire(new Date(ms));
@@ -23,13 +26,7 @@ const wire = (ms: number | null) => (ms !== null && isStorableInstant(new Date(m
  * earliest time the post fits (null: none within reach); undefined when it fits. `excludePostId`:
  * the post being moved (a reschedule). The caller holds the account lock.
  */
-export async function quotaViolation(
-  db: Queryable,
-  target: { socialAccountId: string; mode: 'publish' | 'draft' },
-  at: Date,
-  now: Date,
-  excludePostId?: string,
-) {
+export async function quotaViolation(db: Queryable, target: QuotaTarget, at: Date, now: Date, excludePostId?: string) {
   const { stored, ledger } = await loadLedger(db, target.socialAccountId, now, { excludePostId });
   if (!modeCountsAgainstQuota(stored.platform, target.mode)) return undefined;
   const violation = firstViolation(ledger, at.getTime());
@@ -49,12 +46,7 @@ export async function quotaViolation(
 }
 
 /** As a failed target of an approval's promotion (services/approvals.ts): the reason and the earliest free slot. */
-export async function quotaProblem(
-  db: Queryable,
-  target: { socialAccountId: string; mode: 'publish' | 'draft' },
-  at: Date,
-  now: Date,
-) {
+export async function quotaProblem(db: Queryable, target: QuotaTarget, at: Date, now: Date) {
   const v = await quotaViolation(db, target, at, now);
   return v && { reason: 'platform_quota_exceeded' as const, earliestFreeSlot: v.details.earliestFreeSlot };
 }
@@ -62,7 +54,7 @@ export async function quotaProblem(
 /** 409 PLATFORM_QUOTA_EXCEEDED unless a post of `target` at `at` fits (quotaViolation). */
 export async function requirePublishQuota(
   db: Queryable,
-  target: { socialAccountId: string; mode: 'publish' | 'draft' },
+  target: QuotaTarget,
   at: Date,
   now: Date,
   excludePostId?: string,
@@ -80,12 +72,7 @@ export async function requirePublishQuota(
 }
 
 /** Every target in request order (all-or-nothing: the first that does not fit answers). */
-export async function requirePublishQuotas(
-  db: Queryable,
-  targets: { socialAccountId: string; mode: 'publish' | 'draft' }[],
-  at: Date,
-  now: Date,
-) {
+export async function requirePublishQuotas(db: Queryable, targets: QuotaTarget[], at: Date, now: Date) {
   for (const t of targets) await requirePublishQuota(db, t, at, now);
 }
 

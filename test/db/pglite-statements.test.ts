@@ -10,7 +10,7 @@ import { createHarness, DATABASES } from '../harness.js';
 const KEY_LOOKUP = /from "api_keys" as "k" inner join "organizations" as "o"/;
 
 // PGlite runs parameterized statements as named prepared statements (src/db/pglite-statements.ts):
-// parsed once, each call one Bind/Describe/Execute/Sync buffer. These tests read PGlite's own
+// parsed and described once, each call one Bind/Execute/Sync buffer. These tests read PGlite's own
 // pg_prepared_statements (its one session is the app's), and compare answers with PGlite's query().
 
 describe('prepared statements [pglite]', { skip: !DATABASES.includes('pglite') }, () => {
@@ -33,7 +33,7 @@ describe('prepared statements [pglite]', { skip: !DATABASES.includes('pglite') }
   it('a statement is parsed once, then planned once: after five custom plans, one generic plan', async () => {
     const read = (id: number) => sql<{ a: string }>`SELECT a FROM scratch WHERE id = ${id} AND a <> ${'marker-1'}`;
     for (let i = 0; i < 8; i++) assert.deepEqual((await read(1).execute(handle.db)).rows, [{ a: 'x' }]);
-    const mine = (await prepared()).filter((s) => s.statement.includes('marker') || s.statement.includes('a <> $2'));
+    const mine = (await prepared()).filter((s) => s.statement.includes('AND a <> $2'));
     assert.equal(mine.length, 1, JSON.stringify(await prepared()));
     assert.match(mine[0]!.name, /^l_\d+$/);
     assert.equal(Number(mine[0]!.custom_plans), 5, JSON.stringify(mine[0]));
