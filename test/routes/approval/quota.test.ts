@@ -23,8 +23,10 @@ describeEachDb('approval promotion and publishing quotas', (h) => {
         .orderBy('scheduled_for')
         .execute()
     ).map((p) => p.scheduled_for.toISOString().replace('.000Z', 'Z'));
-  const stash = async (t: Tenant, containerId: string, accounts: string[], when: string) => {
-    const res = await h.atTime(NOW, () => api.schedule(t, containerId, accounts, when));
+  // An approval promotes intents oldest first (created_at, then id): stashes made at one frozen
+  // instant would be promoted in the random order of their ids, so `stashedAt` sets each one's.
+  const stash = async (t: Tenant, containerId: string, accounts: string[], when: string, stashedAt = NOW) => {
+    const res = await h.atTime(stashedAt, () => api.schedule(t, containerId, accounts, when));
     assert.equal(res.statusCode, 202, res.body);
     return json(res).scheduleIntentId as string;
   };
@@ -72,9 +74,9 @@ describeEachDb('approval promotion and publishing quotas', (h) => {
     await api.requireApproval(t);
     const c = await api.upload(t);
     const first = await stash(t, c.id, [sa], at(1));
-    const second = await stash(t, c.id, [sa], at(2));
+    const second = await stash(t, c.id, [sa], at(2), '2026-04-18T19:00:01.000Z');
 
-    const res = await h.atTime(NOW, () => api.approve(t, c.id));
+    const res = await h.atTime('2026-04-18T19:00:02.000Z', () => api.approve(t, c.id));
     assert.equal(res.statusCode, 200, res.body);
     const promotion = json(res).pendingSchedulePromotion;
     assert.deepEqual(
