@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { SCOPES } from '../http/scopes.js';
 import { CliError, integer } from './args.js';
+import { keyTable } from './key-table.js';
 
 // Every `layers admin <noun> <verb>`: its options, and the operator API request it makes.
 
@@ -283,32 +284,3 @@ export const VERBS: Record<string, Verb> = {
     },
   },
 };
-
-type KeyRow = { masked: string; name: string | null; env: string; rateLimitTier: string; scopes: string[] };
-type KeyStatus = { status: string; revokedAt: string | null; expiresAt: string | null; createdAt: string };
-
-/** `key list --table`: one line per key, columns aligned. */
-function keyTable(body: unknown): string {
-  const items = (body as { items: (KeyRow & KeyStatus & { apiKeyId: string })[] }).items;
-  const rows = [
-    ['KEY', 'NAME', 'ENV', 'TIER', 'SCOPES', 'CREATED', 'STATUS'],
-    ...items.map((k) => [
-      k.masked,
-      k.name ?? '-',
-      k.env,
-      k.rateLimitTier,
-      k.scopes.join(','),
-      k.createdAt,
-      k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt ? `${k.status} ${k.expiresAt}` : k.status,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
