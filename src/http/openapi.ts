@@ -5,6 +5,7 @@ import { ERRORS, type ErrorCode } from './errors.js';
 import { endpointClassOf } from './guards/rate-limit.js';
 import { errorExample } from './openapi-error-examples.js';
 import { OPERATION_EXAMPLES } from './openapi-examples.js';
+import { pruneSchemas } from './openapi-prune.js';
 import { GUARD_ERRORS } from './schemas.js';
 
 // The OpenAPI document's cross-cutting parts, added here once from each route's config rather
@@ -236,59 +237,6 @@ function decorateOperation(method: string, op: Json) {
       op.responses[status] = { ...response, description, headers: { ...response.headers, ...headers } };
     }
   }
-}
-
-function refsIn(value: unknown, found: Set<string>) {
-  if (Array.isArray(value)) for (const v of value) refsIn(v, found);
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) found.add(v.slice(21));
-      else refsIn(v, found);
-    }
-  }
-}
-
-/**
- * Keeps the schemas the operations reach. The zod provider emits an input and an output variant
- * of every named schema; a request-only `FooInput` whose output twin is unused becomes `Foo`.
- */
-function pruneSchemas(doc: Json): Json {
-  const all: Json = doc.components?.schemas ?? {};
-  const reached = new Set<string>();
-  const queue: string[] = [];
-  const before = new Set<string>();
-  refsIn(doc.paths, before);
-  queue.push(...before);
-  while (queue.length) {
-    const name = queue.pop()!;
-    if (reached.has(name) || !all[name]) continue;
-    reached.add(name);
-    const inner = new Set<string>();
-    refsIn(all[name], inner);
-    queue.push(...inner);
-  }
-  const rename = new Map<string, string>();
-  for (const name of reached) {
-    const base = name.replace(/Input$/, '');
-    if (base !== name && !reached.has(base)) rename.set(name, base);
-  }
-  const rewrite = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(rewrite);
-    if (!value || typeof value !== 'object') return value;
-    const out: Json = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === '$schema' || k === '$id') continue; // the provider's JSON Schema ids confuse OpenAPI tools
-      out[k] =
-        k === '$ref' && typeof v === 'string'
-          ? v.replace(/^#\/components\/schemas\/(\w+)$/, (m, n) =>
-              rename.has(n) ? `#/components/schemas/${rename.get(n)}` : m,
-            )
-          : rewrite(v);
-    }
-    return out;
-  };
-  doc.paths = rewrite(doc.paths);
-  return Object.fromEntries([...reached].map((name) => [rename.get(name) ?? name, rewrite(all[name])]));
 }
 
 function orderedTags(paths: Json) {
