@@ -15,7 +15,7 @@ import { PGliteStatements } from './pglite-statements.js';
 // PGlite is one connection: a query or a whole transaction must hold it exclusively,
 // so acquiring the connection is a FIFO mutex. Kysely holds it for a transaction's length.
 class PGliteConnection implements DatabaseConnection {
-  readonly statements: PGliteStatements;
+  private readonly statements: PGliteStatements;
 
   constructor(private readonly pg: PGlite) {
     this.statements = new PGliteStatements(pg);
